@@ -1,0 +1,215 @@
+//! Judge-scored generate suites: MT-Bench and Arena-Hard-Auto questions. The suite only carries the
+//! questions and the generation settings; the judging protocol (SPEC §2, §4) belongs to the judge crate,
+//! named here by the scorer `mt_bench` / `arena_hard`.
+//!
+//! - **MT-Bench** (`question.jsonl`: `{question_id, category, turns, reference?}`): `input` = the first
+//!   turn, `meta.turns` = all turns (the second turn needs the model's first answer, so it is run by the
+//!   multi-turn driver, not by a static prompt), `meta.reference` when present, `group` = category, and
+//!   `meta.temperature` = FastChat's per-category sampling temperature (writing/roleplay 0.7,
+//!   stem/humanities 0.1, others 0); the suite-level temperature is 0 and a runner that honours FastChat's
+//!   setting reads the item's. Chat, up to 1024 new tokens (FastChat's `max_new_token`).
+//! - **Arena-Hard** questions in any of the three published layouts: v0.1 `{uid, category, cluster,
+//!   prompt}`, the older v0.1 `{question_id, category, cluster, turns: [{content}]}` and v2.0 `{uid,
+//!   category, subcategory, prompt}`. `id` = `uid` / `question_id`; `group` = v2's `subcategory` (which
+//!   selects the baseline), else absent; `meta.category` and `meta.cluster` kept. Chat, up to 4096 new
+//!   tokens, temperature 0.
+
+use serde::Deserialize;
+use serde_json::Value;
+use substance_core::{OutputType, Suite};
+
+use super::{ImportOptions, base_spec, finish, item, utf8};
+use crate::SuiteError;
+use crate::file::parse_jsonl_lines;
+
+#[derive(Deserialize)]
+struct MtRow {
+    question_id: Value,
+    category: String,
+    turns: Vec<String>,
+    #[serde(default)]
+    reference: Option<Value>,
+}
+
+/// FastChat's answer temperature for an MT-Bench category.
+pub fn mt_bench_temperature(category: &str) -> f64 {
+    match category {
+        "writing" | "roleplay" => 0.7,
+        "stem" | "humanities" => 0.1,
+        _ => 0.0,
+    }
+}
+
+fn id_string(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) if !s.is_empty() => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// MT-Bench `question.jsonl`.
+pub fn import_mt_bench(
+    bytes: &[u8],
+    origin: &str,
+    opts: &ImportOptions,
+) -> Result<Suite, SuiteError> {
+    let text = utf8(bytes, origin)?;
+    let rows = parse_jsonl_lines::<MtRow>(text, origin)?;
+    let mut items = Vec::with_capacity(rows.len());
+    for (line, row) in rows {
+        let id = id_string(&row.question_id).ok_or_else(|| {
+            SuiteError::field_error(
+                origin,
+                Some(line),
+                "question_id",
+                "expected a number or a non-empty string",
+            )
+        })?;
+        let first = row
+            .turns
+            .first()
+            .cloned()
+            .ok_or_else(|| SuiteError::field_error(origin, Some(line), "turns", "no turns"))?;
+        let mut it = item(id, first);
+        it.meta.insert(
+            "turns".into(),
+            Value::Array(row.turns.into_iter().map(Value::String).collect()),
+        );
+        if let Some(r) = row.reference {
+            it.meta.insert("reference".into(), r);
+        }
+        if let Some(t) = serde_json::Number::from_f64(mt_bench_temperature(&row.category)) {
+            it.meta.insert("temperature".into(), Value::Number(t));
+        }
+        it.meta
+            .insert("category".into(), Value::String(row.category.clone()));
+        it.group = Some(row.category);
+        items.push(it);
+    }
+    let mut spec = base_spec(
+        "mt-bench",
+        "MT-Bench: 80 two-turn questions in 8 categories, answered in chat mode and graded 1-10 by an LLM judge (first turn here; the turns are in meta).",
+        OutputType::Generate,
+        "{input}",
+        &["mt_bench"],
+    );
+    spec.prompt.chat = true;
+    spec.generation.max_tokens = 1024;
+    finish(
+        Suite {
+            spec,
+            items,
+            fewshot_pool: Vec::new(),
+        },
+        origin,
+        opts,
+    )
+}
+
+#[derive(Deserialize)]
+struct Turn {
+    content: String,
+}
+
+#[derive(Deserialize)]
+struct ArenaRow {
+    #[serde(default)]
+    uid: Option<Value>,
+    #[serde(default)]
+    question_id: Option<Value>,
+    #[serde(default)]
+    category: Option<String>,
+    #[serde(default)]
+    subcategory: Option<String>,
+    #[serde(default)]
+    cluster: Option<String>,
+    #[serde(default)]
+    prompt: Option<String>,
+    #[serde(default)]
+    turns: Option<Vec<Turn>>,
+}
+
+/// Arena-Hard `question.jsonl` (v0.1, old v0.1 or v2.0; detected per line).
+pub fn import_arena_hard(
+    bytes: &[u8],
+    origin: &str,
+    opts: &ImportOptions,
+) -> Result<Suite, SuiteError> {
+    let text = utf8(bytes, origin)?;
+    let rows = parse_jsonl_lines::<ArenaRow>(text, origin)?;
+    let mut items = Vec::with_capacity(rows.len());
+    let mut v2 = false;
+    let mut categories = std::collections::BTreeSet::new();
+    for (line, row) in rows {
+        let id = row
+            .uid
+            .as_ref()
+            .or(row.question_id.as_ref())
+            .and_then(id_string)
+            .ok_or_else(|| {
+                SuiteError::field_error(
+                    origin,
+                    Some(line),
+                    "uid",
+                    "no `uid` (v0.1/v2) or `question_id` (old v0.1)",
+                )
+            })?;
+        let prompt = match (row.prompt, row.turns) {
+            (Some(p), _) => p,
+            (None, Some(turns)) => {
+                turns.into_iter().next().map(|t| t.content).ok_or_else(|| {
+                    SuiteError::field_error(origin, Some(line), "turns", "no turns")
+                })?
+            }
+            (None, None) => {
+                return Err(SuiteError::field_error(
+                    origin,
+                    Some(line),
+                    "prompt",
+                    "no `prompt` (v0.1/v2) or `turns` (old v0.1)",
+                ));
+            }
+        };
+        let mut it = item(id, prompt);
+        if let Some(c) = &row.category {
+            categories.insert(c.clone());
+            it.meta.insert("category".into(), Value::String(c.clone()));
+        }
+        if let Some(c) = row.cluster {
+            it.meta.insert("cluster".into(), Value::String(c));
+        }
+        if let Some(s) = row.subcategory {
+            v2 = true;
+            it.meta
+                .insert("subcategory".into(), Value::String(s.clone()));
+            it.group = Some(s);
+        }
+        items.push(it);
+    }
+    let name = if v2 {
+        "arena-hard-v2"
+    } else if categories.iter().any(|c| c == "arena-hard-v0.1") {
+        "arena-hard-v01"
+    } else {
+        "arena-hard"
+    };
+    let mut spec = base_spec(
+        name,
+        "Arena-Hard-Auto questions, answered in chat mode and judged pairwise against a baseline by an LLM judge.",
+        OutputType::Generate,
+        "{input}",
+        &["arena_hard"],
+    );
+    spec.prompt.chat = true;
+    spec.generation.max_tokens = 4096;
+    finish(
+        Suite {
+            spec,
+            items,
+            fewshot_pool: Vec::new(),
+        },
+        origin,
+        opts,
+    )
+}
