@@ -1,0 +1,183 @@
+//! Run → receipt → verify in memory, and fuzzing of the verifier with mutated receipts.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use proptest::prelude::*;
+use substance_core::{Seeds, Selection, Suite};
+use substance_runner::{ReplayModel, RunOptions, run};
+use substance_score::verify_reader;
+
+const SUITE_TOML: &str = r#"format = 1
+name = "mc"
+version = "1"
+output_type = "multiple_choice"
+scorers = ["acc", "acc_norm"]
+data = "items.jsonl"
+"#;
+
+const ITEMS: &str = r#"{"id":"q1","input":"Question: 2+2?\nAnswer:","choices":["4","five"],"gold":[0],"group":"math"}
+{"id":"q2","input":"Question: capital of France?\nAnswer:","choices":["Paris","Zürich"],"gold":[0],"group":"geo"}
+{"id":"q3","input":"Question: largest planet?\nAnswer:","choices":["Mars","Jupiter","Venus"],"gold":[1],"group":"geo"}
+"#;
+
+const REPLAY: &str = r#"{"id":"q1","response":{"kind":"log_likelihood","choices":[{"ll":-1.0,"is_greedy":true},{"ll":-6.0,"is_greedy":false}]}}
+{"id":"q2","response":{"kind":"log_likelihood","choices":[{"ll":-7.0,"is_greedy":false},{"ll":-6.5,"is_greedy":false}]}}
+{"id":"q3","response":{"kind":"log_likelihood","choices":[{"ll":-9.0,"is_greedy":false},{"ll":-9.5,"is_greedy":true},{"ll":-12.0,"is_greedy":false}]}}
+"#;
+
+fn suite() -> Suite {
+    substance_suite::load_suite_from_parts(SUITE_TOML, ITEMS, None, "mem").unwrap()
+}
+
+fn receipt(sel: Selection) -> Vec<u8> {
+    let mut model = ReplayModel::parse(REPLAY, "replay.jsonl").unwrap();
+    let opts = RunOptions {
+        selection: sel,
+        seeds: Seeds {
+            bootstrap: 3,
+            bootstrap_resamples: 50,
+            sampling: None,
+        },
+        created: None,
+    };
+    let mut out = Vec::new();
+    run(&suite(), &mut model, &opts, &mut out, |_, _| {}).unwrap();
+    out
+}
+
+#[test]
+fn run_then_verify() {
+    let bytes = receipt(Selection::default());
+    let s = suite();
+    let report = verify_reader(&bytes[..], Some(&s));
+    assert!(report.ok, "{:?}", report.mismatches);
+    let m = &report.recomputed.unwrap().metrics;
+    // q1: argmax 0 = gold. q2: argmax 1 ≠ gold. q3: argmax 0 ≠ gold 1. → acc 1/3.
+    assert!((m["acc"].value - 1.0 / 3.0).abs() < 1e-12);
+    // acc_norm: q2: -7/5 = -1.4 vs -6.5/6 = -1.083 → 1 (wrong); q3: -9/4, -9.5/7 = -1.357, -12/5 → 1 (right).
+    assert!((m["acc_norm"].value - 2.0 / 3.0).abs() < 1e-12);
+}
+
+#[test]
+fn sharded_and_limited_receipts_verify() {
+    let s = suite();
+    for sel in [
+        Selection {
+            limit: Some(2),
+            shard: None,
+        },
+        Selection {
+            limit: None,
+            shard: Some([1, 2]),
+        },
+    ] {
+        let bytes = receipt(sel.clone());
+        let r = verify_reader(&bytes[..], Some(&s));
+        assert!(r.ok, "{sel:?}: {:?}", r.mismatches);
+    }
+}
+
+#[test]
+fn receipt_as_replay_reproduces_the_run() {
+    let first = receipt(Selection::default());
+    let mut model =
+        ReplayModel::parse(std::str::from_utf8(&first).unwrap(), "first.jsonl").unwrap();
+    let mut second = Vec::new();
+    let opts = RunOptions {
+        seeds: Seeds {
+            bootstrap: 3,
+            bootstrap_resamples: 50,
+            sampling: None,
+        },
+        ..Default::default()
+    };
+    run(&suite(), &mut model, &opts, &mut second, |_, _| {}).unwrap();
+    // Identical except the model id in the header.
+    let tail = |b: &[u8]| {
+        String::from_utf8(b.to_vec())
+            .unwrap()
+            .lines()
+            .skip(1)
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    assert_eq!(tail(&first), tail(&second));
+}
+
+#[test]
+fn replay_errors_name_file_and_line() {
+    let e = ReplayModel::parse(
+        "{\"id\":\"a\",\"text\":\"x\"}\n{\"id\":\"a\",\"text\":\"y\"}\n",
+        "r.jsonl",
+    )
+    .err()
+    .unwrap()
+    .to_string();
+    assert!(e.contains("r.jsonl:2") && e.contains("duplicate"), "{e}");
+    let e = ReplayModel::parse("{\"id\":\"a\"}\n", "r.jsonl")
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(e.contains("r.jsonl:1"), "{e}");
+    let mut model = ReplayModel::parse("{\"id\":\"zzz\",\"text\":\"x\"}\n", "r.jsonl").unwrap();
+    let e = run(
+        &suite(),
+        &mut model,
+        &RunOptions::default(),
+        Vec::new(),
+        |_, _| {},
+    )
+    .err()
+    .unwrap()
+    .to_string();
+    assert!(
+        e.contains("q1") && e.contains("no recorded response"),
+        "{e}"
+    );
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    /// Any single-byte change to a receipt is either harmless whitespace or reported; never a panic.
+    #[test]
+    fn mutated_receipts_never_panic_and_are_caught(pos in 0usize..100_000, byte in any::<u8>()) {
+        let mut bytes = receipt(Selection::default());
+        let pos = pos % bytes.len();
+        let old = bytes[pos];
+        prop_assume!(old != byte);
+        bytes[pos] = byte;
+        let s = suite();
+        let report = verify_reader(&bytes[..], Some(&s));
+        let harmless = old.is_ascii_whitespace() && byte.is_ascii_whitespace();
+        if !harmless {
+            // Either the JSON no longer parses, or some hash/score/summary no longer matches — except for
+            // edits serde cannot see (e.g. `1.0` → `1.00`, or escaping a character differently).
+            let parsed_same = serde_json::from_slice::<serde_json::Value>(&bytes).is_err();
+            prop_assert!(!report.ok || parsed_same || equivalent_json(&receipt(Selection::default()), &bytes),
+                "undetected change at byte {pos}: {:?} -> {:?}", old as char, byte as char);
+        }
+    }
+
+    /// Truncation anywhere gives a report (missing summary or a located read error), never a panic.
+    #[test]
+    fn truncated_receipts_fail(cut in 0usize..100_000) {
+        let bytes = receipt(Selection::default());
+        let cut = cut % bytes.len();
+        let report = verify_reader(&bytes[..cut], None);
+        prop_assert!(!report.ok);
+    }
+}
+
+/// Whether two receipts hold the same JSON values line by line.
+fn equivalent_json(a: &[u8], b: &[u8]) -> bool {
+    let parse = |x: &[u8]| -> Option<Vec<serde_json::Value>> {
+        std::str::from_utf8(x)
+            .ok()?
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| serde_json::from_str(l).ok())
+            .collect()
+    };
+    matches!((parse(a), parse(b)), (Some(x), Some(y)) if x == y)
+}
