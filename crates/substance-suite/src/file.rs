@@ -515,22 +515,147 @@ pub fn load_suite_from_parts(
     assemble(&file, items, &items_name, pool, &pool_name)
 }
 
+/// Preferred key order of `suite.toml` (keys not listed follow alphabetically, so a field added to the
+/// core spec is still written).
+const KEY_ORDER: &[&str] = &[
+    "format",
+    "name",
+    "version",
+    "template",
+    "description",
+    "output_type",
+    "scorers",
+    "target_delimiter",
+    "fewshot_delimiter",
+    "chat",
+    "n",
+    "same_group",
+    "max_tokens",
+    "stop",
+    "temperature",
+];
+const TABLE_ORDER: &[&str] = &["prompt", "fewshot", "generation"];
+
+fn ordered<'a>(
+    map: &'a serde_json::Map<String, serde_json::Value>,
+    order: &[&str],
+) -> Vec<(&'a String, &'a serde_json::Value)> {
+    let rank = |k: &str| order.iter().position(|o| *o == k).unwrap_or(order.len());
+    let mut entries: Vec<_> = map.iter().collect();
+    entries.sort_by(|a, b| rank(a.0).cmp(&rank(b.0)).then_with(|| a.0.cmp(b.0)));
+    entries
+}
+
+/// A TOML basic string on one line (escapes instead of multi-line strings, so `"\n\n"` reads as such).
+fn toml_string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
+                out.push_str(&format!("\\u{:04X}", c as u32));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+fn toml_key(k: &str) -> String {
+    if !k.is_empty()
+        && k.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    {
+        k.to_owned()
+    } else {
+        toml_string(k)
+    }
+}
+
+fn toml_value(key: &str, v: &serde_json::Value) -> Result<String, SuiteError> {
+    use serde_json::Value;
+    Ok(match v {
+        Value::String(s) => toml_string(s),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => {
+            let t = n.to_string();
+            if n.is_f64() && !t.contains(['.', 'e', 'E']) {
+                format!("{t}.0")
+            } else {
+                t
+            }
+        }
+        Value::Array(a) => {
+            let parts: Result<Vec<_>, _> = a.iter().map(|x| toml_value(key, x)).collect();
+            format!("[{}]", parts?.join(", "))
+        }
+        Value::Object(m) => {
+            let parts: Result<Vec<_>, SuiteError> = ordered(m, KEY_ORDER)
+                .into_iter()
+                .map(|(k, x)| Ok(format!("{} = {}", toml_key(k), toml_value(k, x)?)))
+                .collect();
+            format!("{{ {} }}", parts?.join(", "))
+        }
+        Value::Null => {
+            return Err(SuiteError::Serialise {
+                what: format!("suite spec field `{key}`"),
+                message: "no TOML representation (null or a non-finite number)".into(),
+            });
+        }
+    })
+}
+
 /// The `suite.toml` text for a suite written as `suite.toml` + `items.jsonl` (+ `fewshot.jsonl` when the
-/// suite has a few-shot pool).
+/// suite has a few-shot pool). Strings are written on one line with escapes (`"\n\n"`), keys in the
+/// order of the spec.
 pub fn render_suite_toml(suite: &Suite) -> Result<String, SuiteError> {
-    let spec = toml::to_string(&suite.spec).map_err(|e| SuiteError::Serialise {
+    let value = serde_json::to_value(&suite.spec).map_err(|e| SuiteError::Serialise {
         what: "suite spec".into(),
         message: e.to_string(),
     })?;
+    let serde_json::Value::Object(map) = value else {
+        return Err(SuiteError::Serialise {
+            what: "suite spec".into(),
+            message: "not a table".into(),
+        });
+    };
     let mut out = format!(
-        "# substance suite file (format {}): the spec below, items in `data`, one JSON item per line.\n",
+        "# substance suite file (format {}): the spec, then the items in `data` (one JSON item per line).\n",
         substance_core::SUITE_FORMAT
     );
-    out.push_str(&format!("data = \"{ITEMS_FILE}\"\n"));
-    if !suite.fewshot_pool.is_empty() {
-        out.push_str(&format!("fewshot_data = \"{FEWSHOT_FILE}\"\n"));
+    let mut tables = Vec::new();
+    for (k, v) in ordered(&map, KEY_ORDER) {
+        if v.is_object() {
+            tables.push((k, v));
+        } else {
+            out.push_str(&format!("{} = {}\n", toml_key(k), toml_value(k, v)?));
+        }
     }
-    out.push_str(&spec);
+    out.push_str(&format!("data = {}\n", toml_string(ITEMS_FILE)));
+    if !suite.fewshot_pool.is_empty() {
+        out.push_str(&format!("fewshot_data = {}\n", toml_string(FEWSHOT_FILE)));
+    }
+    let rank = |k: &str| {
+        TABLE_ORDER
+            .iter()
+            .position(|o| *o == k)
+            .unwrap_or(TABLE_ORDER.len())
+    };
+    tables.sort_by(|a, b| rank(a.0).cmp(&rank(b.0)).then_with(|| a.0.cmp(b.0)));
+    for (k, v) in tables {
+        out.push_str(&format!("\n[{}]\n", toml_key(k)));
+        if let serde_json::Value::Object(m) = v {
+            for (ik, iv) in ordered(m, KEY_ORDER) {
+                out.push_str(&format!("{} = {}\n", toml_key(ik), toml_value(ik, iv)?));
+            }
+        }
+    }
     Ok(out)
 }
 

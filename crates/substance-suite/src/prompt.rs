@@ -14,9 +14,11 @@
 //!   description with the doc), so one suite can carry per-group descriptions such as MMLU's
 //!   "…about {subject}.\n\n".
 //! - Few-shot examples are the first `n` of the pool (`first_n` sampler), restricted to the item's group
-//!   when `fewshot.same_group`; an example equal to the evaluated item is skipped (lm-eval draws `n + 1`
-//!   and drops the doc itself when the few-shot split is the test split). Too few examples is an error, as
-//!   lm-eval's `first_n` assertion.
+//!   when `fewshot.same_group`; an example that *is* the evaluated item (equal, or same `input` and
+//!   `choices`) is skipped, as lm-eval draws `n + 1` and drops the doc itself when the few-shot split is
+//!   the test split. (lm-eval skips nothing when the splits differ; on MMLU no dev question repeats a
+//!   test question, so the two rules agree there.) Too few examples is an error, as lm-eval's `first_n`
+//!   assertion.
 //! - The target of a multiple-choice example is `choices[gold[0]]`, otherwise `target`. An example whose
 //!   target is the empty string contributes only its rendered text (lm-eval skips the delimiters then).
 //! - The whitespace move uses Python's `str.isspace` (Unicode whitespace plus `\x1c`–`\x1f`), as
@@ -173,6 +175,12 @@ fn prompt_error(suite: &Suite, item: &Item, field: &str, message: String) -> Sui
     }
 }
 
+/// Whether a few-shot example is the evaluated item itself: equal, or the same input and choices (a pool
+/// item may carry a different target representation, e.g. GSM8K's full solution).
+fn same_question(ex: &Item, item: &Item) -> bool {
+    ex == item || (ex.input == item.input && ex.choices == item.choices)
+}
+
 /// The few-shot examples used for `item`, in order.
 pub fn fewshot_examples<'a>(suite: &'a Suite, item: &Item) -> Result<Vec<&'a Item>, SuiteError> {
     let n = suite.spec.fewshot.n;
@@ -184,7 +192,7 @@ pub fn fewshot_examples<'a>(suite: &'a Suite, item: &Item) -> Result<Vec<&'a Ite
         .fewshot_pool
         .iter()
         .filter(|ex| !same_group || ex.group == item.group)
-        .filter(|ex| *ex != item)
+        .filter(|ex| !same_question(ex, item))
         .take(n)
         .collect();
     if chosen.len() < n {

@@ -323,8 +323,8 @@ fn partial_scoring_requests_match_lm_eval() {
         items: vec![],
         fewshot_pool: vec![],
     };
-    let mk = |id: &str, g: usize| {
-        let mut it = item(id, "always got the easier cases.");
+    let mk = |id: &str, g: usize, cont: &str| {
+        let mut it = item(id, cont);
         it.choices = vec![
             "Sarah was a better surgeon than Maria so Sarah".into(),
             "Sarah was a better surgeon than Maria so Maria".into(),
@@ -334,7 +334,7 @@ fn partial_scoring_requests_match_lm_eval() {
             .insert("scoring".into(), Value::String("partial".into()));
         it
     };
-    s.items.push(mk("w0", 1));
+    s.items.push(mk("w0", 1, "always got the easier cases."));
     let reqs = build_requests(&s, 0).unwrap();
     assert_eq!(
         reqs,
@@ -353,11 +353,12 @@ fn partial_scoring_requests_match_lm_eval() {
     assert_eq!(e.field(), Some("meta.scoring"));
     // A partial-scoring few-shot example contributes its gold context + continuation.
     s.spec.fewshot.n = 1;
-    s.fewshot_pool.push(mk("ex", 0));
+    s.fewshot_pool
+        .push(mk("ex", 0, "always got the harder cases."));
     let reqs = build_requests(&s, 0).unwrap();
     assert_eq!(
         reqs[1].context,
-        "Sarah was a better surgeon than Maria so Sarah always got the easier cases.\n\nSarah was a better surgeon than Maria so Maria"
+        "Sarah was a better surgeon than Maria so Sarah always got the harder cases.\n\nSarah was a better surgeon than Maria so Maria"
     );
 }
 
