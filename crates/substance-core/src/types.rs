@@ -28,7 +28,9 @@ pub struct PromptSpec {
     /// Template for one item; `{input}` is the item's input, `{<key>}` any string field of `meta`.
     #[serde(default = "default_template")]
     pub template: String,
-    /// Text prepended once before the few-shot examples (lm-eval `description`).
+    /// Text prepended once before the few-shot examples (lm-eval `description`). It is itself a template
+    /// rendered against the evaluated item (so MMLU's per-subject description is one line), which means
+    /// literal braces must be written `{{` and `}}`.
     #[serde(default)]
     pub description: String,
     /// Between a context and its continuation (lm-eval `target_delimiter`, default `" "`).
@@ -366,6 +368,12 @@ pub enum Prompt {
         context: String,
         /// One continuation per choice.
         continuations: Vec<String>,
+    },
+    /// Log-likelihood requests with one context per choice (lm-eval partial scoring, e.g. WinoGrande):
+    /// `[context, continuation]` pairs in choice order, after the trailing-whitespace move.
+    LogLikelihoodPairs {
+        /// One `[context, continuation]` pair per choice.
+        requests: Vec<[String; 2]>,
     },
     /// A plain completion prompt.
     Completion {

@@ -25,9 +25,8 @@
 //!   `context.rstrip()` does in `_encode_pair`.
 //! - **Partial scoring** (WinoGrande): an item with `meta.scoring = "partial"` has one *context* per choice
 //!   (its `choices`) and one shared continuation (its `input`); lm-eval builds the requests
-//!   `(ctx + choice_i, target_delimiter + continuation)`. [`build_requests`] returns them; the core
-//!   [`Prompt`] type has a single shared context, so [`build_prompt`] refuses such items with a typed error
-//!   rather than silently scoring full sentences.
+//!   `(ctx + choice_i, target_delimiter + continuation)`. [`build_requests`] returns them and
+//!   [`build_prompt`] records them as [`Prompt::LogLikelihoodPairs`].
 
 use substance_core::{Item, Message, OutputType, Prompt, Suite};
 
@@ -339,14 +338,13 @@ pub fn build_prompt(suite: &Suite, item_index: usize) -> Result<Prompt, SuiteErr
     match suite.spec.output_type {
         OutputType::MultipleChoice => {
             if is_partial(item) {
-                return Err(prompt_error(
-                    suite,
-                    item,
-                    "meta.scoring",
-                    "partial scoring needs one context per choice, which `Prompt::LogLikelihood` \
-                     (one shared context) cannot express; use `build_requests`"
-                        .into(),
-                ));
+                let requests = build_requests(suite, item_index)?;
+                return Ok(Prompt::LogLikelihoodPairs {
+                    requests: requests
+                        .into_iter()
+                        .map(|r| [r.context, r.continuation])
+                        .collect(),
+                });
             }
             let delim = &suite.spec.prompt.target_delimiter;
             let context = fewshot_context(suite, item)?

@@ -349,8 +349,16 @@ fn partial_scoring_requests_match_lm_eval() {
             },
         ]
     );
-    let e = build_prompt(&s, 0).unwrap_err();
-    assert_eq!(e.field(), Some("meta.scoring"));
+    // The prompt carries the same pairs, so a receipt records exactly what was sent.
+    assert_eq!(
+        build_prompt(&s, 0).unwrap(),
+        substance_core::Prompt::LogLikelihoodPairs {
+            requests: reqs
+                .iter()
+                .map(|r| [r.context.clone(), r.continuation.clone()])
+                .collect()
+        }
+    );
     // A partial-scoring few-shot example contributes its gold context + continuation.
     s.spec.fewshot.n = 1;
     s.fewshot_pool
