@@ -1,0 +1,347 @@
+//! `run`, `score` and `verify`.
+
+use std::fs::File;
+use std::io::{BufRead, BufWriter};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use clap::Args;
+use substance_core::{
+    Header, ReceiptLine, ReceiptReader, ReceiptWriter, Seeds, Selection, Suite, Summary,
+};
+use substance_runner::{ReplayModel, RunOptions, run as run_suite};
+use substance_score::{VerifyReport, verify_reader};
+
+use crate::util::{load_suite, open, print_json, progress, read_text, resolve_suite};
+
+/// `substance run`.
+#[derive(Args)]
+pub struct RunArgs {
+    /// Suite folder, `suite.toml` path, or bundled suite name (`substance suite list`).
+    suite: String,
+    /// Model spec. This build answers from recorded responses: `replay:FILE` (a JSONL of
+    /// `{"id", "response"}` / `{"id", "text"}` lines, or an earlier receipt).
+    #[arg(long)]
+    model: String,
+    /// Only the first N items (after sharding).
+    #[arg(long)]
+    limit: Option<usize>,
+    /// Shard `i/n`: items whose index ≡ i (mod n).
+    #[arg(long, value_parser = parse_shard)]
+    shard: Option<[usize; 2]>,
+    /// Receipt path (default `out/<suite>.receipt.jsonl`).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Bootstrap seed (recorded in the receipt).
+    #[arg(long, default_value_t = 1234)]
+    seed: u64,
+    /// Bootstrap resamples for the summary CIs (0 = none).
+    #[arg(long, default_value_t = 1000)]
+    bootstrap: usize,
+    /// Print the summary as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+fn parse_shard(s: &str) -> Result<[usize; 2], String> {
+    let (i, n) = s.split_once('/').ok_or("expected i/n, e.g. 0/4")?;
+    let i: usize = i.trim().parse().map_err(|e| format!("shard index: {e}"))?;
+    let n: usize = n.trim().parse().map_err(|e| format!("shard count: {e}"))?;
+    if n == 0 || i >= n {
+        return Err(format!("need 0 ≤ i < n, got {i}/{n}"));
+    }
+    Ok([i, n])
+}
+
+pub fn run(a: RunArgs) -> Result<ExitCode> {
+    let (dir, suite) = load_suite(&a.suite)?;
+    let mut model = match a.model.split_once(':') {
+        Some(("replay", path)) => {
+            let p = Path::new(path);
+            ReplayModel::parse(&read_text(p)?, &p.display().to_string())?
+        }
+        _ => bail!(
+            "model spec `{}` is not available in this build: use `replay:FILE` (recorded responses); local models \
+             (`gguf:`, `hf:`) and endpoints (`openai:`, `http://…`) arrive with the model runtime and endpoint client",
+            a.model
+        ),
+    };
+    let out = a
+        .out
+        .unwrap_or_else(|| PathBuf::from("out").join(format!("{}.receipt.jsonl", suite.spec.name)));
+    if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("cannot create {}", parent.display()))?;
+    }
+    // Items are flushed line by line into `<out>.partial`; it becomes `<out>` only when the run completes,
+    // so an interrupted run keeps its finished items without leaving a receipt that looks complete.
+    let partial = out.with_extension("jsonl.partial");
+    let file =
+        File::create(&partial).with_context(|| format!("cannot create {}", partial.display()))?;
+    let opts = RunOptions {
+        selection: Selection {
+            limit: a.limit,
+            shard: a.shard,
+        },
+        seeds: Seeds {
+            bootstrap: a.seed,
+            bootstrap_resamples: a.bootstrap,
+            sampling: None,
+        },
+        created: None,
+    };
+    let n = substance_runner::selected_indices(suite.items.len(), &opts.selection)?.len();
+    eprintln!(
+        "running {} ({} items) from {}",
+        suite.spec.name,
+        n,
+        dir.display()
+    );
+    let pb = progress(n as u64, &suite.spec.name);
+    let summary = run_suite(
+        &suite,
+        &mut model,
+        &opts,
+        BufWriter::new(file),
+        |done, _| pb.set_position(done as u64),
+    )
+    .with_context(|| {
+        format!(
+            "run stopped; finished items are kept in {}",
+            partial.display()
+        )
+    })?;
+    pb.finish_and_clear();
+    std::fs::rename(&partial, &out)
+        .with_context(|| format!("cannot move {} to {}", partial.display(), out.display()))?;
+    eprintln!("receipt written to {}", out.display());
+    if a.json {
+        print_json(&summary)?;
+    } else {
+        print_summary(&summary);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Print a summary as a table.
+pub fn print_summary(s: &Summary) {
+    println!(
+        "{:<28} {:>9} {:>9} {:>7}  {:<21} 95% CI (bootstrap)",
+        "metric", "value", "stderr", "n", "95% CI (normal)"
+    );
+    for (name, a) in &s.metrics {
+        let bs = a
+            .bootstrap_ci95
+            .map(|[l, h]| format!("[{l:.4}, {h:.4}]"))
+            .unwrap_or_else(|| "-".into());
+        println!(
+            "{:<28} {:>9.4} {:>9.4} {:>7}  [{:.4}, {:.4}]  {}",
+            name, a.value, a.stderr, a.n, a.ci95[0], a.ci95[1], bs
+        );
+    }
+    for (g, metrics) in &s.groups {
+        for (name, a) in metrics {
+            println!(
+                "  {:<26} {:>9.4} {:>9.4} {:>7}",
+                format!("{g}/{name}"),
+                a.value,
+                a.stderr,
+                a.n
+            );
+        }
+    }
+}
+
+/// `substance score`.
+#[derive(Args)]
+pub struct ScoreArgs {
+    /// Receipt to re-score.
+    receipt: PathBuf,
+    /// Write a re-scored, re-sealed receipt here.
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Print the recomputed summary as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn score(a: ScoreArgs) -> Result<ExitCode> {
+    let mut reader = ReceiptReader::new(open(&a.receipt)?);
+    let mut writer: Option<ReceiptWriter<BufWriter<File>>> = None;
+    let mut header: Option<Header> = None;
+    let mut agg = substance_score::Aggregator::new();
+    let mut changed = 0usize;
+    let pb = progress(0, "scoring");
+    while let Some(line) = reader
+        .next_line()
+        .with_context(|| format!("reading {}", a.receipt.display()))?
+    {
+        match line {
+            ReceiptLine::Header(h) => {
+                if let Some(out) = &a.out {
+                    let f = File::create(out)
+                        .with_context(|| format!("cannot create {}", out.display()))?;
+                    writer = Some(ReceiptWriter::new(BufWriter::new(f), &h)?);
+                }
+                header = Some(*h);
+            }
+            ReceiptLine::Item(mut rec) => {
+                let h = header.as_ref().context("item before header")?;
+                let scores = substance_score::score_item(&h.suite.spec, &rec.item, &rec.response)
+                    .with_context(|| {
+                    format!("{}: line {}", a.receipt.display(), reader.line_number())
+                })?;
+                if scores != rec.scores {
+                    changed += 1;
+                }
+                agg.push(rec.item.group.as_deref(), &scores);
+                rec.scores = scores;
+                if let Some(w) = writer.as_mut() {
+                    w.write_item(*rec)?;
+                }
+                pb.inc(1);
+            }
+            ReceiptLine::Summary(_) => {}
+        }
+    }
+    pb.finish_and_clear();
+    let h = header.context("receipt has no header")?;
+    let (metrics, groups) = agg.finish(h.seeds.bootstrap, h.seeds.bootstrap_resamples);
+    let summary = match writer {
+        Some(w) => {
+            let (n_items, selection_sha256, items_digest) = w.digests();
+            let s = Summary {
+                n_items,
+                selection_sha256,
+                items_digest,
+                metrics,
+                groups,
+            };
+            w.finish(&s)?;
+            s
+        }
+        None => Summary {
+            n_items: 0,
+            selection_sha256: String::new(),
+            items_digest: String::new(),
+            metrics,
+            groups,
+        },
+    };
+    eprintln!("{changed} item(s) had scores different from the receipt's");
+    if a.json {
+        print_json(&summary.metrics)?;
+    } else {
+        print_summary(&summary);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `substance verify`.
+#[derive(Args)]
+pub struct VerifyArgs {
+    /// Receipts to verify.
+    #[arg(required = true)]
+    receipts: Vec<PathBuf>,
+    /// The suite the receipts claim to be about (folder or bundled name). Default: the bundled suite of the
+    /// header's name when one exists; then the suite hash, item contents and prompts are checked too.
+    #[arg(long)]
+    suite: Option<String>,
+    /// Check the receipt alone, even when a bundled suite of that name exists.
+    #[arg(long, conflicts_with = "suite")]
+    no_suite: bool,
+    /// Print the reports as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+fn header_suite_name(path: &Path) -> Option<String> {
+    let mut first = String::new();
+    open(path).ok()?.read_line(&mut first).ok()?;
+    match serde_json::from_str::<ReceiptLine>(&first).ok()? {
+        ReceiptLine::Header(h) => Some(h.suite.name),
+        _ => None,
+    }
+}
+
+pub fn verify(a: VerifyArgs) -> Result<ExitCode> {
+    let mut reports = Vec::new();
+    let mut all_ok = true;
+    for path in &a.receipts {
+        let suite: Option<Suite> = if a.no_suite {
+            None
+        } else if let Some(s) = &a.suite {
+            Some(load_suite(s)?.1)
+        } else {
+            match header_suite_name(path).and_then(|n| resolve_suite(&n).ok()) {
+                Some(dir) => {
+                    eprintln!(
+                        "{}: checking against suite {}",
+                        path.display(),
+                        dir.display()
+                    );
+                    Some(load_suite(&dir.to_string_lossy())?.1)
+                }
+                None => None,
+            }
+        };
+        let report = verify_reader(open(path)?, suite.as_ref());
+        all_ok &= report.ok;
+        if !a.json {
+            print_report(path, &report);
+        }
+        reports.push(serde_json::json!({"receipt": path.display().to_string(), "report": report}));
+    }
+    if a.json {
+        print_json(&reports)?;
+    }
+    Ok(if all_ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+fn print_report(path: &Path, r: &VerifyReport) {
+    let what = format!(
+        "{} ({}; model {}; {} items{})",
+        path.display(),
+        r.suite.as_deref().unwrap_or("?"),
+        r.model.as_deref().unwrap_or("?"),
+        r.items_checked,
+        if r.suite_checked {
+            "; suite file checked"
+        } else {
+            "; receipt only"
+        }
+    );
+    if r.ok {
+        println!("OK        {what}");
+        if let Some(s) = &r.recomputed {
+            for (name, agg) in &s.metrics {
+                println!(
+                    "          {name} = {:.4} ± {:.4} (n = {})",
+                    agg.value, agg.stderr, agg.n
+                );
+            }
+        }
+        return;
+    }
+    println!("MISMATCH  {what}");
+    for m in &r.mismatches {
+        let at = match (&m.item, m.index) {
+            (Some(id), Some(i)) => format!("line {} item `{id}` (#{i})", m.line),
+            _ if m.line > 0 => format!("line {}", m.line),
+            _ => "receipt".to_owned(),
+        };
+        println!(
+            "  {at}: {}: claimed {} but recomputed {}",
+            m.field, m.claimed, m.recomputed
+        );
+    }
+    let items = r.mismatching_items();
+    if !items.is_empty() {
+        println!("  mismatching items: {}", items.join(", "));
+    }
+}

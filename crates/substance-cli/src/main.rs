@@ -1,0 +1,64 @@
+//! `substance`: the command-line face of the kit.
+//!
+//! Results go to stdout (a table, or JSON with `--json`); logs, warnings and progress bars go to stderr,
+//! so `substance … --json | jq` always works. This is the only crate that uses `anyhow`: every library
+//! below returns typed errors, and here they become messages with context (which file, which line).
+
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+mod cmd_ifeval;
+mod cmd_sos;
+mod cmd_suite;
+mod cmd_verify;
+mod util;
+
+use std::process::ExitCode;
+
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+
+/// Evaluate language models and the LLM judges that grade them; verify published scores.
+#[derive(Parser)]
+#[command(name = "substance", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a suite on a model and write a receipt.
+    Run(cmd_verify::RunArgs),
+    /// Recompute every score of a receipt (and optionally write a re-scored receipt).
+    Score(cmd_verify::ScoreArgs),
+    /// Verify receipts: re-hash, re-score, re-aggregate, compare. Exit 0 only when everything matches.
+    Verify(cmd_verify::VerifyArgs),
+    /// Check IFEval responses (Google's instruction-following eval).
+    Ifeval(cmd_ifeval::IfevalArgs),
+    /// SOS-Bench: factor scores from a results CSV and their correlation with an LLM-judge score CSV.
+    Sos(cmd_sos::SosArgs),
+    /// List, show and import suites.
+    Suite {
+        #[command(subcommand)]
+        command: cmd_suite::SuiteCommand,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result: Result<ExitCode> = match cli.command {
+        Command::Run(a) => cmd_verify::run(a),
+        Command::Score(a) => cmd_verify::score(a),
+        Command::Verify(a) => cmd_verify::verify(a),
+        Command::Ifeval(a) => cmd_ifeval::run(a),
+        Command::Sos(a) => cmd_sos::run(a),
+        Command::Suite { command } => cmd_suite::run(command),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,450 @@
+//! End-to-end tests of the `substance` binary: run → receipt → verify, and tampering caught by name.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::print_stderr
+)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_substance"))
+}
+
+fn run_ok(cmd: &mut Command) -> Output {
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed\nstdout:\n{}\nstderr:\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// A tiny generate suite with three items and recorded responses (two right, one wrong).
+fn fixture(dir: &Path) -> (PathBuf, PathBuf) {
+    let suite = dir.join("arith");
+    std::fs::create_dir_all(&suite).unwrap();
+    std::fs::write(
+        suite.join("suite.toml"),
+        r#"format = 1
+name = "arith"
+version = "1.0.0"
+description = "test suite"
+output_type = "generate"
+scorers = ["exact_match_gsm8k"]
+data = "items.jsonl"
+
+[prompt]
+template = "Question: {input}\nAnswer:"
+
+[generation]
+max_tokens = 32
+stop = ["\n\n"]
+"#,
+    )
+    .unwrap();
+    std::fs::write(
+        suite.join("items.jsonl"),
+        concat!(
+            r#"{"id":"a","input":"What is 2+2?","target":"4","group":"easy"}"#,
+            "\n",
+            r#"{"id":"b","input":"What is 10*10?","target":"100","group":"easy"}"#,
+            "\n",
+            r#"{"id":"c","input":"What is 1,000 + 234?","target":"1234","group":"hard"}"#,
+            "\n",
+        ),
+    )
+    .unwrap();
+    let responses = dir.join("responses.jsonl");
+    std::fs::write(
+        &responses,
+        concat!(
+            r#"{"id":"a","text":"2+2 is 4.\n#### 4"}"#,
+            "\n",
+            r#"{"id":"b","text":"It is 1,000."}"#,
+            "\n",
+            r#"{"id":"c","text":"The sum is 1,234"}"#,
+            "\n",
+        ),
+    )
+    .unwrap();
+    (suite, responses)
+}
+
+fn run_receipt(dir: &Path) -> (PathBuf, PathBuf) {
+    let (suite, responses) = fixture(dir);
+    let receipt = dir.join("r.jsonl");
+    let out = run_ok(
+        bin()
+            .arg("run")
+            .arg(&suite)
+            .arg("--model")
+            .arg(format!("replay:{}", responses.display()))
+            .arg("--out")
+            .arg(&receipt)
+            .arg("--json"),
+    );
+    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    // a: "#### 4" right; b: last number 1,000 → 1000 ≠ 100, wrong; c: last number 1,234 → 1234, right.
+    let v = summary["metrics"]["exact_match_gsm8k"]["value"]
+        .as_f64()
+        .unwrap();
+    assert!((v - 2.0 / 3.0).abs() < 1e-12, "{summary}");
+    (suite, receipt)
+}
+
+fn verify(receipt: &Path, suite: Option<&Path>) -> (bool, String) {
+    let mut cmd = bin();
+    cmd.arg("verify").arg(receipt);
+    match suite {
+        Some(s) => cmd.arg("--suite").arg(s),
+        None => cmd.arg("--no-suite"),
+    };
+    let out = cmd.output().unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
+fn edit_line(receipt: &Path, line: usize, f: impl Fn(&mut serde_json::Value)) {
+    let text = std::fs::read_to_string(receipt).unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+    let mut v: serde_json::Value = serde_json::from_str(&lines[line]).unwrap();
+    f(&mut v);
+    lines[line] = serde_json::to_string(&v).unwrap();
+    std::fs::write(receipt, lines.join("\n") + "\n").unwrap();
+}
+
+#[test]
+fn untouched_receipt_verifies_with_and_without_suite() {
+    let dir = tempfile::tempdir().unwrap();
+    let (suite, receipt) = run_receipt(dir.path());
+    let (ok, out) = verify(&receipt, Some(&suite));
+    assert!(ok, "{out}");
+    assert!(out.starts_with("OK"), "{out}");
+    let (ok, out) = verify(&receipt, None);
+    assert!(ok, "{out}");
+}
+
+#[test]
+fn altered_response_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let (suite, receipt) = run_receipt(dir.path());
+    // Line index 3 = item `c`. Change the response only; its stored score no longer follows from it.
+    edit_line(&receipt, 3, |v| {
+        v["response"]["text"] = "The sum is 999".into()
+    });
+    let (ok, out) = verify(&receipt, Some(&suite));
+    assert!(!ok, "{out}");
+    assert!(out.contains("item `c`"), "{out}");
+    assert!(out.contains("scores.exact_match_gsm8k.value"), "{out}");
+    assert!(out.contains("digest"), "{out}");
+}
+
+#[test]
+fn altered_response_with_same_score_is_still_caught_by_the_digest() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, receipt) = run_receipt(dir.path());
+    edit_line(&receipt, 1, |v| {
+        v["response"]["text"] = "four: #### 4".into()
+    });
+    let (ok, out) = verify(&receipt, None);
+    assert!(!ok, "{out}");
+    assert!(out.contains("item `a`") && out.contains("digest"), "{out}");
+}
+
+#[test]
+fn altered_score_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, receipt) = run_receipt(dir.path());
+    edit_line(&receipt, 2, |v| {
+        v["scores"]["exact_match_gsm8k"]["value"] = 1.0.into()
+    });
+    let (ok, out) = verify(&receipt, None);
+    assert!(!ok, "{out}");
+    assert!(
+        out.contains("item `b`") && out.contains("scores.exact_match_gsm8k.value"),
+        "{out}"
+    );
+}
+
+#[test]
+fn altered_suite_hash_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let (suite, receipt) = run_receipt(dir.path());
+    edit_line(&receipt, 0, |v| {
+        v["suite"]["sha256"] = "0".repeat(64).into()
+    });
+    let (ok, out) = verify(&receipt, Some(&suite));
+    assert!(!ok, "{out}");
+    assert!(out.contains("suite.sha256"), "{out}");
+}
+
+#[test]
+fn altered_suite_item_is_reported_against_the_suite_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let (suite, receipt) = run_receipt(dir.path());
+    let items = std::fs::read_to_string(suite.join("items.jsonl"))
+        .unwrap()
+        .replace("\"target\":\"4\"", "\"target\":\"5\"");
+    std::fs::write(suite.join("items.jsonl"), items).unwrap();
+    let (ok, out) = verify(&receipt, Some(&suite));
+    assert!(!ok, "{out}");
+    assert!(
+        out.contains("suite.sha256") && out.contains("item `a`"),
+        "{out}"
+    );
+}
+
+#[test]
+fn tampered_summary_and_truncation_are_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, receipt) = run_receipt(dir.path());
+    let text = std::fs::read_to_string(&receipt).unwrap();
+    edit_line(&receipt, 4, |v| {
+        v["metrics"]["exact_match_gsm8k"]["value"] = 0.99.into()
+    });
+    let (ok, out) = verify(&receipt, None);
+    assert!(
+        !ok && out.contains("summary.metrics.exact_match_gsm8k.value"),
+        "{out}"
+    );
+    // Drop the summary: an interrupted run is not a verified one.
+    let truncated: Vec<&str> = text.lines().take(3).collect();
+    std::fs::write(&receipt, truncated.join("\n") + "\n").unwrap();
+    let (ok, out) = verify(&receipt, None);
+    assert!(!ok && out.contains("summary"), "{out}");
+    // Garbage mid-file: a typed error naming the line, not a panic.
+    std::fs::write(
+        &receipt,
+        format!("{}\n{{not json\n", text.lines().next().unwrap()),
+    )
+    .unwrap();
+    let out = bin()
+        .arg("verify")
+        .arg(&receipt)
+        .arg("--no-suite")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("line 2"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
+#[test]
+fn score_recomputes_and_rewrites() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, receipt) = run_receipt(dir.path());
+    edit_line(&receipt, 2, |v| {
+        v["scores"]["exact_match_gsm8k"]["value"] = 0.5.into()
+    });
+    let fixed = dir.path().join("fixed.jsonl");
+    let out = run_ok(bin().arg("score").arg(&receipt).arg("--out").arg(&fixed));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("1 item(s) had scores different"));
+    let (ok, out) = verify(&fixed, None);
+    assert!(ok, "{out}");
+}
+
+#[test]
+fn unknown_model_spec_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let (suite, _) = fixture(dir.path());
+    let out = bin()
+        .arg("run")
+        .arg(&suite)
+        .arg("--model")
+        .arg("gguf:nowhere.gguf")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not available in this build"));
+}
+
+/// The `substance ifeval` contract: one output line per response line in input order, joined by key or by
+/// exact prompt text, unmatched responses reported and skipped (an error with `--strict`).
+#[test]
+fn ifeval_contract() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("input.jsonl");
+    std::fs::write(
+        &input,
+        concat!(
+            r#"{"key": 1, "prompt": "Say hi without commas.", "instruction_id_list": ["punctuation:no_comma"], "kwargs": [{}]}"#, "\n",
+            r#"{"key": 2, "prompt": "Answer in lowercase.", "instruction_id_list": ["change_case:english_lowercase", "punctuation:no_comma"], "kwargs": [{}, {}]}"#, "\n",
+        ),
+    )
+    .unwrap();
+    let responses = dir.path().join("responses.jsonl");
+    std::fs::write(
+        &responses,
+        concat!(
+            r#"{"prompt": "Answer in lowercase.", "response": "hello there, friend"}"#,
+            "\n",
+            r#"{"prompt": "Unknown prompt", "response": "x"}"#,
+            "\n",
+            r#"{"prompt": "ignored when key is given", "key": 1, "response": "hi there"}"#,
+            "\n",
+            r#"{"prompt": "Say hi without commas.", "response": "hi, there"}"#,
+            "\n",
+        ),
+    )
+    .unwrap();
+    let out_path = dir.path().join("results.jsonl");
+    let out = run_ok(
+        bin()
+            .args(["ifeval", "--json", "--input"])
+            .arg(&input)
+            .arg("--responses")
+            .arg(&responses)
+            .arg("--out")
+            .arg(&out_path),
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("line 2"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let m: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    // Verdicts: [true(lower), false(comma)], [true], [false] → prompt strict 1/3; instructions 2/4.
+    assert!(
+        (m["prompt_level_strict_acc"].as_f64().unwrap() - 1.0 / 3.0).abs() < 1e-12,
+        "{m}"
+    );
+    assert!(
+        (m["inst_level_strict_acc"].as_f64().unwrap() - 0.5).abs() < 1e-12,
+        "{m}"
+    );
+    let rows: Vec<serde_json::Value> = std::fs::read_to_string(&out_path)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(rows.len(), 3);
+    assert_eq!(rows[0]["key"], 2);
+    assert_eq!(rows[0]["strict"], serde_json::json!([true, false]));
+    assert_eq!(rows[1]["key"], 1);
+    assert_eq!(rows[1]["prompt"], "Say hi without commas.");
+    assert_eq!(rows[2]["strict"], serde_json::json!([false]));
+    for k in ["key", "prompt", "instruction_id_list", "strict", "loose"] {
+        assert!(rows[0].get(k).is_some(), "missing {k}");
+    }
+    let strict = bin()
+        .args(["ifeval", "--strict", "--input"])
+        .arg(&input)
+        .arg("--responses")
+        .arg(&responses)
+        .output()
+        .unwrap();
+    assert_eq!(strict.status.code(), Some(2));
+    // Malformed input names the file and line.
+    std::fs::write(&input, "{\"key\": 1}\n").unwrap();
+    let bad = bin()
+        .args(["ifeval", "--input"])
+        .arg(&input)
+        .arg("--responses")
+        .arg(&responses)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(
+        err.contains("input.jsonl") && err.contains("line 1"),
+        "{err}"
+    );
+}
+
+fn shared_data() -> Option<PathBuf> {
+    let p = std::env::var_os("SUBSTANCE_DATA")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"));
+    if p.is_dir() {
+        Some(p)
+    } else {
+        eprintln!(
+            "SKIP: shared data not found at {} (set SUBSTANCE_DATA)",
+            p.display()
+        );
+        None
+    }
+}
+
+/// On the real IFEval files the CLI reproduces the reference checker's prompt-level accuracies.
+#[test]
+fn ifeval_cli_on_real_gpt4_responses() {
+    let Some(data) = shared_data() else { return };
+    let d = data.join("ifeval");
+    let out = run_ok(
+        bin()
+            .args(["ifeval", "--json", "--input"])
+            .arg(d.join("input_data.jsonl"))
+            .arg("--responses")
+            .arg(d.join("input_response_data_gpt4_20231107_145030.jsonl")),
+    );
+    let m: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let reference = |name: &str| {
+        let text = std::fs::read_to_string(d.join(name)).unwrap();
+        let rows: Vec<serde_json::Value> = text
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        rows.iter()
+            .filter(|r| r["follow_all_instructions"] == true)
+            .count() as f64
+            / rows.len() as f64
+    };
+    let strict = m["prompt_level_strict_acc"].as_f64().unwrap();
+    let loose = m["prompt_level_loose_acc"].as_f64().unwrap();
+    // The reference judged 540 of the 541 responses (one response's prompt text matches no input row; the
+    // CLI reports and skips it). Agreement per instruction is tested exactly in substance-ifeval, with
+    // each remaining disagreement listed; here the CLI wiring must land within the issue's 0.5%.
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr)
+            .matches("skipped")
+            .count(),
+        1
+    );
+    assert!(
+        (strict - reference("eval_results_strict.jsonl")).abs() <= 0.005,
+        "{m}"
+    );
+    assert!(
+        (loose - reference("eval_results_loose.jsonl")).abs() <= 0.005,
+        "{m}"
+    );
+}
+
+/// `substance sos` on the paper's CSVs: every judge model joins and the correlations are printed.
+#[test]
+fn sos_cli_on_real_csvs() {
+    let Some(data) = shared_data() else { return };
+    let d = data.join("sos-bench");
+    let out = run_ok(
+        bin()
+            .args(["sos", "--json", "--bootstrap", "200", "--results"])
+            .arg(d.join("eleuther_wandb.csv"))
+            .arg("--judge")
+            .arg(d.join("arena_hard_auto.csv"))
+            .arg("--livebench")
+            .arg(d.join("livebench_groups.csv")),
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(v.is_object(), "{v}");
+    let text = run_ok(
+        bin()
+            .args(["sos", "--bootstrap", "0", "--results"])
+            .arg(d.join("eleuther_wandb.csv"))
+            .arg("--judge")
+            .arg(d.join("arena_hard_auto.csv")),
+    );
+    let t = String::from_utf8_lossy(&text.stdout);
+    assert!(t.to_lowercase().contains("spearman"), "{t}");
+}
