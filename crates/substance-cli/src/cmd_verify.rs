@@ -286,7 +286,14 @@ pub fn verify(a: VerifyArgs) -> Result<ExitCode> {
                 None => None,
             }
         };
-        let report = verify_reader(open(path)?, suite.as_ref());
+        // Receipts stream through the verifier; the bar follows the bytes read.
+        let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+        let pb = progress(size, "verifying");
+        let report = verify_reader(
+            std::io::BufReader::new(pb.wrap_read(open(path)?)),
+            suite.as_ref(),
+        );
+        pb.finish_and_clear();
         all_ok &= report.ok;
         if !a.json {
             print_report(path, &report);

@@ -136,8 +136,10 @@ impl ReplayModel {
                 }
             }
         }
+        // The id names the file, not where it lay on the machine that ran it (receipts are shared).
+        let name = origin.rsplit(['/', '\\']).next().unwrap_or(origin);
         Ok(Self {
-            id: format!("replay:{origin}"),
+            id: format!("replay:{name}"),
             responses,
         })
     }
