@@ -1,0 +1,1 @@
+//! Burn model runtime (work in progress).
