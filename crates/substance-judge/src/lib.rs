@@ -1,0 +1,16 @@
+//! Judge protocols, verdict parsers, importers of recorded judgments, judge metrics, bias probes and
+//! bias reports (work in progress).
+
+pub mod error;
+pub mod label;
+pub mod pair;
+pub mod protocol;
+pub mod py;
+
+pub use error::{ImportError, JudgeError};
+pub use label::{ArenaLabel, Factor, Preference, Side, Verdict};
+pub use pair::{JudgedPair, RecordedVerdict};
+pub use protocol::{
+    FactorRegex, Game, Judge, JudgeInput, JudgeProtocol, LlmBarParsing, Parsed, PromptFamily,
+    PromptSet, PromptSource, PromptTemplate, Rendered, SecondTurn,
+};
