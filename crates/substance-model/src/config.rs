@@ -1,0 +1,95 @@
+//! Helpers shared by the architectures' config structs.
+
+use serde::de::DeserializeOwned;
+
+use crate::error::{ModelError, Result};
+
+/// Parse a JSON config, naming the offending field on error (`serde_path_to_error`).
+pub fn parse_json<T: DeserializeOwned>(file: &str, text: &str) -> Result<T> {
+    let de = &mut serde_json::Deserializer::from_str(text);
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        ModelError::Config {
+            file: file.to_owned(),
+            field: if path == "." { "-".to_owned() } else { path },
+            message: e.into_inner().to_string(),
+        }
+    })
+}
+
+/// A `ModelError::Config` for `field` of `file`.
+pub fn bad(file: &str, field: &str, message: impl Into<String>) -> ModelError {
+    ModelError::Config {
+        file: file.to_owned(),
+        field: field.to_owned(),
+        message: message.into(),
+    }
+}
+
+/// Check a dimension is positive.
+pub fn positive(file: &str, field: &str, v: usize) -> Result<()> {
+    if v == 0 {
+        Err(bad(file, field, "must be positive"))
+    } else {
+        Ok(())
+    }
+}
+
+/// Upper bound on any single dimension read from a config (guards allocations driven by input).
+pub const MAX_DIM: usize = 1 << 20;
+
+/// Check `0 < v ≤ MAX_DIM`.
+pub fn dim(file: &str, field: &str, v: usize) -> Result<()> {
+    positive(file, field, v)?;
+    if v > MAX_DIM {
+        return Err(bad(file, field, format!("{v} is implausibly large (> {MAX_DIM})")));
+    }
+    Ok(())
+}
+
+/// serde default helper.
+pub fn default_true() -> bool {
+    true
+}
+
+/// A token-id field that Hugging Face configs write as a number, a list, or `null`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(untagged)]
+pub enum TokenIds {
+    /// Absent / `null`.
+    #[default]
+    None,
+    /// One id.
+    One(u32),
+    /// Several ids (e.g. Llama 3's list of EOS ids).
+    Many(Vec<u32>),
+}
+
+impl TokenIds {
+    /// The ids as a list.
+    pub fn to_vec(&self) -> Vec<u32> {
+        match self {
+            Self::None => Vec::new(),
+            Self::One(i) => vec![*i],
+            Self::Many(v) => v.clone(),
+        }
+    }
+    /// The first id.
+    pub fn first(&self) -> Option<u32> {
+        self.to_vec().first().copied()
+    }
+}
+
+/// `generation_config.json` (the fields the runtime uses; unknown fields ignored).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct GenerationConfig {
+    /// BOS id(s).
+    #[serde(default)]
+    pub bos_token_id: TokenIds,
+    /// EOS id(s): generation stops on any.
+    #[serde(default)]
+    pub eos_token_id: TokenIds,
+    /// Padding id.
+    #[serde(default)]
+    pub pad_token_id: TokenIds,
+}

@@ -1,0 +1,94 @@
+//! Llama forward pass.
+
+use burn::tensor::activation::silu;
+use burn::tensor::module::{embedding, linear};
+use burn::tensor::{Device, Int, Tensor, TensorData};
+
+use super::LlamaConfig;
+use crate::cache::KvCache;
+use crate::error::Result;
+use crate::lm::{Architecture, CausalLm};
+use crate::nn::{Linear, RmsNorm, Rope, attend, split_qkv};
+
+/// One block.
+#[derive(Debug, Clone)]
+pub(crate) struct Block {
+    pub input_norm: RmsNorm,
+    /// Fused q/k/v `[h, (n_q + 2·n_kv)·d]`.
+    pub qkv: Linear,
+    pub o_proj: Linear,
+    pub post_norm: RmsNorm,
+    /// Fused gate/up `[h, 2·ffn]`.
+    pub gate_up: Linear,
+    pub down: Linear,
+}
+
+/// A loaded Llama-family model.
+#[derive(Debug, Clone)]
+pub struct Llama {
+    pub(crate) config: LlamaConfig,
+    pub(crate) device: Device,
+    /// `[vocab, h]`.
+    pub(crate) embed_tokens: Tensor<2>,
+    pub(crate) blocks: Vec<Block>,
+    pub(crate) norm: RmsNorm,
+    /// `[vocab, h]` when untied.
+    pub(crate) lm_head: Option<Tensor<2>>,
+    pub(crate) rope: Rope,
+}
+
+impl Llama {
+    /// The config it was built from.
+    pub fn config(&self) -> &LlamaConfig {
+        &self.config
+    }
+}
+
+impl CausalLm for Llama {
+    fn architecture(&self) -> Architecture {
+        Architecture::Llama
+    }
+    fn device(&self) -> &Device {
+        &self.device
+    }
+    fn vocab_size(&self) -> usize {
+        self.config.vocab_size
+    }
+    fn max_context(&self) -> usize {
+        self.config.max_position_embeddings
+    }
+    fn num_layers(&self) -> usize {
+        self.blocks.len()
+    }
+
+    fn forward_hidden(&self, tokens: Tensor<2, Int>, cache: &mut KvCache) -> Result<Tensor<3>> {
+        let [b, s] = tokens.dims();
+        let plan = cache.plan(b, s, self.max_context(), &self.device)?;
+        let positions: Tensor<2, Int> =
+            Tensor::from_data(TensorData::new(plan.positions.clone(), [b, s]), &self.device);
+        let (cos, sin) = self.rope.tables(&positions);
+        let n_q = self.config.num_attention_heads;
+        let n_kv = self.config.kv_heads();
+        let d = self.config.head_dim();
+        let ffn = self.config.intermediate_size;
+        let mut h = embedding(self.embed_tokens.clone(), tokens);
+        for (block, layer) in self.blocks.iter().zip(cache.layers.iter_mut()) {
+            let x = block.input_norm.forward(h.clone());
+            let (q, k, v) = split_qkv(block.qkv.forward(x), n_q, n_kv, d);
+            let q = Rope::apply(q, &cos, &sin);
+            let k = Rope::apply(k, &cos, &sin);
+            h = h + block.o_proj.forward(attend(q, k, v, layer, plan.mask.as_ref()));
+            let x = block.post_norm.forward(h.clone());
+            let gu = block.gate_up.forward(x);
+            let gate = gu.clone().narrow(2, 0, ffn);
+            let up = gu.narrow(2, ffn, ffn);
+            h = h + block.down.forward(silu(gate) * up);
+        }
+        Ok(self.norm.forward(h))
+    }
+
+    fn project(&self, hidden: Tensor<3>) -> Tensor<3> {
+        let head = self.lm_head.as_ref().unwrap_or(&self.embed_tokens);
+        linear(hidden, head.clone().transpose(), None)
+    }
+}

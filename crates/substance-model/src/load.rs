@@ -1,0 +1,376 @@
+//! Loading models: Hugging Face folders (or their files as bytes), GGUF files, and spec strings.
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use burn::tensor::Device;
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+use crate::config::{GenerationConfig, TokenIds, bad, parse_json};
+use crate::error::{ModelError, Result};
+use crate::gpt2::{Gpt2, Gpt2Config};
+use crate::lm::CausalLm;
+use crate::llama::{Llama, LlamaConfig};
+use crate::opt::{Opt, OptConfig};
+use crate::runtime::{Model, ModelMeta};
+use crate::tokenizer::Tokenizer;
+use crate::weights::{SafetensorsSource, WeightMap};
+
+/// The files of a Hugging Face model folder, as bytes (the browser passes these).
+#[derive(Debug, Clone, Copy)]
+pub struct HfFiles<'a> {
+    /// `config.json`.
+    pub config: &'a [u8],
+    /// `model.safetensors`.
+    pub weights: &'a [u8],
+    /// `tokenizer.json`.
+    pub tokenizer: &'a [u8],
+    /// `generation_config.json`, if any.
+    pub generation_config: Option<&'a [u8]>,
+    /// `tokenizer_config.json`, if any (for its `chat_template`).
+    pub tokenizer_config: Option<&'a [u8]>,
+}
+
+#[derive(Deserialize)]
+struct ModelType {
+    #[serde(default)]
+    model_type: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct TokenizerConfig {
+    #[serde(default)]
+    chat_template: Option<serde_json::Value>,
+}
+
+/// SHA-256 (hex) of bytes.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+fn utf8<'a>(file: &str, bytes: &'a [u8]) -> Result<&'a str> {
+    std::str::from_utf8(bytes).map_err(|e| bad(file, "-", format!("not UTF-8: {e}")))
+}
+
+impl Model {
+    /// Load a Hugging Face model from its files' bytes. `id` names the model in receipts.
+    pub fn from_hf_bytes(id: &str, files: HfFiles<'_>, device: &Device) -> Result<Self> {
+        let cfg_text = utf8("config.json", files.config)?;
+        let kind: ModelType = parse_json("config.json", cfg_text)?;
+        let weights_file = "model.safetensors";
+        let src = SafetensorsSource::parse(weights_file, files.weights)?;
+        let w = WeightMap::new(&src, device);
+        let (lm, ids): (Box<dyn CausalLm>, [TokenIds; 2]) = match kind.model_type.as_deref() {
+            Some("opt") => {
+                let c: OptConfig = parse_json("config.json", cfg_text)?;
+                let ids = [c.bos_token_id.clone(), c.eos_token_id.clone()];
+                (Box::new(Opt::load(c, w)?), ids)
+            }
+            Some("gpt2") => {
+                let c: Gpt2Config = parse_json("config.json", cfg_text)?;
+                let ids = [c.bos_token_id.clone(), c.eos_token_id.clone()];
+                (Box::new(Gpt2::load(c, w)?), ids)
+            }
+            Some("llama") => {
+                let c: LlamaConfig = parse_json("config.json", cfg_text)?;
+                let ids = [c.bos_token_id.clone(), c.eos_token_id.clone()];
+                (Box::new(Llama::load(c, w)?), ids)
+            }
+            Some(other) => {
+                return Err(bad(
+                    "config.json",
+                    "model_type",
+                    format!("architecture `{other}` is not supported (opt, gpt2, llama)"),
+                ));
+            }
+            None => return Err(bad("config.json", "model_type", "missing")),
+        };
+        let generation: GenerationConfig = match files.generation_config {
+            Some(b) => parse_json("generation_config.json", utf8("generation_config.json", b)?)?,
+            None => GenerationConfig::default(),
+        };
+        let chat_template = match files.tokenizer_config {
+            Some(b) => {
+                let tc: TokenizerConfig =
+                    parse_json("tokenizer_config.json", utf8("tokenizer_config.json", b)?)?;
+                tc.chat_template.and_then(template_text)
+            }
+            None => None,
+        };
+        let tokenizer = Tokenizer::from_json_bytes("tokenizer.json", files.tokenizer)?;
+        let [bos, eos] = ids;
+        let eos = if generation.eos_token_id != TokenIds::None {
+            generation.eos_token_id.to_vec()
+        } else {
+            eos.to_vec()
+        };
+        let bos = generation.bos_token_id.first().or(bos.first());
+        let meta = ModelMeta {
+            id: id.to_owned(),
+            weights_sha256: sha256_hex(files.weights),
+            architecture: lm.architecture().name().to_owned(),
+            source: "hf-safetensors".to_owned(),
+        };
+        Self::assemble(lm, tokenizer, chat_template, eos, bos, meta)
+    }
+
+    pub(crate) fn assemble(
+        lm: Box<dyn CausalLm>,
+        tokenizer: Tokenizer,
+        chat_template: Option<String>,
+        eos: Vec<u32>,
+        bos: Option<u32>,
+        meta: ModelMeta,
+    ) -> Result<Self> {
+        if tokenizer.vocab_size() > lm.vocab_size() {
+            return Err(ModelError::Tokenizer {
+                file: tokenizer.origin().to_owned(),
+                message: format!(
+                    "{} tokenizer entries but the model has only {} embedding rows",
+                    tokenizer.vocab_size(),
+                    lm.vocab_size()
+                ),
+            });
+        }
+        for &id in eos.iter().chain(bos.iter()) {
+            if id as usize >= lm.vocab_size() {
+                return Err(ModelError::TokenOutOfRange {
+                    id,
+                    vocab: lm.vocab_size(),
+                });
+            }
+        }
+        Ok(Self {
+            lm,
+            tokenizer,
+            chat_template,
+            eos,
+            bos,
+            meta,
+        })
+    }
+}
+
+/// `chat_template` in tokenizer_config.json is a string or a list of `{name, template}`.
+fn template_text(v: serde_json::Value) -> Option<String> {
+    match v {
+        serde_json::Value::String(s) => Some(s),
+        serde_json::Value::Array(items) => items.iter().find_map(|it| {
+            (it.get("name")?.as_str()? == "default")
+                .then(|| it.get("template")?.as_str().map(str::to_owned))
+                .flatten()
+        }),
+        _ => None,
+    }
+}
+
+/// Where a model comes from, as written on the command line.
+///
+/// - `gguf:PATH` — a GGUF file.
+/// - `hf:DIR` — a local Hugging Face folder (`config.json`, `model.safetensors`, `tokenizer.json`).
+/// - `hf:ORG/NAME` — a hub model. This build does not download: it is looked up in
+///   `$SUBSTANCE_MODELS/hf/ORG/NAME` (default `models/hf/ORG/NAME`), and is an
+///   [`ModelError::Offline`] error when absent.
+///
+/// `hf:` followed by exactly `ORG/NAME` (no leading `/` or `.`) parses as a hub name; at load time a
+/// local folder of that relative path, if it exists, is used first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ModelSpec {
+    /// `gguf:PATH`.
+    Gguf(PathBuf),
+    /// `hf:DIR`.
+    HfDir(PathBuf),
+    /// `hf:ORG/NAME`.
+    HfHub {
+        /// Organisation.
+        org: String,
+        /// Model name.
+        name: String,
+    },
+}
+
+fn hub_part(s: &str) -> bool {
+    !s.is_empty()
+        && !s.starts_with('.')
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+}
+
+impl FromStr for ModelSpec {
+    type Err = ModelError;
+
+    fn from_str(s: &str) -> Result<Self> {
+        let err = |message: &str| ModelError::Spec {
+            spec: s.to_owned(),
+            message: message.to_owned(),
+        };
+        if let Some(path) = s.strip_prefix("gguf:") {
+            if path.is_empty() {
+                return Err(err("missing path after `gguf:`"));
+            }
+            return Ok(Self::Gguf(PathBuf::from(path)));
+        }
+        if let Some(rest) = s.strip_prefix("hf:") {
+            if rest.is_empty() {
+                return Err(err("missing folder or ORG/NAME after `hf:`"));
+            }
+            let parts: Vec<&str> = rest.split('/').collect();
+            if parts.len() == 2 && parts.iter().all(|p| hub_part(p)) {
+                return Ok(Self::HfHub {
+                    org: parts[0].to_owned(),
+                    name: parts[1].to_owned(),
+                });
+            }
+            return Ok(Self::HfDir(PathBuf::from(rest)));
+        }
+        Err(err("expected `gguf:PATH`, `hf:DIR` or `hf:ORG/NAME`"))
+    }
+}
+
+impl std::fmt::Display for ModelSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Gguf(p) => write!(f, "gguf:{}", p.display()),
+            Self::HfDir(p) => write!(f, "hf:{}", p.display()),
+            Self::HfHub { org, name } => write!(f, "hf:{org}/{name}"),
+        }
+    }
+}
+
+/// The models folder: `$SUBSTANCE_MODELS`, else `models`.
+pub fn models_dir() -> PathBuf {
+    std::env::var_os("SUBSTANCE_MODELS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("models"))
+}
+
+impl ModelSpec {
+    /// The local path this spec reads (a hub name resolves to its cache folder, or is `Offline`).
+    pub fn resolve(&self) -> Result<PathBuf> {
+        match self {
+            Self::Gguf(p) | Self::HfDir(p) => Ok(p.clone()),
+            Self::HfHub { org, name } => {
+                let rel = Path::new(org).join(name);
+                if rel.join("config.json").is_file() {
+                    return Ok(rel);
+                }
+                let dir = models_dir().join("hf").join(org).join(name);
+                if dir.is_dir() {
+                    Ok(dir)
+                } else {
+                    Err(ModelError::Offline {
+                        name: format!("{org}/{name}"),
+                        dir: dir.display().to_string(),
+                    })
+                }
+            }
+        }
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn read(path: &Path) -> Result<Vec<u8>> {
+    std::fs::read(path).map_err(|source| ModelError::Io {
+        path: path.display().to_string(),
+        source,
+    })
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn read_opt(path: &Path) -> Result<Option<Vec<u8>>> {
+    if path.is_file() { read(path).map(Some) } else { Ok(None) }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl Model {
+    /// Load a Hugging Face folder.
+    pub fn from_hf_dir(dir: &Path, id: &str, device: &Device) -> Result<Self> {
+        let config = read(&dir.join("config.json"))?;
+        let weights = read(&dir.join("model.safetensors"))?;
+        let tokenizer = read(&dir.join("tokenizer.json"))?;
+        let generation_config = read_opt(&dir.join("generation_config.json"))?;
+        let tokenizer_config = read_opt(&dir.join("tokenizer_config.json"))?;
+        Self::from_hf_bytes(
+            id,
+            HfFiles {
+                config: &config,
+                weights: &weights,
+                tokenizer: &tokenizer,
+                generation_config: generation_config.as_deref(),
+                tokenizer_config: tokenizer_config.as_deref(),
+            },
+            device,
+        )
+    }
+
+    /// Load what a spec names.
+    pub fn load(spec: &ModelSpec, device: &Device) -> Result<Self> {
+        let path = spec.resolve()?;
+        let id = spec.to_string();
+        match spec {
+            ModelSpec::Gguf(_) => Self::from_gguf_file(&path, &id, device),
+            ModelSpec::HfDir(_) | ModelSpec::HfHub { .. } => Self::from_hf_dir(&path, &id, device),
+        }
+    }
+
+    /// Load a GGUF file.
+    pub fn from_gguf_file(path: &Path, id: &str, device: &Device) -> Result<Self> {
+        let bytes = read(path)?;
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| path.display().to_string());
+        Self::from_gguf_bytes(&name, id, &bytes, device)
+    }
+}
+
+/// Placeholder until the GGUF path lands.
+impl Model {
+    /// Load a GGUF file's bytes (`file` names it in errors).
+    pub fn from_gguf_bytes(file: &str, _id: &str, _bytes: &[u8], _device: &Device) -> Result<Self> {
+        Err(bad(file, "-", "GGUF loading is not available in this build yet"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spec_strings_parse() {
+        assert_eq!(
+            "gguf:models/x.gguf".parse::<ModelSpec>().unwrap(),
+            ModelSpec::Gguf("models/x.gguf".into())
+        );
+        assert_eq!(
+            "hf:HuggingFaceTB/SmolLM2-135M".parse::<ModelSpec>().unwrap(),
+            ModelSpec::HfHub {
+                org: "HuggingFaceTB".into(),
+                name: "SmolLM2-135M".into()
+            }
+        );
+        assert_eq!(
+            "hf:./tests/fixtures/models/tiny-opt".parse::<ModelSpec>().unwrap(),
+            ModelSpec::HfDir("./tests/fixtures/models/tiny-opt".into())
+        );
+        assert_eq!(
+            "hf:/abs/dir".parse::<ModelSpec>().unwrap(),
+            ModelSpec::HfDir("/abs/dir".into())
+        );
+        for bad in ["", "gguf:", "hf:", "onnx:x", "x.gguf"] {
+            assert!(bad.parse::<ModelSpec>().is_err(), "{bad}");
+        }
+        let s = "hf:org/name";
+        assert_eq!(s.parse::<ModelSpec>().unwrap().to_string(), s);
+    }
+
+    #[test]
+    fn hub_names_are_offline_errors_naming_the_folder() {
+        let spec: ModelSpec = "hf:no-such-org-xyz/no-such-model".parse().unwrap();
+        let e = spec.resolve().unwrap_err();
+        assert!(matches!(e, ModelError::Offline { .. }));
+        let msg = e.to_string();
+        assert!(msg.contains("offline") && msg.contains("no-such-org-xyz/no-such-model"), "{msg}");
+    }
+}

@@ -1,0 +1,587 @@
+//! A loaded model with its tokenizer: logits, generation (step API) and log-likelihood.
+
+use burn::tensor::activation::log_softmax;
+use burn::tensor::{Int, Tensor, TensorData};
+use serde::{Deserialize, Serialize};
+use substance_core::Message;
+
+use crate::cache::KvCache;
+use crate::error::{ModelError, Result};
+use crate::lm::{Architecture, CausalLm};
+use crate::read::{read_f32, read_i64};
+use crate::sampling::{Sampler, Sampling};
+use crate::tokenizer::{ChatTemplate, Tokenizer};
+
+/// Identity of a loaded model.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ModelMeta {
+    /// Spec string or caller-chosen id.
+    pub id: String,
+    /// SHA-256 (hex) of the weights file, computed while loading.
+    pub weights_sha256: String,
+    /// Architecture name (`opt`, `gpt2`, `llama`).
+    pub architecture: String,
+    /// Where the weights came from (format and file).
+    pub source: String,
+}
+
+/// A causal LM, its tokenizer and the special tokens generation needs.
+pub struct Model {
+    pub(crate) lm: Box<dyn CausalLm>,
+    pub(crate) tokenizer: Tokenizer,
+    pub(crate) chat_template: Option<String>,
+    pub(crate) eos: Vec<u32>,
+    pub(crate) bos: Option<u32>,
+    pub(crate) meta: ModelMeta,
+}
+
+impl std::fmt::Debug for Model {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Model")
+            .field("meta", &self.meta)
+            .field("eos", &self.eos)
+            .field("bos", &self.bos)
+            .finish()
+    }
+}
+
+/// Why generation ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FinishReason {
+    /// A stop sequence appeared (it is not part of the text).
+    Stop,
+    /// The model produced an end-of-sequence token.
+    Eos,
+    /// `max_tokens` reached, or the context window is full.
+    Length,
+}
+
+impl FinishReason {
+    /// OpenAI-style name (`stop` for both stop sequences and EOS, `length`).
+    pub fn openai(self) -> &'static str {
+        match self {
+            Self::Stop | Self::Eos => "stop",
+            Self::Length => "length",
+        }
+    }
+}
+
+/// Generation settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GenerateOptions {
+    /// Most new tokens.
+    pub max_tokens: usize,
+    /// Stop sequences, checked on the decoded text; the text ends before the first one.
+    #[serde(default)]
+    pub stop: Vec<String>,
+    /// Token choice.
+    pub sampling: Sampling,
+    /// Stop on the model's EOS token(s) (and the chat template's end-of-turn token).
+    #[serde(default = "crate::config::default_true")]
+    pub stop_at_eos: bool,
+}
+
+impl Default for GenerateOptions {
+    fn default() -> Self {
+        Self {
+            max_tokens: 256,
+            stop: Vec::new(),
+            sampling: Sampling::Greedy,
+            stop_at_eos: true,
+        }
+    }
+}
+
+/// The state of one generation, owned by the caller (a JS loop can hold it between steps).
+#[derive(Debug)]
+pub struct GenerationState {
+    cache: KvCache,
+    sampler: Sampler,
+    opts: GenerateOptions,
+    prompt: Vec<u32>,
+    generated: Vec<u32>,
+    logits: Option<Vec<f32>>,
+    pending: Option<u32>,
+    text: String,
+    finish: Option<FinishReason>,
+    stop_ids: Vec<u32>,
+}
+
+impl GenerationState {
+    /// Token ids fed as the prompt (after any left truncation).
+    pub fn prompt_ids(&self) -> &[u32] {
+        &self.prompt
+    }
+    /// Tokens generated so far (the EOS token is not included).
+    pub fn generated_ids(&self) -> &[u32] {
+        &self.generated
+    }
+    /// Decoded text so far (special tokens skipped, stop sequence excluded).
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+    /// Why it ended, once it has.
+    pub fn finish_reason(&self) -> Option<FinishReason> {
+        self.finish
+    }
+    /// Whether it has ended.
+    pub fn is_finished(&self) -> bool {
+        self.finish.is_some()
+    }
+}
+
+/// One log-likelihood request result (lm-eval semantics).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LogLikelihood {
+    /// Sum of the continuation tokens' log-probabilities (natural log).
+    pub logprob: f64,
+    /// Whether every continuation token was the argmax.
+    pub is_greedy: bool,
+    /// Continuation token ids.
+    pub continuation_ids: Vec<u32>,
+    /// Per-token log-probabilities.
+    pub token_logprobs: Vec<f32>,
+}
+
+/// Log-likelihood settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LoglikOptions {
+    /// Run the tokenizer's post-processor on context and whole string (lm-eval's `add_bos_token`).
+    #[serde(default)]
+    pub add_special_tokens: bool,
+    /// Most rows per forward pass.
+    pub max_batch: usize,
+    /// Most padded tokens (rows × width) per forward pass.
+    pub max_batch_tokens: usize,
+}
+
+impl Default for LoglikOptions {
+    fn default() -> Self {
+        Self {
+            add_special_tokens: false,
+            max_batch: 8,
+            max_batch_tokens: 4096,
+        }
+    }
+}
+
+/// An encoded `(context, continuation)` request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EncodedPair {
+    /// Context ids (lm-eval `context_enc`).
+    pub context: Vec<u32>,
+    /// Continuation ids (lm-eval `continuation_enc`).
+    pub continuation: Vec<u32>,
+}
+
+impl Model {
+    /// Identity.
+    pub fn meta(&self) -> &ModelMeta {
+        &self.meta
+    }
+    /// The network.
+    pub fn lm(&self) -> &dyn CausalLm {
+        self.lm.as_ref()
+    }
+    /// The tokenizer.
+    pub fn tokenizer(&self) -> &Tokenizer {
+        &self.tokenizer
+    }
+    /// Architecture.
+    pub fn architecture(&self) -> Architecture {
+        self.lm.architecture()
+    }
+    /// End-of-sequence ids.
+    pub fn eos_ids(&self) -> &[u32] {
+        &self.eos
+    }
+    /// Beginning-of-sequence id.
+    pub fn bos_id(&self) -> Option<u32> {
+        self.bos
+    }
+    /// The raw chat template text, if the model ships one.
+    pub fn chat_template_text(&self) -> Option<&str> {
+        self.chat_template.as_deref()
+    }
+    /// The recognised chat template.
+    pub fn chat_template(&self) -> Result<ChatTemplate> {
+        match &self.chat_template {
+            Some(t) => ChatTemplate::detect(t),
+            None => Err(ModelError::ChatTemplate(format!(
+                "model `{}` has no chat template",
+                self.meta.id
+            ))),
+        }
+    }
+
+    /// Render a conversation with the model's chat template (assistant turn opened).
+    pub fn render_chat(&self, messages: &[Message]) -> Result<String> {
+        self.chat_template()?.render(messages)
+    }
+
+    /// Encode text (`add_special_tokens` runs the tokenizer's post-processor).
+    pub fn encode(&self, text: &str, add_special_tokens: bool) -> Result<Vec<u32>> {
+        self.tokenizer.encode(text, add_special_tokens)
+    }
+
+    fn check_ids(&self, ids: &[u32]) -> Result<()> {
+        let vocab = self.lm.vocab_size();
+        match ids.iter().find(|&&t| t as usize >= vocab) {
+            Some(&id) => Err(ModelError::TokenOutOfRange { id, vocab }),
+            None => Ok(()),
+        }
+    }
+
+    fn tokens_tensor(&self, rows: &[&[u32]], width: usize, pad: u32) -> Tensor<2, Int> {
+        let mut flat = Vec::with_capacity(rows.len() * width);
+        for r in rows {
+            flat.extend(r.iter().map(|&t| i64::from(t)));
+            flat.extend(std::iter::repeat_n(i64::from(pad), width - r.len()));
+        }
+        Tensor::from_data(TensorData::new(flat, [rows.len(), width]), self.lm.device())
+    }
+
+    /// Full logits `[rows][seq][vocab]` for right-padded rows of token ids (one forward, fresh cache).
+    /// Used by parity tests; real work should project only the positions it reads.
+    pub async fn logits_async(&self, rows: &[Vec<u32>]) -> Result<Vec<Vec<Vec<f32>>>> {
+        let width = rows.iter().map(Vec::len).max().unwrap_or(0);
+        if rows.is_empty() || rows.iter().any(Vec::is_empty) {
+            return Err(ModelError::Input("empty token row".into()));
+        }
+        for r in rows {
+            self.check_ids(r)?;
+        }
+        let refs: Vec<&[u32]> = rows.iter().map(Vec::as_slice).collect();
+        let mut cache = self.lm.new_cache(rows.len());
+        cache.set_next_lengths(rows.iter().map(Vec::len).collect())?;
+        let logits = self.lm.forward(self.tokens_tensor(&refs, width, 0), &mut cache)?;
+        let v = self.lm.vocab_size();
+        let flat = read_f32(logits).await?;
+        Ok(rows
+            .iter()
+            .enumerate()
+            .map(|(r, row)| {
+                (0..row.len())
+                    .map(|i| {
+                        let o = (r * width + i) * v;
+                        flat[o..o + v].to_vec()
+                    })
+                    .collect()
+            })
+            .collect())
+    }
+
+    /// Start a generation from prompt ids: runs the prefill and keeps the next-token logits.
+    ///
+    /// A prompt longer than `max_context - max_tokens` is truncated from the left (lm-eval does the
+    /// same), keeping at least one token.
+    pub async fn start_async(&self, prompt: &[u32], opts: GenerateOptions) -> Result<GenerationState> {
+        if prompt.is_empty() {
+            return Err(ModelError::Input("empty prompt".into()));
+        }
+        self.check_ids(prompt)?;
+        let sampler = Sampler::new(opts.sampling.clone())?;
+        let max_ctx = self.lm.max_context();
+        let keep = max_ctx.saturating_sub(opts.max_tokens).max(1).min(prompt.len());
+        let prompt = prompt[prompt.len() - keep..].to_vec();
+        let mut stop_ids = if opts.stop_at_eos { self.eos.clone() } else { Vec::new() };
+        if opts.stop_at_eos {
+            if let Ok(t) = self.chat_template() {
+                for s in t.stop_tokens() {
+                    if let Some(id) = self.tokenizer.token_id(s) {
+                        stop_ids.push(id);
+                    }
+                }
+            }
+        }
+        let mut state = GenerationState {
+            cache: self.lm.new_cache(1),
+            sampler,
+            prompt,
+            generated: Vec::new(),
+            logits: None,
+            pending: None,
+            text: String::new(),
+            finish: None,
+            stop_ids,
+            opts,
+        };
+        if state.opts.max_tokens == 0 {
+            state.finish = Some(FinishReason::Length);
+            return Ok(state);
+        }
+        let t = self.tokens_tensor(&[&state.prompt], state.prompt.len(), 0);
+        state.logits = Some(self.last_logits(t, &mut state.cache).await?);
+        Ok(state)
+    }
+
+    async fn last_logits(&self, tokens: Tensor<2, Int>, cache: &mut KvCache) -> Result<Vec<f32>> {
+        let s = tokens.dims()[1];
+        let hidden = self.lm.forward_hidden(tokens, cache)?;
+        let last = hidden.narrow(1, s - 1, 1);
+        read_f32(self.lm.project(last)).await
+    }
+
+    /// Produce the next token, or `None` once generation has ended (EOS, stop sequence, length).
+    /// The token that completes a stop sequence is returned; [`GenerationState::text`] excludes it.
+    pub async fn next_token_async(&self, state: &mut GenerationState) -> Result<Option<u32>> {
+        if state.finish.is_some() {
+            return Ok(None);
+        }
+        if let Some(t) = state.pending.take() {
+            if state.cache.len() + 1 > self.lm.max_context() {
+                state.finish = Some(FinishReason::Length);
+                return Ok(None);
+            }
+            let x = self.tokens_tensor(&[&[t]], 1, 0);
+            state.logits = Some(self.last_logits(x, &mut state.cache).await?);
+        }
+        let Some(logits) = state.logits.take() else {
+            state.finish = Some(FinishReason::Length);
+            return Ok(None);
+        };
+        let tok = state.sampler.sample(&logits, logits.len())?;
+        if state.stop_ids.contains(&tok) {
+            state.finish = Some(FinishReason::Eos);
+            return Ok(None);
+        }
+        state.generated.push(tok);
+        let text = self.tokenizer.decode(&state.generated, true)?;
+        let cut = state
+            .opts
+            .stop
+            .iter()
+            .filter(|s| !s.is_empty())
+            .filter_map(|s| text.find(s.as_str()))
+            .min();
+        if let Some(cut) = cut {
+            state.text = text[..cut].to_owned();
+            state.finish = Some(FinishReason::Stop);
+            return Ok(Some(tok));
+        }
+        state.text = text;
+        if state.generated.len() >= state.opts.max_tokens {
+            state.finish = Some(FinishReason::Length);
+        } else {
+            state.pending = Some(tok);
+        }
+        Ok(Some(tok))
+    }
+
+    /// Generate until the end: returns the final state.
+    pub async fn generate_ids_async(&self, prompt: &[u32], opts: GenerateOptions) -> Result<GenerationState> {
+        let mut state = self.start_async(prompt, opts).await?;
+        while self.next_token_async(&mut state).await?.is_some() {}
+        Ok(state)
+    }
+
+    /// Generate from text (encoded with the tokenizer's special tokens, e.g. OPT's `</s>`).
+    pub async fn generate_text_async(&self, prompt: &str, opts: GenerateOptions) -> Result<GenerationState> {
+        let ids = self.tokenizer.encode(prompt, true)?;
+        self.generate_ids_async(&ids, opts).await
+    }
+
+    /// Generate an assistant turn for a conversation (chat template; special tokens in the rendered
+    /// text are matched as added tokens, nothing else is prepended).
+    pub async fn generate_chat_async(&self, messages: &[Message], opts: GenerateOptions) -> Result<GenerationState> {
+        let text = self.render_chat(messages)?;
+        let ids = self.tokenizer.encode(&text, false)?;
+        self.generate_ids_async(&ids, opts).await
+    }
+
+    /// Encode a request as lm-eval's `HFLM._encode_pair` does: trailing whitespace of the context moves
+    /// onto the continuation; the whole string is encoded and the continuation is what follows the
+    /// context's tokens. An empty context is the BOS/EOS prefix token alone.
+    pub fn encode_pair(&self, context: &str, continuation: &str, add_special_tokens: bool) -> Result<EncodedPair> {
+        if context.is_empty() {
+            let prefix = self
+                .bos
+                .or_else(|| self.eos.first().copied())
+                .ok_or_else(|| ModelError::Input("empty context and the model has no BOS/EOS token".into()))?;
+            return Ok(EncodedPair {
+                context: vec![prefix],
+                continuation: self.tokenizer.encode(continuation, false)?,
+            });
+        }
+        let trimmed = context.trim_end();
+        let n_spaces = context.len() - trimmed.len();
+        let (ctx, cont) = if n_spaces > 0 {
+            (trimmed.to_owned(), format!("{}{}", &context[trimmed.len()..], continuation))
+        } else {
+            (context.to_owned(), continuation.to_owned())
+        };
+        let whole = self.tokenizer.encode(&format!("{ctx}{cont}"), add_special_tokens)?;
+        let context_ids = self.tokenizer.encode(&ctx, add_special_tokens)?;
+        let n = context_ids.len().min(whole.len());
+        Ok(EncodedPair {
+            context: context_ids,
+            continuation: whole[n..].to_vec(),
+        })
+    }
+
+    /// Log-likelihoods of `(context, continuation)` requests, batched: requests are sorted by length
+    /// (longest first), right-padded into batches, and only the continuation positions are projected
+    /// to the vocabulary. The context is truncated from the left to fit the context window.
+    pub async fn loglikelihood_async(
+        &self,
+        requests: &[(String, String)],
+        opts: &LoglikOptions,
+    ) -> Result<Vec<LogLikelihood>> {
+        let mut pairs = Vec::with_capacity(requests.len());
+        for (c, x) in requests {
+            pairs.push(self.encode_pair(c, x, opts.add_special_tokens)?);
+        }
+        self.loglikelihood_tokens_async(&pairs, opts).await
+    }
+
+    /// [`Model::loglikelihood_async`] on already encoded pairs.
+    pub async fn loglikelihood_tokens_async(
+        &self,
+        pairs: &[EncodedPair],
+        opts: &LoglikOptions,
+    ) -> Result<Vec<LogLikelihood>> {
+        let max_len = self.lm.max_context();
+        // (input ids, continuation ids) per request: inp = (ctx + cont)[-(max_len + 1):][:-1]
+        let mut inputs: Vec<(Vec<u32>, Vec<u32>)> = Vec::with_capacity(pairs.len());
+        for p in pairs {
+            self.check_ids(&p.context)?;
+            self.check_ids(&p.continuation)?;
+            if p.continuation.len() > max_len {
+                return Err(ModelError::ContextOverflow {
+                    len: p.continuation.len(),
+                    max: max_len,
+                });
+            }
+            let whole: Vec<u32> = p.context.iter().chain(&p.continuation).copied().collect();
+            let start = whole.len().saturating_sub(max_len + 1);
+            let inp = whole[start..whole.len().saturating_sub(1)].to_vec();
+            inputs.push((inp, p.continuation.clone()));
+        }
+        let mut results: Vec<Option<LogLikelihood>> = vec![None; pairs.len()];
+        let mut order: Vec<usize> = (0..pairs.len()).collect();
+        // lm-eval's order: longest first, then by tokens
+        order.sort_by(|&a, &b| {
+            let la = inputs[a].0.len() + 1;
+            let lb = inputs[b].0.len() + 1;
+            lb.cmp(&la).then_with(|| inputs[a].0.cmp(&inputs[b].0))
+        });
+        let mut queue: Vec<usize> = Vec::new();
+        for &i in &order {
+            if inputs[i].1.is_empty() {
+                results[i] = Some(LogLikelihood {
+                    logprob: 0.0,
+                    is_greedy: true,
+                    continuation_ids: Vec::new(),
+                    token_logprobs: Vec::new(),
+                });
+            } else {
+                queue.push(i);
+            }
+        }
+        let max_batch = opts.max_batch.max(1);
+        let mut k = 0;
+        while k < queue.len() {
+            let width = inputs[queue[k]].0.len();
+            let mut end = k + 1;
+            while end < queue.len() && end - k < max_batch && (end - k + 1) * width <= opts.max_batch_tokens {
+                end += 1;
+            }
+            let batch = &queue[k..end];
+            let scored = self.score_batch(batch.iter().map(|&i| &inputs[i]).collect()).await?;
+            for (&i, r) in batch.iter().zip(scored) {
+                results[i] = Some(r);
+            }
+            k = end;
+        }
+        results
+            .into_iter()
+            .map(|r| r.ok_or_else(|| ModelError::Input("internal: unscored request".into())))
+            .collect()
+    }
+
+    async fn score_batch(&self, rows: Vec<&(Vec<u32>, Vec<u32>)>) -> Result<Vec<LogLikelihood>> {
+        let b = rows.len();
+        let width = rows.iter().map(|(inp, _)| inp.len()).max().unwrap_or(0);
+        let refs: Vec<&[u32]> = rows.iter().map(|(inp, _)| inp.as_slice()).collect();
+        let mut cache = self.lm.new_cache(b);
+        cache.set_next_lengths(rows.iter().map(|(inp, _)| inp.len()).collect())?;
+        let hidden = self.lm.forward_hidden(self.tokens_tensor(&refs, width, 0), &mut cache)?;
+        let h = hidden.dims()[2];
+        // flat positions of every continuation token's prediction, and the targets
+        let mut index = Vec::new();
+        let mut targets = Vec::new();
+        for (r, (inp, cont)) in rows.iter().enumerate() {
+            let first = inp.len() - cont.len();
+            for (j, &t) in cont.iter().enumerate() {
+                index.push((r * width + first + j) as i64);
+                targets.push(i64::from(t));
+            }
+        }
+        let n = index.len();
+        let device = self.lm.device();
+        let index: Tensor<1, Int> = Tensor::from_data(TensorData::new(index, [n]), device);
+        let picked = hidden.reshape([b * width, h]).select(0, index);
+        let logits = self.lm.project(picked.unsqueeze_dim(0)).squeeze_dim::<2>(0);
+        let logp = log_softmax(logits, 1);
+        let targets: Tensor<2, Int> = Tensor::from_data(TensorData::new(targets.clone(), [n, 1]), device);
+        let argmax = logp.clone().argmax(1);
+        let chosen = logp.gather(1, targets);
+        let chosen = read_f32(chosen).await?;
+        let argmax = read_i64(argmax).await?;
+        let mut out = Vec::with_capacity(b);
+        let mut o = 0;
+        for (_, cont) in &rows {
+            let lp = &chosen[o..o + cont.len()];
+            let greedy = cont
+                .iter()
+                .zip(&argmax[o..o + cont.len()])
+                .all(|(&t, &a)| i64::from(t) == a);
+            out.push(LogLikelihood {
+                logprob: lp.iter().map(|&x| f64::from(x)).sum(),
+                is_greedy: greedy,
+                continuation_ids: cont.clone(),
+                token_logprobs: lp.to_vec(),
+            });
+            o += cont.len();
+        }
+        Ok(out)
+    }
+}
+
+/// Blocking wrappers for native callers (the CPU backend resolves reads immediately).
+#[cfg(not(target_arch = "wasm32"))]
+impl Model {
+    /// [`Model::logits_async`], blocking.
+    pub fn logits(&self, rows: &[Vec<u32>]) -> Result<Vec<Vec<Vec<f32>>>> {
+        crate::read::block_on(self.logits_async(rows))
+    }
+    /// [`Model::start_async`], blocking.
+    pub fn start(&self, prompt: &[u32], opts: GenerateOptions) -> Result<GenerationState> {
+        crate::read::block_on(self.start_async(prompt, opts))
+    }
+    /// [`Model::next_token_async`], blocking.
+    pub fn next_token(&self, state: &mut GenerationState) -> Result<Option<u32>> {
+        crate::read::block_on(self.next_token_async(state))
+    }
+    /// [`Model::generate_ids_async`], blocking.
+    pub fn generate_ids(&self, prompt: &[u32], opts: GenerateOptions) -> Result<GenerationState> {
+        crate::read::block_on(self.generate_ids_async(prompt, opts))
+    }
+    /// [`Model::generate_text_async`], blocking.
+    pub fn generate_text(&self, prompt: &str, opts: GenerateOptions) -> Result<GenerationState> {
+        crate::read::block_on(self.generate_text_async(prompt, opts))
+    }
+    /// [`Model::generate_chat_async`], blocking.
+    pub fn generate_chat(&self, messages: &[Message], opts: GenerateOptions) -> Result<GenerationState> {
+        crate::read::block_on(self.generate_chat_async(messages, opts))
+    }
+    /// [`Model::loglikelihood_async`], blocking.
+    pub fn loglikelihood(&self, requests: &[(String, String)], opts: &LoglikOptions) -> Result<Vec<LogLikelihood>> {
+        crate::read::block_on(self.loglikelihood_async(requests, opts))
+    }
+    /// [`Model::loglikelihood_tokens_async`], blocking.
+    pub fn loglikelihood_tokens(&self, pairs: &[EncodedPair], opts: &LoglikOptions) -> Result<Vec<LogLikelihood>> {
+        crate::read::block_on(self.loglikelihood_tokens_async(pairs, opts))
+    }
+}
