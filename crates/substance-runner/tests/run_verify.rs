@@ -1,5 +1,5 @@
 //! Run → receipt → verify in memory, and fuzzing of the verifier with mutated receipts.
-
+#![cfg(not(target_arch = "wasm32"))]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use proptest::prelude::*;
