@@ -42,9 +42,35 @@ pub const MAX_DIM: usize = 1 << 20;
 pub fn dim(file: &str, field: &str, v: usize) -> Result<()> {
     positive(file, field, v)?;
     if v > MAX_DIM {
-        return Err(bad(file, field, format!("{v} is implausibly large (> {MAX_DIM})")));
+        return Err(bad(
+            file,
+            field,
+            format!("{v} is implausibly large (> {MAX_DIM})"),
+        ));
     }
     Ok(())
+}
+
+/// Longest context this runtime accepts (bounds the RoPE tables and the caches).
+pub const MAX_CONTEXT: usize = 1 << 17;
+
+/// Check a context length.
+pub fn context(file: &str, field: &str, v: usize) -> Result<()> {
+    positive(file, field, v)?;
+    if v > MAX_CONTEXT {
+        return Err(bad(file, field, format!("{v} exceeds the supported context of {MAX_CONTEXT}")));
+    }
+    Ok(())
+}
+
+/// Check that a product of dimensions (a tensor's element count) fits comfortably in memory indices.
+pub fn product(file: &str, field: &str, dims: &[usize]) -> Result<usize> {
+    let n = dims
+        .iter()
+        .try_fold(1usize, |a, &d| a.checked_mul(d))
+        .filter(|&n| n <= (1usize << 31))
+        .ok_or_else(|| bad(file, field, format!("dimensions {dims:?} are too large")))?;
+    Ok(n)
 }
 
 /// serde default helper.

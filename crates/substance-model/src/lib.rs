@@ -19,6 +19,8 @@ pub use cache::KvCache;
 pub use error::{ModelError, Result};
 pub use lm::{Architecture, CausalLm};
 pub use load::{HfFiles, ModelSpec};
-pub use runtime::{FinishReason, GenerateOptions, GenerationState, LogLikelihood, LoglikOptions, Model, ModelMeta};
+pub use runtime::{
+    FinishReason, GenerateOptions, GenerationState, LogLikelihood, LoglikOptions, Model, ModelMeta,
+};
 pub use sampling::{Sampler, Sampling};
 pub use tokenizer::{ChatTemplate, Tokenizer};

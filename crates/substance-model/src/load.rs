@@ -10,8 +10,8 @@ use sha2::{Digest, Sha256};
 use crate::config::{GenerationConfig, TokenIds, bad, parse_json};
 use crate::error::{ModelError, Result};
 use crate::gpt2::{Gpt2, Gpt2Config};
-use crate::lm::CausalLm;
 use crate::llama::{Llama, LlamaConfig};
+use crate::lm::CausalLm;
 use crate::opt::{Opt, OptConfig};
 use crate::runtime::{Model, ModelMeta};
 use crate::tokenizer::Tokenizer;
@@ -279,7 +279,11 @@ fn read(path: &Path) -> Result<Vec<u8>> {
 
 #[cfg(not(target_arch = "wasm32"))]
 fn read_opt(path: &Path) -> Result<Option<Vec<u8>>> {
-    if path.is_file() { read(path).map(Some) } else { Ok(None) }
+    if path.is_file() {
+        read(path).map(Some)
+    } else {
+        Ok(None)
+    }
 }
 
 #[cfg(not(target_arch = "wasm32"))]
@@ -329,7 +333,11 @@ impl Model {
 impl Model {
     /// Load a GGUF file's bytes (`file` names it in errors).
     pub fn from_gguf_bytes(file: &str, _id: &str, _bytes: &[u8], _device: &Device) -> Result<Self> {
-        Err(bad(file, "-", "GGUF loading is not available in this build yet"))
+        Err(bad(
+            file,
+            "-",
+            "GGUF loading is not available in this build yet",
+        ))
     }
 }
 
@@ -344,14 +352,18 @@ mod tests {
             ModelSpec::Gguf("models/x.gguf".into())
         );
         assert_eq!(
-            "hf:HuggingFaceTB/SmolLM2-135M".parse::<ModelSpec>().unwrap(),
+            "hf:HuggingFaceTB/SmolLM2-135M"
+                .parse::<ModelSpec>()
+                .unwrap(),
             ModelSpec::HfHub {
                 org: "HuggingFaceTB".into(),
                 name: "SmolLM2-135M".into()
             }
         );
         assert_eq!(
-            "hf:./tests/fixtures/models/tiny-opt".parse::<ModelSpec>().unwrap(),
+            "hf:./tests/fixtures/models/tiny-opt"
+                .parse::<ModelSpec>()
+                .unwrap(),
             ModelSpec::HfDir("./tests/fixtures/models/tiny-opt".into())
         );
         assert_eq!(
@@ -371,6 +383,9 @@ mod tests {
         let e = spec.resolve().unwrap_err();
         assert!(matches!(e, ModelError::Offline { .. }));
         let msg = e.to_string();
-        assert!(msg.contains("offline") && msg.contains("no-such-org-xyz/no-such-model"), "{msg}");
+        assert!(
+            msg.contains("offline") && msg.contains("no-such-org-xyz/no-such-model"),
+            "{msg}"
+        );
     }
 }

@@ -74,7 +74,12 @@ impl Linear {
     }
 
     /// Load GPT-2 `Conv1D` weights, already `[in, out]` (no transpose), with bias.
-    pub fn load_conv1d(w: &mut WeightMap<'_>, prefix: &str, d_in: usize, d_out: usize) -> Result<Self> {
+    pub fn load_conv1d(
+        w: &mut WeightMap<'_>,
+        prefix: &str,
+        d_in: usize,
+        d_out: usize,
+    ) -> Result<Self> {
         let weight = w.matrix(&format!("{prefix}.weight"), d_in, d_out)?;
         let bias = Some(w.vector(&format!("{prefix}.bias"), d_out)?);
         Ok(Self { weight, bias })
@@ -102,7 +107,13 @@ pub struct LayerNorm {
 
 impl LayerNorm {
     /// Load `{prefix}.weight` / `{prefix}.bias`; `affine = false` means no parameters (ones/zeros).
-    pub fn load(w: &mut WeightMap<'_>, prefix: &str, d: usize, eps: f64, affine: bool) -> Result<Self> {
+    pub fn load(
+        w: &mut WeightMap<'_>,
+        prefix: &str,
+        d: usize,
+        eps: f64,
+        affine: bool,
+    ) -> Result<Self> {
         if affine {
             Ok(Self {
                 gamma: w.vector(&format!("{prefix}.weight"), d)?,
@@ -217,7 +228,11 @@ pub fn split_qkv(
     let k = qkv.clone().narrow(2, q_w, kv_w);
     let v = qkv.narrow(2, q_w + kv_w, kv_w);
     let heads = |t: Tensor<3>, h: usize| t.reshape([b, s, h, head_dim]).swap_dims(1, 2);
-    (heads(q, n_heads), heads(k, n_kv_heads), heads(v, n_kv_heads))
+    (
+        heads(q, n_heads),
+        heads(k, n_kv_heads),
+        heads(v, n_kv_heads),
+    )
 }
 
 /// Scaled dot-product attention with the cache: appends `k`, `v` to `layer`, attends `q` to every
@@ -248,16 +263,27 @@ pub fn attend(
     };
     let rows = n_rep * s;
     let mask = mask.map(|m| {
-        let m = if n_rep > 1 { m.clone().repeat_dim(2, n_rep) } else { m.clone() };
+        let m = if n_rep > 1 {
+            m.clone().repeat_dim(2, n_rep)
+        } else {
+            m.clone()
+        };
         m.expand([b, h_kv, rows, total])
     });
     let out = attention(q, k, v, mask, None, AttentionModuleOptions::default());
-    out.reshape([b, h, s, d]).swap_dims(1, 2).reshape([b, s, h * d])
+    out.reshape([b, h, s, d])
+        .swap_dims(1, 2)
+        .reshape([b, s, h * d])
 }
 
 /// Reference attention written with plain tensor ops (used by tests to cross-check [`attend`]).
 #[cfg(test)]
-pub fn attend_reference(q: Tensor<4>, k: Tensor<4>, v: Tensor<4>, mask: Option<Tensor<4, Bool>>) -> Tensor<4> {
+pub fn attend_reference(
+    q: Tensor<4>,
+    k: Tensor<4>,
+    v: Tensor<4>,
+    mask: Option<Tensor<4, Bool>>,
+) -> Tensor<4> {
     use burn::tensor::activation::softmax;
     let d = q.dims()[3];
     let scores = q.matmul(k.swap_dims(2, 3)) / (d as f64).sqrt();

@@ -255,7 +255,9 @@ impl Model {
         let refs: Vec<&[u32]> = rows.iter().map(Vec::as_slice).collect();
         let mut cache = self.lm.new_cache(rows.len());
         cache.set_next_lengths(rows.iter().map(Vec::len).collect())?;
-        let logits = self.lm.forward(self.tokens_tensor(&refs, width, 0), &mut cache)?;
+        let logits = self
+            .lm
+            .forward(self.tokens_tensor(&refs, width, 0), &mut cache)?;
         let v = self.lm.vocab_size();
         let flat = read_f32(logits).await?;
         Ok(rows
@@ -276,16 +278,27 @@ impl Model {
     ///
     /// A prompt longer than `max_context - max_tokens` is truncated from the left (lm-eval does the
     /// same), keeping at least one token.
-    pub async fn start_async(&self, prompt: &[u32], opts: GenerateOptions) -> Result<GenerationState> {
+    pub async fn start_async(
+        &self,
+        prompt: &[u32],
+        opts: GenerateOptions,
+    ) -> Result<GenerationState> {
         if prompt.is_empty() {
             return Err(ModelError::Input("empty prompt".into()));
         }
         self.check_ids(prompt)?;
         let sampler = Sampler::new(opts.sampling.clone())?;
         let max_ctx = self.lm.max_context();
-        let keep = max_ctx.saturating_sub(opts.max_tokens).max(1).min(prompt.len());
+        let keep = max_ctx
+            .saturating_sub(opts.max_tokens)
+            .max(1)
+            .min(prompt.len());
         let prompt = prompt[prompt.len() - keep..].to_vec();
-        let mut stop_ids = if opts.stop_at_eos { self.eos.clone() } else { Vec::new() };
+        let mut stop_ids = if opts.stop_at_eos {
+            self.eos.clone()
+        } else {
+            Vec::new()
+        };
         if opts.stop_at_eos {
             if let Ok(t) = self.chat_template() {
                 for s in t.stop_tokens() {
@@ -370,21 +383,33 @@ impl Model {
     }
 
     /// Generate until the end: returns the final state.
-    pub async fn generate_ids_async(&self, prompt: &[u32], opts: GenerateOptions) -> Result<GenerationState> {
+    pub async fn generate_ids_async(
+        &self,
+        prompt: &[u32],
+        opts: GenerateOptions,
+    ) -> Result<GenerationState> {
         let mut state = self.start_async(prompt, opts).await?;
         while self.next_token_async(&mut state).await?.is_some() {}
         Ok(state)
     }
 
     /// Generate from text (encoded with the tokenizer's special tokens, e.g. OPT's `</s>`).
-    pub async fn generate_text_async(&self, prompt: &str, opts: GenerateOptions) -> Result<GenerationState> {
+    pub async fn generate_text_async(
+        &self,
+        prompt: &str,
+        opts: GenerateOptions,
+    ) -> Result<GenerationState> {
         let ids = self.tokenizer.encode(prompt, true)?;
         self.generate_ids_async(&ids, opts).await
     }
 
     /// Generate an assistant turn for a conversation (chat template; special tokens in the rendered
     /// text are matched as added tokens, nothing else is prepended).
-    pub async fn generate_chat_async(&self, messages: &[Message], opts: GenerateOptions) -> Result<GenerationState> {
+    pub async fn generate_chat_async(
+        &self,
+        messages: &[Message],
+        opts: GenerateOptions,
+    ) -> Result<GenerationState> {
         let text = self.render_chat(messages)?;
         let ids = self.tokenizer.encode(&text, false)?;
         self.generate_ids_async(&ids, opts).await
@@ -393,12 +418,19 @@ impl Model {
     /// Encode a request as lm-eval's `HFLM._encode_pair` does: trailing whitespace of the context moves
     /// onto the continuation; the whole string is encoded and the continuation is what follows the
     /// context's tokens. An empty context is the BOS/EOS prefix token alone.
-    pub fn encode_pair(&self, context: &str, continuation: &str, add_special_tokens: bool) -> Result<EncodedPair> {
+    pub fn encode_pair(
+        &self,
+        context: &str,
+        continuation: &str,
+        add_special_tokens: bool,
+    ) -> Result<EncodedPair> {
         if context.is_empty() {
             let prefix = self
                 .bos
                 .or_else(|| self.eos.first().copied())
-                .ok_or_else(|| ModelError::Input("empty context and the model has no BOS/EOS token".into()))?;
+                .ok_or_else(|| {
+                    ModelError::Input("empty context and the model has no BOS/EOS token".into())
+                })?;
             return Ok(EncodedPair {
                 context: vec![prefix],
                 continuation: self.tokenizer.encode(continuation, false)?,
@@ -407,11 +439,16 @@ impl Model {
         let trimmed = context.trim_end();
         let n_spaces = context.len() - trimmed.len();
         let (ctx, cont) = if n_spaces > 0 {
-            (trimmed.to_owned(), format!("{}{}", &context[trimmed.len()..], continuation))
+            (
+                trimmed.to_owned(),
+                format!("{}{}", &context[trimmed.len()..], continuation),
+            )
         } else {
             (context.to_owned(), continuation.to_owned())
         };
-        let whole = self.tokenizer.encode(&format!("{ctx}{cont}"), add_special_tokens)?;
+        let whole = self
+            .tokenizer
+            .encode(&format!("{ctx}{cont}"), add_special_tokens)?;
         let context_ids = self.tokenizer.encode(&ctx, add_special_tokens)?;
         let n = context_ids.len().min(whole.len());
         Ok(EncodedPair {
@@ -484,11 +521,16 @@ impl Model {
         while k < queue.len() {
             let width = inputs[queue[k]].0.len();
             let mut end = k + 1;
-            while end < queue.len() && end - k < max_batch && (end - k + 1) * width <= opts.max_batch_tokens {
+            while end < queue.len()
+                && end - k < max_batch
+                && (end - k + 1) * width <= opts.max_batch_tokens
+            {
                 end += 1;
             }
             let batch = &queue[k..end];
-            let scored = self.score_batch(batch.iter().map(|&i| &inputs[i]).collect()).await?;
+            let scored = self
+                .score_batch(batch.iter().map(|&i| &inputs[i]).collect())
+                .await?;
             for (&i, r) in batch.iter().zip(scored) {
                 results[i] = Some(r);
             }
@@ -506,7 +548,9 @@ impl Model {
         let refs: Vec<&[u32]> = rows.iter().map(|(inp, _)| inp.as_slice()).collect();
         let mut cache = self.lm.new_cache(b);
         cache.set_next_lengths(rows.iter().map(|(inp, _)| inp.len()).collect())?;
-        let hidden = self.lm.forward_hidden(self.tokens_tensor(&refs, width, 0), &mut cache)?;
+        let hidden = self
+            .lm
+            .forward_hidden(self.tokens_tensor(&refs, width, 0), &mut cache)?;
         let h = hidden.dims()[2];
         // flat positions of every continuation token's prediction, and the targets
         let mut index = Vec::new();
@@ -524,7 +568,8 @@ impl Model {
         let picked = hidden.reshape([b * width, h]).select(0, index);
         let logits = self.lm.project(picked.unsqueeze_dim(0)).squeeze_dim::<2>(0);
         let logp = log_softmax(logits, 1);
-        let targets: Tensor<2, Int> = Tensor::from_data(TensorData::new(targets.clone(), [n, 1]), device);
+        let targets: Tensor<2, Int> =
+            Tensor::from_data(TensorData::new(targets.clone(), [n, 1]), device);
         let argmax = logp.clone().argmax(1);
         let chosen = logp.gather(1, targets);
         let chosen = read_f32(chosen).await?;
@@ -573,15 +618,27 @@ impl Model {
         crate::read::block_on(self.generate_text_async(prompt, opts))
     }
     /// [`Model::generate_chat_async`], blocking.
-    pub fn generate_chat(&self, messages: &[Message], opts: GenerateOptions) -> Result<GenerationState> {
+    pub fn generate_chat(
+        &self,
+        messages: &[Message],
+        opts: GenerateOptions,
+    ) -> Result<GenerationState> {
         crate::read::block_on(self.generate_chat_async(messages, opts))
     }
     /// [`Model::loglikelihood_async`], blocking.
-    pub fn loglikelihood(&self, requests: &[(String, String)], opts: &LoglikOptions) -> Result<Vec<LogLikelihood>> {
+    pub fn loglikelihood(
+        &self,
+        requests: &[(String, String)],
+        opts: &LoglikOptions,
+    ) -> Result<Vec<LogLikelihood>> {
         crate::read::block_on(self.loglikelihood_async(requests, opts))
     }
     /// [`Model::loglikelihood_tokens_async`], blocking.
-    pub fn loglikelihood_tokens(&self, pairs: &[EncodedPair], opts: &LoglikOptions) -> Result<Vec<LogLikelihood>> {
+    pub fn loglikelihood_tokens(
+        &self,
+        pairs: &[EncodedPair],
+        opts: &LoglikOptions,
+    ) -> Result<Vec<LogLikelihood>> {
         crate::read::block_on(self.loglikelihood_tokens_async(pairs, opts))
     }
 }

@@ -178,7 +178,11 @@ mod tests {
     fn greedy_takes_the_first_max() {
         let mut s = Sampler::new(Sampling::Greedy).unwrap();
         assert_eq!(s.sample(&[0.0, 2.0, 2.0, 1.0], 4).unwrap(), 1);
-        assert_eq!(s.sample(&[0.0, 2.0, 3.0], 2).unwrap(), 1, "allowed limits the ids");
+        assert_eq!(
+            s.sample(&[0.0, 2.0, 3.0], 2).unwrap(),
+            1,
+            "allowed limits the ids"
+        );
     }
 
     #[test]
@@ -192,7 +196,9 @@ mod tests {
         };
         let draw = |rule: &Sampling| {
             let mut s = Sampler::new(rule.clone()).unwrap();
-            (0..20).map(|_| s.sample(&logits, 50).unwrap()).collect::<Vec<_>>()
+            (0..20)
+                .map(|_| s.sample(&logits, 50).unwrap())
+                .collect::<Vec<_>>()
         };
         let a = draw(&rule);
         assert_eq!(a, draw(&rule));
@@ -226,8 +232,18 @@ mod tests {
     #[test]
     fn bad_parameters_are_rejected() {
         for rule in [
-            Sampling::Random { temperature: 0.0, top_k: None, top_p: None, seed: 0 },
-            Sampling::Random { temperature: 1.0, top_k: None, top_p: Some(1.5), seed: 0 },
+            Sampling::Random {
+                temperature: 0.0,
+                top_k: None,
+                top_p: None,
+                seed: 0,
+            },
+            Sampling::Random {
+                temperature: 1.0,
+                top_k: None,
+                top_p: Some(1.5),
+                seed: 0,
+            },
         ] {
             assert!(Sampler::new(rule).is_err());
         }

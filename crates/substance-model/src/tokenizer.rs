@@ -32,10 +32,11 @@ impl std::fmt::Debug for Tokenizer {
 impl Tokenizer {
     /// Parse a `tokenizer.json`.
     pub fn from_json_bytes(origin: &str, bytes: &[u8]) -> Result<Self> {
-        let inner = tokenizers::Tokenizer::from_bytes(bytes).map_err(|e| ModelError::Tokenizer {
-            file: origin.to_owned(),
-            message: e.to_string(),
-        })?;
+        let inner =
+            tokenizers::Tokenizer::from_bytes(bytes).map_err(|e| ModelError::Tokenizer {
+                file: origin.to_owned(),
+                message: e.to_string(),
+            })?;
         Ok(Self {
             inner,
             origin: origin.to_owned(),
@@ -201,7 +202,8 @@ mod tests {
             "<|im_start|>system\nYou are a helpful AI assistant named SmolLM, trained by Hugging Face<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n"
         );
         assert_eq!(
-            t.render(&[msg("system", "Be brief."), msg("user", "Hi")]).unwrap(),
+            t.render(&[msg("system", "Be brief."), msg("user", "Hi")])
+                .unwrap(),
             "<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n"
         );
     }
@@ -212,14 +214,21 @@ mod tests {
             "{% for m in messages %}{{'<|im_start|>' + m['role'] + '\n' + m['content'] + '<|im_end|>\n'}}{% endfor %}",
         )
         .unwrap();
-        assert_eq!(t, ChatTemplate::ChatMl { default_system: None });
+        assert_eq!(
+            t,
+            ChatTemplate::ChatMl {
+                default_system: None
+            }
+        );
     }
 
     #[test]
     fn unknown_templates_and_roles_are_errors() {
         let e = ChatTemplate::detect("{{ bos_token }}[INST] {{ m }} [/INST]").unwrap_err();
         assert!(e.to_string().contains("only ChatML"), "{e}");
-        let t = ChatTemplate::ChatMl { default_system: None };
+        let t = ChatTemplate::ChatMl {
+            default_system: None,
+        };
         assert!(t.render(&[msg("tool", "x")]).is_err());
     }
 }

@@ -145,7 +145,7 @@ impl<'s> WeightMap<'s> {
             });
         }
         let v = self.src.read_f32(name)?;
-        if v.len() != expected.iter().product::<usize>() {
+        if Some(v.len()) != expected.iter().try_fold(1usize, |a, &d| a.checked_mul(d)) {
             return Err(ModelError::Weights {
                 file: self.src.file().to_owned(),
                 message: format!(

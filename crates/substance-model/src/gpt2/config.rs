@@ -2,7 +2,7 @@
 
 use serde::Deserialize;
 
-use crate::config::{TokenIds, bad, dim};
+use crate::config::{TokenIds, bad, context, dim, product};
 use crate::error::Result;
 
 /// The fields of Hugging Face `GPT2Config` the runtime reads (unknown fields are ignored).
@@ -61,29 +61,53 @@ impl Gpt2Config {
         dim(file, "n_embd", self.n_embd)?;
         dim(file, "n_layer", self.n_layer)?;
         dim(file, "n_head", self.n_head)?;
-        dim(file, "n_positions", self.n_positions)?;
+        context(file, "n_positions", self.n_positions)?;
+        product(file, "vocab_size", &[self.vocab_size, self.n_embd])?;
+        product(file, "n_inner", &[self.inner(), self.n_embd])?;
+        product(file, "n_embd", &[3, self.n_embd, self.n_embd])?;
         if let Some(n) = self.n_inner {
             dim(file, "n_inner", n)?;
         }
         if self.n_embd % self.n_head != 0 {
-            return Err(bad(file, "n_head", format!("n_embd {} is not divisible by {} heads", self.n_embd, self.n_head)));
+            return Err(bad(
+                file,
+                "n_head",
+                format!(
+                    "n_embd {} is not divisible by {} heads",
+                    self.n_embd, self.n_head
+                ),
+            ));
         }
         // gelu_new, gelu_pytorch_tanh and gelu_fast are the same tanh approximation up to rounding
-        if !matches!(self.activation_function.as_str(), "gelu_new" | "gelu_pytorch_tanh") {
+        if !matches!(
+            self.activation_function.as_str(),
+            "gelu_new" | "gelu_pytorch_tanh"
+        ) {
             return Err(bad(
                 file,
                 "activation_function",
-                format!("`{}` is not supported (only `gelu_new`)", self.activation_function),
+                format!(
+                    "`{}` is not supported (only `gelu_new`)",
+                    self.activation_function
+                ),
             ));
         }
         if !self.scale_attn_weights {
             return Err(bad(file, "scale_attn_weights", "only `true` is supported"));
         }
         if self.scale_attn_by_inverse_layer_idx {
-            return Err(bad(file, "scale_attn_by_inverse_layer_idx", "only `false` is supported"));
+            return Err(bad(
+                file,
+                "scale_attn_by_inverse_layer_idx",
+                "only `false` is supported",
+            ));
         }
         if self.reorder_and_upcast_attn {
-            return Err(bad(file, "reorder_and_upcast_attn", "only `false` is supported"));
+            return Err(bad(
+                file,
+                "reorder_and_upcast_attn",
+                "only `false` is supported",
+            ));
         }
         if !(self.layer_norm_epsilon > 0.0 && self.layer_norm_epsilon < 1.0) {
             return Err(bad(file, "layer_norm_epsilon", "must be in (0, 1)"));

@@ -37,7 +37,11 @@ impl Gpt2 {
             });
         }
         let c = &config;
-        let p = if w.contains("transformer.wte.weight") { "transformer." } else { "" };
+        let p = if w.contains("transformer.wte.weight") {
+            "transformer."
+        } else {
+            ""
+        };
         let h = c.n_embd;
         let inner = c.inner();
         let eps = c.layer_norm_epsilon;
@@ -61,6 +65,13 @@ impl Gpt2 {
         w.ignore("lm_head.weight");
         let device = w.device().clone();
         w.finish()?;
-        Ok(Gpt2 { config, device, wte, wpe, blocks, ln_f })
+        Ok(Gpt2 {
+            config,
+            device,
+            wte,
+            wpe,
+            blocks,
+            ln_f,
+        })
     }
 }

@@ -62,17 +62,23 @@ impl CausalLm for Gpt2 {
     fn forward_hidden(&self, tokens: Tensor<2, Int>, cache: &mut KvCache) -> Result<Tensor<3>> {
         let [b, s] = tokens.dims();
         let plan = cache.plan(b, s, self.max_context(), &self.device)?;
-        let positions: Tensor<2, Int> =
-            Tensor::from_data(TensorData::new(plan.positions.clone(), [b, s]), &self.device);
+        let positions: Tensor<2, Int> = Tensor::from_data(
+            TensorData::new(plan.positions.clone(), [b, s]),
+            &self.device,
+        );
         let mut h = embedding(self.wte.clone(), tokens) + embedding(self.wpe.clone(), positions);
         let heads = self.config.n_head;
         let head_dim = self.config.n_embd / heads;
         for (block, layer) in self.blocks.iter().zip(cache.layers.iter_mut()) {
             let x = block.ln_1.forward(h.clone());
             let (q, k, v) = split_qkv(block.c_attn.forward(x), heads, heads, head_dim);
-            h = h + block.c_proj.forward(attend(q, k, v, layer, plan.mask.as_ref()));
+            h = h + block
+                .c_proj
+                .forward(attend(q, k, v, layer, plan.mask.as_ref()));
             let x = block.ln_2.forward(h.clone());
-            h = h + block.mlp_proj.forward(gelu_approximate(block.c_fc.forward(x)));
+            h = h + block
+                .mlp_proj
+                .forward(gelu_approximate(block.c_fc.forward(x)));
         }
         Ok(self.ln_f.forward(h))
     }

@@ -2,7 +2,7 @@
 
 use serde::Deserialize;
 
-use crate::config::{TokenIds, bad, dim};
+use crate::config::{TokenIds, bad, context, dim, product};
 use crate::error::Result;
 
 /// `rope_parameters` / `rope_scaling` (transformers ≥ 5 writes the former).
@@ -110,32 +110,63 @@ impl LlamaConfig {
         dim(file, "num_attention_heads", self.num_attention_heads)?;
         dim(file, "num_key_value_heads", self.kv_heads())?;
         dim(file, "head_dim", self.head_dim())?;
-        dim(file, "max_position_embeddings", self.max_position_embeddings)?;
+        dim(
+            file,
+            "max_position_embeddings",
+            self.max_position_embeddings,
+        )?;
         if self.num_attention_heads % self.kv_heads() != 0 {
             return Err(bad(
                 file,
                 "num_key_value_heads",
-                format!("{} query heads are not a multiple of {} key/value heads", self.num_attention_heads, self.kv_heads()),
+                format!(
+                    "{} query heads are not a multiple of {} key/value heads",
+                    self.num_attention_heads,
+                    self.kv_heads()
+                ),
             ));
         }
         if self.head_dim() % 2 != 0 {
-            return Err(bad(file, "head_dim", "rotary embedding needs an even head width"));
+            return Err(bad(
+                file,
+                "head_dim",
+                "rotary embedding needs an even head width",
+            ));
         }
         if self.hidden_act != "silu" {
-            return Err(bad(file, "hidden_act", format!("`{}` is not supported (only `silu`)", self.hidden_act)));
+            return Err(bad(
+                file,
+                "hidden_act",
+                format!("`{}` is not supported (only `silu`)", self.hidden_act),
+            ));
         }
         let theta = self.theta();
         if !(theta.is_finite() && theta > 1.0) {
-            return Err(bad(file, "rope_theta", format!("{theta} is not a valid RoPE base")));
+            return Err(bad(
+                file,
+                "rope_theta",
+                format!("{theta} is not a valid RoPE base"),
+            ));
         }
         if !(self.rms_norm_eps > 0.0 && self.rms_norm_eps < 1.0) {
             return Err(bad(file, "rms_norm_eps", "must be in (0, 1)"));
         }
-        for (field, p) in [("rope_parameters", &self.rope_parameters), ("rope_scaling", &self.rope_scaling)] {
+        for (field, p) in [
+            ("rope_parameters", &self.rope_parameters),
+            ("rope_scaling", &self.rope_scaling),
+        ] {
             if let Some(p) = p {
-                let kind = p.rope_type.as_deref().or(p.kind.as_deref()).unwrap_or("default");
+                let kind = p
+                    .rope_type
+                    .as_deref()
+                    .or(p.kind.as_deref())
+                    .unwrap_or("default");
                 if kind != "default" {
-                    return Err(bad(file, field, format!("RoPE type `{kind}` is not supported (only `default`)")));
+                    return Err(bad(
+                        file,
+                        field,
+                        format!("RoPE type `{kind}` is not supported (only `default`)"),
+                    ));
                 }
             }
         }

@@ -40,8 +40,16 @@ impl Llama {
         let n_kv = c.kv_heads();
         let f = c.intermediate_size;
         let eps = c.rms_norm_eps;
-        let attn_bias = if c.attention_bias { Bias::Required } else { Bias::None };
-        let mlp_bias = if c.mlp_bias { Bias::Required } else { Bias::None };
+        let attn_bias = if c.attention_bias {
+            Bias::Required
+        } else {
+            Bias::None
+        };
+        let mlp_bias = if c.mlp_bias {
+            Bias::Required
+        } else {
+            Bias::None
+        };
         let embed_tokens = w.matrix("model.embed_tokens.weight", c.vocab_size, h)?;
         let mut blocks = Vec::with_capacity(c.num_hidden_layers);
         for i in 0..c.num_hidden_layers {
@@ -59,11 +67,24 @@ impl Llama {
                     h,
                     attn_bias,
                 )?,
-                o_proj: Linear::load_hf(&mut w, &[(&format!("{l}self_attn.o_proj"), h)], n_q * d, attn_bias)?,
-                post_norm: RmsNorm::load(&mut w, &format!("{l}post_attention_layernorm.weight"), h, eps)?,
+                o_proj: Linear::load_hf(
+                    &mut w,
+                    &[(&format!("{l}self_attn.o_proj"), h)],
+                    n_q * d,
+                    attn_bias,
+                )?,
+                post_norm: RmsNorm::load(
+                    &mut w,
+                    &format!("{l}post_attention_layernorm.weight"),
+                    h,
+                    eps,
+                )?,
                 gate_up: Linear::load_hf(
                     &mut w,
-                    &[(&format!("{l}mlp.gate_proj"), f), (&format!("{l}mlp.up_proj"), f)],
+                    &[
+                        (&format!("{l}mlp.gate_proj"), f),
+                        (&format!("{l}mlp.up_proj"), f),
+                    ],
                     h,
                     mlp_bias,
                 )?,
@@ -80,6 +101,14 @@ impl Llama {
         let device = w.device().clone();
         w.finish()?;
         let rope = Rope::new(d, c.max_position_embeddings, c.theta(), &device);
-        Ok(Llama { config, device, embed_tokens, blocks, norm, lm_head, rope })
+        Ok(Llama {
+            config,
+            device,
+            embed_tokens,
+            blocks,
+            norm,
+            lm_head,
+            rope,
+        })
     }
 }

@@ -64,8 +64,10 @@ impl CausalLm for Llama {
     fn forward_hidden(&self, tokens: Tensor<2, Int>, cache: &mut KvCache) -> Result<Tensor<3>> {
         let [b, s] = tokens.dims();
         let plan = cache.plan(b, s, self.max_context(), &self.device)?;
-        let positions: Tensor<2, Int> =
-            Tensor::from_data(TensorData::new(plan.positions.clone(), [b, s]), &self.device);
+        let positions: Tensor<2, Int> = Tensor::from_data(
+            TensorData::new(plan.positions.clone(), [b, s]),
+            &self.device,
+        );
         let (cos, sin) = self.rope.tables(&positions);
         let n_q = self.config.num_attention_heads;
         let n_kv = self.config.kv_heads();
@@ -77,7 +79,9 @@ impl CausalLm for Llama {
             let (q, k, v) = split_qkv(block.qkv.forward(x), n_q, n_kv, d);
             let q = Rope::apply(q, &cos, &sin);
             let k = Rope::apply(k, &cos, &sin);
-            h = h + block.o_proj.forward(attend(q, k, v, layer, plan.mask.as_ref()));
+            h = h + block
+                .o_proj
+                .forward(attend(q, k, v, layer, plan.mask.as_ref()));
             let x = block.post_norm.forward(h.clone());
             let gu = block.gate_up.forward(x);
             let gate = gu.clone().narrow(2, 0, ffn);

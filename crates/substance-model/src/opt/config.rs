@@ -2,7 +2,7 @@
 
 use serde::Deserialize;
 
-use crate::config::{TokenIds, bad, default_true, dim};
+use crate::config::{TokenIds, bad, context, default_true, dim, product};
 use crate::error::Result;
 
 /// The fields of Hugging Face `OPTConfig` the runtime reads (unknown fields are ignored).
@@ -64,7 +64,11 @@ impl OptConfig {
         dim(file, "num_hidden_layers", self.num_hidden_layers)?;
         dim(file, "ffn_dim", self.ffn_dim)?;
         dim(file, "num_attention_heads", self.num_attention_heads)?;
-        dim(file, "max_position_embeddings", self.max_position_embeddings)?;
+        dim(
+            file,
+            "max_position_embeddings",
+            self.max_position_embeddings,
+        )?;
         if let Some(p) = self.word_embed_proj_dim {
             dim(file, "word_embed_proj_dim", p)?;
         }
@@ -82,7 +86,10 @@ impl OptConfig {
             return Err(bad(
                 file,
                 "activation_function",
-                format!("`{}` is not supported (only `relu`)", self.activation_function),
+                format!(
+                    "`{}` is not supported (only `relu`)",
+                    self.activation_function
+                ),
             ));
         }
         Ok(())

@@ -42,7 +42,11 @@ impl Opt {
         let h = c.hidden_size;
         let e = c.embed_dim();
         let f = c.ffn_dim;
-        let bias = if c.enable_bias { Bias::Required } else { Bias::None };
+        let bias = if c.enable_bias {
+            Bias::Required
+        } else {
+            Bias::None
+        };
         let affine = c.layer_norm_elementwise_affine;
         let embed_tokens = w.matrix(&format!("{p}embed_tokens.weight"), c.vocab_size, e)?;
         let embed_positions = w.matrix(
@@ -52,8 +56,18 @@ impl Opt {
         )?;
         let (project_in, project_out) = if e != h {
             (
-                Some(Linear::load_hf(&mut w, &[(&format!("{p}project_in"), h)], e, Bias::None)?),
-                Some(Linear::load_hf(&mut w, &[(&format!("{p}project_out"), e)], h, Bias::None)?),
+                Some(Linear::load_hf(
+                    &mut w,
+                    &[(&format!("{p}project_in"), h)],
+                    e,
+                    Bias::None,
+                )?),
+                Some(Linear::load_hf(
+                    &mut w,
+                    &[(&format!("{p}project_out"), e)],
+                    h,
+                    Bias::None,
+                )?),
             )
         } else {
             (None, None)
@@ -62,7 +76,13 @@ impl Opt {
         for i in 0..c.num_hidden_layers {
             let l = format!("{p}layers.{i}.");
             blocks.push(Block {
-                attn_norm: LayerNorm::load(&mut w, &format!("{l}self_attn_layer_norm"), h, LN_EPS, affine)?,
+                attn_norm: LayerNorm::load(
+                    &mut w,
+                    &format!("{l}self_attn_layer_norm"),
+                    h,
+                    LN_EPS,
+                    affine,
+                )?,
                 qkv: Linear::load_hf(
                     &mut w,
                     &[
@@ -74,13 +94,25 @@ impl Opt {
                     bias,
                 )?,
                 out: Linear::load_hf(&mut w, &[(&format!("{l}self_attn.out_proj"), h)], h, bias)?,
-                ffn_norm: LayerNorm::load(&mut w, &format!("{l}final_layer_norm"), h, LN_EPS, affine)?,
+                ffn_norm: LayerNorm::load(
+                    &mut w,
+                    &format!("{l}final_layer_norm"),
+                    h,
+                    LN_EPS,
+                    affine,
+                )?,
                 fc1: Linear::load_hf(&mut w, &[(&format!("{l}fc1"), f)], h, bias)?,
                 fc2: Linear::load_hf(&mut w, &[(&format!("{l}fc2"), h)], f, bias)?,
             });
         }
         let final_norm = if c.do_layer_norm_before && !c.remove_final_layer_norm {
-            Some(LayerNorm::load(&mut w, &format!("{p}final_layer_norm"), h, LN_EPS, affine)?)
+            Some(LayerNorm::load(
+                &mut w,
+                &format!("{p}final_layer_norm"),
+                h,
+                LN_EPS,
+                affine,
+            )?)
         } else {
             None
         };

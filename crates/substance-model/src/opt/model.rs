@@ -85,14 +85,24 @@ impl CausalLm for Opt {
         let head_dim = self.config.hidden_size / heads;
         let pre = self.config.do_layer_norm_before;
         for (block, layer) in self.blocks.iter().zip(cache.layers.iter_mut()) {
-            let x = if pre { block.attn_norm.forward(h.clone()) } else { h.clone() };
+            let x = if pre {
+                block.attn_norm.forward(h.clone())
+            } else {
+                h.clone()
+            };
             let (q, k, v) = split_qkv(block.qkv.forward(x), heads, heads, head_dim);
-            let a = block.out.forward(attend(q, k, v, layer, plan.mask.as_ref()));
+            let a = block
+                .out
+                .forward(attend(q, k, v, layer, plan.mask.as_ref()));
             h = h + a;
             if !pre {
                 h = block.attn_norm.forward(h);
             }
-            let x = if pre { block.ffn_norm.forward(h.clone()) } else { h.clone() };
+            let x = if pre {
+                block.ffn_norm.forward(h.clone())
+            } else {
+                h.clone()
+            };
             let f = block.fc2.forward(relu(block.fc1.forward(x)));
             h = h + f;
             if !pre {

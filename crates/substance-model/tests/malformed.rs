@@ -1,0 +1,180 @@
+//! Malformed inputs give typed errors that name the file, tensor or field — never a panic.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use burn::tensor::Device;
+use common::*;
+use proptest::prelude::*;
+use substance_model::ModelError;
+
+fn err(f: &Folder) -> ModelError {
+    f.load(&Device::flex()).unwrap_err()
+}
+
+#[test]
+fn truncated_weights_are_a_weights_error() {
+    for name in ARCHS {
+        let mut f = folder(name);
+        let n = f.weights.len();
+        f.weights.truncate(n - 100);
+        let e = err(&f);
+        assert!(matches!(e, ModelError::Weights { .. }), "{e:?}");
+        assert!(e.to_string().contains("model.safetensors"), "{e}");
+        f.weights.truncate(5);
+        assert!(matches!(err(&f), ModelError::Weights { .. }));
+    }
+}
+
+#[test]
+fn a_missing_tensor_is_named() {
+    for name in ARCHS {
+        let mut f = folder(name);
+        let mut entries = st_read(&f.weights);
+        let removed = entries.remove(entries.len() / 2).0;
+        f.weights = st_write(&entries);
+        match err(&f) {
+            ModelError::MissingTensor { name: n, file } => {
+                assert_eq!(n, removed);
+                assert_eq!(file, "model.safetensors");
+            }
+            e => panic!("{name}: {e:?}"),
+        }
+    }
+}
+
+#[test]
+fn an_unused_tensor_is_named() {
+    for name in ARCHS {
+        let mut f = folder(name);
+        let mut entries = st_read(&f.weights);
+        entries.push(("model.extra.weight".into(), "F32".into(), vec![2], vec![0; 8]));
+        f.weights = st_write(&entries);
+        match err(&f) {
+            ModelError::UnusedTensors { names, .. } => assert_eq!(names, vec!["model.extra.weight".to_owned()]),
+            e => panic!("{name}: {e:?}"),
+        }
+    }
+}
+
+#[test]
+fn a_wrong_shape_is_named_with_both_shapes() {
+    for name in ARCHS {
+        let mut f = folder(name);
+        let mut entries = st_read(&f.weights);
+        // transpose the shape of the first 2-D tensor that is not square
+        let e = entries
+            .iter_mut()
+            .find(|e| e.2.len() == 2 && e.2[0] != e.2[1])
+            .unwrap();
+        e.2.reverse();
+        let target = e.0.clone();
+        f.weights = st_write(&entries);
+        match err(&f) {
+            ModelError::Shape { name: n, found, expected, .. } => {
+                assert_eq!(n, target);
+                assert_eq!(found.iter().rev().copied().collect::<Vec<_>>(), expected);
+            }
+            e => panic!("{name}: {e:?}"),
+        }
+    }
+}
+
+#[test]
+fn a_config_that_does_not_match_the_tensors_is_a_shape_error() {
+    let mut f = folder("tiny-llama");
+    let cfg = String::from_utf8(f.config.clone()).unwrap().replace("\"intermediate_size\": 160", "\"intermediate_size\": 128");
+    f.config = cfg.into_bytes();
+    let e = err(&f);
+    assert!(matches!(&e, ModelError::Shape { name, .. } if name.contains("mlp.")), "{e:?}");
+}
+
+#[test]
+fn garbage_configs_name_the_field() {
+    let mut f = folder("tiny-opt");
+    let cfg = String::from_utf8(f.config.clone()).unwrap();
+    f.config = cfg.replace("\"hidden_size\": 64", "\"hidden_size\": \"wide\"").into_bytes();
+    match err(&f) {
+        ModelError::Config { file, field, .. } => {
+            assert_eq!(file, "config.json");
+            assert_eq!(field, "hidden_size");
+        }
+        e => panic!("{e:?}"),
+    }
+    f.config = cfg.replace("\"num_attention_heads\": 4", "\"num_attention_heads\": 5").into_bytes();
+    assert!(matches!(err(&f), ModelError::Config { field, .. } if field == "num_attention_heads"));
+    f.config = cfg.replace("\"activation_function\": \"relu\"", "\"activation_function\": \"gelu\"").into_bytes();
+    assert!(matches!(err(&f), ModelError::Config { field, .. } if field == "activation_function"));
+    f.config = cfg.replace("\"model_type\": \"opt\"", "\"model_type\": \"bert\"").into_bytes();
+    assert!(matches!(err(&f), ModelError::Config { field, .. } if field == "model_type"));
+    f.config = b"{not json".to_vec();
+    assert!(matches!(err(&f), ModelError::Config { .. }));
+    f.config = b"\xff\xfe".to_vec();
+    assert!(matches!(err(&f), ModelError::Config { .. }));
+    let mut g = folder("tiny-llama");
+    let cfg = String::from_utf8(g.config.clone()).unwrap();
+    g.config = cfg.replace("\"rope_type\": \"default\"", "\"rope_type\": \"yarn\"").into_bytes();
+    assert!(matches!(err(&g), ModelError::Config { field, .. } if field == "rope_parameters"));
+    g.config = cfg.replace("\"max_position_embeddings\": 128", "\"max_position_embeddings\": 99999999").into_bytes();
+    assert!(matches!(err(&g), ModelError::Config { field, .. } if field == "max_position_embeddings"));
+}
+
+#[test]
+fn a_bad_tokenizer_is_a_tokenizer_error() {
+    let mut f = folder("tiny-gpt2");
+    f.tokenizer = b"{}".to_vec();
+    assert!(matches!(err(&f), ModelError::Tokenizer { file, .. } if file == "tokenizer.json"));
+}
+
+#[test]
+fn inputs_beyond_the_context_or_vocabulary_are_errors() {
+    let model = load_hf("tiny-gpt2", &Device::flex());
+    let long = vec![5u32; 65];
+    assert!(matches!(model.logits(&[long]).unwrap_err(), ModelError::ContextOverflow { len: 65, max: 64 }));
+    assert!(matches!(model.logits(&[vec![5000]]).unwrap_err(), ModelError::TokenOutOfRange { id: 5000, .. }));
+    assert!(matches!(model.logits(&[vec![]]).unwrap_err(), ModelError::Input(_)));
+    // generation stops at the context instead of failing
+    let st = model
+        .generate_ids(&vec![5u32; 60], substance_model::GenerateOptions { max_tokens: 10, stop_at_eos: false, ..Default::default() })
+        .unwrap();
+    assert!(st.prompt_ids().len() + st.generated_ids().len() <= 64);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    #[test]
+    fn arbitrary_weight_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
+        let mut f = folder("tiny-opt");
+        f.weights = bytes;
+        prop_assert!(f.load(&Device::flex()).is_err());
+    }
+
+    #[test]
+    fn corrupted_weight_files_never_panic(pos in 0usize..4096, val in any::<u8>(), cut in 0usize..600_000) {
+        let mut f = folder("tiny-llama");
+        let p = pos.min(f.weights.len() - 1);
+        f.weights[p] = val;
+        if cut < f.weights.len() && cut % 2 == 0 {
+            f.weights.truncate(cut);
+        }
+        let _ = f.load(&Device::flex());
+    }
+
+    #[test]
+    fn arbitrary_configs_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..256)) {
+        let mut f = folder("tiny-gpt2");
+        f.config = bytes;
+        prop_assert!(f.load(&Device::flex()).is_err());
+    }
+
+    #[test]
+    fn numeric_config_mutations_never_panic(field in 0usize..6, value in prop_oneof![Just(0u64), 1u64..200, Just(u64::MAX), Just(1u64 << 33)]) {
+        let names = ["hidden_size", "num_attention_heads", "num_key_value_heads", "head_dim", "vocab_size", "num_hidden_layers"];
+        let mut f = folder("tiny-llama");
+        let mut cfg: serde_json::Value = serde_json::from_slice(&f.config).unwrap();
+        cfg[names[field]] = serde_json::json!(value);
+        f.config = serde_json::to_vec(&cfg).unwrap();
+        let _ = f.load(&Device::flex());
+    }
+}
