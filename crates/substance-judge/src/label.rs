@@ -370,9 +370,9 @@ impl Verdict {
                 self.arena_label().map(ArenaLabel::preference)
             }
             Verdict::Preference { winner } => Some(*winner),
-            Verdict::Scores { scores } if scores.len() == 2 => {
-                Some(crate::protocol::judgelm::win_label(scores[0], scores[1], 0.0))
-            }
+            Verdict::Scores { scores } if scores.len() == 2 => Some(
+                crate::protocol::judgelm::win_label(scores[0], scores[1], 0.0),
+            ),
             Verdict::Alpaca { preference } => {
                 let p = *preference;
                 if p == 0.0 || p == 1.5 {
@@ -412,13 +412,19 @@ mod tests {
 
     #[test]
     fn generic_preference() {
-        let v = Verdict::Scores { scores: vec![8.0, 9.0] };
+        let v = Verdict::Scores {
+            scores: vec![8.0, 9.0],
+        };
         assert_eq!(v.preference(), Some(Preference::B));
-        let v = Verdict::Alpaca { preference: 1.0000002 };
+        let v = Verdict::Alpaca {
+            preference: 1.0000002,
+        };
         assert_eq!(v.preference(), Some(Preference::A));
         let v = Verdict::Alpaca { preference: 0.0 };
         assert_eq!(v.preference(), Some(Preference::Tie));
-        let v = Verdict::Arena { label: "B<<A".into() };
+        let v = Verdict::Arena {
+            label: "B<<A".into(),
+        };
         assert_eq!(v.preference(), Some(Preference::A));
         assert_eq!(Verdict::Rating { rating: 5.0 }.preference(), None);
         assert_eq!(Preference::A.swap_if(true), Preference::B);

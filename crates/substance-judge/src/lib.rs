@@ -2,7 +2,9 @@
 //! bias reports (work in progress).
 
 pub mod error;
+pub mod import;
 pub mod label;
+pub mod metrics;
 pub mod pair;
 pub mod protocol;
 pub mod py;

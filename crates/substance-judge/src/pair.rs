@@ -102,7 +102,10 @@ impl JudgedPair {
     }
 
     /// The verdicts of one judge, in recorded order.
-    pub fn verdicts_by<'a>(&'a self, judge: &'a str) -> impl Iterator<Item = &'a RecordedVerdict> + 'a {
+    pub fn verdicts_by<'a>(
+        &'a self,
+        judge: &'a str,
+    ) -> impl Iterator<Item = &'a RecordedVerdict> + 'a {
         self.verdicts.iter().filter(move |v| v.judge == judge)
     }
 

@@ -209,17 +209,20 @@ mod tests {
             ("1_000", 1000.0),
             ("1e3", 1000.0),
             ("1E-1", 0.1),
-            ("\u{FF18}", 8.0),      // fullwidth 8
-            ("\u{0663}.5", 3.5),    // Arabic-Indic 3
-            ("\u{1D7D9}", 1.0),     // mathematical double-struck 1 (run starts at 1D7D8)
-            ("1\u{1C}", 1.0),       // Python strips U+001C
+            ("\u{FF18}", 8.0),   // fullwidth 8
+            ("\u{0663}.5", 3.5), // Arabic-Indic 3
+            ("\u{1D7D9}", 1.0),  // mathematical double-struck 1 (run starts at 1D7D8)
+            ("1\u{1C}", 1.0),    // Python strips U+001C
         ] {
             assert_eq!(float(s), Some(v), "{s:?}");
         }
         assert!(float("inf").unwrap().is_infinite());
         assert!(float("-Infinity").unwrap() < 0.0);
         assert!(float("NaN").unwrap().is_nan());
-        for s in ["", " ", "1__0", "_1", "1_", "1e", ".", "e5", "1.5.", "0x10", "8/10", "1 0", "++1", "in f"] {
+        for s in [
+            "", " ", "1__0", "_1", "1_", "1e", ".", "e5", "1.5.", "0x10", "8/10", "1 0", "++1",
+            "in f",
+        ] {
             assert_eq!(float(s), None, "{s:?}");
         }
     }
@@ -248,7 +251,9 @@ mod tests {
     #[test]
     fn whitespace_matches_python() {
         let re = Regex::new(&format!("^{PY_SPACE}+$")).unwrap();
-        for c in ['\u{1C}', '\u{1F}', '\u{85}', '\u{A0}', '\u{3000}', '\t', '\u{0B}'] {
+        for c in [
+            '\u{1C}', '\u{1F}', '\u{85}', '\u{A0}', '\u{3000}', '\t', '\u{0B}',
+        ] {
             assert!(is_space(c) && re.is_match(&c.to_string()), "{c:?}");
         }
         for c in ['\u{180E}', '\u{200B}', 'x', '\u{FEFF}'] {

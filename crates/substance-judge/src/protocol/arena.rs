@@ -19,15 +19,16 @@ use std::sync::LazyLock;
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 
-use crate::label::{ArenaLabel, Preference};
 use crate::JudgeError;
+use crate::label::{ArenaLabel, Preference};
 
 /// v0.1 verdict pattern.
 pub const V01_PATTERN: &str = r"\[\[([AB<>=]+)\]\]";
 /// v2 verdict patterns, tried in order on the upper-cased judgment.
 pub const V2_PATTERNS: [&str; 2] = [r"\[\[([AB<>=]+)\]\]", r"\[([AB<>=]+)\]"];
 /// The user turn v0.1 appends when a judgment has no label (SPEC §2.2, verbatim).
-pub const RETRY_PROMPT: &str = "continue your judgment and finish by outputting a final verdict label";
+pub const RETRY_PROMPT: &str =
+    "continue your judgment and finish by outputting a final verdict label";
 /// v0.1 makes at most this many judge calls per game.
 pub const V01_MAX_ATTEMPTS: usize = 2;
 /// Weight of a "significantly better" label in the v0.1 battle construction.
@@ -36,9 +37,8 @@ pub const STRONG_WEIGHT: usize = 3;
 #[allow(clippy::expect_used)] // constant patterns, exercised by every test
 static V01_RE: LazyLock<Regex> = LazyLock::new(|| Regex::new(V01_PATTERN).expect("valid pattern"));
 #[allow(clippy::expect_used)]
-static V2_RES: LazyLock<[Regex; 2]> = LazyLock::new(|| {
-    V2_PATTERNS.map(|p| Regex::new(p).expect("valid pattern"))
-});
+static V2_RES: LazyLock<[Regex; 2]> =
+    LazyLock::new(|| V2_PATTERNS.map(|p| Regex::new(p).expect("valid pattern")));
 
 /// Result of the v0.1 parser on one (accumulated) judgment.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -106,7 +106,8 @@ pub fn accumulate(judgment: &mut String, reply: &str) {
 
 const USER_PROMPT_HEAD: &str = "<|User Prompt|>\n";
 const A_START: &str = "\n\n<|The Start of Assistant A's Answer|>\n";
-const A_END: &str = "\n<|The End of Assistant A's Answer|>\n\n<|The Start of Assistant B's Answer|>\n";
+const A_END: &str =
+    "\n<|The End of Assistant A's Answer|>\n\n<|The Start of Assistant B's Answer|>\n";
 const B_END: &str = "\n<|The End of Assistant B's Answer|>";
 
 /// Question and answers recovered from a rendered Arena-Hard user prompt.
@@ -181,7 +182,10 @@ pub fn v01_battle(game: usize, label: Option<&str>, weight: usize) -> Option<V01
 /// v2 `load_judgments` for one row: the outcome list from the **model's** side (1 = model wins),
 /// `L[game1] ++ [1 − s for s in L[game0]]`, where game 0 shows the baseline first. `Ok(None)` when either
 /// game has no label (the row is dropped); an unknown label is an error (the reference raises).
-pub fn v2_outcomes(game0: Option<&str>, game1: Option<&str>) -> Result<Option<Vec<f64>>, JudgeError> {
+pub fn v2_outcomes(
+    game0: Option<&str>,
+    game1: Option<&str>,
+) -> Result<Option<Vec<f64>>, JudgeError> {
     let (Some(g0), Some(g1)) = (game0, game1) else {
         return Ok(None);
     };
@@ -194,7 +198,9 @@ pub fn v2_outcomes(game0: Option<&str>, game1: Option<&str>) -> Result<Option<Ve
 
 /// Count the v0.1 labels of many games (a quick summary for reports), keyed by label text; `None` labels
 /// are counted under `"null"`.
-pub fn label_counts<'a>(labels: impl IntoIterator<Item = Option<&'a str>>) -> BTreeMap<String, usize> {
+pub fn label_counts<'a>(
+    labels: impl IntoIterator<Item = Option<&'a str>>,
+) -> BTreeMap<String, usize> {
     let mut m = BTreeMap::new();
     for l in labels {
         *m.entry(l.unwrap_or("null").to_owned()).or_insert(0) += 1;
@@ -232,7 +238,10 @@ mod tests {
 
     #[test]
     fn v2_rules() {
-        assert_eq!(parse_v2("[[A>B]] ... final [[b>>a]]").as_deref(), Some("B>>A"));
+        assert_eq!(
+            parse_v2("[[A>B]] ... final [[b>>a]]").as_deref(),
+            Some("B>>A")
+        );
         assert_eq!(parse_v2("single [a=b] only").as_deref(), Some("A=B"));
         // The double-bracket pattern wins even when a single-bracket label comes later.
         assert_eq!(parse_v2("[[A>B]] then [B>A]").as_deref(), Some("A>B"));
@@ -249,7 +258,10 @@ mod tests {
         assert_eq!((b.winner, b.count), (BattleWinner::ModelB, 3));
         let b = v01_battle(1, Some("B>A"), 3).unwrap();
         assert_eq!((b.winner, b.count), (BattleWinner::ModelA, 1));
-        assert_eq!(v01_battle(0, Some("A=B"), 3).unwrap().winner, BattleWinner::Tie);
+        assert_eq!(
+            v01_battle(0, Some("A=B"), 3).unwrap().winner,
+            BattleWinner::Tie
+        );
         assert_eq!(v01_battle(0, Some("A<B"), 3), None);
         assert_eq!(v01_battle(0, None, 3), None);
     }

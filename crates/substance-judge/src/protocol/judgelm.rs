@@ -146,7 +146,9 @@ mod tests {
              [The Start of Assistant 2's Answer]\na2\n\n[The End of Assistant 2's Answer]\n\n[System]\nP\n\n"
         );
         let t = layout("Q", Some("R"), &["a1", "a2"], "P");
-        assert!(t.starts_with("[Question]\nQ\n\n[Reference Answer]\nR\n\n[The Start of Assistant 1's"));
+        assert!(
+            t.starts_with("[Question]\nQ\n\n[Reference Answer]\nR\n\n[The Start of Assistant 1's")
+        );
         assert!(completion_prompt(&t, None).ends_with("[System]\nP\n\n### Response:"));
         assert!(completion_prompt(&t, Some(10)).ends_with("### Response:10"));
     }

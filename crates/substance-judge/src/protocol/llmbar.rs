@@ -72,7 +72,10 @@ mod tests {
         assert_eq!(parse("\n  Output (b)", Vanilla), Some(Preference::B)); // stripped first
         assert_eq!(parse("I pick\n Output (b)", Vanilla), Some(Preference::B));
         assert_eq!(parse("I pick Output (b)", Vanilla), None);
-        assert_eq!(parse("Output (b) ... \nOutput (a)", Vanilla), Some(Preference::A));
+        assert_eq!(
+            parse("Output (b) ... \nOutput (a)", Vanilla),
+            Some(Preference::A)
+        );
         assert_eq!(parse("So Output (b) is better.", Cot), Some(Preference::B));
         assert_eq!(parse("Output (a) is better!", Cot), Some(Preference::A));
         assert_eq!(parse("Output (a) is best.", Cot), None);

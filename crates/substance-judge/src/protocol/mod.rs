@@ -158,13 +158,12 @@ impl PromptSet {
             if line.trim().is_empty() {
                 continue;
             }
-            let p: FastChatPrompt =
-                serde_json::from_str(line).map_err(|e| ImportError::Json {
-                    file: origin.to_owned(),
-                    line: i + 1,
-                    field: "$".into(),
-                    message: e.to_string(),
-                })?;
+            let p: FastChatPrompt = serde_json::from_str(line).map_err(|e| ImportError::Json {
+                file: origin.to_owned(),
+                line: i + 1,
+                field: "$".into(),
+                message: e.to_string(),
+            })?;
             prompts.push(PromptTemplate {
                 name: p.name,
                 system: p.system_prompt,
@@ -493,7 +492,12 @@ impl Judge {
         }
     }
 
-    fn ordered<'a>(&self, answers: &'a [String], game: Game, want: usize) -> Result<Vec<&'a str>, JudgeError> {
+    fn ordered<'a>(
+        &self,
+        answers: &'a [String],
+        game: Game,
+        want: usize,
+    ) -> Result<Vec<&'a str>, JudgeError> {
         if answers.len() != want {
             return Err(self.bad(format!(
                 "expects {want} answer(s), the input has {}",
@@ -510,7 +514,9 @@ impl Judge {
     /// Render the judge messages for one game of an item.
     pub fn render(&self, input: &JudgeInput, game: Game) -> Result<Rendered, JudgeError> {
         match self.protocol {
-            JudgeProtocol::ArenaHardV01 | JudgeProtocol::ArenaHardV2 | JudgeProtocol::SosFactors { .. } => {
+            JudgeProtocol::ArenaHardV01
+            | JudgeProtocol::ArenaHardV2
+            | JudgeProtocol::SosFactors { .. } => {
                 let ab = self.ordered(&input.answers, game, 2)?;
                 let system_name = match self.protocol {
                     JudgeProtocol::SosFactors { .. } => "sos-factors-system",
@@ -591,8 +597,10 @@ impl Judge {
                 }
             }
         }
-        let fields: BTreeMap<&str, &str> =
-            owned.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let fields: BTreeMap<&str, &str> = owned
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
         let content = py::format(&tpl.template, &tpl.name, &fields)?;
         let mut messages = Vec::with_capacity(2);
         if !tpl.system.is_empty() {
@@ -629,7 +637,12 @@ impl Judge {
         let n = answers.len().to_string();
         let fields = BTreeMap::from([("n", n.as_str())]);
         let prompt = py::format(&tpl.template, &tpl.name, &fields)?;
-        let text = judgelm::layout(&input.question, input.reference.as_deref(), &answers, &prompt);
+        let text = judgelm::layout(
+            &input.question,
+            input.reference.as_deref(),
+            &answers,
+            &prompt,
+        );
         let system = self.prompts.get("judgelm-system")?;
         Ok(Rendered {
             prompt_name: name.to_owned(),
@@ -682,9 +695,9 @@ impl Judge {
             JudgeProtocol::MtBenchPairScores => plain(
                 mt_bench::parse_two_scores(text).map(|s| Verdict::Scores { scores: s.to_vec() }),
             ),
-            JudgeProtocol::JudgeLm => {
-                plain(judgelm::parse_scores(text, n_answers).map(|scores| Verdict::Scores { scores }))
-            }
+            JudgeProtocol::JudgeLm => plain(
+                judgelm::parse_scores(text, n_answers).map(|scores| Verdict::Scores { scores }),
+            ),
             JudgeProtocol::LlmBar { parsing } => {
                 plain(llmbar::parse(text, parsing).map(Verdict::preference_of))
             }
@@ -747,7 +760,11 @@ mod tests {
 
     #[test]
     fn builtin_prompt_files_parse() {
-        for f in [PromptFamily::ArenaHard, PromptFamily::MtBench, PromptFamily::JudgeLm] {
+        for f in [
+            PromptFamily::ArenaHard,
+            PromptFamily::MtBench,
+            PromptFamily::JudgeLm,
+        ] {
             let set = PromptSet::from_toml(
                 match f {
                     PromptFamily::ArenaHard => ARENA_TOML,
@@ -758,14 +775,30 @@ mod tests {
             )
             .unwrap();
             assert!(!set.prompts.is_empty());
-            assert_eq!(set, PromptSet { origin: "t".into(), ..PromptSet::builtin(f) });
+            assert_eq!(
+                set,
+                PromptSet {
+                    origin: "t".into(),
+                    ..PromptSet::builtin(f)
+                }
+            );
         }
         let mt = PromptSet::builtin(PromptFamily::MtBench);
         assert_eq!(mt.prompts.len(), 8);
-        assert!(mt.prompts.iter().all(|p| p.source == PromptSource::Original));
+        assert!(
+            mt.prompts
+                .iter()
+                .all(|p| p.source == PromptSource::Original)
+        );
         let ah = PromptSet::builtin(PromptFamily::ArenaHard);
-        assert_eq!(ah.get("arena-hard-user").unwrap().source, PromptSource::Spec);
-        assert_eq!(ah.get("arena-hard-retry").unwrap().template, arena::RETRY_PROMPT);
+        assert_eq!(
+            ah.get("arena-hard-user").unwrap().source,
+            PromptSource::Spec
+        );
+        assert_eq!(
+            ah.get("arena-hard-retry").unwrap().template,
+            arena::RETRY_PROMPT
+        );
     }
 
     #[test]
@@ -776,20 +809,31 @@ mod tests {
         let r0 = j.render(&input(), g[0]).unwrap();
         let r1 = j.render(&input(), g[1]).unwrap();
         assert_eq!(r0.messages[0].role, "system");
-        assert!(r0.messages[1].content.starts_with("<|User Prompt|>\nWhat is 2+2?\n\n<|The Start of Assistant A's Answer|>\n4\n"));
+        assert!(r0.messages[1].content.starts_with(
+            "<|User Prompt|>\nWhat is 2+2?\n\n<|The Start of Assistant A's Answer|>\n4\n"
+        ));
         let parts = arena::split_user_prompt(&r1.messages[1].content).unwrap();
-        assert_eq!((parts.answer_a.as_str(), parts.answer_b.as_str()), ("5", "4"));
+        assert_eq!(
+            (parts.answer_a.as_str(), parts.answer_b.as_str()),
+            ("5", "4")
+        );
         let p = j.parse("thinking...");
         assert!(p.retry);
         assert_eq!(j.retry_message(&p).unwrap().content, arena::RETRY_PROMPT);
         let p = j.parse("verdict [[A<B]]");
         assert_eq!(j.preference(p.verdict.as_ref()), None);
         let j2 = Judge::new(JudgeProtocol::ArenaHardV2);
-        assert_eq!(j2.preference(j2.parse("verdict [[a<b]]").verdict.as_ref()), Some(Preference::B));
+        assert_eq!(
+            j2.preference(j2.parse("verdict [[a<b]]").verdict.as_ref()),
+            Some(Preference::B)
+        );
         assert!(j2.retry_message(&j2.parse("none")).is_none());
         let mut creative = input();
         creative.category = Some("creative_writing".into());
-        assert_eq!(j2.render(&creative, Game::FIRST).unwrap().prompt_name, "arena-hard-system-creative");
+        assert_eq!(
+            j2.render(&creative, Game::FIRST).unwrap().prompt_name,
+            "arena-hard-system-creative"
+        );
     }
 
     #[test]
@@ -801,7 +845,10 @@ mod tests {
         assert!(user.find("5").unwrap() < user.rfind("4").unwrap());
         let mut no_ref = input();
         no_ref.reference = None;
-        assert!(matches!(j.render(&no_ref, Game::FIRST), Err(JudgeError::MissingField { .. })));
+        assert!(matches!(
+            j.render(&no_ref, Game::FIRST),
+            Err(JudgeError::MissingField { .. })
+        ));
         let single = Judge::new(JudgeProtocol::MtBenchSingle);
         assert!(single.render(&input(), Game::FIRST).is_err()); // two answers
         let mut one = input();
@@ -814,7 +861,10 @@ mod tests {
         let r = single.render(&one, Game::FIRST).unwrap();
         assert_eq!(r.prompt_name, "single-math-v1-multi-turn");
         assert!(r.messages.last().unwrap().content.contains("And 3+3?"));
-        assert_eq!(single.parse("Rating: [[8]]").verdict, Some(Verdict::Rating { rating: 8.0 }));
+        assert_eq!(
+            single.parse("Rating: [[8]]").verdict,
+            Some(Verdict::Rating { rating: 8.0 })
+        );
     }
 
     #[test]
@@ -832,8 +882,16 @@ mod tests {
         assert_eq!(r.prompt_name, "judgelm-multi");
         assert!(r.messages[1].content.contains("3 AI assistants"));
         assert_eq!(j.preference(None), Some(Preference::Tie));
-        assert_eq!(j.preference(j.parse("3 9\n").verdict.as_ref()), Some(Preference::B));
-        assert_eq!(j.parse_with("3 9 4", 3).verdict, Some(Verdict::Scores { scores: vec![3.0, 9.0, 4.0] }));
+        assert_eq!(
+            j.preference(j.parse("3 9\n").verdict.as_ref()),
+            Some(Preference::B)
+        );
+        assert_eq!(
+            j.parse_with("3 9 4", 3).verdict,
+            Some(Verdict::Scores {
+                scores: vec![3.0, 9.0, 4.0]
+            })
+        );
     }
 
     #[test]
@@ -846,8 +904,12 @@ mod tests {
 
     #[test]
     fn sos_parse() {
-        let j = Judge::new(JudgeProtocol::SosFactors { regex: FactorRegex::Sos2024 });
-        let p = j.parse("Correctness: ((A>>B)). Completeness: ((A=B)). My final verdict is tie: [[A=B]]");
+        let j = Judge::new(JudgeProtocol::SosFactors {
+            regex: FactorRegex::Sos2024,
+        });
+        let p = j.parse(
+            "Correctness: ((A>>B)). Completeness: ((A=B)). My final verdict is tie: [[A=B]]",
+        );
         match p.verdict.unwrap() {
             Verdict::Factors { overall, factors } => {
                 assert_eq!(overall.as_deref(), Some("A=B"));

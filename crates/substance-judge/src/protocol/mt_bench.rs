@@ -98,7 +98,10 @@ pub fn compare_ratings(a: f64, b: f64) -> Preference {
 
 /// Combine the two games of a pairwise match. `g1` is in the match's orientation, `g2` as the judge
 /// said it (it saw the answers swapped). `None` when either game is an error.
-pub fn combine_games(g1: Option<Preference>, g2_presented: Option<Preference>) -> Option<Preference> {
+pub fn combine_games(
+    g1: Option<Preference>,
+    g2_presented: Option<Preference>,
+) -> Option<Preference> {
     let g1 = g1?;
     let g2 = g2_presented?.swapped();
     if g1 == Preference::Tie || g1 != g2 {
@@ -168,7 +171,10 @@ mod tests {
         assert_eq!(combine_games(Some(Tie), Some(Tie)), Some(Tie));
         assert_eq!(combine_games(Some(B), Some(Tie)), Some(Tie));
         assert_eq!(combine_games(None, Some(A)), None);
-        assert_eq!(prompt_name(true, Some("coding"), true), "pair-math-v1-multi-turn");
+        assert_eq!(
+            prompt_name(true, Some("coding"), true),
+            "pair-math-v1-multi-turn"
+        );
         assert_eq!(prompt_name(false, Some("writing"), false), "single-v1");
         assert_eq!(prompt_name(false, None, true), "single-v1-multi-turn");
     }

@@ -17,7 +17,9 @@ use crate::label::Factor;
 use crate::py::PY_SPACE;
 
 /// Which generation of the factor regexes to apply.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum FactorRegex {
     /// `Factor: ((label))` (August 2024).
@@ -33,9 +35,9 @@ impl FactorRegex {
         let name = factor.title();
         match self {
             FactorRegex::Sos2024 => format!(r"{name}: \(\(([AB<>=]+)\)\)"),
-            FactorRegex::Sos2025 => format!(
-                r"(?:\*\*)?{name}(?:\*\*)?{PY_SPACE}*(?::|：){PY_SPACE}*\(\(([AB<>=]+)\)\)"
-            ),
+            FactorRegex::Sos2025 => {
+                format!(r"(?:\*\*)?{name}(?:\*\*)?{PY_SPACE}*(?::|：){PY_SPACE}*\(\(([AB<>=]+)\)\)")
+            }
         }
     }
 }
@@ -87,9 +89,20 @@ mod tests {
         assert_eq!(f25[&Factor::Safety], "B>A");
         assert_eq!(f25[&Factor::Conciseness], "A>B");
         assert_eq!(f25[&Factor::Style], "B>>A");
-        assert_eq!(extract_factor("correctness: ((A>B))", Factor::Correctness, FactorRegex::Sos2025), "");
         assert_eq!(
-            extract_factor("**Correctness**\u{1F}:\u{1C}((A>B))", Factor::Correctness, FactorRegex::Sos2025),
+            extract_factor(
+                "correctness: ((A>B))",
+                Factor::Correctness,
+                FactorRegex::Sos2025
+            ),
+            ""
+        );
+        assert_eq!(
+            extract_factor(
+                "**Correctness**\u{1F}:\u{1C}((A>B))",
+                Factor::Correctness,
+                FactorRegex::Sos2025
+            ),
             "A>B"
         );
     }
