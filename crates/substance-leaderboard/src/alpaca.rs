@@ -61,7 +61,11 @@ pub fn head2head(preferences: &[Option<f64>]) -> HeadToHead {
         .map(|v| if v == 0.0 { 1.5 } else { v })
         .collect();
     let n_draws = p.iter().filter(|&&v| is_draw(v)).count();
-    let x: Vec<f64> = p.iter().filter(|&&v| (1.0..=2.0).contains(&v)).map(|v| v - 1.0).collect();
+    let x: Vec<f64> = p
+        .iter()
+        .filter(|&&v| (1.0..=2.0).contains(&v))
+        .map(|v| v - 1.0)
+        .collect();
     HeadToHead {
         win_rate: mean(&x) * 100.0,
         standard_error: sem(&x) * 100.0,
@@ -186,7 +190,10 @@ pub fn alpaca_eval(annotations: &[AlpacaAnnotation], lc: &LcInputs) -> Result<Ve
             .iter()
             .map(|a| a.output_2.as_ref().map(|o| o.chars().count() as f64))
             .collect();
-        let avg_length = lens.map(|l| mean(&l)).filter(|m| m.is_finite()).map(|m| m.floor() as u64);
+        let avg_length = lens
+            .map(|l| mean(&l))
+            .filter(|m| m.is_finite())
+            .map(|m| m.floor() as u64);
         let (length_controlled, lc_note) = match length_controlled(&anns, lc) {
             Ok(mut l) => {
                 l.extreme_change = is_extreme_change(h.win_rate, l.winrate);
@@ -216,7 +223,9 @@ pub fn alpaca_eval(annotations: &[AlpacaAnnotation], lc: &LcInputs) -> Result<Ve
 /// `np.logspace(-4, 4, 10)`, LogisticRegressionCV's default grid.
 pub fn default_cs() -> Vec<f64> {
     let step = 8.0 / 9.0;
-    (0..10).map(|k| 10f64.powf(-4.0 + k as f64 * step)).collect()
+    (0..10)
+        .map(|k| 10f64.powf(-4.0 + k as f64 * step))
+        .collect()
 }
 
 /// One training row of the GLM.
@@ -241,7 +250,11 @@ pub fn length_controlled(
                 d.entry(r.index).or_insert(r.instruction_difficulty);
             }
             let n = d.keys().next_back().map_or(0, |k| k + 1);
-            Some((0..n).map(|i| d.get(&i).copied().unwrap_or(f64::NAN)).collect())
+            Some(
+                (0..n)
+                    .map(|i| d.get(&i).copied().unwrap_or(f64::NAN))
+                    .collect(),
+            )
         }
         (None, None) => None,
     };
@@ -251,7 +264,10 @@ pub fn length_controlled(
         _ => LcVariant::Minimal,
     };
     let names: Vec<String> = match variant {
-        LcVariant::Minimal => vec!["np.tanh(std_delta_len)".into(), "not_gamed_baseline.astype(float)".into()],
+        LcVariant::Minimal => vec![
+            "np.tanh(std_delta_len)".into(),
+            "not_gamed_baseline.astype(float)".into(),
+        ],
         _ => vec![
             "np.tanh(std_delta_len)".into(),
             "instruction_difficulty".into(),
@@ -276,8 +292,15 @@ pub fn length_controlled(
     let mut delta = Vec::with_capacity(n);
     for (i, a) in anns.iter().enumerate() {
         match (&a.output_1, &a.output_2) {
-            (Some(o1), Some(o2)) => delta.push(o1.chars().count() as f64 - o2.chars().count() as f64),
-            _ => return Err(format!("annotation {} has no output_1/output_2, so no length difference", i + 1)),
+            (Some(o1), Some(o2)) => {
+                delta.push(o1.chars().count() as f64 - o2.chars().count() as f64)
+            }
+            _ => {
+                return Err(format!(
+                    "annotation {} has no output_1/output_2, so no length difference",
+                    i + 1
+                ));
+            }
         }
     }
     let sd = std_sample(&delta);
@@ -286,10 +309,12 @@ pub fn length_controlled(
     }
     let gamma = |i: usize| -> std::result::Result<f64, String> {
         let d = difficulty.as_ref().ok_or("no difficulty")?;
-        d.get(i)
-            .copied()
-            .filter(|v| v.is_finite())
-            .ok_or_else(|| format!("no instruction difficulty for row {i} (the file has {} rows)", d.len()))
+        d.get(i).copied().filter(|v| v.is_finite()).ok_or_else(|| {
+            format!(
+                "no instruction difficulty for row {i} (the file has {} rows)",
+                d.len()
+            )
+        })
     };
     let mut rows: Vec<Row> = Vec::new();
     if variant == LcVariant::V1 {
@@ -298,7 +323,11 @@ pub fn length_controlled(
                 continue;
             }
             rows.push(Row {
-                x: vec![g.std_delta_len.tanh(), g.instruction_difficulty, if g.not_gamed_baseline { 1.0 } else { 0.0 }],
+                x: vec![
+                    g.std_delta_len.tanh(),
+                    g.instruction_difficulty,
+                    if g.not_gamed_baseline { 1.0 } else { 0.0 },
+                ],
                 y: g.preference,
                 w: if g.not_gamed_baseline { 1.0 } else { 0.1 },
             });
@@ -326,7 +355,10 @@ pub fn length_controlled(
         rows.push(Row { x, y, w: 1.0 });
     }
     if rows.len() < 5 {
-        return Err(format!("only {} usable preferences; the 5-fold fit needs more", rows.len()));
+        return Err(format!(
+            "only {} usable preferences; the 5-fold fit needs more",
+            rows.len()
+        ));
     }
     let (beta, c) = fit_lc(&rows)?;
     let p: Vec<f64> = test
@@ -415,7 +447,15 @@ mod tests {
 
     #[test]
     fn head2head_rules() {
-        let p = [Some(2.0), Some(1.0), Some(1.5), Some(0.0), None, Some(2.5), Some(1.75)];
+        let p = [
+            Some(2.0),
+            Some(1.0),
+            Some(1.5),
+            Some(0.0),
+            None,
+            Some(2.5),
+            Some(1.75),
+        ];
         let h = head2head(&p);
         // kept: 2, 1, 1.5, 1.5(0), 1.75 → x = 1, 0, .5, .5, .75
         assert_eq!(h.n_total, 5);
@@ -434,7 +474,9 @@ mod tests {
         let f = group_kfold(12, 5);
         assert_eq!(f[11], 0);
         assert_eq!(f[10], 1);
-        let counts: Vec<usize> = (0..5).map(|k| f.iter().filter(|&&x| x == k).count()).collect();
+        let counts: Vec<usize> = (0..5)
+            .map(|k| f.iter().filter(|&&x| x == k).count())
+            .collect();
         assert_eq!(counts, vec![3, 3, 2, 2, 2]);
     }
 

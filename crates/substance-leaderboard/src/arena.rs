@@ -72,7 +72,10 @@ pub struct BattleOptions {
 
 impl Default for BattleOptions {
     fn default() -> Self {
-        Self { weight: 3, first_game_only: false }
+        Self {
+            weight: 3,
+            first_game_only: false,
+        }
     }
 }
 
@@ -81,12 +84,20 @@ impl Default for BattleOptions {
 /// Game 0 (A = baseline): `A=B` tie; `A>B` A ×1; `A>>B` A ×w; `B>A` B ×1; `B>>A` B ×w. Game 1 (positions
 /// swapped, so mirrored): `A>B` B ×1; `A>>B` B ×w; `B>A` A ×1; `B>>A` A ×w; `A=B` tie. Any other label
 /// (`None`, `A<B`, …), a `null` game or a missing game is dropped.
-pub fn battles_v01(judgments: &[ArenaJudgment], baseline: &str, opts: BattleOptions) -> Vec<Battle> {
+pub fn battles_v01(
+    judgments: &[ArenaJudgment],
+    baseline: &str,
+    opts: BattleOptions,
+) -> Vec<Battle> {
     let mut out = Vec::new();
     for j in judgments {
         let games = if opts.first_game_only { 1 } else { 2 };
         for g in 0..games {
-            let label = j.games.get(g).and_then(|x| x.as_ref()).and_then(|x| x.score.as_deref());
+            let label = j
+                .games
+                .get(g)
+                .and_then(|x| x.as_ref())
+                .and_then(|x| x.score.as_deref());
             let (winner, w) = match (g, label) {
                 (_, Some("A=B")) => (Winner::Tie, 1),
                 (0, Some("A>B")) | (1, Some("B>A")) => (Winner::ModelA, 1),
@@ -130,7 +141,13 @@ impl Indexed {
             *v = i;
         }
         let models: Vec<String> = names.keys().map(|s| s.to_string()).collect();
-        let mut out = Self { models, a: vec![], b: vec![], winner: vec![], source: vec![] };
+        let mut out = Self {
+            models,
+            a: vec![],
+            b: vec![],
+            winner: vec![],
+            source: vec![],
+        };
         for (i, bt) in battles.iter().enumerate() {
             if bt.model_a == bt.model_b {
                 continue;
@@ -420,7 +437,11 @@ fn style_design_v01(
 
 /// `fit_bt`: L2 (`C = 1`) logistic fit of the style design with per-battle multiplicities; Elo per model
 /// (anchored so `anchor` = 1000) and the style coefficients.
-fn fit_style(sd: &StyleDesign, mult: &[f64], anchor: usize) -> std::result::Result<(Vec<f64>, Vec<f64>), String> {
+fn fit_style(
+    sd: &StyleDesign,
+    mult: &[f64],
+    anchor: usize,
+) -> std::result::Result<(Vec<f64>, Vec<f64>), String> {
     let w: Vec<f64> = sd
         .split
         .iter()
@@ -430,7 +451,10 @@ fn fit_style(sd: &StyleDesign, mult: &[f64], anchor: usize) -> std::result::Resu
     let beta = logistic::fit(&sd.design, &w, Penalty::L2 { c: 1.0 }, &[])?;
     let p = sd.p_models;
     let base = beta[anchor];
-    let elo = beta[..p].iter().map(|b| SCALE * (b - base) + INIT_RATING).collect();
+    let elo = beta[..p]
+        .iter()
+        .map(|b| SCALE * (b - base) + INIT_RATING)
+        .collect();
     Ok((elo, beta[p..].to_vec()))
 }
 
@@ -533,7 +557,10 @@ fn avg_tokens(answers: &[Answer]) -> BTreeMap<String, u64> {
 }
 
 /// Style metadata lookup `(model, question_id) → StyleMeta` over answer records.
-pub fn style_lookup(answers: &[Answer], encoding: Encoding) -> BTreeMap<(String, String), StyleMeta> {
+pub fn style_lookup(
+    answers: &[Answer],
+    encoding: Encoding,
+) -> BTreeMap<(String, String), StyleMeta> {
     let mut out = BTreeMap::new();
     for a in answers {
         if let Some(m) = a.style_meta(encoding) {
@@ -603,7 +630,11 @@ pub fn arena_hard_v01_leaderboard(
     };
     let mut rows = Vec::with_capacity(ix.models.len());
     for (j, model) in ix.models.iter().enumerate() {
-        let (r_lo, r_hi) = if opts.bootstrap > 0 { (pct(j, 2.5), pct(j, 97.5)) } else { (elo[j], elo[j]) };
+        let (r_lo, r_hi) = if opts.bootstrap > 0 {
+            (pct(j, 2.5), pct(j, 97.5))
+        } else {
+            (elo[j], elo[j])
+        };
         let (score, lower, upper) = if j == base {
             (50.0, 50.0, 50.0)
         } else {
@@ -644,7 +675,11 @@ pub fn arena_hard_v01_leaderboard(
 /// Sort by score descending, then by name (the reference's pandas sort is not stable on ties; a fixed order
 /// is better than an arbitrary one).
 pub(crate) fn sort_rows(rows: &mut [LeaderboardRow]) {
-    rows.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.model.cmp(&b.model)));
+    rows.sort_by(|a, b| {
+        b.score
+            .total_cmp(&a.score)
+            .then_with(|| a.model.cmp(&b.model))
+    });
 }
 
 #[cfg(test)]
@@ -660,8 +695,12 @@ mod tests {
             judge: None,
             category: None,
             games: vec![
-                Some(Game { score: g0.map(str::to_string) }),
-                Some(Game { score: g1.map(str::to_string) }),
+                Some(Game {
+                    score: g0.map(str::to_string),
+                }),
+                Some(Game {
+                    score: g1.map(str::to_string),
+                }),
             ],
         }
     }
@@ -678,12 +717,24 @@ mod tests {
         assert_eq!(
             w,
             vec![
-                Winner::ModelA, Winner::ModelA, Winner::ModelA,
-                Winner::ModelB, Winner::ModelB, Winner::ModelB,
-                Winner::Tie, Winner::ModelA
+                Winner::ModelA,
+                Winner::ModelA,
+                Winner::ModelA,
+                Winner::ModelB,
+                Winner::ModelB,
+                Winner::ModelB,
+                Winner::Tie,
+                Winner::ModelA
             ]
         );
-        let f = battles_v01(&js, "base", BattleOptions { weight: 3, first_game_only: true });
+        let f = battles_v01(
+            &js,
+            "base",
+            BattleOptions {
+                weight: 3,
+                first_game_only: true,
+            },
+        );
         assert_eq!(f.len(), 4);
     }
 
@@ -692,10 +743,21 @@ mod tests {
         // base vs m: m wins 6 battles, base wins 2, 2 ties → duplicated table: m has 12 + 2 = 14 "wins",
         // base 4 + 2 = 6 → P(m beats base) = 14/20 = 0.7.
         let mut battles = Vec::new();
-        let mk = |w| Battle { question_id: "q".into(), model_a: "base".into(), model_b: "m".into(), winner: w };
-        for _ in 0..6 { battles.push(mk(Winner::ModelB)); }
-        for _ in 0..2 { battles.push(mk(Winner::ModelA)); }
-        for _ in 0..2 { battles.push(mk(Winner::Tie)); }
+        let mk = |w| Battle {
+            question_id: "q".into(),
+            model_a: "base".into(),
+            model_b: "m".into(),
+            winner: w,
+        };
+        for _ in 0..6 {
+            battles.push(mk(Winner::ModelB));
+        }
+        for _ in 0..2 {
+            battles.push(mk(Winner::ModelA));
+        }
+        for _ in 0..2 {
+            battles.push(mk(Winner::Tie));
+        }
         let elo = compute_mle_elo(&battles, Some("base")).unwrap();
         assert_eq!(elo["base"], 1000.0);
         let wr = win_rate_vs(elo["m"], elo["base"]);

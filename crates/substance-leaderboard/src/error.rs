@@ -35,7 +35,9 @@ pub enum LeaderboardError {
     #[error("baseline model {0:?} does not appear in any battle")]
     MissingBaseline(String),
     /// A style feature needs answer metadata that is not there.
-    #[error("no answer metadata for model {model:?}, question {question_id:?} (style control needs token length and markdown counts)")]
+    #[error(
+        "no answer metadata for model {model:?}, question {question_id:?} (style control needs token length and markdown counts)"
+    )]
     MissingMetadata {
         /// The model whose answer is missing.
         model: String,
@@ -43,7 +45,9 @@ pub enum LeaderboardError {
         question_id: String,
     },
     /// A style feature column is constant, so it cannot be z-scored (the reference divides by zero and fails).
-    #[error("style feature `{0}` has zero variance over the battles; drop it or use another control mode")]
+    #[error(
+        "style feature `{0}` has zero variance over the battles; drop it or use another control mode"
+    )]
     DegenerateFeature(&'static str),
     /// The maximum-likelihood estimate does not exist or the solver failed.
     #[error("the logistic fit failed: {0}")]

@@ -178,8 +178,18 @@ fn json_line<'a>(file: &str, line: usize, raw: &'a [u8]) -> Result<Map<String, V
     let sanitized = sanitize_non_finite(text);
     match serde_json::from_str::<Value>(&sanitized) {
         Ok(Value::Object(m)) => Ok(m),
-        Ok(_) => Err(LeaderboardError::parse(file, line, None, "expected a JSON object")),
-        Err(e) => Err(LeaderboardError::parse(file, line, None, format!("invalid JSON: {e}"))),
+        Ok(_) => Err(LeaderboardError::parse(
+            file,
+            line,
+            None,
+            "expected a JSON object",
+        )),
+        Err(e) => Err(LeaderboardError::parse(
+            file,
+            line,
+            None,
+            format!("invalid JSON: {e}"),
+        )),
     }
 }
 
@@ -236,17 +246,32 @@ fn id_field(m: &Map<String, Value>, keys: &[&str], file: &str, line: usize) -> R
             Some(Value::Number(n)) => return Ok(n.to_string()),
             Some(Value::Null) | None => continue,
             Some(_) => {
-                return Err(LeaderboardError::parse(file, line, Some(k), "expected a string or a number"));
+                return Err(LeaderboardError::parse(
+                    file,
+                    line,
+                    Some(k),
+                    "expected a string or a number",
+                ));
             }
         }
     }
-    Err(LeaderboardError::parse(file, line, Some(keys[0]), "missing"))
+    Err(LeaderboardError::parse(
+        file,
+        line,
+        Some(keys[0]),
+        "missing",
+    ))
 }
 
 fn str_field(m: &Map<String, Value>, key: &str, file: &str, line: usize) -> Result<String> {
     match m.get(key) {
         Some(Value::String(s)) => Ok(s.clone()),
-        Some(_) => Err(LeaderboardError::parse(file, line, Some(key), "expected a string")),
+        Some(_) => Err(LeaderboardError::parse(
+            file,
+            line,
+            Some(key),
+            "expected a string",
+        )),
         None => Err(LeaderboardError::parse(file, line, Some(key), "missing")),
     }
 }
@@ -301,8 +326,22 @@ pub fn parse_arena_judgments(
         let model = str_field(&m, "model", file, line)?;
         let games_v = match m.get("games") {
             Some(Value::Array(a)) => a,
-            Some(_) => return Err(LeaderboardError::parse(file, line, Some("games"), "expected an array")),
-            None => return Err(LeaderboardError::parse(file, line, Some("games"), "missing")),
+            Some(_) => {
+                return Err(LeaderboardError::parse(
+                    file,
+                    line,
+                    Some("games"),
+                    "expected an array",
+                ));
+            }
+            None => {
+                return Err(LeaderboardError::parse(
+                    file,
+                    line,
+                    Some("games"),
+                    "missing",
+                ));
+            }
         };
         let mut games = Vec::with_capacity(games_v.len());
         for (gi, g) in games_v.iter().enumerate() {
@@ -336,7 +375,12 @@ pub fn parse_arena_judgments(
                     games.push(Some(Game { score }));
                 }
                 _ => {
-                    return Err(LeaderboardError::parse(file, line, Some(&field), "expected an object or null"));
+                    return Err(LeaderboardError::parse(
+                        file,
+                        line,
+                        Some(&field),
+                        "expected an object or null",
+                    ));
                 }
             }
         }
@@ -359,7 +403,14 @@ pub fn parse_answers(bytes: &[u8], file: &str) -> Result<Vec<Answer>> {
         let question_id = id_field(&m, &["question_id", "uid"], file, line)?;
         let model = match (m.get("model_id"), m.get("model")) {
             (Some(Value::String(s)), _) | (_, Some(Value::String(s))) => s.clone(),
-            _ => return Err(LeaderboardError::parse(file, line, Some("model"), "missing (model_id or model)")),
+            _ => {
+                return Err(LeaderboardError::parse(
+                    file,
+                    line,
+                    Some("model"),
+                    "missing (model_id or model)",
+                ));
+            }
         };
         let text;
         let mut turn_len = None;
@@ -378,21 +429,38 @@ pub fn parse_answers(bytes: &[u8], file: &str) -> Result<Vec<Answer>> {
                     turn_len = t.get("token_len").and_then(num);
                 }
                 _ => {
-                    return Err(LeaderboardError::parse(file, line, Some("choices[0].turns[0]"), "expected an object or a string"));
+                    return Err(LeaderboardError::parse(
+                        file,
+                        line,
+                        Some("choices[0].turns[0]"),
+                        "expected an object or a string",
+                    ));
                 }
             }
         } else if let Some(Value::Array(msgs)) = m.get("messages") {
             let last = msgs.last().and_then(|mm| mm.get("content"));
             text = match last {
-                Some(Value::Object(c)) => c.get("answer").and_then(Value::as_str).map(str::to_string),
+                Some(Value::Object(c)) => {
+                    c.get("answer").and_then(Value::as_str).map(str::to_string)
+                }
                 Some(Value::String(s)) => Some(s.clone()),
                 _ => None,
             };
             if text.is_none() {
-                return Err(LeaderboardError::parse(file, line, Some("messages[-1].content.answer"), "missing"));
+                return Err(LeaderboardError::parse(
+                    file,
+                    line,
+                    Some("messages[-1].content.answer"),
+                    "missing",
+                ));
             }
         } else {
-            return Err(LeaderboardError::parse(file, line, Some("choices"), "missing (choices or messages)"));
+            return Err(LeaderboardError::parse(
+                file,
+                line,
+                Some("choices"),
+                "missing (choices or messages)",
+            ));
         }
         let meta = match (m.get("conv_metadata"), m.get("metadata")) {
             (Some(Value::Object(o)), _) | (_, Some(Value::Object(o))) => Some(o),
@@ -418,7 +486,12 @@ fn opt_text(o: &Map<String, Value>, key: &str, file: &str, idx: usize) -> Result
     match o.get(key) {
         Some(Value::String(s)) => Ok(Some(s.clone())),
         Some(Value::Null) | None => Ok(None),
-        Some(_) => Err(LeaderboardError::parse(file, idx, Some(key), "expected a string or null")),
+        Some(_) => Err(LeaderboardError::parse(
+            file,
+            idx,
+            Some(key),
+            "expected a string or null",
+        )),
     }
 }
 
@@ -428,17 +501,26 @@ pub fn parse_alpaca_annotations(bytes: &[u8], file: &str) -> Result<Vec<AlpacaAn
     let text = std::str::from_utf8(bytes)
         .map_err(|e| LeaderboardError::parse(file, 0, None, format!("not UTF-8: {e}")))?;
     let sanitized = sanitize_non_finite(text);
-    let v: Value = serde_json::from_str(&sanitized).map_err(|e| {
-        LeaderboardError::parse(file, e.line(), None, format!("invalid JSON: {e}"))
-    })?;
+    let v: Value = serde_json::from_str(&sanitized)
+        .map_err(|e| LeaderboardError::parse(file, e.line(), None, format!("invalid JSON: {e}")))?;
     let Value::Array(items) = v else {
-        return Err(LeaderboardError::parse(file, 0, None, "expected a JSON array of annotations"));
+        return Err(LeaderboardError::parse(
+            file,
+            0,
+            None,
+            "expected a JSON array of annotations",
+        ));
     };
     let mut out = Vec::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
         let idx = i + 1;
         let Value::Object(o) = item else {
-            return Err(LeaderboardError::parse(file, idx, None, "expected an object"));
+            return Err(LeaderboardError::parse(
+                file,
+                idx,
+                None,
+                "expected an object",
+            ));
         };
         let preference = match o.get("preference") {
             None | Some(Value::Null) => None,
@@ -467,8 +549,9 @@ fn parse_csv_rows(bytes: &[u8], file: &str) -> Result<(Vec<String>, Vec<(usize, 
         if line.trim().is_empty() {
             continue;
         }
-        let cells = split_csv_line(line)
-            .ok_or_else(|| LeaderboardError::parse(file, i + 1, None, "unterminated quoted field"))?;
+        let cells = split_csv_line(line).ok_or_else(|| {
+            LeaderboardError::parse(file, i + 1, None, "unterminated quoted field")
+        })?;
         if header.is_none() {
             header = Some(cells);
         } else {
@@ -518,9 +601,9 @@ fn parse_f64_cell(cell: &str, file: &str, line: usize, field: &str) -> Result<f6
         "" | "nan" | "NaN" => Ok(f64::NAN),
         "True" | "true" => Ok(1.0),
         "False" | "false" => Ok(0.0),
-        _ => t
-            .parse::<f64>()
-            .map_err(|_| LeaderboardError::parse(file, line, Some(field), format!("not a number: {t:?}"))),
+        _ => t.parse::<f64>().map_err(|_| {
+            LeaderboardError::parse(file, line, Some(field), format!("not a number: {t:?}"))
+        }),
     }
 }
 
@@ -530,20 +613,35 @@ fn parse_f64_cell(cell: &str, file: &str, line: usize, field: &str) -> Result<f6
 pub fn parse_instruction_difficulty(bytes: &[u8], file: &str) -> Result<Vec<f64>> {
     let (header, rows) = parse_csv_rows(bytes, file)?;
     if header.len() < 2 {
-        return Err(LeaderboardError::parse(file, 1, None, "expected two columns (index, difficulty)"));
+        return Err(LeaderboardError::parse(
+            file,
+            1,
+            None,
+            "expected two columns (index, difficulty)",
+        ));
     }
     let mut out = vec![f64::NAN; rows.len()];
     let mut seen = vec![false; rows.len()];
     for (line, cells) in &rows {
         if cells.len() < 2 {
-            return Err(LeaderboardError::parse(file, *line, None, "expected two columns"));
+            return Err(LeaderboardError::parse(
+                file,
+                *line,
+                None,
+                "expected two columns",
+            ));
         }
         let idx: usize = cells[0].trim().parse().map_err(|_| {
             LeaderboardError::parse(file, *line, Some(&header[0]), "expected a row index 0..n")
         })?;
         let v = parse_f64_cell(&cells[1], file, *line, &header[1])?;
         if idx >= out.len() || seen[idx] {
-            return Err(LeaderboardError::parse(file, *line, Some(&header[0]), "index out of range or repeated"));
+            return Err(LeaderboardError::parse(
+                file,
+                *line,
+                Some(&header[0]),
+                "index out of range or repeated",
+            ));
         }
         seen[idx] = true;
         out[idx] = v;
@@ -588,19 +686,28 @@ pub fn parse_gamed_rows(bytes: &[u8], file: &str) -> Result<Vec<GamedRow>> {
     let mut out = Vec::with_capacity(rows.len());
     for (line, cells) in &rows {
         let get = |c: usize| -> Result<&str> {
-            cells
-                .get(c)
-                .map(String::as_str)
-                .ok_or_else(|| LeaderboardError::parse(file, *line, Some(&header[c]), "missing cell"))
+            cells.get(c).map(String::as_str).ok_or_else(|| {
+                LeaderboardError::parse(file, *line, Some(&header[c]), "missing cell")
+            })
         };
         let index: usize = get(ci)?.trim().parse().map_err(|_| {
-            LeaderboardError::parse(file, *line, Some("index"), "expected a non-negative integer")
+            LeaderboardError::parse(
+                file,
+                *line,
+                Some("index"),
+                "expected a non-negative integer",
+            )
         })?;
         out.push(GamedRow {
             index,
             preference: parse_f64_cell(get(cp)?, file, *line, "preference")?,
             std_delta_len: parse_f64_cell(get(cs)?, file, *line, "std_delta_len")?,
-            instruction_difficulty: parse_f64_cell(get(cd)?, file, *line, "instruction_difficulty")?,
+            instruction_difficulty: parse_f64_cell(
+                get(cd)?,
+                file,
+                *line,
+                "instruction_difficulty",
+            )?,
             not_gamed_baseline: parse_f64_cell(get(cn)?, file, *line, "not_gamed_baseline")? != 0.0,
         });
     }
@@ -617,7 +724,9 @@ fn turn_field(m: &Map<String, Value>, file: &str, line: usize) -> Result<Option<
             .as_u64()
             .and_then(|t| u32::try_from(t).ok())
             .map(Some)
-            .ok_or_else(|| LeaderboardError::parse(file, line, Some("turn"), "expected a small integer")),
+            .ok_or_else(|| {
+                LeaderboardError::parse(file, line, Some("turn"), "expected a small integer")
+            }),
     }
 }
 
@@ -654,7 +763,12 @@ fn winner(m: &Map<String, Value>, key: &str, file: &str, line: usize) -> Result<
         Some("model_2") => Ok(PairWinner::Model2),
         Some("tie") => Ok(PairWinner::Tie),
         Some("error") => Ok(PairWinner::Error),
-        Some(other) => Err(LeaderboardError::parse(file, line, Some(key), format!("unknown winner {other:?}"))),
+        Some(other) => Err(LeaderboardError::parse(
+            file,
+            line,
+            Some(key),
+            format!("unknown winner {other:?}"),
+        )),
         None => Err(LeaderboardError::parse(file, line, Some(key), "missing")),
     }
 }
@@ -687,12 +801,16 @@ pub fn parse_bootstrap_stats(bytes: &[u8], file: &str) -> Result<Vec<BootstrapSt
                 .ok_or_else(|| LeaderboardError::parse(file, line, Some(k), "expected a number"))
         };
         let results = match m.get("results") {
-            Some(Value::Array(a)) => a
-                .iter()
-                .map(|v| num(v).unwrap_or(f64::NAN))
-                .collect(),
+            Some(Value::Array(a)) => a.iter().map(|v| num(v).unwrap_or(f64::NAN)).collect(),
             None | Some(Value::Null) => Vec::new(),
-            Some(_) => return Err(LeaderboardError::parse(file, line, Some("results"), "expected an array")),
+            Some(_) => {
+                return Err(LeaderboardError::parse(
+                    file,
+                    line,
+                    Some("results"),
+                    "expected an array",
+                ));
+            }
         };
         out.push(BootstrapStats {
             model: str_field(&m, "model", file, line)?,
@@ -724,8 +842,14 @@ mod tests {
 "#;
         let j = parse_arena_judgments(data, "f.jsonl", ArenaVersion::V01).unwrap();
         assert_eq!(j.len(), 2);
-        assert_eq!(j[0].games[0].as_ref().unwrap().score.as_deref(), Some("B>A"));
-        assert_eq!(j[0].games[1].as_ref().unwrap().score.as_deref(), Some("A>>B"));
+        assert_eq!(
+            j[0].games[0].as_ref().unwrap().score.as_deref(),
+            Some("B>A")
+        );
+        assert_eq!(
+            j[0].games[1].as_ref().unwrap().score.as_deref(),
+            Some("A>>B")
+        );
         assert_eq!(j[1].question_id, "7");
         assert_eq!(j[1].games[0].as_ref().unwrap().score, None);
         assert_eq!(j[1].games[1], None);
@@ -748,13 +872,21 @@ mod tests {
         let a = parse_answers(data, "a.jsonl").unwrap();
         assert_eq!(a[0].token_len, Some(9.0));
         assert_eq!(a[0].markdown, None);
-        assert_eq!(a[1].markdown, Some(MarkdownCounts { header: 3.0, list: 4.0, bold: 2.0 }));
+        assert_eq!(
+            a[1].markdown,
+            Some(MarkdownCounts {
+                header: 3.0,
+                list: 4.0,
+                bold: 2.0
+            })
+        );
         assert_eq!(a[1].text.as_deref(), Some("hi"));
     }
 
     #[test]
     fn difficulty_csv() {
-        let d = parse_instruction_difficulty(b",instruction_difficulty\n1,0.5\n0,-1.25\n", "d.csv").unwrap();
+        let d = parse_instruction_difficulty(b",instruction_difficulty\n1,0.5\n0,-1.25\n", "d.csv")
+            .unwrap();
         assert_eq!(d, vec![-1.25, 0.5]);
         assert!(parse_instruction_difficulty(b"i,d\n0,1\n0,2\n", "d.csv").is_err());
     }

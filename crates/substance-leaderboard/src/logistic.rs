@@ -100,7 +100,11 @@ fn smooth(d: &Design, w: &[f64], beta: &[f64], want_hess: bool) -> (f64, Vec<f64
     let p = d.p;
     let mut f = 0.0;
     let mut g = vec![0.0; p];
-    let mut h = if want_hess { vec![0.0; p * p] } else { Vec::new() };
+    let mut h = if want_hess {
+        vec![0.0; p * p]
+    } else {
+        Vec::new()
+    };
     for i in 0..d.n() {
         let wi = w[i];
         if wi == 0.0 {
@@ -151,7 +155,10 @@ fn penalty_value(beta: &[f64], pen: Penalty) -> f64 {
 
 /// In-place Cholesky solve of the `m × m` SPD system `a x = b`; `None` when `a` is not positive definite.
 fn cholesky_solve(a: &mut [f64], b: &mut [f64], m: usize) -> Option<()> {
-    let scale = (0..m).map(|i| a[i * m + i].abs()).fold(0.0, f64::max).max(1e-300);
+    let scale = (0..m)
+        .map(|i| a[i * m + i].abs())
+        .fold(0.0, f64::max)
+        .max(1e-300);
     for j in 0..m {
         let mut s = a[j * m + j];
         for k in 0..j {
@@ -310,7 +317,8 @@ fn fit_l1(d: &Design, w: &[f64], c: f64) -> Result<Vec<f64>, String> {
         let dir: Vec<f64> = u.iter().zip(&beta).map(|(a, b)| a - b).collect();
         let l1_new: f64 = u.iter().map(|v| v.abs()).sum();
         let l1_old: f64 = beta.iter().map(|v| v.abs()).sum();
-        let delta: f64 = g.iter().zip(&dir).map(|(a, b)| a * b).sum::<f64>() + lam * (l1_new - l1_old);
+        let delta: f64 =
+            g.iter().zip(&dir).map(|(a, b)| a * b).sum::<f64>() + lam * (l1_new - l1_old);
         let mut t = 1.0;
         let mut trial = beta.clone();
         loop {

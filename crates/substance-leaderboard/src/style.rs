@@ -41,12 +41,20 @@ pub struct StyleMeta {
 impl StyleMeta {
     /// Bundle a length and markdown counts.
     pub fn new(token_len: f64, markdown: MarkdownCounts) -> Self {
-        Self { token_len, markdown }
+        Self {
+            token_len,
+            markdown,
+        }
     }
 
     /// `[token_len, header, list, bold]`, the reference's column order.
     pub fn as_array(&self) -> [f64; 4] {
-        [self.token_len, self.markdown.header, self.markdown.list, self.markdown.bold]
+        [
+            self.token_len,
+            self.markdown.header,
+            self.markdown.list,
+            self.markdown.bold,
+        ]
     }
 }
 
@@ -138,7 +146,10 @@ pub fn token_len(_text: &str, _encoding: Encoding) -> Option<usize> {
 
 /// Style metadata computed from the answer text alone.
 pub fn style_meta_from_text(text: &str, encoding: Encoding) -> Option<StyleMeta> {
-    Some(StyleMeta::new(token_len(text, encoding)? as f64, count_markdown(text)))
+    Some(StyleMeta::new(
+        token_len(text, encoding)? as f64,
+        count_markdown(text),
+    ))
 }
 
 #[cfg(test)]

@@ -90,7 +90,10 @@ mod tests {
     #[test]
     fn v01_rules() {
         assert_eq!(parse_verdict_v01("... [[A>B]]").as_deref(), Some("A>B"));
-        assert_eq!(parse_verdict_v01("[[A>B]] and again [[A>B]]").as_deref(), Some("A>B"));
+        assert_eq!(
+            parse_verdict_v01("[[A>B]] and again [[A>B]]").as_deref(),
+            Some("A>B")
+        );
         assert_eq!(parse_verdict_v01("[[A>B]] or [[B>A]]"), None);
         assert_eq!(parse_verdict_v01("no label"), None);
         assert_eq!(parse_verdict_v01("[[a>b]]"), None);
@@ -100,7 +103,10 @@ mod tests {
 
     #[test]
     fn v2_rules() {
-        assert_eq!(parse_verdict_v2("[[a>b]] then [[b>a]]").as_deref(), Some("B>A"));
+        assert_eq!(
+            parse_verdict_v2("[[a>b]] then [[b>a]]").as_deref(),
+            Some("B>A")
+        );
         assert_eq!(parse_verdict_v2("final: [A=B]").as_deref(), Some("A=B"));
         assert_eq!(parse_verdict_v2("[A>B] [[B>>A]]").as_deref(), Some("B>>A"));
         assert_eq!(parse_verdict_v2("none"), None);
