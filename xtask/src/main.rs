@@ -27,6 +27,9 @@ const WASM_CRATES: &[&str] = &[
     "substance-score",
     "substance-sos",
     "substance-runner",
+    "substance-judge",
+    "substance-leaderboard",
+    "substance-gguf",
 ];
 
 fn root() -> PathBuf {
