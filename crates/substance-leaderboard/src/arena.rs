@@ -376,6 +376,7 @@ struct StyleDesign {
 
 /// `construct_style_matrices` (v0.1): per battle, `f_k = (a_k − b_k)/(a_k + b_k + 1)` (a = model_a, the
 /// baseline), then each column z-scored with the population std.
+#[allow(clippy::needless_range_loop)]
 fn style_design_v01(
     ix: &Indexed,
     battles: &[Battle],
@@ -405,7 +406,7 @@ fn style_design_v01(
     for c in 0..k {
         let m = crate::num::mean(&feats[c]);
         let s = std_pop(&feats[c]);
-        if !(s > 0.0) || !s.is_finite() {
+        if s.is_nan() || s <= 0.0 || !s.is_finite() {
             return Err(LeaderboardError::DegenerateFeature(STYLE_FEATURES[cols[c]]));
         }
         for i in 0..n {

@@ -172,7 +172,7 @@ fn lines(bytes: &[u8]) -> impl Iterator<Item = (usize, &[u8])> {
         .filter(|(_, l)| l.iter().any(|b| !b.is_ascii_whitespace()))
 }
 
-fn json_line<'a>(file: &str, line: usize, raw: &'a [u8]) -> Result<Map<String, Value>> {
+fn json_line(file: &str, line: usize, raw: &[u8]) -> Result<Map<String, Value>> {
     let text = std::str::from_utf8(raw)
         .map_err(|e| LeaderboardError::parse(file, line, None, format!("not UTF-8: {e}")))?;
     let sanitized = sanitize_non_finite(text);
@@ -540,7 +540,10 @@ pub fn parse_alpaca_annotations(bytes: &[u8], file: &str) -> Result<Vec<AlpacaAn
     Ok(out)
 }
 
-fn parse_csv_rows(bytes: &[u8], file: &str) -> Result<(Vec<String>, Vec<(usize, Vec<String>)>)> {
+/// A CSV header and its numbered rows.
+type CsvRows = (Vec<String>, Vec<(usize, Vec<String>)>);
+
+fn parse_csv_rows(bytes: &[u8], file: &str) -> Result<CsvRows> {
     let text = std::str::from_utf8(bytes)
         .map_err(|e| LeaderboardError::parse(file, 0, None, format!("not UTF-8: {e}")))?;
     let mut rows = Vec::new();

@@ -95,6 +95,7 @@ fn loss(z: f64, y: f64) -> f64 {
     l
 }
 
+#[allow(clippy::needless_range_loop)]
 /// Smooth part `Σ wᵢ ℓᵢ` with its gradient and (dense, row-major) Hessian.
 fn smooth(d: &Design, w: &[f64], beta: &[f64], want_hess: bool) -> (f64, Vec<f64>, Vec<f64>) {
     let p = d.p;
@@ -134,6 +135,7 @@ fn smooth(d: &Design, w: &[f64], beta: &[f64], want_hess: bool) -> (f64, Vec<f64
     (f, g, h)
 }
 
+#[allow(clippy::needless_range_loop)]
 fn objective(d: &Design, w: &[f64], beta: &[f64], pen: Penalty) -> f64 {
     let mut f = 0.0;
     for i in 0..d.n() {
@@ -164,7 +166,7 @@ fn cholesky_solve(a: &mut [f64], b: &mut [f64], m: usize) -> Option<()> {
         for k in 0..j {
             s -= a[j * m + k] * a[j * m + k];
         }
-        if !(s > scale * 1e-14) {
+        if s.is_nan() || s <= scale * 1e-14 {
             return None;
         }
         let l = s.sqrt();
@@ -277,7 +279,7 @@ fn soft_threshold(v: f64, t: f64) -> f64 {
 }
 
 fn fit_l1(d: &Design, w: &[f64], c: f64) -> Result<Vec<f64>, String> {
-    if !(c > 0.0) {
+    if c.is_nan() || c <= 0.0 {
         return Err("C must be positive".into());
     }
     let p = d.p;
