@@ -22,6 +22,12 @@ arena_v01/reference.json
     control (`construct_style_matrices` + `fit_bt`: LogisticRegression() with the default L2 C=1 and
     tol=1e-4, plus the same fit at tol=1e-12 to show the solver slack), and the markdown counts of every
     answer (`count_markdown_elements(remove_pattern(...))`).
+arena_v2/judgments.jsonl, arena_v2/answers.jsonl, arena_v2/reference.json
+    The same synthetic verdicts in the v2 layout (`uid`, `category`, `games[].judgment.answer`, answers with
+    `metadata`), with what arena-hard-auto @196f6b8 computes: `load_judgments` battles (per-model counts and
+    mean outcome) and the style-control design of `print_leaderboard_with_style_features` fitted to the exact
+    maximum-likelihood estimate (float64 Newton; the reference's torch LBFGS is neither float64 nor run to
+    convergence), giving the full-data win rates and style coefficients.
 alpaca_lc/annotations.json, instruction_difficulty.csv, df_gamed.csv, reference.json
     A synthetic AlpacaEval set (3 models x 160 instructions, baseline "base-model") and the LC win rates of
     `get_length_controlled_winrate` (alpaca_eval @cd543a1 `metrics/glm_winrate.py`, with the hub files
@@ -445,11 +451,91 @@ def arena_reference():
     }
     with open(os.path.join(FIX, "arena_v01", "reference.json"), "w") as f:
         json.dump(out, f, indent=1, sort_keys=True)
+    arena_v2_reference(judgments, answers)
     print("arena_v01: %d battles; win rates %s" % (len(battles), {m: round(v, 3) for m, v in wr.items()}))
     print("  |elo(lbfgs) - elo(Newton)| max = %.3g" % max(abs(elo[m] - elo_newton[m]) for m in elo.index))
     print("  style |default - tight| max WR = %.3g" % max(
         abs(out["style_control"]["win_rate_default"][m] - out["style_control"]["win_rate_tight"][m])
         for m in models.index))
+
+
+# ----------------------------------------------------------------------------------------------------------
+# arena-hard-auto @196f6b8 (show_result.load_judgments, print_leaderboard_with_style_features), re-written.
+
+LABEL_TO_SCORE = {"A>B": [1], "A>>B": [1] * 3, "A=B": [0.5], "A<<B": [0] * 3, "A<B": [0], "B>A": [0],
+                  "B>>A": [0] * 3, "B=A": [0.5], "B<<A": [1] * 3, "B<A": [1]}
+
+
+def arena_v2_reference(judgments_v01, answers_v01):
+    d = os.path.join(FIX, "arena_v2")
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, "judgments.jsonl"), "w") as f:
+        for model, rows in judgments_v01.items():
+            for r in rows:
+                games = []
+                for g in r["games"]:
+                    score = g["score"] if "score" in g else get_score_v01(g["judgment"])
+                    games.append({"score": score, "judgment": {"answer": g["judgment"]},
+                                  "prompt": [{"role": "user", "content": g["user_prompt"]}]})
+                f.write(json.dumps({"uid": r["question_id"], "category": "hard_prompt", "judge": "judge-x",
+                                    "model": f"org/{model}", "baseline": BASELINE, "games": games}) + "\n")
+    with open(os.path.join(d, "answers.jsonl"), "w") as f:
+        for model, rows in answers_v01.items():
+            for r in rows:
+                text = r["choices"][0]["turns"][0]["content"]
+                meta = {"token_len": r["choices"][0]["turns"][0]["token_len"],
+                        **count_markdown_elements(remove_pattern(text))}
+                f.write(json.dumps({"uid": r["question_id"], "ans_id": r["answer_id"], "model": f"org/{model}"
+                                    if model != BASELINE else model,
+                                    "messages": [{"role": "user", "content": "q"},
+                                                 {"role": "assistant", "content": {"answer": text}}],
+                                    "tstamp": 0.0, "metadata": meta}) + "\n")
+    data = pd.read_json(os.path.join(d, "judgments.jsonl"), lines=True)
+    null = data.games.map(lambda x: x[0] is None or x[1] is None or x[0]["score"] is None or x[1]["score"] is None)
+    _data = data[~null].reset_index(drop=True)
+    _data["scores"] = _data.games.map(lambda x: LABEL_TO_SCORE[x[1]["score"]] + [1 - s for s in LABEL_TO_SCORE[x[0]["score"]]])
+    battles = _data[["uid", "model", "category", "scores"]].explode("scores").reset_index(drop=True)
+    battles["scores"] = battles["scores"].astype(float)
+    per_model = battles.assign(model=battles.model.map(lambda x: x.split("/")[-1])).groupby("model")["scores"]
+
+    meta = {}
+    for line in open(os.path.join(d, "answers.jsonl")):
+        r = json.loads(line)
+        meta.setdefault(r["model"], {})[r["uid"]] = r["metadata"]
+    feats = lambda m: [v if isinstance(v, int) else sum(v.values()) for v in m.values()]  # noqa: E731
+    mf = np.array([feats(meta[row.model][row.uid]) for row in battles.itertuples()], dtype=float)
+    bf = np.array([feats(meta[BASELINE][row.uid]) for row in battles.itertuples()], dtype=float)
+    final = np.zeros_like(mf)
+    final[:, 0] = (mf[:, 0] - bf[:, 0]) / (mf[:, 0] + bf[:, 0])
+    md_m = mf[:, 1:] / (mf[:, :1] + 1)
+    md_b = bf[:, 1:] / (bf[:, :1] + 1)
+    final[:, 1:] = (md_m - md_b) / (md_m + md_b + 1)
+    norm = (final - final.mean(axis=0)) / final.std(axis=0, ddof=1)
+    models = sorted(set(battles.model.map(lambda x: x.split("/")[-1]).tolist() + [BASELINE]))
+    onehot = np.zeros((len(battles), len(models)))
+    for i, m in enumerate(battles.model.map(lambda x: x.split("/")[-1])):
+        onehot[i, models.index(m)] = 1
+        onehot[i, models.index(BASELINE)] = -1
+    X = np.concatenate([onehot, norm], axis=1)
+    y = battles.scores.to_numpy()
+    # exact MLE of BCEWithLogits(sum): Newton with the baseline coordinate fixed at 0
+    free = np.array([j != models.index(BASELINE) for j in range(X.shape[1])])
+    theta = np.zeros(X.shape[1])
+    for _ in range(50):
+        p = 1 / (1 + np.exp(-X @ theta))
+        g = X.T @ (p - y)
+        H = X.T @ (X * (p * (1 - p))[:, None])
+        theta[free] += np.linalg.solve(H[np.ix_(free, free)], -g[free])
+    b = models.index(BASELINE)
+    wr = {m: float(100 / (1 + np.exp(-(theta[j] - theta[b])))) for j, m in enumerate(models)}
+    out = {"generator": "scripts/leaderboard_reference.py", "versions": VERSIONS, "baseline": BASELINE,
+           "n_battles": int(len(battles)),
+           "n_battles_per_model": {m: int(v) for m, v in per_model.count().items()},
+           "mean_score": {m: float(v) for m, v in per_model.mean().items()},
+           "style_win_rate": wr, "style_coefficients": theta[len(models):].tolist()}
+    with open(os.path.join(d, "reference.json"), "w") as f:
+        json.dump(out, f, indent=1, sort_keys=True)
+    print("arena_v2: %d battles; style-controlled win rates %s" % (len(battles), {m: round(v, 3) for m, v in wr.items()}))
 
 
 # ----------------------------------------------------------------------------------------------------------
