@@ -700,7 +700,7 @@ fn bold_lead(s: &str, rng: &mut ChaCha8Rng) -> Option<String> {
         }
     }
     let lead = &s[..end];
-    let trimmed = lead.trim_end_matches(|c: char| matches!(c, ',' | '.' | ';' | ':' | '!' | '?'));
+    let trimmed = lead.trim_end_matches([',', '.', ';', ':', '!', '?']);
     let start = s.len() - s.trim_start().len();
     if trimmed.trim().is_empty() {
         return None;
@@ -795,7 +795,7 @@ pub struct Corruption {
 
 #[allow(clippy::expect_used)] // constant patterns, exercised by every test
 static NUMBER: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\d+(?:\.\d+)?").expect("valid pattern"));
+    LazyLock::new(|| Regex::new(r"[0-9]+(?:\.[0-9]+)?").expect("valid pattern"));
 #[allow(clippy::expect_used)]
 static NEG_REMOVE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\b(is|are|was|were|can|could|should|would|will|does|do|did|has|have|had|must|may|might) not\b")

@@ -3,7 +3,7 @@
 
 #![allow(dead_code, clippy::expect_used, clippy::print_stderr)]
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// The shared data folder.
 pub fn data_dir() -> PathBuf {
@@ -28,11 +28,11 @@ pub fn data(rel: &str) -> Option<PathBuf> {
 }
 
 /// Read a file that must exist.
-pub fn read(p: &PathBuf) -> Vec<u8> {
+pub fn read(p: &Path) -> Vec<u8> {
     std::fs::read(p).unwrap_or_else(|e| panic!("read {}: {e}", p.display()))
 }
 
 /// The path as a string label.
-pub fn label(p: &PathBuf) -> String {
+pub fn label(p: &Path) -> String {
     p.display().to_string()
 }
