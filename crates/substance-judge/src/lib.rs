@@ -92,7 +92,7 @@ pub use metrics::{
 pub use pair::{JudgedPair, RecordedVerdict};
 pub use probe::{Perturbed, Probe, ProbeRecord};
 pub use protocol::{
-    FactorRegex, Game, Judge, JudgeInput, JudgeProtocol, LlmBarParsing, Parsed, PromptFamily,
-    PromptSet, PromptSource, PromptTemplate, Rendered, SecondTurn,
+    Conversation, FactorRegex, Game, Judge, JudgeInput, JudgeProtocol, LlmBarParsing, Parsed,
+    PromptFamily, PromptSet, PromptSource, PromptTemplate, Rendered, SecondTurn, Step,
 };
 pub use report::{BiasObservation, BiasReport, ReportOptions, bias_report};

@@ -1,8 +1,8 @@
 //! Bias reports on replayed recorded judgments (`$SUBSTANCE_DATA`): LLMBar's GPT-4 results (the two
 //! recorded games per pair are a position-swap probe; the adversarial distractor is the styled-but-wrong
 //! answer) and PandaLM (length preference of two judges and of the human majority). Every count is
-//! checked against `tests/fixtures/bias_reference.json`, written by the independent
-//! `scripts/bias_reference.py`, and against LLMBar's own `statistics.json`.
+//! checked against `tests/fixtures/judge_reference.json`, written by the independent
+//! `scripts/judge_reference.py`, and against LLMBar's own `statistics.json`.
 
 #![allow(
     clippy::unwrap_used,
@@ -21,7 +21,7 @@ use substance_judge::metrics::{Reading, human_preferences, judge_preferences};
 use substance_judge::report::{BiasObservation, BiasReport, Estimate, ReportOptions, bias_report};
 
 fn reference() -> Value {
-    serde_json::from_str(include_str!("fixtures/bias_reference.json")).unwrap()
+    serde_json::from_str(include_str!("fixtures/judge_reference.json")).unwrap()
 }
 
 fn check(e: &Estimate, expected: &Value, what: &str) {

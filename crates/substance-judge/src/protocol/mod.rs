@@ -743,6 +743,81 @@ impl Judge {
     }
 }
 
+/// What to do after recording a judge reply in a [`Conversation`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Step {
+    /// Send [`Conversation::messages`] again (the reply and the retry turn were appended).
+    Continue,
+    /// Finished: the verdict as the reference records it.
+    Done(Parsed),
+}
+
+/// One game's exchange with the judge, reproducing the reference's attempt loop: Arena-Hard v0.1 (and
+/// SOS) append the judge's reply as an assistant turn and the retry user turn while no label was found,
+/// up to two attempts, and parse the replies joined as `"\n" + reply₁ + "\n" + reply₂`; every other
+/// protocol makes one attempt and parses the reply as is.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Conversation {
+    judge: Judge,
+    messages: Vec<Message>,
+    judgment: String,
+    attempts: usize,
+    n_answers: usize,
+}
+
+impl Conversation {
+    /// The messages to send now.
+    pub fn messages(&self) -> &[Message] {
+        &self.messages
+    }
+
+    /// The judgment text as the reference records it (accumulated replies for v0.1).
+    pub fn judgment(&self) -> &str {
+        &self.judgment
+    }
+
+    /// Attempts made so far.
+    pub fn attempts(&self) -> usize {
+        self.attempts
+    }
+
+    /// Record the judge's reply to [`Self::messages`].
+    pub fn record(&mut self, reply: &str) -> Step {
+        self.attempts += 1;
+        let retrying = self.judge.max_attempts() > 1;
+        if retrying {
+            arena::accumulate(&mut self.judgment, reply);
+        } else {
+            self.judgment = reply.to_owned();
+        }
+        let parsed = self.judge.parse_with(&self.judgment, self.n_answers);
+        if retrying {
+            self.messages.push(message("assistant", reply.to_owned()));
+        }
+        match self.judge.retry_message(&parsed) {
+            Some(m) if self.attempts < self.judge.max_attempts() => {
+                self.messages.push(m);
+                Step::Continue
+            }
+            _ => Step::Done(parsed),
+        }
+    }
+}
+
+impl Judge {
+    /// Start one game's exchange with the judge.
+    pub fn conversation(&self, input: &JudgeInput, game: Game) -> Result<Conversation, JudgeError> {
+        let rendered = self.render(input, game)?;
+        Ok(Conversation {
+            judge: self.clone(),
+            messages: rendered.messages,
+            judgment: String::new(),
+            attempts: 0,
+            n_answers: input.answers.len(),
+        })
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::panic)]
 mod tests {
@@ -935,5 +1010,42 @@ mod tests {
         assert_eq!(r.messages[1].content, "Q=What is 2+2? A=4");
         let e = PromptSet::from_fastchat_jsonl("{\"name\": 1}", "f.jsonl").unwrap_err();
         assert!(e.to_string().starts_with("f.jsonl:1:"), "{e}");
+    }
+
+    #[test]
+    fn v01_retry_conversation() {
+        let j = Judge::new(JudgeProtocol::ArenaHardV01);
+        let mut c = j.conversation(&input(), Game::FIRST).unwrap();
+        assert_eq!(c.messages().len(), 2);
+        assert_eq!(c.record("Let me think."), Step::Continue);
+        assert_eq!(c.messages().len(), 4);
+        assert_eq!(c.messages()[2].role, "assistant");
+        assert_eq!(c.messages()[3].content, arena::RETRY_PROMPT);
+        let Step::Done(p) = c.record("Final: [[A>B]]") else {
+            panic!()
+        };
+        assert_eq!(
+            p.verdict,
+            Some(Verdict::Arena {
+                label: "A>B".into()
+            })
+        );
+        assert_eq!(c.judgment(), "\nLet me think.\nFinal: [[A>B]]");
+        // Two unlabeled replies: done without a verdict (retry flag still set, as recorded upstream).
+        let mut c = j.conversation(&input(), Game::FIRST).unwrap();
+        assert_eq!(c.record("a"), Step::Continue);
+        let Step::Done(p) = c.record("b") else {
+            panic!()
+        };
+        assert!(p.verdict.is_none() && p.retry);
+        assert_eq!(c.attempts(), 2);
+        // Other protocols: one attempt, the reply as is.
+        let j = Judge::new(JudgeProtocol::JudgeLm);
+        let mut c = j.conversation(&input(), Game::FIRST).unwrap();
+        let Step::Done(p) = c.record("nothing") else {
+            panic!()
+        };
+        assert_eq!(p.verdict, None);
+        assert_eq!(c.judgment(), "nothing");
     }
 }
