@@ -6,6 +6,10 @@
 //! is none. The 2024 pattern is `Factor: \(\(([AB<>=]+)\)\)`; the 2025 pattern also accepts bold factor
 //! names and a full-width colon, `(?:\*\*)?Factor(?:\*\*)?\s*(?::|：)\s*\(\(([AB<>=]+)\)\)` (with `\s` as
 //! Python's). Factor names are case-sensitive, as upstream.
+//!
+//! Per-factor leaderboards (`show_result.py --target-metric <factor>_score`) run the v0.1 battle
+//! construction on the factor label instead of the overall one: feed each game's factor label to
+//! [`super::arena::v01_battle`] (an empty label drops the game, as an unknown one does upstream).
 
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
