@@ -436,27 +436,35 @@ fn style_design_v01(
     })
 }
 
+/// `(Elo per model, style coefficients, all coefficients)` of one style-controlled fit.
+type StyleFit = (Vec<f64>, Vec<f64>, Vec<f64>);
+
 /// `fit_bt`: L2 (`C = 1`) logistic fit of the style design with per-battle multiplicities; Elo per model
 /// (anchored so `anchor` = 1000) and the style coefficients.
 fn fit_style(
     sd: &StyleDesign,
     mult: &[f64],
     anchor: usize,
-) -> std::result::Result<(Vec<f64>, Vec<f64>), String> {
+    init: Option<&[f64]>,
+) -> std::result::Result<StyleFit, String> {
     let w: Vec<f64> = sd
         .split
         .iter()
         .zip(mult)
         .map(|(&(w1, w0), &m)| m * (w1 + w0))
         .collect();
-    let beta = logistic::fit(&sd.design, &w, Penalty::L2 { c: 1.0 }, &[])?;
+    let pen = Penalty::L2 { c: 1.0 };
+    let beta = match init {
+        Some(b) => logistic::fit_from(&sd.design, &w, pen, &[], b)?,
+        None => logistic::fit(&sd.design, &w, pen, &[])?,
+    };
     let p = sd.p_models;
     let base = beta[anchor];
     let elo = beta[..p]
         .iter()
         .map(|b| SCALE * (b - base) + INIT_RATING)
         .collect();
-    Ok((elo, beta[p..].to_vec()))
+    Ok((elo, beta[p..].to_vec(), beta))
 }
 
 /// Options of [`arena_hard_v01_leaderboard`].
@@ -543,17 +551,30 @@ pub fn ci_string_v01(score: f64, lower: f64, upper: f64) -> String {
     format!("(-{:.2}, +{:.2})", s - l, u - s)
 }
 
-/// Mean token length per model from answer records (`avg_tokens`, truncated with `int()`).
+/// Mean token length per model from answer records (`avg_tokens`, truncated with `int()`): the recorded
+/// per-turn `token_len`, else `conv_metadata.token_len`, else the `cl100k_base` length of the text (the
+/// reference has no such fallback and fails on answers without a length). A model with an answer of no
+/// known length gets `None`.
 fn avg_tokens(answers: &[Answer]) -> BTreeMap<String, u64> {
-    let mut acc: BTreeMap<&str, (f64, usize)> = BTreeMap::new();
+    let mut acc: BTreeMap<&str, Option<(f64, usize)>> = BTreeMap::new();
     for a in answers {
-        let e = acc.entry(&a.model).or_insert((0.0, 0));
-        e.0 += a.avg_token_len.or(a.token_len).unwrap_or(0.0);
-        e.1 += 1;
+        let len = a.avg_token_len.or(a.token_len).or_else(|| {
+            a.text
+                .as_deref()
+                .and_then(|t| crate::style::token_len(t, Encoding::Cl100kBase))
+                .map(|n| n as f64)
+        });
+        let e = acc.entry(&a.model).or_insert(Some((0.0, 0)));
+        *e = match (*e, len) {
+            (Some((s, n)), Some(l)) => Some((s + l, n + 1)),
+            _ => None,
+        };
     }
     acc.into_iter()
-        .filter(|(_, (_, n))| *n > 0)
-        .map(|(m, (s, n))| (m.to_string(), (s / n as f64).max(0.0).floor() as u64))
+        .filter_map(|(m, v)| {
+            let (s, n) = v?;
+            (n > 0).then(|| (m.to_string(), (s / n as f64).max(0.0).floor() as u64))
+        })
         .collect()
 }
 
@@ -611,12 +632,14 @@ pub fn arena_hard_v01_leaderboard(
         let lookup = style_lookup(answers, Encoding::Cl100kBase);
         let meta = |m: &str, q: &str| lookup.get(&(m.to_string(), q.to_string())).copied();
         let sd = style_design_v01(&ix, &battles, &meta, opts.style_control)?;
-        let (elo, coef) = fit_style(&sd, &ones, base).map_err(LeaderboardError::Fit)?;
+        let (elo, coef, full) = fit_style(&sd, &ones, base, None).map_err(LeaderboardError::Fit)?;
         let reps = run_bootstrap(&ix, opts.bootstrap, opts.seed, |mult| {
             if !mult_has(&ix, mult, base) {
                 return None;
             }
-            fit_style(&sd, mult, base).ok().map(|(e, _)| e)
+            fit_style(&sd, mult, base, Some(&full))
+                .ok()
+                .map(|(e, _, _)| e)
         });
         let names = sd.names.iter().map(|s| s.to_string()).zip(coef).collect();
         (elo, reps, names)

@@ -322,15 +322,14 @@ fn styled_v2(
         }
         design.push(&row, b.score);
     }
-    let fit =
-        |w: &[f64]| -> Option<Vec<f64>> { logistic::fit(&design, w, Penalty::None, &[base]).ok() };
     let n = kept.len();
     let mut reps: Vec<Vec<f64>> = Vec::new();
     let mut failed = 0;
+    // The full-data fit: the result when no bootstrap is asked for, the start of every bootstrap refit.
+    let full = logistic::fit(&design, &vec![1.0; n], Penalty::None, &[base])
+        .map_err(LeaderboardError::Fit)?;
     if opts.bootstrap == 0 {
-        let beta = fit(&vec![1.0; n])
-            .ok_or_else(|| LeaderboardError::Fit("no finite maximum-likelihood estimate".into()))?;
-        reps.push(beta);
+        reps.push(full);
     } else {
         let mut rng = rng_from_seed(opts.seed);
         let mut w = vec![0.0; n];
@@ -348,7 +347,7 @@ fn styled_v2(
                 }
             }
             let fixed: Vec<usize> = (0..p).filter(|&j| !present[j] || j == base).collect();
-            match logistic::fit(&design, &w, Penalty::None, &fixed) {
+            match logistic::fit_from(&design, &w, Penalty::None, &fixed, &full) {
                 Ok(mut beta) => {
                     for j in 0..p {
                         if !present[j] {
