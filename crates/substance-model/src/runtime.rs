@@ -226,20 +226,11 @@ impl Model {
     }
 
     fn check_ids(&self, ids: &[u32]) -> Result<()> {
-        let vocab = self.lm.vocab_size();
-        match ids.iter().find(|&&t| t as usize >= vocab) {
-            Some(&id) => Err(ModelError::TokenOutOfRange { id, vocab }),
-            None => Ok(()),
-        }
+        check_ids(self.lm.as_ref(), ids)
     }
 
     fn tokens_tensor(&self, rows: &[&[u32]], width: usize, pad: u32) -> Tensor<2, Int> {
-        let mut flat = Vec::with_capacity(rows.len() * width);
-        for r in rows {
-            flat.extend(r.iter().map(|&t| i64::from(t)));
-            flat.extend(std::iter::repeat_n(i64::from(pad), width - r.len()));
-        }
-        Tensor::from_data(TensorData::new(flat, [rows.len(), width]), self.lm.device())
+        tokens_tensor(self.lm.as_ref(), rows, width, pad)
     }
 
     /// Full logits `[rows][seq][vocab]` for right-padded rows of token ids (one forward, fresh cache).
@@ -478,119 +469,7 @@ impl Model {
         pairs: &[EncodedPair],
         opts: &LoglikOptions,
     ) -> Result<Vec<LogLikelihood>> {
-        let max_len = self.lm.max_context();
-        // (input ids, continuation ids) per request: inp = (ctx + cont)[-(max_len + 1):][:-1]
-        let mut inputs: Vec<(Vec<u32>, Vec<u32>)> = Vec::with_capacity(pairs.len());
-        for p in pairs {
-            self.check_ids(&p.context)?;
-            self.check_ids(&p.continuation)?;
-            if p.continuation.len() > max_len {
-                return Err(ModelError::ContextOverflow {
-                    len: p.continuation.len(),
-                    max: max_len,
-                });
-            }
-            let whole: Vec<u32> = p.context.iter().chain(&p.continuation).copied().collect();
-            let start = whole.len().saturating_sub(max_len + 1);
-            let inp = whole[start..whole.len().saturating_sub(1)].to_vec();
-            inputs.push((inp, p.continuation.clone()));
-        }
-        let mut results: Vec<Option<LogLikelihood>> = vec![None; pairs.len()];
-        let mut order: Vec<usize> = (0..pairs.len()).collect();
-        // lm-eval's order: longest first, then by tokens
-        order.sort_by(|&a, &b| {
-            let la = inputs[a].0.len() + 1;
-            let lb = inputs[b].0.len() + 1;
-            lb.cmp(&la).then_with(|| inputs[a].0.cmp(&inputs[b].0))
-        });
-        let mut queue: Vec<usize> = Vec::new();
-        for &i in &order {
-            if inputs[i].1.is_empty() {
-                results[i] = Some(LogLikelihood {
-                    logprob: 0.0,
-                    is_greedy: true,
-                    continuation_ids: Vec::new(),
-                    token_logprobs: Vec::new(),
-                });
-            } else {
-                queue.push(i);
-            }
-        }
-        let max_batch = opts.max_batch.max(1);
-        let mut k = 0;
-        while k < queue.len() {
-            let width = inputs[queue[k]].0.len();
-            let mut end = k + 1;
-            while end < queue.len()
-                && end - k < max_batch
-                && (end - k + 1) * width <= opts.max_batch_tokens
-            {
-                end += 1;
-            }
-            let batch = &queue[k..end];
-            let scored = self
-                .score_batch(batch.iter().map(|&i| &inputs[i]).collect())
-                .await?;
-            for (&i, r) in batch.iter().zip(scored) {
-                results[i] = Some(r);
-            }
-            k = end;
-        }
-        results
-            .into_iter()
-            .map(|r| r.ok_or_else(|| ModelError::Input("internal: unscored request".into())))
-            .collect()
-    }
-
-    async fn score_batch(&self, rows: Vec<&(Vec<u32>, Vec<u32>)>) -> Result<Vec<LogLikelihood>> {
-        let b = rows.len();
-        let width = rows.iter().map(|(inp, _)| inp.len()).max().unwrap_or(0);
-        let refs: Vec<&[u32]> = rows.iter().map(|(inp, _)| inp.as_slice()).collect();
-        let mut cache = self.lm.new_cache(b);
-        cache.set_next_lengths(rows.iter().map(|(inp, _)| inp.len()).collect())?;
-        let hidden = self
-            .lm
-            .forward_hidden(self.tokens_tensor(&refs, width, 0), &mut cache)?;
-        let h = hidden.dims()[2];
-        // flat positions of every continuation token's prediction, and the targets
-        let mut index = Vec::new();
-        let mut targets = Vec::new();
-        for (r, (inp, cont)) in rows.iter().enumerate() {
-            let first = inp.len() - cont.len();
-            for (j, &t) in cont.iter().enumerate() {
-                index.push((r * width + first + j) as i64);
-                targets.push(i64::from(t));
-            }
-        }
-        let n = index.len();
-        let device = self.lm.device();
-        let index: Tensor<1, Int> = Tensor::from_data(TensorData::new(index, [n]), device);
-        let picked = hidden.reshape([b * width, h]).select(0, index);
-        let logits = self.lm.project(picked.unsqueeze_dim(0)).squeeze_dim::<2>(0);
-        let logp = log_softmax(logits, 1);
-        let targets: Tensor<2, Int> =
-            Tensor::from_data(TensorData::new(targets.clone(), [n, 1]), device);
-        let argmax = logp.clone().argmax(1);
-        let chosen = logp.gather(1, targets);
-        let chosen = read_f32(chosen).await?;
-        let argmax = read_i64(argmax).await?;
-        let mut out = Vec::with_capacity(b);
-        let mut o = 0;
-        for (_, cont) in &rows {
-            let lp = &chosen[o..o + cont.len()];
-            let greedy = cont
-                .iter()
-                .zip(&argmax[o..o + cont.len()])
-                .all(|(&t, &a)| i64::from(t) == a);
-            out.push(LogLikelihood {
-                logprob: lp.iter().map(|&x| f64::from(x)).sum(),
-                is_greedy: greedy,
-                continuation_ids: cont.clone(),
-                token_logprobs: lp.to_vec(),
-            });
-            o += cont.len();
-        }
-        Ok(out)
+        score_pairs(self.lm.as_ref(), pairs, opts).await
     }
 }
 
@@ -641,4 +520,140 @@ impl Model {
     ) -> Result<Vec<LogLikelihood>> {
         crate::read::block_on(self.loglikelihood_tokens_async(pairs, opts))
     }
+}
+
+/// Log-likelihoods of encoded pairs on any [`CausalLm`] (lm-eval semantics; see
+/// [`Model::loglikelihood_async`]). Token ids must be below the model's vocabulary size.
+pub async fn score_pairs(
+lm: &dyn CausalLm,
+pairs: &[EncodedPair],
+opts: &LoglikOptions,
+) -> Result<Vec<LogLikelihood>> {
+    let max_len = lm.max_context();
+    // (input ids, continuation ids) per request: inp = (ctx + cont)[-(max_len + 1):][:-1]
+    let mut inputs: Vec<(Vec<u32>, Vec<u32>)> = Vec::with_capacity(pairs.len());
+    for p in pairs {
+        check_ids(lm, &p.context)?;
+        check_ids(lm, &p.continuation)?;
+        if p.continuation.len() > max_len {
+            return Err(ModelError::ContextOverflow {
+                len: p.continuation.len(),
+                max: max_len,
+            });
+        }
+        let whole: Vec<u32> = p.context.iter().chain(&p.continuation).copied().collect();
+        let start = whole.len().saturating_sub(max_len + 1);
+        let inp = whole[start..whole.len().saturating_sub(1)].to_vec();
+        inputs.push((inp, p.continuation.clone()));
+    }
+    let mut results: Vec<Option<LogLikelihood>> = vec![None; pairs.len()];
+    let mut order: Vec<usize> = (0..pairs.len()).collect();
+    // lm-eval's order: longest first, then by tokens
+    order.sort_by(|&a, &b| {
+        let la = inputs[a].0.len() + 1;
+        let lb = inputs[b].0.len() + 1;
+        lb.cmp(&la).then_with(|| inputs[a].0.cmp(&inputs[b].0))
+    });
+    let mut queue: Vec<usize> = Vec::new();
+    for &i in &order {
+        if inputs[i].1.is_empty() {
+            results[i] = Some(LogLikelihood {
+                logprob: 0.0,
+                is_greedy: true,
+                continuation_ids: Vec::new(),
+                token_logprobs: Vec::new(),
+            });
+        } else {
+            queue.push(i);
+        }
+    }
+    let max_batch = opts.max_batch.max(1);
+    let mut k = 0;
+    while k < queue.len() {
+        let width = inputs[queue[k]].0.len();
+        let mut end = k + 1;
+        while end < queue.len()
+            && end - k < max_batch
+            && (end - k + 1) * width <= opts.max_batch_tokens
+        {
+            end += 1;
+        }
+        let batch = &queue[k..end];
+        let scored = score_batch(lm, batch.iter().map(|&i| &inputs[i]).collect()).await?;
+        for (&i, r) in batch.iter().zip(scored) {
+            results[i] = Some(r);
+        }
+        k = end;
+    }
+    results
+        .into_iter()
+        .map(|r| r.ok_or_else(|| ModelError::Input("internal: unscored request".into())))
+        .collect()
+}
+
+async fn score_batch(lm: &dyn CausalLm, rows: Vec<&(Vec<u32>, Vec<u32>)>) -> Result<Vec<LogLikelihood>> {
+    let b = rows.len();
+    let width = rows.iter().map(|(inp, _)| inp.len()).max().unwrap_or(0);
+    let refs: Vec<&[u32]> = rows.iter().map(|(inp, _)| inp.as_slice()).collect();
+    let mut cache = lm.new_cache(b);
+    cache.set_next_lengths(rows.iter().map(|(inp, _)| inp.len()).collect())?;
+    let hidden = lm.forward_hidden(tokens_tensor(lm, &refs, width, 0), &mut cache)?;
+    let h = hidden.dims()[2];
+    // flat positions of every continuation token's prediction, and the targets
+    let mut index = Vec::new();
+    let mut targets = Vec::new();
+    for (r, (inp, cont)) in rows.iter().enumerate() {
+        let first = inp.len() - cont.len();
+        for (j, &t) in cont.iter().enumerate() {
+            index.push((r * width + first + j) as i64);
+            targets.push(i64::from(t));
+        }
+    }
+    let n = index.len();
+    let device = lm.device();
+    let index: Tensor<1, Int> = Tensor::from_data(TensorData::new(index, [n]), device);
+    let picked = hidden.reshape([b * width, h]).select(0, index);
+    let logits = lm.project(picked.unsqueeze_dim(0)).squeeze_dim::<2>(0);
+    let logp = log_softmax(logits, 1);
+    let targets: Tensor<2, Int> =
+        Tensor::from_data(TensorData::new(targets.clone(), [n, 1]), device);
+    let argmax = logp.clone().argmax(1);
+    let chosen = logp.gather(1, targets);
+    let chosen = read_f32(chosen).await?;
+    let argmax = read_i64(argmax).await?;
+    let mut out = Vec::with_capacity(b);
+    let mut o = 0;
+    for (_, cont) in &rows {
+        let lp = &chosen[o..o + cont.len()];
+        let greedy = cont
+            .iter()
+            .zip(&argmax[o..o + cont.len()])
+            .all(|(&t, &a)| i64::from(t) == a);
+        out.push(LogLikelihood {
+            logprob: lp.iter().map(|&x| f64::from(x)).sum(),
+            is_greedy: greedy,
+            continuation_ids: cont.clone(),
+            token_logprobs: lp.to_vec(),
+        });
+        o += cont.len();
+    }
+    Ok(out)
+}
+
+fn check_ids(lm: &dyn CausalLm, ids: &[u32]) -> Result<()> {
+    let vocab = lm.vocab_size();
+    match ids.iter().find(|&&t| t as usize >= vocab) {
+        Some(&id) => Err(ModelError::TokenOutOfRange { id, vocab }),
+        None => Ok(()),
+    }
+}
+
+/// Right-padded `[rows, width]` token tensor.
+fn tokens_tensor(lm: &dyn CausalLm, rows: &[&[u32]], width: usize, pad: u32) -> Tensor<2, Int> {
+    let mut flat = Vec::with_capacity(rows.len() * width);
+    for r in rows {
+        flat.extend(r.iter().map(|&t| i64::from(t)));
+        flat.extend(std::iter::repeat_n(i64::from(pad), width - r.len()));
+    }
+    Tensor::from_data(TensorData::new(flat, [rows.len(), width]), lm.device())
 }

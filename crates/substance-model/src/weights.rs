@@ -96,6 +96,49 @@ impl TensorSource for SafetensorsSource<'_> {
     }
 }
 
+/// Tensors held in memory (built in code: random weights for benchmarks, converted GGUF tensors).
+#[derive(Debug, Default)]
+pub struct MemorySource {
+    file: String,
+    tensors: std::collections::BTreeMap<String, (Vec<usize>, Vec<f32>)>,
+}
+
+impl MemorySource {
+    /// An empty source named `file`.
+    pub fn new(file: &str) -> Self {
+        Self {
+            file: file.to_owned(),
+            tensors: Default::default(),
+        }
+    }
+
+    /// Add a tensor (row-major values in Hugging Face order).
+    pub fn insert(&mut self, name: &str, shape: Vec<usize>, values: Vec<f32>) {
+        self.tensors.insert(name.to_owned(), (shape, values));
+    }
+}
+
+impl TensorSource for MemorySource {
+    fn file(&self) -> &str {
+        &self.file
+    }
+    fn names(&self) -> Vec<String> {
+        self.tensors.keys().cloned().collect()
+    }
+    fn shape(&self, name: &str) -> Option<Vec<usize>> {
+        self.tensors.get(name).map(|(s, _)| s.clone())
+    }
+    fn read_f32(&self, name: &str) -> Result<Vec<f32>> {
+        self.tensors
+            .get(name)
+            .map(|(_, v)| v.clone())
+            .ok_or_else(|| ModelError::MissingTensor {
+                file: self.file.clone(),
+                name: name.to_owned(),
+            })
+    }
+}
+
 /// Shape-checked, use-tracked access to a [`TensorSource`].
 pub struct WeightMap<'s> {
     src: &'s dyn TensorSource,
@@ -187,6 +230,20 @@ impl<'s> WeightMap<'s> {
             TensorData::new(v, [rows, cols]),
             &self.device,
         ))
+    }
+
+    /// A 2-D tensor stored `[rows, cols]` in the file, placed on the device transposed (`[cols, rows]`,
+    /// contiguous).
+    pub fn matrix_transposed(&mut self, name: &str, rows: usize, cols: usize) -> Result<Tensor<2>> {
+        let v = self.take(name, &[rows, cols])?;
+        let mut t = vec![0.0f32; v.len()];
+        for r in 0..rows {
+            for (c, x) in v[r * cols..(r + 1) * cols].iter().enumerate() {
+                t[c * rows + r] = *x;
+            }
+        }
+        drop(v);
+        Ok(Tensor::from_data(TensorData::new(t, [cols, rows]), &self.device))
     }
 
     /// Fail if any tensor of the file was never taken or ignored.

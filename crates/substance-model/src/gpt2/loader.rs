@@ -22,7 +22,7 @@
 use super::Gpt2Config;
 use super::model::{Block, Gpt2};
 use crate::error::{ModelError, Result};
-use crate::nn::{LayerNorm, Linear};
+use crate::nn::{LayerNorm, Linear, TokenEmbedding};
 use crate::weights::WeightMap;
 
 impl Gpt2 {
@@ -45,7 +45,7 @@ impl Gpt2 {
         let h = c.n_embd;
         let inner = c.inner();
         let eps = c.layer_norm_epsilon;
-        let wte = w.matrix(&format!("{p}wte.weight"), c.vocab_size, h)?;
+        let wte = TokenEmbedding::load(&mut w, &format!("{p}wte.weight"), None, c.vocab_size, h)?;
         let wpe = w.matrix(&format!("{p}wpe.weight"), c.n_positions, h)?;
         let mut blocks = Vec::with_capacity(c.n_layer);
         for i in 0..c.n_layer {

@@ -1,14 +1,14 @@
 //! GPT-2 forward pass.
 
 use burn::tensor::activation::gelu_approximate;
-use burn::tensor::module::{embedding, linear};
+use burn::tensor::module::embedding;
 use burn::tensor::{Device, Int, Tensor, TensorData};
 
 use super::Gpt2Config;
 use crate::cache::KvCache;
 use crate::error::Result;
 use crate::lm::{Architecture, CausalLm};
-use crate::nn::{LayerNorm, Linear, attend, split_qkv};
+use crate::nn::{LayerNorm, Linear, TokenEmbedding, attend, split_qkv};
 
 /// One block.
 #[derive(Debug, Clone)]
@@ -27,8 +27,8 @@ pub(crate) struct Block {
 pub struct Gpt2 {
     pub(crate) config: Gpt2Config,
     pub(crate) device: Device,
-    /// `[vocab, h]`, also the output projection.
-    pub(crate) wte: Tensor<2>,
+    /// Token embedding + tied output projection.
+    pub(crate) wte: TokenEmbedding,
     /// `[n_positions, h]`.
     pub(crate) wpe: Tensor<2>,
     pub(crate) blocks: Vec<Block>,
@@ -66,7 +66,7 @@ impl CausalLm for Gpt2 {
             TensorData::new(plan.positions.clone(), [b, s]),
             &self.device,
         );
-        let mut h = embedding(self.wte.clone(), tokens) + embedding(self.wpe.clone(), positions);
+        let mut h = self.wte.lookup(tokens) + embedding(self.wpe.clone(), positions);
         let heads = self.config.n_head;
         let head_dim = self.config.n_embd / heads;
         for (block, layer) in self.blocks.iter().zip(cache.layers.iter_mut()) {
@@ -84,6 +84,6 @@ impl CausalLm for Gpt2 {
     }
 
     fn project(&self, hidden: Tensor<3>) -> Tensor<3> {
-        linear(hidden, self.wte.clone().transpose(), None)
+        self.wte.project(hidden)
     }
 }

@@ -26,7 +26,7 @@
 use super::LlamaConfig;
 use super::model::{Block, Llama};
 use crate::error::Result;
-use crate::nn::{Bias, Linear, RmsNorm, Rope};
+use crate::nn::{Bias, Linear, RmsNorm, Rope, TokenEmbedding};
 use crate::weights::WeightMap;
 
 impl Llama {
@@ -50,7 +50,16 @@ impl Llama {
         } else {
             Bias::None
         };
-        let embed_tokens = w.matrix("model.embed_tokens.weight", c.vocab_size, h)?;
+        if c.tie_word_embeddings {
+            w.ignore("lm_head.weight");
+        }
+        let embed_tokens = TokenEmbedding::load(
+            &mut w,
+            "model.embed_tokens.weight",
+            (!c.tie_word_embeddings).then_some("lm_head.weight"),
+            c.vocab_size,
+            h,
+        )?;
         let mut blocks = Vec::with_capacity(c.num_hidden_layers);
         for i in 0..c.num_hidden_layers {
             let l = format!("model.layers.{i}.");
@@ -92,12 +101,6 @@ impl Llama {
             });
         }
         let norm = RmsNorm::load(&mut w, "model.norm.weight", h, eps)?;
-        let lm_head = if c.tie_word_embeddings {
-            w.ignore("lm_head.weight");
-            None
-        } else {
-            Some(w.matrix("lm_head.weight", c.vocab_size, h)?)
-        };
         let device = w.device().clone();
         w.finish()?;
         let rope = Rope::new(d, c.max_position_embeddings, c.theta(), &device);
@@ -107,7 +110,6 @@ impl Llama {
             embed_tokens,
             blocks,
             norm,
-            lm_head,
             rope,
         })
     }

@@ -1,14 +1,13 @@
 //! Llama forward pass.
 
 use burn::tensor::activation::silu;
-use burn::tensor::module::{embedding, linear};
 use burn::tensor::{Device, Int, Tensor, TensorData};
 
 use super::LlamaConfig;
 use crate::cache::KvCache;
 use crate::error::Result;
 use crate::lm::{Architecture, CausalLm};
-use crate::nn::{Linear, RmsNorm, Rope, attend, split_qkv};
+use crate::nn::{Linear, RmsNorm, Rope, TokenEmbedding, attend, split_qkv};
 
 /// One block.
 #[derive(Debug, Clone)]
@@ -28,12 +27,10 @@ pub(crate) struct Block {
 pub struct Llama {
     pub(crate) config: LlamaConfig,
     pub(crate) device: Device,
-    /// `[vocab, h]`.
-    pub(crate) embed_tokens: Tensor<2>,
+    /// Token embedding + output projection.
+    pub(crate) embed_tokens: TokenEmbedding,
     pub(crate) blocks: Vec<Block>,
     pub(crate) norm: RmsNorm,
-    /// `[vocab, h]` when untied.
-    pub(crate) lm_head: Option<Tensor<2>>,
     pub(crate) rope: Rope,
 }
 
@@ -73,7 +70,7 @@ impl CausalLm for Llama {
         let n_kv = self.config.kv_heads();
         let d = self.config.head_dim();
         let ffn = self.config.intermediate_size;
-        let mut h = embedding(self.embed_tokens.clone(), tokens);
+        let mut h = self.embed_tokens.lookup(tokens);
         for (block, layer) in self.blocks.iter().zip(cache.layers.iter_mut()) {
             let x = block.input_norm.forward(h.clone());
             let (q, k, v) = split_qkv(block.qkv.forward(x), n_q, n_kv, d);
@@ -92,7 +89,6 @@ impl CausalLm for Llama {
     }
 
     fn project(&self, hidden: Tensor<3>) -> Tensor<3> {
-        let head = self.lm_head.as_ref().unwrap_or(&self.embed_tokens);
-        linear(hidden, head.clone().transpose(), None)
+        self.embed_tokens.project(hidden)
     }
 }

@@ -24,7 +24,7 @@
 use super::OptConfig;
 use super::model::{Block, Opt};
 use crate::error::Result;
-use crate::nn::{Bias, LayerNorm, Linear};
+use crate::nn::{Bias, LayerNorm, Linear, TokenEmbedding};
 use crate::weights::WeightMap;
 
 const LN_EPS: f64 = 1e-5;
@@ -48,7 +48,16 @@ impl Opt {
             Bias::None
         };
         let affine = c.layer_norm_elementwise_affine;
-        let embed_tokens = w.matrix(&format!("{p}embed_tokens.weight"), c.vocab_size, e)?;
+        if c.tie_word_embeddings {
+            w.ignore("lm_head.weight");
+        }
+        let embed_tokens = TokenEmbedding::load(
+            &mut w,
+            &format!("{p}embed_tokens.weight"),
+            (!c.tie_word_embeddings).then_some("lm_head.weight"),
+            c.vocab_size,
+            e,
+        )?;
         let embed_positions = w.matrix(
             &format!("{p}embed_positions.weight"),
             c.max_position_embeddings + super::model::POSITION_OFFSET,
@@ -116,12 +125,6 @@ impl Opt {
         } else {
             None
         };
-        let lm_head = if c.tie_word_embeddings {
-            w.ignore("lm_head.weight");
-            None
-        } else {
-            Some(w.matrix("lm_head.weight", c.vocab_size, e)?)
-        };
         let device = w.device().clone();
         w.finish()?;
         Ok(Opt {
@@ -133,7 +136,6 @@ impl Opt {
             project_out,
             blocks,
             final_norm,
-            lm_head,
         })
     }
 }

@@ -1,14 +1,14 @@
 //! OPT forward pass.
 
 use burn::tensor::activation::relu;
-use burn::tensor::module::{embedding, linear};
+use burn::tensor::module::embedding;
 use burn::tensor::{Device, Int, Tensor, TensorData};
 
 use super::OptConfig;
 use crate::cache::KvCache;
 use crate::error::Result;
 use crate::lm::{Architecture, CausalLm};
-use crate::nn::{LayerNorm, Linear, attend, split_qkv};
+use crate::nn::{LayerNorm, Linear, TokenEmbedding, attend, split_qkv};
 
 /// OPT's learned positions start at row 2 (rows 0–1 are a fairseq leftover).
 pub(crate) const POSITION_OFFSET: usize = 2;
@@ -30,16 +30,14 @@ pub(crate) struct Block {
 pub struct Opt {
     pub(crate) config: OptConfig,
     pub(crate) device: Device,
-    /// `[vocab, embed_dim]`, also the output projection when tied.
-    pub(crate) embed_tokens: Tensor<2>,
+    /// Token embedding + output projection.
+    pub(crate) embed_tokens: TokenEmbedding,
     /// `[max_position_embeddings + 2, hidden]`.
     pub(crate) embed_positions: Tensor<2>,
     pub(crate) project_in: Option<Linear>,
     pub(crate) project_out: Option<Linear>,
     pub(crate) blocks: Vec<Block>,
     pub(crate) final_norm: Option<LayerNorm>,
-    /// `[vocab, embed_dim]` when untied.
-    pub(crate) lm_head: Option<Tensor<2>>,
 }
 
 impl Opt {
@@ -76,7 +74,7 @@ impl CausalLm for Opt {
             .collect();
         let positions: Tensor<2, Int> =
             Tensor::from_data(TensorData::new(positions, [b, s]), &self.device);
-        let mut h = embedding(self.embed_tokens.clone(), tokens);
+        let mut h = self.embed_tokens.lookup(tokens);
         if let Some(p) = &self.project_in {
             h = p.forward(h);
         }
@@ -119,7 +117,6 @@ impl CausalLm for Opt {
     }
 
     fn project(&self, hidden: Tensor<3>) -> Tensor<3> {
-        let head = self.lm_head.as_ref().unwrap_or(&self.embed_tokens);
-        linear(hidden, head.clone().transpose(), None)
+        self.embed_tokens.project(hidden)
     }
 }

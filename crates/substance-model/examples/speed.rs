@@ -1,0 +1,266 @@
+//! Prefill / decode / scoring speed of the runtime (not a test).
+//!
+//! `cargo run --release -p substance-model --example speed [-- --backend wgpu] [-- --quick]`
+//!
+//! Model 1: OPT-125m-shaped weights drawn here from a seeded RNG (12 layers, hidden 768, 12 heads,
+//! ffn 3072, vocab 50272, tied head — the shape of `$PERF/opt125m-random` in shared/perf/ANCHORS.md,
+//! not its values). Model 2: SmolLM2-135M-Instruct Q4_1 GGUF (dequantised to f32) when found at
+//! `$SUBSTANCE_MODELS/SmolLM2-135M-Instruct.Q4_1.gguf` or `models/…`.
+//!
+//! Method (as ANCHORS.md): prefill = median of 5 forwards over the 32-token prompt with logits for
+//! every position, after 2 warm-ups; decode = median per-step time (forward of one token + output
+//! projection + read-back + argmax) over 127 steps, median of 3 runs after 1 warm-up; scoring = one
+//! forward over 8×128 tokens with full logits read back, median of 3 after 1 warm-up; plus the
+//! log-likelihood API on the same 8×128 tokens. Peak RSS from /proc/self/status (VmHWM).
+#![allow(clippy::print_stdout, clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use std::time::Instant;
+
+use burn::tensor::{Device, Int, Tensor, TensorData};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use substance_model::opt::{Opt, OptConfig};
+use substance_model::read::{block_on, read_f32};
+use substance_model::runtime::EncodedPair;
+use substance_model::weights::{MemorySource, WeightMap};
+use substance_model::{CausalLm, LoglikOptions, Model};
+
+const PROMPT: [u32; 32] = [
+    42531, 31849, 25558, 13492, 15394, 2052, 3765, 830, 8766, 40664, 32472, 45638, 25183, 30333,
+    48537, 36475, 31615, 27183, 27997, 46753, 13870, 40793, 33545, 140, 19709, 42870, 27717, 1683,
+    38245, 36483, 42329, 8786,
+];
+
+fn opt125m_random(device: &Device) -> Opt {
+    let config: OptConfig = serde_json::from_value(serde_json::json!({
+        "vocab_size": 50272, "hidden_size": 768, "num_hidden_layers": 12, "ffn_dim": 3072,
+        "num_attention_heads": 12, "max_position_embeddings": 2048, "word_embed_proj_dim": 768,
+        "do_layer_norm_before": true, "activation_function": "relu", "enable_bias": true,
+        "tie_word_embeddings": true
+    }))
+    .unwrap();
+    let mut rng = ChaCha8Rng::seed_from_u64(0);
+    let mut src = MemorySource::new("opt125m-random");
+    let mut add = |name: &str, shape: Vec<usize>, std: f32, mean: f32| {
+        let n: usize = shape.iter().product();
+        let a = std * 3f32.sqrt();
+        let v: Vec<f32> = if a > 0.0 { (0..n).map(|_| mean + rng.random_range(-a..a)).collect() } else { vec![mean; n] };
+        src.insert(name, shape, v);
+    };
+    let (h, f, v) = (768, 3072, 50272);
+    let p = "model.decoder.";
+    add(&format!("{p}embed_tokens.weight"), vec![v, h], 0.02, 0.0);
+    add(&format!("{p}embed_positions.weight"), vec![2050, h], 0.02, 0.0);
+    add(&format!("{p}final_layer_norm.weight"), vec![h], 0.0, 1.0);
+    add(&format!("{p}final_layer_norm.bias"), vec![h], 0.0, 0.0);
+    for i in 0..12 {
+        let l = format!("{p}layers.{i}.");
+        for n in ["q_proj", "k_proj", "v_proj", "out_proj"] {
+            add(&format!("{l}self_attn.{n}.weight"), vec![h, h], 0.02, 0.0);
+            add(&format!("{l}self_attn.{n}.bias"), vec![h], 0.0, 0.0);
+        }
+        for n in ["self_attn_layer_norm", "final_layer_norm"] {
+            add(&format!("{l}{n}.weight"), vec![h], 0.0, 1.0);
+            add(&format!("{l}{n}.bias"), vec![h], 0.0, 0.0);
+        }
+        add(&format!("{l}fc1.weight"), vec![f, h], 0.02, 0.0);
+        add(&format!("{l}fc1.bias"), vec![f], 0.0, 0.0);
+        add(&format!("{l}fc2.weight"), vec![h, f], 0.02, 0.0);
+        add(&format!("{l}fc2.bias"), vec![h], 0.0, 0.0);
+    }
+    Opt::load(config, WeightMap::new(&src, device)).unwrap()
+}
+
+fn median(mut xs: Vec<f64>) -> f64 {
+    xs.sort_by(f64::total_cmp);
+    xs[xs.len() / 2]
+}
+
+fn tokens(rows: &[Vec<u32>], device: &Device) -> Tensor<2, Int> {
+    let w = rows[0].len();
+    let flat: Vec<i64> = rows.iter().flatten().map(|&t| i64::from(t)).collect();
+    Tensor::from_data(TensorData::new(flat, [rows.len(), w]), device)
+}
+
+fn argmax(xs: &[f32]) -> u32 {
+    substance_model::sampling::argmax(xs) as u32
+}
+
+fn peak_rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        })
+        .map_or(f64::NAN, |kb| kb / 1024.0)
+}
+
+struct Figures {
+    prefill_ms: f64,
+    decode_ms: f64,
+    e2e_tok_s: f64,
+    score_tok_s: f64,
+    loglik_tok_s: f64,
+}
+
+fn bench(lm: &dyn CausalLm, prompt: &[u32], quick: bool) -> Figures {
+    let device = lm.device().clone();
+    let vocab = lm.vocab_size();
+    // prefill: full logits for all positions
+    let mut times = Vec::new();
+    for i in 0..(if quick { 3 } else { 7 }) {
+        let t0 = Instant::now();
+        let mut cache = lm.new_cache(1);
+        let logits = lm.forward(tokens(&[prompt.to_vec()], &device), &mut cache).unwrap();
+        let v = block_on(read_f32(logits)).unwrap();
+        assert_eq!(v.len(), prompt.len() * vocab);
+        if i >= 2 {
+            times.push(t0.elapsed().as_secs_f64() * 1e3);
+        }
+    }
+    let prefill_ms = median(times);
+    // decode: 1 prefill (last position only) + 127 single-token steps
+    let steps = if quick { 32 } else { 127 };
+    let mut run_medians = Vec::new();
+    let mut e2e = Vec::new();
+    for run in 0..(if quick { 2 } else { 4 }) {
+        let t_all = Instant::now();
+        let mut cache = lm.new_cache(1);
+        let h = lm.forward_hidden(tokens(&[prompt.to_vec()], &device), &mut cache).unwrap();
+        let last = h.narrow(1, prompt.len() - 1, 1);
+        let mut next = argmax(&block_on(read_f32(lm.project(last))).unwrap());
+        let mut step_ms = Vec::with_capacity(steps);
+        for _ in 0..steps {
+            let t0 = Instant::now();
+            let logits = lm.forward(tokens(&[vec![next]], &device), &mut cache).unwrap();
+            next = argmax(&block_on(read_f32(logits)).unwrap());
+            step_ms.push(t0.elapsed().as_secs_f64() * 1e3);
+        }
+        if run >= 1 {
+            run_medians.push(median(step_ms));
+            e2e.push((steps + 1) as f64 / t_all.elapsed().as_secs_f64());
+        }
+    }
+    let decode_ms = median(run_medians);
+    // scoring: 8×128 random tokens, full logits read back
+    let mut rng = ChaCha8Rng::seed_from_u64(1);
+    let rows: Vec<Vec<u32>> = (0..8)
+        .map(|_| (0..128).map(|_| rng.random_range(4..vocab.min(50000) as u32)).collect())
+        .collect();
+    let mut times = Vec::new();
+    for i in 0..(if quick { 2 } else { 4 }) {
+        let t0 = Instant::now();
+        let mut cache = lm.new_cache(8);
+        let logits = lm.forward(tokens(&rows, &device), &mut cache).unwrap();
+        let v = block_on(read_f32(logits)).unwrap();
+        assert_eq!(v.len(), 8 * 128 * vocab);
+        drop(v);
+        if i >= 1 {
+            times.push(t0.elapsed().as_secs_f64());
+        }
+    }
+    let score_tok_s = 1024.0 / median(times);
+    // the log-likelihood path on the same tokens: context = first token, continuation = the other 127
+    let pairs: Vec<EncodedPair> = rows
+        .iter()
+        .map(|r| EncodedPair {
+            context: r[..1].to_vec(),
+            continuation: r[1..].to_vec(),
+        })
+        .collect();
+    let mut times = Vec::new();
+    for i in 0..(if quick { 2 } else { 4 }) {
+        let t0 = Instant::now();
+        let r = block_on(loglik(lm, &pairs)).unwrap();
+        assert_eq!(r.len(), 8);
+        if i >= 1 {
+            times.push(t0.elapsed().as_secs_f64());
+        }
+    }
+    let loglik_tok_s = 1024.0 / median(times);
+    Figures {
+        prefill_ms,
+        decode_ms,
+        e2e_tok_s: median(e2e),
+        score_tok_s,
+        loglik_tok_s,
+    }
+}
+
+async fn loglik(lm: &dyn CausalLm, pairs: &[EncodedPair]) -> substance_model::Result<Vec<f64>> {
+    let r = substance_model::runtime::score_pairs(lm, pairs, &LoglikOptions::default()).await?;
+    Ok(r.into_iter().map(|x| x.logprob).collect())
+}
+
+fn print(name: &str, f: &Figures) {
+    println!("{name}");
+    println!(
+        "  prefill 32 tok: {:7.1} ms ({:6.1} tok/s)",
+        f.prefill_ms,
+        32.0 / f.prefill_ms * 1e3
+    );
+    println!(
+        "  decode:         {:7.2} ms/token ({:6.1} tok/s; ORT-web 1 thread 35 tok/s -> ratio {:.2}x)",
+        f.decode_ms,
+        1e3 / f.decode_ms,
+        1e3 / f.decode_ms / 35.0
+    );
+    println!("  end-to-end 128: {:7.1} tok/s", f.e2e_tok_s);
+    println!(
+        "  scoring 8x128:  {:7.1} tok/s full logits (ORT-web ~100 -> {:.2}x); {:7.1} tok/s via loglikelihood",
+        f.score_tok_s,
+        f.score_tok_s / 100.0,
+        f.loglik_tok_s
+    );
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let quick = args.iter().any(|a| a == "--quick");
+    let device = if args.iter().any(|a| a == "wgpu") {
+        wgpu_device()
+    } else {
+        Device::flex()
+    };
+    println!("backend: {device:?}");
+    let t0 = Instant::now();
+    let opt = opt125m_random(&device);
+    println!(
+        "OPT-125m-shaped random weights built in {:.1} s; peak RSS so far {:.0} MB (fp32 weights 501 MB)",
+        t0.elapsed().as_secs_f64(),
+        peak_rss_mb()
+    );
+    let f = bench(&opt, &PROMPT, quick);
+    print("OPT-125m-shaped (fp32, random)", &f);
+    println!("  peak RSS {:.0} MB", peak_rss_mb());
+    drop(opt);
+    let dir = substance_model::load::models_dir();
+    let path = dir.join("SmolLM2-135M-Instruct.Q4_1.gguf");
+    if path.is_file() {
+        let t0 = Instant::now();
+        match Model::from_gguf_file(&path, "smollm2", &device) {
+            Ok(m) => {
+                println!("SmolLM2-135M loaded in {:.1} s", t0.elapsed().as_secs_f64());
+                let prompt: Vec<u32> = PROMPT.iter().map(|t| t % 49152).collect();
+                let f = bench(m.lm(), &prompt, quick);
+                print("SmolLM2-135M-Instruct (Q4_1 dequantised to fp32)", &f);
+                println!("  peak RSS {:.0} MB", peak_rss_mb());
+            }
+            Err(e) => println!("SmolLM2: {e}"),
+        }
+    } else {
+        println!("SmolLM2: {} not found, skipped", path.display());
+    }
+}
+
+#[cfg(feature = "wgpu")]
+fn wgpu_device() -> Device {
+    Device::wgpu_options().init().expect("wgpu adapter")
+}
+
+#[cfg(not(feature = "wgpu"))]
+fn wgpu_device() -> Device {
+    panic!("build with --features wgpu")
+}
