@@ -1,4 +1,4 @@
-//! AlpacaEval 2 win rates recomputed from the real annotations in the shared data folder, compared with the
+//! AlpacaEval 2 (and 1) win rates recomputed from the real annotations in the shared data folder, compared with the
 //! leaderboard CSV shipped by `tatsu-lab/alpaca_eval` @cd543a1. Skips (with a message) when the data is absent.
 #![allow(
     clippy::unwrap_used,
@@ -19,8 +19,24 @@ fn win_rates_equal_the_leaderboard_csv() {
     let Some(dir) = common::data_root("alpaca-eval") else {
         return;
     };
-    let csv =
-        dir.join("leaderboards/data_AlpacaEval_2/weighted_alpaca_eval_gpt4_turbo_leaderboard.csv");
+    // AlpacaEval 2 (continuous preferences, baseline gpt4_1106_preview).
+    let n2 = compare(
+        &dir,
+        "weighted_alpaca_eval_gpt4_turbo",
+        "data_AlpacaEval_2/weighted_alpaca_eval_gpt4_turbo_leaderboard.csv",
+    );
+    assert!(n2 >= 3, "AlpacaEval 2: compared {n2} models");
+    // AlpacaEval 1 (discrete 1/2 preferences, 0 and 1.5 draws, a null; baseline text_davinci_003).
+    let n1 = compare(
+        &dir,
+        "alpaca_eval_gpt4",
+        "data_AlpacaEval/alpaca_eval_gpt4_leaderboard.csv",
+    );
+    assert!(n1 >= 3, "AlpacaEval 1: compared {n1} models");
+}
+
+fn compare(dir: &std::path::Path, annotator: &str, leaderboard: &str) -> usize {
+    let csv = dir.join("leaderboards").join(leaderboard);
     let (header, rows) = common::read_csv(&csv);
     let col = |name: &str| header.iter().position(|h| h == name).unwrap();
     let golden: BTreeMap<String, Vec<String>> =
@@ -33,9 +49,7 @@ fn win_rates_equal_the_leaderboard_csv() {
         .collect();
     models.sort_by_key(|e| e.file_name());
     for entry in models {
-        let path = entry
-            .path()
-            .join("weighted_alpaca_eval_gpt4_turbo/annotations.json");
+        let path = entry.path().join(annotator).join("annotations.json");
         if !path.is_file() {
             continue;
         }
@@ -46,7 +60,7 @@ fn win_rates_equal_the_leaderboard_csv() {
         let r = &out[0];
         let Some(g) = golden.get(&r.model) else {
             println!(
-                "{:<22} not in the leaderboard CSV: win_rate {:.6} (n_total {})",
+                "[{annotator}] {:<22} not in the leaderboard CSV: win_rate {:.6} (n_total {})",
                 r.model, r.head2head.win_rate, r.head2head.n_total
             );
             continue;
@@ -84,7 +98,7 @@ fn win_rates_equal_the_leaderboard_csv() {
         let lc = r.length_controlled.as_ref().expect("minimal LC");
         let lc_gold = f("length_controlled_winrate");
         println!(
-            "{:<22} win_rate {:>9.6} (Δ {:.1e})  se {:.6} (Δ {:.1e})  n {}/{}/{}/{}  discrete {:.6}  avg_length {:?} (csv {})  {} {:.4} vs csv LC {:.4} (gap {:+.4})",
+            "[{annotator}] {:<22} win_rate {:>9.6} (Δ {:.1e})  se {:.6} (Δ {:.1e})  n {}/{}/{}/{}  discrete {:.6}  avg_length {:?} (csv {})  {} {:.4} vs csv LC {:.4} (gap {:+.4})",
             r.model,
             h.win_rate,
             h.win_rate - f("win_rate"),
@@ -104,8 +118,5 @@ fn win_rates_equal_the_leaderboard_csv() {
         );
         compared += 1;
     }
-    assert!(
-        compared >= 3,
-        "expected at least 3 models in the CSV, compared {compared}"
-    );
+    compared
 }
