@@ -30,7 +30,7 @@ use substance_metrics::bootstrap::{rng_from_seed, uniform_index};
 use crate::error::{LeaderboardError, Result};
 use crate::formats::{Answer, ArenaJudgment};
 use crate::logistic::{self, Design, Penalty};
-use crate::num::{percentile, py_round, std_pop};
+use crate::num::{percentile, py_float_str, py_round, std_pop};
 use crate::style::{Encoding, StyleMeta};
 
 /// The reference's `INIT_RATING`, `SCALE` and `BASE`.
@@ -545,6 +545,61 @@ pub struct ArenaLeaderboard {
     pub interval: &'static str,
 }
 
+impl std::fmt::Display for ArenaLeaderboard {
+    /// One line per model, as `show_result.py` prints it: score and interval ends relative to the score,
+    /// rounded to 1 decimal (v0.1) or the v2 `(-a / +b)` string, plus `avg_tokens` when known.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(
+            f,
+            "{} leaderboard (baseline {}, {} battles, {} bootstrap rounds, seed {}, {})",
+            self.protocol,
+            self.baseline,
+            self.n_battles,
+            self.bootstrap_rounds,
+            self.seed,
+            self.interval
+        )?;
+        for r in &self.rows {
+            let ci = if self.protocol == "arena-hard-v0.1" {
+                format!(
+                    "({}, {})",
+                    py_float_str(py_round(r.lower - r.score, 1)),
+                    py_float_str(py_round(r.upper - r.score, 1))
+                )
+            } else {
+                r.ci.clone()
+            };
+            write!(
+                f,
+                "{:<40} | score: {:>5.1} | CI: {:^16}",
+                r.model,
+                py_round(r.score, 1),
+                ci
+            )?;
+            match r.avg_tokens {
+                Some(t) => writeln!(f, " | average #tokens: {t}")?,
+                None => writeln!(f)?,
+            }
+        }
+        if !self.style_coefficients.is_empty() {
+            let c: Vec<String> = self
+                .style_coefficients
+                .iter()
+                .map(|(n, v)| format!("{n}: {:.3}", v))
+                .collect();
+            writeln!(f, "style coefficients: {}", c.join(", "))?;
+        }
+        if self.bootstrap_failed > 0 {
+            writeln!(
+                f,
+                "note: {} bootstrap rounds had no finite fit and were skipped",
+                self.bootstrap_failed
+            )?;
+        }
+        Ok(())
+    }
+}
+
 /// The CSV `CI` string: both ends rounded to 2 decimals first, as `get_win_rate_column` does.
 pub fn ci_string_v01(score: f64, lower: f64, upper: f64) -> String {
     let (s, l, u) = (py_round(score, 2), py_round(lower, 2), py_round(upper, 2));
@@ -799,5 +854,29 @@ mod tests {
     fn ci_string_like_the_csv() {
         assert_eq!(ci_string_v01(82.634, 80.7512, 84.6011), "(-1.88, +1.97)");
         assert_eq!(ci_string_v01(50.0, 50.0, 50.0), "(-0.00, +0.00)");
+        let lb = ArenaLeaderboard {
+            protocol: "arena-hard-v0.1",
+            baseline: "b".into(),
+            rows: vec![LeaderboardRow {
+                model: "m".into(),
+                score: 60.04,
+                lower: 55.0,
+                upper: 66.0,
+                ci: ci_string_v01(60.04, 55.0, 66.0),
+                rating: 1070.0,
+                rating_lower: 1030.0,
+                rating_upper: 1110.0,
+                avg_tokens: Some(12),
+                bootstrap: vec![],
+            }],
+            n_battles: 10,
+            bootstrap_rounds: 0,
+            bootstrap_failed: 0,
+            seed: 0,
+            style_coefficients: vec![],
+            interval: "2.5/97.5 percentile",
+        };
+        let text = lb.to_string();
+        assert!(text.contains("score:  60.0 | CI:   (-5.0, 6.0)"), "{text}");
     }
 }

@@ -130,12 +130,7 @@ impl Default for ArenaV2Options {
 
 /// Python's `str(round(x, 1))` for the CI string (`1.0`, not `1`).
 fn py_repr_1(x: f64) -> String {
-    let r = py_round(x, 1);
-    if r.fract() == 0.0 {
-        format!("{r:.1}")
-    } else {
-        format!("{r}")
-    }
+    crate::num::py_float_str(py_round(x, 1))
 }
 
 /// The v2 CI string `(-a / +b)` with `a = round((score − lower)·100, 1)` (inputs as fractions).

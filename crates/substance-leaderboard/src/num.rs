@@ -27,6 +27,17 @@ pub fn py_round(x: f64, ndigits: usize) -> f64 {
     format!("{x:.ndigits$}").parse().unwrap_or(x)
 }
 
+/// Python's `str(float)` for the moderate values of score tables: integral values keep one decimal (`6.0`),
+/// others print their shortest round-trip form (`1.2`). (Python switches to exponent notation below 1e-4
+/// and from 1e16, which these tables never reach.)
+pub fn py_float_str(x: f64) -> String {
+    if x.is_finite() && x.fract() == 0.0 && x.abs() < 1e16 {
+        format!("{x:.1}")
+    } else {
+        format!("{x}")
+    }
+}
+
 /// NumPy `percentile(values, q)` with the default linear interpolation (`q` in percent); NaN values are
 /// dropped first (NumPy would propagate them; see the callers for why dropping is the useful choice). NaN
 /// when nothing is left.
