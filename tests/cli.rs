@@ -448,3 +448,105 @@ fn sos_cli_on_real_csvs() {
     let t = String::from_utf8_lossy(&text.stdout);
     assert!(t.to_lowercase().contains("spearman"), "{t}");
 }
+
+/// `substance leaderboard --protocol arena-hard-v0.1` on the committed synthetic judgment folder equals the
+/// independent Python computation (`scripts/leaderboard_reference.py`) to 1e-6, and the JSON has the
+/// contract's fields.
+#[test]
+fn leaderboard_contract_matches_reference() {
+    let fx = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../substance-leaderboard/tests/fixtures/arena_v01");
+    let out = run_ok(
+        bin()
+            .args([
+                "leaderboard",
+                "--protocol",
+                "arena-hard-v0.1",
+                "--baseline",
+                "gpt-4-0314",
+                "--json",
+                "--bootstrap",
+                "20",
+                "--judgments",
+            ])
+            .arg(fx.join("judgments"))
+            .arg("--answers")
+            .arg(fx.join("answers")),
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let reference: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(fx.join("reference.json")).unwrap()).unwrap();
+    let elo = reference["elo_newton"].as_object().unwrap();
+    let rows = v["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), elo.len());
+    for r in rows {
+        let m = r["model"].as_str().unwrap();
+        let e = elo[m].as_f64().unwrap();
+        let expected = 100.0 / (1.0 + 10f64.powf((1000.0 - e) / 400.0));
+        let got = r["score"].as_f64().unwrap();
+        assert!((got - expected).abs() < 1e-6, "{m}: {got} vs {expected}");
+        let (lo, hi) = (r["lower"].as_f64().unwrap(), r["upper"].as_f64().unwrap());
+        assert!(lo <= got + 1e-9 && got <= hi + 1e-9, "{m}: {lo} {got} {hi}");
+    }
+    // Same seed → same intervals.
+    let again = run_ok(
+        bin()
+            .args([
+                "leaderboard",
+                "--protocol",
+                "arena-hard-v0.1",
+                "--baseline",
+                "gpt-4-0314",
+                "--json",
+                "--bootstrap",
+                "20",
+                "--judgments",
+            ])
+            .arg(fx.join("judgments")),
+    );
+    let w: serde_json::Value = serde_json::from_slice(&again.stdout).unwrap();
+    assert_eq!(v["rows"], w["rows"]);
+}
+
+/// `substance alpaca-eval` reproduces the published AlpacaEval 2 leaderboard CSV (1e-6).
+#[test]
+fn alpaca_eval_contract_matches_leaderboard_csv() {
+    let Some(data) = shared_data() else { return };
+    let d = data.join("alpaca-eval");
+    let mut cmd = bin();
+    cmd.args(["alpaca-eval", "--json", "--annotations"]);
+    for m in ["alpaca-7b", "gpt-3.5-turbo-1106"] {
+        cmd.arg(d.join(format!(
+            "results/{m}/weighted_alpaca_eval_gpt4_turbo/annotations.json"
+        )));
+    }
+    let out = run_ok(&mut cmd);
+    let rows: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let csv = std::fs::read_to_string(
+        d.join("leaderboards/data_AlpacaEval_2/weighted_alpaca_eval_gpt4_turbo_leaderboard.csv"),
+    )
+    .unwrap();
+    let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+    let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    for r in &rows {
+        let model = r["model"].as_str().unwrap();
+        let line = csv
+            .lines()
+            .find(|l| l.starts_with(&format!("{model},")))
+            .unwrap();
+        let cells: Vec<&str> = line.split(',').collect();
+        for f in [
+            "win_rate",
+            "standard_error",
+            "n_wins",
+            "n_wins_base",
+            "n_draws",
+            "n_total",
+            "discrete_win_rate",
+        ] {
+            let want: f64 = cells[col(f)].parse().unwrap();
+            let got = r[f].as_f64().unwrap();
+            assert!((got - want).abs() < 1e-6, "{model} {f}: {got} vs {want}");
+        }
+    }
+}

@@ -7,6 +7,7 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod cmd_ifeval;
+mod cmd_leaderboard;
 mod cmd_sos;
 mod cmd_suite;
 mod cmd_verify;
@@ -37,6 +38,10 @@ enum Command {
     Ifeval(cmd_ifeval::IfevalArgs),
     /// SOS-Bench: factor scores from a results CSV and their correlation with an LLM-judge score CSV.
     Sos(cmd_sos::SosArgs),
+    /// Leaderboard from recorded pairwise judgments (Arena-Hard-Auto v0.1 / v2).
+    Leaderboard(cmd_leaderboard::LeaderboardArgs),
+    /// AlpacaEval win rates (and length-controlled win rates) from annotation files.
+    AlpacaEval(cmd_leaderboard::AlpacaArgs),
     /// List, show and import suites.
     Suite {
         #[command(subcommand)]
@@ -52,6 +57,8 @@ fn main() -> ExitCode {
         Command::Verify(a) => cmd_verify::verify(a),
         Command::Ifeval(a) => cmd_ifeval::run(a),
         Command::Sos(a) => cmd_sos::run(a),
+        Command::Leaderboard(a) => cmd_leaderboard::leaderboard(a),
+        Command::AlpacaEval(a) => cmd_leaderboard::alpaca(a),
         Command::Suite { command } => cmd_suite::run(command),
     };
     match result {
