@@ -471,10 +471,9 @@ pub fn parse_response<T: CheckedResponse>(
                 serde_json::error::Category::Eof => {
                     format!("JSON ends early ({} bytes; body truncated?)", body.len())
                 }
-                serde_json::error::Category::Syntax => format!(
-                    "not JSON ({inner}); body starts {}",
-                    snippet(body, 80)
-                ),
+                serde_json::error::Category::Syntax => {
+                    format!("not JSON ({inner}); body starts {}", snippet(body, 80))
+                }
                 _ if path == "." => format!("unexpected shape: {inner}"),
                 _ => format!("unexpected shape at `{path}`: {inner}"),
             };
@@ -566,7 +565,9 @@ mod tests {
     fn garbage_is_typed() {
         let e = |b: &str| parse::<ChatCompletionResponse>(b).unwrap_err().to_string();
         assert!(e("").contains("empty body"));
-        assert!(e("<!DOCTYPE html><html><title>502 Bad Gateway</title>").contains("502 Bad Gateway"));
+        assert!(
+            e("<!DOCTYPE html><html><title>502 Bad Gateway</title>").contains("502 Bad Gateway")
+        );
         assert!(e(r#"{"choices": [{"message": {"content": "hi""#).contains("truncated"));
         assert!(e("not json at all").contains("not JSON"));
         assert!(e(r#"{"id": "x"}"#).contains("missing field `choices`"));
@@ -583,7 +584,8 @@ mod tests {
         )
         .unwrap();
         assert_eq!(r.choices[0].text, "a");
-        let lp = r#"{"choices":[{"text":"a","logprobs":{"tokens":["a","b"],"token_logprobs":[null]}}]}"#;
+        let lp =
+            r#"{"choices":[{"text":"a","logprobs":{"tokens":["a","b"],"token_logprobs":[null]}}]}"#;
         assert!(
             parse::<CompletionResponse>(lp)
                 .unwrap_err()
@@ -595,9 +597,18 @@ mod tests {
     #[test]
     fn error_dialects() {
         let m = |b: &str| error_message(None, b.as_bytes());
-        assert_eq!(m(r#"{"error":{"message":"slow down","type":"rate_limit"}}"#), "slow down");
-        assert_eq!(m(r#"{"error":"TGI says no","error_type":"x"}"#), "TGI says no");
-        assert_eq!(m(r#"{"object":"error","message":"vllm says no"}"#), "vllm says no");
+        assert_eq!(
+            m(r#"{"error":{"message":"slow down","type":"rate_limit"}}"#),
+            "slow down"
+        );
+        assert_eq!(
+            m(r#"{"error":"TGI says no","error_type":"x"}"#),
+            "TGI says no"
+        );
+        assert_eq!(
+            m(r#"{"object":"error","message":"vllm says no"}"#),
+            "vllm says no"
+        );
         assert_eq!(m(r#"{"detail":"fastapi"}"#), "fastapi");
         assert_eq!(m("<html><head><title>Oops</title>"), "HTML page: Oops");
         assert_eq!(m(""), "(empty body)");
@@ -606,17 +617,13 @@ mod tests {
 
     #[test]
     fn prompt_forms_round_trip() {
-        for p in [
-            r#""a""#,
-            r#"["a","b"]"#,
-            r#"[1,2,3]"#,
-            r#"[[1],[2,3]]"#,
-        ] {
+        for p in [r#""a""#, r#"["a","b"]"#, r#"[1,2,3]"#, r#"[[1],[2,3]]"#] {
             let v: CompletionPrompt = serde_json::from_str(p).unwrap();
             assert_eq!(serde_json::to_string(&v).unwrap(), p);
         }
         let c: ChatMessage =
-            serde_json::from_str(r#"{"role":"user","content":[{"type":"text","text":"hi"}]}"#).unwrap();
+            serde_json::from_str(r#"{"role":"user","content":[{"type":"text","text":"hi"}]}"#)
+                .unwrap();
         assert_eq!(c.content.text(), "hi");
     }
 }

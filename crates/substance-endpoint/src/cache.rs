@@ -5,9 +5,11 @@
 //! differ only in key order or whitespace share an entry, and any change of model, prompt, settings or
 //! seed misses. The API key is not part of it (accounts share answers) and is never stored.
 //!
-//! Only successful, parsed and checked responses are stored. Natively the cache can be backed by a
-//! JSONL file, one `{"key": …, "response": …}` line appended (and flushed) per new entry; on open, lines
-//! that do not parse — a tail cut by `kill -9` — are skipped and counted, never fatal.
+//! Only successful, parsed and checked responses are stored, as the exact body text the server sent, so
+//! a cache hit parses the very same bytes as the original answer and yields bit-identical numbers.
+//! Natively the cache can be backed by a JSONL file, one `{"key": …, "body": "<body text>"}` line
+//! appended (and flushed) per new entry; on open, lines that do not parse — a tail cut by `kill -9` —
+//! are skipped and counted, never fatal.
 
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
@@ -40,7 +42,7 @@ pub fn cache_key(url: &str, body: &Value) -> String {
 }
 
 struct Inner {
-    map: HashMap<String, Value>,
+    map: HashMap<String, String>,
     #[cfg(not(target_arch = "wasm32"))]
     file: Option<std::fs::File>,
 }
@@ -102,7 +104,7 @@ impl ResponseCache {
                     }
                     let entry = serde_json::from_slice::<Value>(&line).ok().and_then(|v| {
                         let key = v.get("key")?.as_str()?.to_owned();
-                        let resp = v.get("response")?.clone();
+                        let resp = v.get("body")?.as_str()?.to_owned();
                         Some((key, resp))
                     });
                     match entry {
@@ -141,17 +143,17 @@ impl ResponseCache {
     }
 
     /// The cached response body for `key`.
-    pub fn get(&self, key: &str) -> Option<Value> {
+    pub fn get(&self, key: &str) -> Option<String> {
         self.lock().map.get(key).cloned()
     }
 
     /// Store a response body (and append it to the file, if any).
-    pub fn put(&self, key: &str, response: Value) -> Result<(), EndpointError> {
+    pub fn put(&self, key: &str, body: &str) -> Result<(), EndpointError> {
         let mut g = self.lock();
         #[cfg(not(target_arch = "wasm32"))]
         if let Some(f) = g.file.as_mut() {
             use std::io::Write;
-            let line = serde_json::json!({ "key": key, "response": &response }).to_string() + "\n";
+            let line = serde_json::json!({ "key": key, "body": body }).to_string() + "\n";
             f.write_all(line.as_bytes())
                 .and_then(|()| f.flush())
                 .map_err(|e| EndpointError::Cache {
@@ -159,7 +161,7 @@ impl ResponseCache {
                     message: e.to_string(),
                 })?;
         }
-        g.map.insert(key.to_owned(), response);
+        g.map.insert(key.to_owned(), body.to_owned());
         Ok(())
     }
 
@@ -186,35 +188,57 @@ mod tests {
 
     #[test]
     fn key_is_canonical_and_sensitive() {
-        let a = cache_key("http://h/v1/completions", &json!({"model": "m", "prompt": "x", "seed": 1}));
-        let b = cache_key("http://h/v1/completions/", &json!({"seed": 1, "prompt": "x", "model": "m"}));
+        let a = cache_key(
+            "http://h/v1/completions",
+            &json!({"model": "m", "prompt": "x", "seed": 1}),
+        );
+        let b = cache_key(
+            "http://h/v1/completions/",
+            &json!({"seed": 1, "prompt": "x", "model": "m"}),
+        );
         assert_eq!(a, b);
-        assert_ne!(a, cache_key("http://h/v1/completions", &json!({"model": "m", "prompt": "x", "seed": 2})));
-        assert_ne!(a, cache_key("http://g/v1/completions", &json!({"model": "m", "prompt": "x", "seed": 1})));
+        assert_ne!(
+            a,
+            cache_key(
+                "http://h/v1/completions",
+                &json!({"model": "m", "prompt": "x", "seed": 2})
+            )
+        );
+        assert_ne!(
+            a,
+            cache_key(
+                "http://g/v1/completions",
+                &json!({"model": "m", "prompt": "x", "seed": 1})
+            )
+        );
         assert_eq!(a.len(), 64);
     }
 
     #[cfg(not(target_arch = "wasm32"))]
     #[test]
     fn jsonl_survives_a_cut_tail() {
-        let dir = std::env::temp_dir().join(format!("substance-endpoint-cache-{}", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("substance-endpoint-cache-{}", std::process::id()));
         let _ = std::fs::create_dir_all(&dir);
         let path = dir.join("c.jsonl");
         let _ = std::fs::remove_file(&path);
         {
             let c = ResponseCache::open_jsonl(&path).unwrap();
-            c.put("k1", json!({"choices": [1]})).unwrap();
+            c.put("k1", r#"{"choices": [1]}"#).unwrap();
         }
         // Simulate a crash mid-write.
         {
             use std::io::Write;
-            let mut f = std::fs::OpenOptions::new().append(true).open(&path).unwrap();
-            f.write_all(br#"{"key":"k2","respon"#).unwrap();
+            let mut f = std::fs::OpenOptions::new()
+                .append(true)
+                .open(&path)
+                .unwrap();
+            f.write_all(br#"{"key":"k2","bo"#).unwrap();
         }
         let c = ResponseCache::open_jsonl(&path).unwrap();
         assert_eq!(c.skipped_lines(), 1);
-        assert_eq!(c.get("k1"), Some(json!({"choices": [1]})));
-        c.put("k3", json!(3)).unwrap();
+        assert_eq!(c.get("k1").as_deref(), Some(r#"{"choices": [1]}"#));
+        c.put("k3", "3").unwrap();
         drop(c);
         let c = ResponseCache::open_jsonl(&path).unwrap();
         assert_eq!((c.len(), c.skipped_lines()), (2, 1));

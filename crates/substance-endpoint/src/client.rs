@@ -180,37 +180,35 @@ impl<T: Transport> EndpointClient<T> {
     }
 
     /// POST a JSON request to `{base}{path}` and parse a `R`, through the cache.
-    pub async fn post<Q: Serialize, R: CheckedResponse + Serialize>(
+    pub async fn post<Q: Serialize, R: CheckedResponse>(
         &self,
         path: &str,
         request: &Q,
     ) -> Result<R, EndpointError> {
-        let host = self.inner.host.clone();
-        let invalid = |message: String| EndpointError::InvalidRequest {
-            host: host.clone(),
-            message,
-        };
         let url = format!("{}{}", self.inner.config.base_url, path);
-        let value = serde_json::to_value(request).map_err(|e| invalid(e.to_string()))?;
+        let value = serde_json::to_value(request).map_err(|e| EndpointError::InvalidRequest {
+            host: self.inner.host.clone(),
+            message: e.to_string(),
+        })?;
         let key = self.inner.cache.as_ref().map(|_| cache_key(&url, &value));
         if let (Some(cache), Some(key)) = (&self.inner.cache, &key) {
-            if let Some(hit) = cache.get(key) {
-                // An entry that no longer parses (older schema) is simply refetched.
-                if let Ok(r) = serde_json::from_value::<R>(hit) {
-                    if r.check().is_ok() {
-                        self.inner.hits.fetch_add(1, Ordering::Relaxed);
-                        return Ok(r);
-                    }
-                }
+            // An entry that no longer parses (older schema) is simply refetched.
+            if let Some(Ok(r)) = cache
+                .get(key)
+                .map(|hit| self.parse::<R>(None, hit.as_bytes()))
+            {
+                self.inner.hits.fetch_add(1, Ordering::Relaxed);
+                return Ok(r);
             }
             self.inner.misses.fetch_add(1, Ordering::Relaxed);
         }
-        let body = serde_json::to_vec(&value).map_err(|e| invalid(e.to_string()))?;
+        let body = value.to_string().into_bytes();
         let (ct, bytes) = self.execute(Method::Post, url, body).await?;
         let parsed = self.parse::<R>(ct.as_deref(), &bytes)?;
-        if let (Some(cache), Some(key)) = (&self.inner.cache, &key) {
-            let stored = serde_json::to_value(&parsed).map_err(|e| invalid(e.to_string()))?;
-            cache.put(key, stored).map_err(|e| self.redact(e))?;
+        if let (Some(cache), Some(key), Ok(text)) =
+            (&self.inner.cache, &key, std::str::from_utf8(&bytes))
+        {
+            cache.put(key, text).map_err(|e| self.redact(e))?;
         }
         Ok(parsed)
     }

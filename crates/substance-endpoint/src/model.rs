@@ -93,10 +93,7 @@ impl<T: Transport> EndpointModel<T> {
         ModelInfo {
             id: self.id.clone(),
             weights_sha256: None,
-            source: Some(format!(
-                "OpenAI-compatible endpoint {}",
-                self.client.host()
-            )),
+            source: Some(format!("OpenAI-compatible endpoint {}", self.client.host())),
         }
     }
 
@@ -246,12 +243,16 @@ impl<T: Transport> EndpointModel<T> {
                     stream: None,
                 };
                 let r = self.client.chat(&request).await?;
-                let c = r.choices.into_iter().next().unwrap_or_else(|| crate::api::ChatChoice {
-                    index: 0,
-                    message: Default::default(),
-                    finish_reason: None,
-                    logprobs: None,
-                });
+                let c = r
+                    .choices
+                    .into_iter()
+                    .next()
+                    .unwrap_or_else(|| crate::api::ChatChoice {
+                        index: 0,
+                        message: Default::default(),
+                        finish_reason: None,
+                        logprobs: None,
+                    });
                 let text = match (c.message.content, c.message.refusal) {
                     (Some(t), _) => t,
                     (None, Some(refusal)) => refusal,
@@ -289,7 +290,10 @@ impl<T: Transport> EndpointModel<T> {
 #[cfg(not(target_arch = "wasm32"))]
 impl<T: Transport> EndpointModel<T> {
     /// Blocking [`EndpointModel::loglikelihood_async`] (native).
-    pub fn loglikelihood(&self, requests: &[[String; 2]]) -> Result<Vec<ChoiceLogLik>, EndpointError> {
+    pub fn loglikelihood(
+        &self,
+        requests: &[[String; 2]],
+    ) -> Result<Vec<ChoiceLogLik>, EndpointError> {
         crate::rt::block_on(self.loglikelihood_async(requests))
     }
 
@@ -385,7 +389,11 @@ pub fn continuation_loglik(
     if prompt_tokens == 0 || end_of(prompt_tokens - 1) < prompt_chars {
         return Err(LoglikError::NotEchoed(format!(
             "the echoed tokens cover {} of the prompt's {prompt_chars} characters",
-            if prompt_tokens == 0 { 0 } else { end_of(prompt_tokens - 1) }
+            if prompt_tokens == 0 {
+                0
+            } else {
+                end_of(prompt_tokens - 1)
+            }
         )));
     }
     let mut ll = 0.0f64;
@@ -402,7 +410,9 @@ pub fn continuation_loglik(
             )));
         };
         if !x.is_finite() && x != f64::NEG_INFINITY {
-            return Err(LoglikError::Malformed(format!("token {i} has log-prob {x}")));
+            return Err(LoglikError::Malformed(format!(
+                "token {i} has log-prob {x}"
+            )));
         }
         ll += x;
         count += 1;
@@ -415,10 +425,7 @@ pub fn continuation_loglik(
                     "continuation token {i} has no top_logprobs (needed for is_greedy)"
                 ))
             })?;
-        if top
-            .iter()
-            .any(|(tok, &v)| tok != &lp.tokens[i] && v > x)
-        {
+        if top.iter().any(|(tok, &v)| tok != &lp.tokens[i] && v > x) {
             greedy = false;
         }
     }
@@ -439,7 +446,9 @@ mod tests {
     use super::*;
     use std::collections::BTreeMap;
 
-    fn lp(tokens: &[(&str, Option<f64>, &[(&str, f64)])]) -> CompletionLogprobs {
+    type Tok<'a> = (&'a str, Option<f64>, &'a [(&'a str, f64)]);
+
+    fn lp(tokens: &[Tok<'_>]) -> CompletionLogprobs {
         let mut off = 0;
         let mut offsets = vec![];
         for (t, ..) in tokens {
@@ -453,7 +462,11 @@ mod tests {
                 tokens
                     .iter()
                     .map(|t| {
-                        t.1.map(|_| t.2.iter().map(|(k, v)| ((*k).to_owned(), *v)).collect::<BTreeMap<_, _>>())
+                        t.1.map(|_| {
+                            t.2.iter()
+                                .map(|(k, v)| ((*k).to_owned(), *v))
+                                .collect::<BTreeMap<_, _>>()
+                        })
                     })
                     .collect(),
             ),
@@ -471,13 +484,30 @@ mod tests {
             (" down", Some(-0.1), &[(" down", -0.1)]),
         ]);
         let r = continuation_loglik("The cat sat", 7, &l).unwrap();
-        assert_eq!(r, ChoiceLogLik { ll: -0.5, is_greedy: true, n_tokens: Some(1) });
+        assert_eq!(
+            r,
+            ChoiceLogLik {
+                ll: -0.5,
+                is_greedy: true,
+                n_tokens: Some(1)
+            }
+        );
         let r = continuation_loglik("The cat sat", 3, &l).unwrap();
-        assert_eq!(r, ChoiceLogLik { ll: -2.5, is_greedy: false, n_tokens: Some(2) });
+        assert_eq!(
+            r,
+            ChoiceLogLik {
+                ll: -2.5,
+                is_greedy: false,
+                n_tokens: Some(2)
+            }
+        );
         // Without offsets, rebuilt from token texts.
         let mut no_off = l.clone();
         no_off.text_offset = None;
-        assert_eq!(continuation_loglik("The cat sat", 3, &no_off).unwrap().ll, -2.5);
+        assert_eq!(
+            continuation_loglik("The cat sat", 3, &no_off).unwrap().ll,
+            -2.5
+        );
         // A token straddling the boundary counts as continuation.
         let r = continuation_loglik("The cat sat", 5, &l).unwrap();
         assert_eq!(r.n_tokens, Some(2));
@@ -499,7 +529,10 @@ mod tests {
             top_logprobs: None,
             text_offset: None,
         };
-        assert!(matches!(continuation_loglik("ab", 1, &empty), Err(LoglikError::NotEchoed(_))));
+        assert!(matches!(
+            continuation_loglik("ab", 1, &empty),
+            Err(LoglikError::NotEchoed(_))
+        ));
         // Tokens that stop short of the prompt's end.
         let short = lp(&[("The", None, &[]), (" cat", Some(-1.0), &[])]);
         assert!(matches!(
@@ -511,10 +544,16 @@ mod tests {
     #[test]
     fn malformed_blocks() {
         let mut l = lp(&[("a", None, &[]), ("b", None, &[])]);
-        assert!(matches!(continuation_loglik("ab", 1, &l), Err(LoglikError::Malformed(_))));
+        assert!(matches!(
+            continuation_loglik("ab", 1, &l),
+            Err(LoglikError::Malformed(_))
+        ));
         l.token_logprobs[1] = Some(-1.0);
         l.top_logprobs = None;
-        assert!(matches!(continuation_loglik("ab", 1, &l), Err(LoglikError::Malformed(_))));
+        assert!(matches!(
+            continuation_loglik("ab", 1, &l),
+            Err(LoglikError::Malformed(_))
+        ));
     }
 
     #[test]
@@ -523,8 +562,14 @@ mod tests {
         assert_eq!(apply_stop("a b\n\nc Q:", &stop), Some(3));
         assert_eq!(apply_stop("abc", &stop), None);
         match generation("x Q: y".into(), Some("length".into()), &stop) {
-            Response::Generation { text, finish_reason } => {
-                assert_eq!((text.as_str(), finish_reason.as_deref()), ("x ", Some("stop")));
+            Response::Generation {
+                text,
+                finish_reason,
+            } => {
+                assert_eq!(
+                    (text.as_str(), finish_reason.as_deref()),
+                    ("x ", Some("stop"))
+                );
             }
             other => panic!("{other:?}"),
         }

@@ -57,12 +57,18 @@ impl Transport for NativeTransport {
             .name("substance-http".into())
             .spawn(move || tx.send(send_blocking(&agent, request)))
             .map_err(|e| TransportError::Io(format!("cannot start a request thread: {e}")))?;
-        rx.await
-            .unwrap_or_else(|| Err(TransportError::Io("request thread ended without a result".into())))
+        rx.await.unwrap_or_else(|| {
+            Err(TransportError::Io(
+                "request thread ended without a result".into(),
+            ))
+        })
     }
 }
 
-fn send_blocking(agent: &ureq::Agent, request: HttpRequest) -> Result<HttpResponse, TransportError> {
+fn send_blocking(
+    agent: &ureq::Agent,
+    request: HttpRequest,
+) -> Result<HttpResponse, TransportError> {
     use ureq::RequestExt;
     let timeout = request.timeout;
     let mut builder = ureq::http::Request::builder()

@@ -59,7 +59,11 @@ impl RetryPolicy {
             .unwrap_or(self.max_delay)
             .min(self.max_delay);
         let jitter = self.jitter.clamp(0.0, 1.0);
-        let unit = if unit.is_finite() { unit.clamp(0.0, 1.0) } else { 0.0 };
+        let unit = if unit.is_finite() {
+            unit.clamp(0.0, 1.0)
+        } else {
+            0.0
+        };
         full.mul_f64(1.0 - jitter * unit)
     }
 
@@ -151,25 +155,43 @@ mod tests {
     #[test]
     fn retry_after_forms() {
         let now = httpdate::parse_http_date("Wed, 21 Oct 2015 07:28:00 GMT").unwrap();
-        assert_eq!(parse_retry_after("120", now), Some(Duration::from_secs(120)));
-        assert_eq!(parse_retry_after(" 1.5 ", now), Some(Duration::from_millis(1500)));
+        assert_eq!(
+            parse_retry_after("120", now),
+            Some(Duration::from_secs(120))
+        );
+        assert_eq!(
+            parse_retry_after(" 1.5 ", now),
+            Some(Duration::from_millis(1500))
+        );
         assert_eq!(
             parse_retry_after("Wed, 21 Oct 2015 07:28:07 GMT", now),
             Some(Duration::from_secs(7))
         );
-        assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:27:00 GMT", now), Some(Duration::ZERO));
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:27:00 GMT", now),
+            Some(Duration::ZERO)
+        );
         for bad in ["", "-1", "soon", "1e999", "99999999999999999999999"] {
             let r = parse_retry_after(bad, now);
-            assert!(r.is_none() || r.unwrap() <= Duration::from_secs(1_000_000_000), "{bad}");
+            assert!(
+                r.is_none() || r.unwrap() <= Duration::from_secs(1_000_000_000),
+                "{bad}"
+            );
         }
-        assert_eq!(parse_retry_after_ms("250"), Some(Duration::from_millis(250)));
+        assert_eq!(
+            parse_retry_after_ms("250"),
+            Some(Duration::from_millis(250))
+        );
         assert_eq!(parse_retry_after_ms("x"), None);
     }
 
     #[test]
     fn retry_after_is_capped() {
         let p = RetryPolicy::default();
-        assert_eq!(p.delay(1, Some(Duration::from_secs(3600)), 0.0), p.max_retry_after);
+        assert_eq!(
+            p.delay(1, Some(Duration::from_secs(3600)), 0.0),
+            p.max_retry_after
+        );
     }
 
     #[test]
@@ -179,6 +201,9 @@ mod tests {
             (0..5).map(|_| r.next_unit()).collect()
         };
         let mut r = SplitMix64::new(7);
-        assert!(a.iter().all(|&u| u == r.next_unit() && (0.0..1.0).contains(&u)));
+        assert!(
+            a.iter()
+                .all(|&u| u == r.next_unit() && (0.0..1.0).contains(&u))
+        );
     }
 }

@@ -79,7 +79,10 @@ impl ModelSpec {
         if path.contains('?') || authority.contains('?') {
             return Err(bad("a query string is not allowed in the base URL"));
         }
-        if url_part.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        if url_part
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control())
+        {
             return Err(bad("whitespace in the URL"));
         }
         let (host, port) = split_host_port(authority).map_err(|r| bad(&r))?;
@@ -204,7 +207,10 @@ mod tests {
         assert_eq!(s.id, "http://127.0.0.1:8000/v1#meta-llama/Llama-3.1-8B");
         assert_eq!(s.host(), "127.0.0.1:8000");
         let s = ModelSpec::parse("HTTPS://[::1]:11434/v1#llama3.1:8b").unwrap();
-        assert_eq!((s.base_url.as_str(), s.host().as_str()), ("https://[::1]:11434/v1", "[::1]:11434"));
+        assert_eq!(
+            (s.base_url.as_str(), s.host().as_str()),
+            ("https://[::1]:11434/v1", "[::1]:11434")
+        );
         assert!(ModelSpec::parse("https://example.org#m").is_ok());
     }
 
@@ -244,20 +250,38 @@ mod tests {
                 .map(|k| k.map(|k| k.expose().to_owned()))
         };
         assert_eq!(k(&openai, None, None), Ok(Some("sk-openai".into())));
-        assert_eq!(k(&openai, Some("sk-flag"), None), Ok(Some("sk-flag".into())));
-        assert_eq!(k(&local, None, None), Ok(None), "no key sent to other hosts by default");
-        assert_eq!(k(&local, None, Some("LOCAL_KEY")), Ok(Some("sk-local".into())));
+        assert_eq!(
+            k(&openai, Some("sk-flag"), None),
+            Ok(Some("sk-flag".into()))
+        );
+        assert_eq!(
+            k(&local, None, None),
+            Ok(None),
+            "no key sent to other hosts by default"
+        );
+        assert_eq!(
+            k(&local, None, Some("LOCAL_KEY")),
+            Ok(Some("sk-local".into()))
+        );
         assert_eq!(
             k(&local, None, Some("BLANK")),
-            Err(SpecError::MissingKey { var: "BLANK".into() })
+            Err(SpecError::MissingKey {
+                var: "BLANK".into()
+            })
         );
         let no_env = openai.resolve_key(None, None, |_| None).unwrap_err();
-        assert_eq!(no_env.to_string(), "API key variable `OPENAI_API_KEY` is not set (or empty)");
+        assert_eq!(
+            no_env.to_string(),
+            "API key variable `OPENAI_API_KEY` is not set (or empty)"
+        );
     }
 
     #[test]
     fn host_of_drops_everything_else() {
-        assert_eq!(host_of("https://u:p@h.example:8443/v1?x#y"), "h.example:8443");
+        assert_eq!(
+            host_of("https://u:p@h.example:8443/v1?x#y"),
+            "h.example:8443"
+        );
         assert_eq!(host_of("garbage"), "garbage");
         assert_eq!(host_of(""), "?");
     }

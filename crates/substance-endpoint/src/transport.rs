@@ -248,7 +248,9 @@ impl Transport for MockTransport {
         let reply = match (reply, &self.fallback) {
             (Some(r), _) => r,
             (None, Some(f)) => f(&request),
-            (None, None) => MockReply::Fail(TransportError::Connect("mock script exhausted".into())),
+            (None, None) => {
+                MockReply::Fail(TransportError::Connect("mock script exhausted".into()))
+            }
         };
         match reply {
             MockReply::Response(mut r) => {

@@ -4,8 +4,8 @@
 use std::time::{Duration, SystemTime};
 
 use js_sys::{Promise, Uint8Array};
-use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
 use crate::error::TransportError;
@@ -48,7 +48,12 @@ fn millis(d: Duration) -> i32 {
 impl Clock for SystemClock {
     fn now(&self) -> SystemTime {
         let ms = js_sys::Date::now();
-        SystemTime::UNIX_EPOCH + Duration::from_millis(if ms.is_finite() && ms > 0.0 { ms as u64 } else { 0 })
+        SystemTime::UNIX_EPOCH
+            + Duration::from_millis(if ms.is_finite() && ms > 0.0 {
+                ms as u64
+            } else {
+                0
+            })
     }
     fn sleep(&self, d: Duration) -> LocalBoxFuture<'static, ()> {
         let p = sleep_promise(millis(d));
@@ -60,7 +65,8 @@ impl Clock for SystemClock {
 
 impl Transport for WasmTransport {
     async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
-        let invalid = |_: JsValue| TransportError::InvalidRequest("cannot build the fetch request".into());
+        let invalid =
+            |_: JsValue| TransportError::InvalidRequest("cannot build the fetch request".into());
         let init = web_sys::RequestInit::new();
         init.set_method(request.method.as_str());
         let headers = web_sys::Headers::new().map_err(invalid)?;
@@ -110,7 +116,12 @@ async fn read(fetch: Promise, limit: u64) -> Result<HttpResponse, TransportError
         .dyn_into()
         .map_err(|_| TransportError::Protocol("fetch did not return a Response".into()))?;
     let mut headers = Vec::new();
-    for name in ["content-type", "content-length", "retry-after", "retry-after-ms"] {
+    for name in [
+        "content-type",
+        "content-length",
+        "retry-after",
+        "retry-after-ms",
+    ] {
         if let Ok(Some(v)) = resp.headers().get(name) {
             headers.push((name.to_owned(), v));
         }

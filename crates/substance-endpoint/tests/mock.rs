@@ -32,7 +32,10 @@ fn config() -> ClientConfig {
     c
 }
 
-fn client(mock: &MockTransport, config: ClientConfig) -> (EndpointClient<MockTransport>, MockClock) {
+fn client(
+    mock: &MockTransport,
+    config: ClientConfig,
+) -> (EndpointClient<MockTransport>, MockClock) {
     let clock = MockClock::new(start());
     let c = EndpointClient::build(config, mock.clone(), Arc::new(clock.clone()), None);
     (c, clock)
@@ -63,7 +66,10 @@ fn secs(v: &[Duration]) -> Vec<f64> {
 #[test]
 fn retry_after_seconds_date_and_ms_are_honoured() {
     let mock = MockTransport::new();
-    mock.push(HttpResponse::json(429, r#"{"error":{"message":"slow down"}}"#).with_header("Retry-After", "7"));
+    mock.push(
+        HttpResponse::json(429, r#"{"error":{"message":"slow down"}}"#)
+            .with_header("Retry-After", "7"),
+    );
     mock.push(
         HttpResponse::json(503, "{}").with_header("retry-after", "Wed, 21 Oct 2015 07:28:19 GMT"),
     );
@@ -99,7 +105,11 @@ fn backoff_doubles_caps_and_gives_up() {
     let e = block_on(c.chat(&chat_req())).unwrap_err();
     assert_eq!(secs(&clock.sleeps()), vec![1.0, 2.0, 3.0]);
     match &e {
-        EndpointError::RetriesExhausted { attempts, last, host } => {
+        EndpointError::RetriesExhausted {
+            attempts,
+            last,
+            host,
+        } => {
             assert_eq!((*attempts, host.as_str()), (4, "127.0.0.1:9"));
             assert!(matches!(**last, EndpointError::Http { status: 500, .. }));
         }
@@ -114,7 +124,9 @@ fn jitter_is_bounded_and_reproducible() {
     let run = |seed| {
         let mock = MockTransport::new();
         for _ in 0..3 {
-            mock.push(TransportError::Timeout { after: Duration::from_secs(1) });
+            mock.push(TransportError::Timeout {
+                after: Duration::from_secs(1),
+            });
         }
         mock.push(HttpResponse::json(200, chat_body("ok")));
         let mut cfg = config();
@@ -136,10 +148,16 @@ fn jitter_is_bounded_and_reproducible() {
 #[test]
 fn client_errors_are_not_retried_but_transport_failures_are() {
     let mock = MockTransport::new();
-    mock.push(HttpResponse::json(400, r#"{"error":{"message":"bad model"}}"#));
+    mock.push(HttpResponse::json(
+        400,
+        r#"{"error":{"message":"bad model"}}"#,
+    ));
     let (c, clock) = client(&mock, config());
     let e = block_on(c.chat(&chat_req())).unwrap_err();
-    assert!(matches!(e, EndpointError::Http { status: 400, .. }), "{e:?}");
+    assert!(
+        matches!(e, EndpointError::Http { status: 400, .. }),
+        "{e:?}"
+    );
     assert!(clock.sleeps().is_empty());
 
     let mock = MockTransport::new();
@@ -155,7 +173,10 @@ fn client_errors_are_not_retried_but_transport_failures_are() {
     let (c, _) = client(&mock, config());
     assert!(matches!(
         block_on(c.chat(&chat_req())).unwrap_err(),
-        EndpointError::Transport { source: TransportError::Tls(_), .. }
+        EndpointError::Transport {
+            source: TransportError::Tls(_),
+            ..
+        }
     ));
 }
 
@@ -185,15 +206,23 @@ fn concurrency_limit_is_honoured() {
     let mut cfg = config();
     cfg.concurrency = 64;
     let (c, _) = client(&mock2, cfg);
-    EndpointModel::new(c, "toy", "test").loglikelihood(&pairs).unwrap();
+    EndpointModel::new(c, "toy", "test")
+        .loglikelihood(&pairs)
+        .unwrap();
     assert_eq!(mock2.max_in_flight(), 12);
 }
 
 #[test]
 fn cache_hits_misses_and_persists() {
-    let mock = MockTransport::with_responder(|_| HttpResponse::json(200, chat_body("cached")).into());
+    let mock =
+        MockTransport::with_responder(|_| HttpResponse::json(200, chat_body("cached")).into());
     let cache = Arc::new(ResponseCache::in_memory());
-    let c = EndpointClient::build(config(), mock.clone(), Arc::new(MockClock::new(start())), Some(cache.clone()));
+    let c = EndpointClient::build(
+        config(),
+        mock.clone(),
+        Arc::new(MockClock::new(start())),
+        Some(cache.clone()),
+    );
     let req = chat_req();
     let a = block_on(c.chat(&req)).unwrap();
     let b = block_on(c.chat(&req)).unwrap();
@@ -207,15 +236,44 @@ fn cache_hits_misses_and_persists() {
     assert_eq!(c.stats().cache_misses, 2);
     assert_eq!(cache.len(), 2);
 
+    // A cache hit parses the very bytes of the original answer: bit-identical log-likelihoods.
+    let echo = MockTransport::with_responder(|r| {
+        let body: Value = serde_json::from_slice(&r.body).unwrap();
+        HttpResponse::json(200, echo_body(body["prompt"].as_str().unwrap())).into()
+    });
+    let c = EndpointClient::build(
+        config(),
+        echo.clone(),
+        Arc::new(MockClock::new(start())),
+        Some(Arc::new(ResponseCache::in_memory())),
+    );
+    let m = EndpointModel::new(c, "toy", "t");
+    let pairs = [["The sky is".to_owned(), " blue xx".to_owned()]];
+    let first = m.loglikelihood(&pairs).unwrap();
+    let again = m.loglikelihood(&pairs).unwrap();
+    assert_eq!(first[0].ll.to_bits(), again[0].ll.to_bits());
+    assert_eq!(echo.requests().len(), 1);
+
     // Failures are not cached.
     let failing = MockTransport::new();
     failing.push(HttpResponse::json(200, r#"{"choices": []}"#));
     failing.push(HttpResponse::json(200, chat_body("second")));
     let cache = Arc::new(ResponseCache::in_memory());
-    let c = EndpointClient::build(config(), failing.clone(), Arc::new(MockClock::new(start())), Some(cache.clone()));
+    let c = EndpointClient::build(
+        config(),
+        failing.clone(),
+        Arc::new(MockClock::new(start())),
+        Some(cache.clone()),
+    );
     assert!(block_on(c.chat(&req)).is_err());
     assert_eq!(cache.len(), 0);
-    assert_eq!(block_on(c.chat(&req)).unwrap().choices[0].message.content.as_deref(), Some("second"));
+    assert_eq!(
+        block_on(c.chat(&req)).unwrap().choices[0]
+            .message
+            .content
+            .as_deref(),
+        Some("second")
+    );
 
     // On disk: a fresh client answers from the file without the network.
     let dir = std::env::temp_dir().join(format!("substance-endpoint-mock-{}", std::process::id()));
@@ -224,15 +282,31 @@ fn cache_hits_misses_and_persists() {
     let _ = std::fs::remove_file(&path);
     {
         let disk = Arc::new(ResponseCache::open_jsonl(&path).unwrap());
-        let c = EndpointClient::build(config(), mock.clone(), Arc::new(MockClock::new(start())), Some(disk));
+        let c = EndpointClient::build(
+            config(),
+            mock.clone(),
+            Arc::new(MockClock::new(start())),
+            Some(disk),
+        );
         block_on(c.chat(&req)).unwrap();
     }
     let text = std::fs::read_to_string(&path).unwrap();
     assert!(!text.contains(KEY));
     let silent = MockTransport::new();
     let disk = Arc::new(ResponseCache::open_jsonl(&path).unwrap());
-    let c = EndpointClient::build(config(), silent.clone(), Arc::new(MockClock::new(start())), Some(disk));
-    assert_eq!(block_on(c.chat(&req)).unwrap().choices[0].message.content.as_deref(), Some("cached"));
+    let c = EndpointClient::build(
+        config(),
+        silent.clone(),
+        Arc::new(MockClock::new(start())),
+        Some(disk),
+    );
+    assert_eq!(
+        block_on(c.chat(&req)).unwrap().choices[0]
+            .message
+            .content
+            .as_deref(),
+        Some("cached")
+    );
     assert!(silent.requests().is_empty());
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -249,13 +323,25 @@ fn malformed_bodies_are_typed_errors_naming_the_host() {
             "Captive portal",
         ),
         (HttpResponse::json(200, "not json"), "not JSON"),
-        (HttpResponse::json(200, r#"{"choices": [{"message": {"content": "cut"#), "truncated"),
-        (HttpResponse::json(200, r#"{"object": "chat.completion"}"#), "missing field `choices`"),
+        (
+            HttpResponse::json(200, r#"{"choices": [{"message": {"content": "cut"#),
+            "truncated",
+        ),
+        (
+            HttpResponse::json(200, r#"{"object": "chat.completion"}"#),
+            "missing field `choices`",
+        ),
         (HttpResponse::json(200, r#"{"choices": []}"#), "empty"),
-        (HttpResponse::json(200, r#"{"choices": [{"message": "hello"}]}"#), "choices[0].message"),
+        (
+            HttpResponse::json(200, r#"{"choices": [{"message": "hello"}]}"#),
+            "choices[0].message",
+        ),
         (HttpResponse::json(200, ""), "empty body"),
         (HttpResponse::json(200, "[1,2,3]"), "unexpected shape"),
-        (HttpResponse::json(200, "x".repeat(2048)), "over the 1024-byte limit"),
+        (
+            HttpResponse::json(200, "x".repeat(2048)),
+            "over the 1024-byte limit",
+        ),
     ];
     for (resp, needle) in cases {
         let mock = MockTransport::new();
@@ -264,15 +350,21 @@ fn malformed_bodies_are_typed_errors_naming_the_host() {
         cfg.max_body_bytes = 1024;
         let (c, _) = client(&mock, cfg);
         let e = block_on(c.chat(&chat_req())).unwrap_err().to_string();
-        assert!(e.contains(needle) && e.contains("127.0.0.1:9"), "{needle}: {e}");
+        assert!(
+            e.contains(needle) && e.contains("127.0.0.1:9"),
+            "{needle}: {e}"
+        );
     }
 }
 
 #[test]
 fn the_key_never_leaks() {
     // A hostile server echoes the Authorization header into every kind of failure.
-    let echoes: Vec<Box<dyn Fn(&str) -> MockReply + Send + Sync>> = vec![
-        Box::new(|k| HttpResponse::json(401, format!(r#"{{"error":{{"message":"bad key {k}"}}}}"#)).into()),
+    type Echo = Box<dyn Fn(&str) -> MockReply + Send + Sync>;
+    let echoes: Vec<Echo> = vec![
+        Box::new(|k| {
+            HttpResponse::json(401, format!(r#"{{"error":{{"message":"bad key {k}"}}}}"#)).into()
+        }),
         Box::new(|k| HttpResponse::json(400, format!("Bearer {k}")).into()),
         Box::new(|k| HttpResponse::json(500, format!("<html><title>{k}</title></html>")).into()),
         Box::new(|k| HttpResponse::json(200, format!("garbage {k}")).into()),
@@ -282,7 +374,12 @@ fn the_key_never_leaks() {
     ];
     for echo in echoes {
         let mock = MockTransport::with_responder(move |r| {
-            echo(r.bearer.as_ref().map(Secret::expose).unwrap_or("NO KEY SENT"))
+            echo(
+                r.bearer
+                    .as_ref()
+                    .map(Secret::expose)
+                    .unwrap_or("NO KEY SENT"),
+            )
         });
         let mut cfg = config();
         cfg.retry.max_attempts = 2;
@@ -311,7 +408,10 @@ fn the_key_never_leaks() {
 #[test]
 fn generation_requests_map_the_settings() {
     let mock = MockTransport::new();
-    mock.push(HttpResponse::json(200, chat_body("The answer is 4.\n\nQ: next")));
+    mock.push(HttpResponse::json(
+        200,
+        chat_body("The answer is 4.\n\nQ: next"),
+    ));
     mock.push(HttpResponse::json(
         200,
         r#"{"choices":[{"text":" 42","finish_reason":"length"}]}"#,
@@ -320,26 +420,59 @@ fn generation_requests_map_the_settings() {
     let model = EndpointModel::new(c, "toy-chat", "http://127.0.0.1:9/v1#toy-chat");
     let settings = GenerationSpec {
         max_tokens: 32,
-        stop: ["\n\n", "Q:", "A:", "###", "END"].map(String::from).to_vec(),
+        stop: ["\n\n", "Q:", "A:", "###", "END"]
+            .map(String::from)
+            .to_vec(),
         temperature: 0.7,
     };
     let chat = Prompt::Chat {
         messages: vec![
-            Message { role: "system".into(), content: "be brief".into() },
-            Message { role: "user".into(), content: "2+2?".into() },
+            Message {
+                role: "system".into(),
+                content: "be brief".into(),
+            },
+            Message {
+                role: "user".into(),
+                content: "2+2?".into(),
+            },
         ],
     };
     let r = model.generate(&chat, &settings, 1234).unwrap();
     assert_eq!(
         r,
-        Response::Generation { text: "The answer is 4.".into(), finish_reason: Some("stop".into()) }
+        Response::Generation {
+            text: "The answer is 4.".into(),
+            finish_reason: Some("stop".into())
+        }
     );
-    let greedy = GenerationSpec { temperature: 0.0, stop: vec![], ..settings.clone() };
-    let r = model.generate(&Prompt::Completion { text: "6*7=".into() }, &greedy, 1234).unwrap();
-    assert_eq!(r, Response::Generation { text: " 42".into(), finish_reason: Some("length".into()) });
+    let greedy = GenerationSpec {
+        temperature: 0.0,
+        stop: vec![],
+        ..settings.clone()
+    };
+    let r = model
+        .generate(
+            &Prompt::Completion {
+                text: "6*7=".into(),
+            },
+            &greedy,
+            1234,
+        )
+        .unwrap();
+    assert_eq!(
+        r,
+        Response::Generation {
+            text: " 42".into(),
+            finish_reason: Some("length".into())
+        }
+    );
 
     let reqs = mock.requests();
-    assert!(reqs[0].url.ends_with("/v1/chat/completions"), "{}", reqs[0].url);
+    assert!(
+        reqs[0].url.ends_with("/v1/chat/completions"),
+        "{}",
+        reqs[0].url
+    );
     let body: Value = serde_json::from_slice(&reqs[0].body).unwrap();
     assert_eq!(body["model"], "toy-chat");
     assert_eq!(body["messages"][0]["role"], "system");
@@ -402,21 +535,33 @@ fn loglikelihood_unsupported_servers_are_named() {
     let cases: Vec<(HttpResponse, &str)> = vec![
         // OpenAI on current models.
         (
-            HttpResponse::json(400, r#"{"error":{"message":"Setting 'echo' and 'logprobs' at the same time is not supported for this model."}}"#),
+            HttpResponse::json(
+                400,
+                r#"{"error":{"message":"Setting 'echo' and 'logprobs' at the same time is not supported for this model."}}"#,
+            ),
             "echo",
         ),
         // llama.cpp: generated-token log-probs only, no echoed text.
         (
-            HttpResponse::json(200, r#"{"choices":[{"text":" .","logprobs":{"tokens":[" ."],"token_logprobs":[-0.1],"top_logprobs":[{" .":-0.1}],"text_offset":[0]}}]}"#),
+            HttpResponse::json(
+                200,
+                r#"{"choices":[{"text":" .","logprobs":{"tokens":[" ."],"token_logprobs":[-0.1],"top_logprobs":[{" .":-0.1}],"text_offset":[0]}}]}"#,
+            ),
             "did not echo",
         ),
         // Echoed text, but log-probs of the generated token only (offset past the prompt).
         (
-            HttpResponse::json(200, r#"{"choices":[{"text":"Hi there .","logprobs":{"tokens":[" ."],"token_logprobs":[-0.1],"top_logprobs":[{" .":-0.1}],"text_offset":[8]}}]}"#),
+            HttpResponse::json(
+                200,
+                r#"{"choices":[{"text":"Hi there .","logprobs":{"tokens":[" ."],"token_logprobs":[-0.1],"top_logprobs":[{" .":-0.1}],"text_offset":[8]}}]}"#,
+            ),
             "not echoed",
         ),
         // Ollama/TGI: no logprobs at all.
-        (HttpResponse::json(200, r#"{"choices":[{"text":"Hi there ."}]}"#), "no `logprobs`"),
+        (
+            HttpResponse::json(200, r#"{"choices":[{"text":"Hi there ."}]}"#),
+            "no `logprobs`",
+        ),
     ];
     for (resp, needle) in cases {
         let mock = MockTransport::new();
@@ -428,17 +573,24 @@ fn loglikelihood_unsupported_servers_are_named() {
             .unwrap_err();
         assert!(matches!(e, EndpointError::Unsupported { .. }), "{e:?}");
         let s = e.to_string();
-        assert!(s.contains(needle) && s.contains("127.0.0.1:9") && s.contains("does not support"), "{s}");
+        assert!(
+            s.contains(needle) && s.contains("127.0.0.1:9") && s.contains("does not support"),
+            "{s}"
+        );
     }
     let mock = MockTransport::new();
     let (c, _) = client(&mock, config());
     let model = EndpointModel::new(c, "toy", "test");
     assert!(matches!(
-        model.loglikelihood(&[[String::new(), " x".into()]]).unwrap_err(),
+        model
+            .loglikelihood(&[[String::new(), " x".into()]])
+            .unwrap_err(),
         EndpointError::Unsupported { .. }
     ));
     assert!(matches!(
-        model.loglikelihood(&[["a".into(), String::new()]]).unwrap_err(),
+        model
+            .loglikelihood(&[["a".into(), String::new()]])
+            .unwrap_err(),
         EndpointError::InvalidRequest { .. }
     ));
     assert!(mock.requests().is_empty());

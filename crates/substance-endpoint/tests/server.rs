@@ -101,7 +101,9 @@ impl Drop for FakeServer {
 
 fn serve(stream: TcpStream, step: Step, seen: &Mutex<Vec<Seen>>) {
     stream.set_nonblocking(false).unwrap();
-    stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
     let mut reader = BufReader::new(stream.try_clone().unwrap());
     let mut line = String::new();
     if reader.read_line(&mut line).unwrap_or(0) == 0 {
@@ -187,7 +189,10 @@ fn cut_by_framing() -> Step {
 
 const KEY: &str = "sk-live-SERVERTEST-42";
 
-fn model(server: &FakeServer, tweak: impl FnOnce(&mut ClientConfig)) -> EndpointModel<NativeTransport> {
+fn model(
+    server: &FakeServer,
+    tweak: impl FnOnce(&mut ClientConfig),
+) -> EndpointModel<NativeTransport> {
     let spec = ModelSpec::parse(&format!("{}#toy", server.base_url())).unwrap();
     let mut cfg = ClientConfig::new("");
     cfg.timeout = Duration::from_secs(5);
@@ -229,7 +234,10 @@ fn chat_and_models_over_real_http() {
     assert_eq!(models.data[0].id, "toy");
     let seen = server.seen();
     assert_eq!(seen[0].path, "/v1/chat/completions");
-    assert_eq!(seen[0].authorization.as_deref(), Some(format!("Bearer {KEY}").as_str()));
+    assert_eq!(
+        seen[0].authorization.as_deref(),
+        Some(format!("Bearer {KEY}").as_str())
+    );
     assert_eq!(seen[1].path, "/v1/models");
     let body: Value = serde_json::from_str(&seen[0].body).unwrap();
     assert_eq!(body["model"], "toy");
@@ -249,7 +257,11 @@ fn honours_retry_after_on_429() {
     let t = Instant::now();
     let r = m.generate(&chat(), &GenerationSpec::default(), 0).unwrap();
     assert_eq!(text_of(r), "fine");
-    assert!(t.elapsed() >= Duration::from_millis(950), "{:?}", t.elapsed());
+    assert!(
+        t.elapsed() >= Duration::from_millis(950),
+        "{:?}",
+        t.elapsed()
+    );
     assert_eq!(m.client().stats().retries, 1);
 }
 
@@ -257,11 +269,18 @@ fn honours_retry_after_on_429() {
 fn retries_500_then_succeeds() {
     let server = FakeServer::start(vec![
         Step::Reply(500, vec![], r#"{"error":{"message":"oops"}}"#.into()),
-        Step::Reply(502, vec![("content-type", "text/html".into())], "<html><title>502 Bad Gateway</title></html>".into()),
+        Step::Reply(
+            502,
+            vec![("content-type", "text/html".into())],
+            "<html><title>502 Bad Gateway</title></html>".into(),
+        ),
         ok_chat(),
     ]);
     let m = model(&server, |_| {});
-    assert_eq!(text_of(m.generate(&chat(), &GenerationSpec::default(), 0).unwrap()), "fine");
+    assert_eq!(
+        text_of(m.generate(&chat(), &GenerationSpec::default(), 0).unwrap()),
+        "fine"
+    );
     assert_eq!(server.seen().len(), 3);
 
     let server = FakeServer::start(vec![
@@ -270,9 +289,14 @@ fn retries_500_then_succeeds() {
         Step::Reply(503, vec![], r#"{"error":{"message":"still down"}}"#.into()),
     ]);
     let m = model(&server, |_| {});
-    let e = m.generate(&chat(), &GenerationSpec::default(), 0).unwrap_err();
+    let e = m
+        .generate(&chat(), &GenerationSpec::default(), 0)
+        .unwrap_err();
     let s = e.to_string();
-    assert!(s.contains("gave up after 3 attempts") && s.contains("still down"), "{s}");
+    assert!(
+        s.contains("gave up after 3 attempts") && s.contains("still down"),
+        "{s}"
+    );
     assert!(s.contains(&server.addr.to_string()), "{s}");
 }
 
@@ -285,11 +309,23 @@ fn slow_server_times_out() {
         c.retry.max_attempts = 2;
     });
     let t = Instant::now();
-    let e = m.generate(&chat(), &GenerationSpec::default(), 0).unwrap_err();
-    assert!(t.elapsed() < Duration::from_millis(1400), "{:?}", t.elapsed());
+    let e = m
+        .generate(&chat(), &GenerationSpec::default(), 0)
+        .unwrap_err();
+    assert!(
+        t.elapsed() < Duration::from_millis(1400),
+        "{:?}",
+        t.elapsed()
+    );
     match &e {
         EndpointError::RetriesExhausted { last, .. } => assert!(
-            matches!(**last, EndpointError::Transport { source: TransportError::Timeout { .. }, .. }),
+            matches!(
+                **last,
+                EndpointError::Transport {
+                    source: TransportError::Timeout { .. },
+                    ..
+                }
+            ),
             "{e:?}"
         ),
         other => panic!("{other:?}"),
@@ -297,7 +333,10 @@ fn slow_server_times_out() {
     // A slow first attempt, then a quick one: success.
     let server = FakeServer::start(vec![slow(), ok_chat()]);
     let m = model(&server, |c| c.timeout = Duration::from_millis(300));
-    assert_eq!(text_of(m.generate(&chat(), &GenerationSpec::default(), 0).unwrap()), "fine");
+    assert_eq!(
+        text_of(m.generate(&chat(), &GenerationSpec::default(), 0).unwrap()),
+        "fine"
+    );
 }
 
 #[test]
@@ -305,21 +344,41 @@ fn body_cut_mid_json() {
     // Cut by framing (fewer bytes than content-length): a truncated transfer, retried.
     let server = FakeServer::start(vec![cut_by_framing(), ok_chat()]);
     let m = model(&server, |_| {});
-    assert_eq!(text_of(m.generate(&chat(), &GenerationSpec::default(), 0).unwrap()), "fine");
+    assert_eq!(
+        text_of(m.generate(&chat(), &GenerationSpec::default(), 0).unwrap()),
+        "fine"
+    );
     let server = FakeServer::start(vec![cut_by_framing()]);
     let m = model(&server, |c| c.retry.max_attempts = 1);
-    let e = m.generate(&chat(), &GenerationSpec::default(), 0).unwrap_err();
+    let e = m
+        .generate(&chat(), &GenerationSpec::default(), 0)
+        .unwrap_err();
     assert!(
-        matches!(e, EndpointError::Transport { source: TransportError::Truncated(_), .. }),
+        matches!(
+            e,
+            EndpointError::Transport {
+                source: TransportError::Truncated(_),
+                ..
+            }
+        ),
         "{e:?}"
     );
     // Complete HTTP framing around half a JSON document: malformed, not retried.
     let full = chat_body("cut");
-    let server = FakeServer::start(vec![Step::Reply(200, vec![], full[..full.len() / 2].to_owned())]);
+    let server = FakeServer::start(vec![Step::Reply(
+        200,
+        vec![],
+        full[..full.len() / 2].to_owned(),
+    )]);
     let m = model(&server, |_| {});
-    let e = m.generate(&chat(), &GenerationSpec::default(), 0).unwrap_err();
+    let e = m
+        .generate(&chat(), &GenerationSpec::default(), 0)
+        .unwrap_err();
     let s = e.to_string();
-    assert!(matches!(e, EndpointError::Malformed { .. }) && s.contains("truncated"), "{s}");
+    assert!(
+        matches!(e, EndpointError::Malformed { .. }) && s.contains("truncated"),
+        "{s}"
+    );
     assert_eq!(server.seen().len(), 1);
     // Not HTTP at all.
     let server = FakeServer::start(vec![Step::Raw(b"SSH-2.0-OpenSSH_9.6\r\n".to_vec())]);
@@ -329,12 +388,23 @@ fn body_cut_mid_json() {
 
 #[test]
 fn oversized_body_is_refused() {
-    let huge = format!("{{\"choices\":[{{\"message\":{{\"content\":\"{}\"}}}}]}}", "a".repeat(300_000));
+    let huge = format!(
+        "{{\"choices\":[{{\"message\":{{\"content\":\"{}\"}}}}]}}",
+        "a".repeat(300_000)
+    );
     let server = FakeServer::start(vec![Step::Reply(200, vec![], huge)]);
     let m = model(&server, |c| c.max_body_bytes = 100_000);
-    let e = m.generate(&chat(), &GenerationSpec::default(), 0).unwrap_err();
+    let e = m
+        .generate(&chat(), &GenerationSpec::default(), 0)
+        .unwrap_err();
     assert!(
-        matches!(e, EndpointError::Transport { source: TransportError::TooLarge { limit: 100_000 }, .. }),
+        matches!(
+            e,
+            EndpointError::Transport {
+                source: TransportError::TooLarge { limit: 100_000 },
+                ..
+            }
+        ),
         "{e:?}"
     );
 }
@@ -354,11 +424,16 @@ fn refused_connection_is_retried_then_reported() {
         ..RetryPolicy::default()
     };
     let m = model_from_spec(&spec, Some(Secret::new(KEY)), cfg, None);
-    let e = m.generate(&chat(), &GenerationSpec::default(), 0).unwrap_err();
+    let e = m
+        .generate(&chat(), &GenerationSpec::default(), 0)
+        .unwrap_err();
     let text = all_text(&e);
     assert!(text.contains(&format!("127.0.0.1:{port}")), "{text}");
     assert!(!text.contains(KEY), "{text}");
-    assert!(matches!(e, EndpointError::RetriesExhausted { attempts: 2, .. }), "{e:?}");
+    assert!(
+        matches!(e, EndpointError::RetriesExhausted { attempts: 2, .. }),
+        "{e:?}"
+    );
 }
 
 #[test]

@@ -38,7 +38,13 @@ pub fn echo_body(prompt: &str) -> String {
     let lps: Vec<Value> = tokens
         .iter()
         .enumerate()
-        .map(|(i, t)| if i == 0 { Value::Null } else { json!(toy_logprob(t)) })
+        .map(|(i, t)| {
+            if i == 0 {
+                Value::Null
+            } else {
+                json!(toy_logprob(t))
+            }
+        })
         .collect();
     let tops: Vec<Value> = tokens
         .iter()
