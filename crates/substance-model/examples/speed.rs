@@ -12,7 +12,12 @@
 //! projection + read-back + argmax) over 127 steps, median of 3 runs after 1 warm-up; scoring = one
 //! forward over 8×128 tokens with full logits read back, median of 3 after 1 warm-up; plus the
 //! log-likelihood API on the same 8×128 tokens. Peak RSS from /proc/self/status (VmHWM).
-#![allow(clippy::print_stdout, clippy::unwrap_used, clippy::expect_used, missing_docs)]
+#![allow(
+    clippy::print_stdout,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    missing_docs
+)]
 
 use std::time::Instant;
 
@@ -44,13 +49,22 @@ fn opt125m_random(device: &Device) -> Opt {
     let mut add = |name: &str, shape: Vec<usize>, std: f32, mean: f32| {
         let n: usize = shape.iter().product();
         let a = std * 3f32.sqrt();
-        let v: Vec<f32> = if a > 0.0 { (0..n).map(|_| mean + rng.random_range(-a..a)).collect() } else { vec![mean; n] };
+        let v: Vec<f32> = if a > 0.0 {
+            (0..n).map(|_| mean + rng.random_range(-a..a)).collect()
+        } else {
+            vec![mean; n]
+        };
         src.insert(name, shape, v);
     };
     let (h, f, v) = (768, 3072, 50272);
     let p = "model.decoder.";
     add(&format!("{p}embed_tokens.weight"), vec![v, h], 0.02, 0.0);
-    add(&format!("{p}embed_positions.weight"), vec![2050, h], 0.02, 0.0);
+    add(
+        &format!("{p}embed_positions.weight"),
+        vec![2050, h],
+        0.02,
+        0.0,
+    );
     add(&format!("{p}final_layer_norm.weight"), vec![h], 0.0, 1.0);
     add(&format!("{p}final_layer_norm.bias"), vec![h], 0.0, 0.0);
     for i in 0..12 {
@@ -113,7 +127,9 @@ fn bench(lm: &dyn CausalLm, prompt: &[u32], quick: bool) -> Figures {
     for i in 0..(if quick { 3 } else { 7 }) {
         let t0 = Instant::now();
         let mut cache = lm.new_cache(1);
-        let logits = lm.forward(tokens(&[prompt.to_vec()], &device), &mut cache).unwrap();
+        let logits = lm
+            .forward(tokens(&[prompt.to_vec()], &device), &mut cache)
+            .unwrap();
         let v = block_on(read_f32(logits)).unwrap();
         assert_eq!(v.len(), prompt.len() * vocab);
         if i >= 2 {
@@ -128,13 +144,17 @@ fn bench(lm: &dyn CausalLm, prompt: &[u32], quick: bool) -> Figures {
     for run in 0..(if quick { 2 } else { 4 }) {
         let t_all = Instant::now();
         let mut cache = lm.new_cache(1);
-        let h = lm.forward_hidden(tokens(&[prompt.to_vec()], &device), &mut cache).unwrap();
+        let h = lm
+            .forward_hidden(tokens(&[prompt.to_vec()], &device), &mut cache)
+            .unwrap();
         let last = h.narrow(1, prompt.len() - 1, 1);
         let mut next = argmax(&block_on(read_f32(lm.project(last))).unwrap());
         let mut step_ms = Vec::with_capacity(steps);
         for _ in 0..steps {
             let t0 = Instant::now();
-            let logits = lm.forward(tokens(&[vec![next]], &device), &mut cache).unwrap();
+            let logits = lm
+                .forward(tokens(&[vec![next]], &device), &mut cache)
+                .unwrap();
             next = argmax(&block_on(read_f32(logits)).unwrap());
             step_ms.push(t0.elapsed().as_secs_f64() * 1e3);
         }
@@ -147,7 +167,11 @@ fn bench(lm: &dyn CausalLm, prompt: &[u32], quick: bool) -> Figures {
     // scoring: 8×128 random tokens, full logits read back
     let mut rng = ChaCha8Rng::seed_from_u64(1);
     let rows: Vec<Vec<u32>> = (0..8)
-        .map(|_| (0..128).map(|_| rng.random_range(4..vocab.min(50000) as u32)).collect())
+        .map(|_| {
+            (0..128)
+                .map(|_| rng.random_range(4..vocab.min(50000) as u32))
+                .collect()
+        })
         .collect();
     let mut times = Vec::new();
     for i in 0..(if quick { 2 } else { 4 }) {

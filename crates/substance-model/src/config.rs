@@ -58,7 +58,11 @@ pub const MAX_CONTEXT: usize = 1 << 17;
 pub fn context(file: &str, field: &str, v: usize) -> Result<()> {
     positive(file, field, v)?;
     if v > MAX_CONTEXT {
-        return Err(bad(file, field, format!("{v} exceeds the supported context of {MAX_CONTEXT}")));
+        return Err(bad(
+            file,
+            field,
+            format!("{v} exceeds the supported context of {MAX_CONTEXT}"),
+        ));
     }
     Ok(())
 }

@@ -102,7 +102,13 @@ pub struct TokenEmbedding {
 
 impl TokenEmbedding {
     /// Load `embed` (`[vocab, hidden]`) and, when untied, `head` (`[vocab, hidden]`).
-    pub fn load(w: &mut WeightMap<'_>, embed: &str, head: Option<&str>, vocab: usize, hidden: usize) -> Result<Self> {
+    pub fn load(
+        w: &mut WeightMap<'_>,
+        embed: &str,
+        head: Option<&str>,
+        vocab: usize,
+        hidden: usize,
+    ) -> Result<Self> {
         match head {
             None => Ok(Self {
                 table: None,

@@ -525,9 +525,9 @@ impl Model {
 /// Log-likelihoods of encoded pairs on any [`CausalLm`] (lm-eval semantics; see
 /// [`Model::loglikelihood_async`]). Token ids must be below the model's vocabulary size.
 pub async fn score_pairs(
-lm: &dyn CausalLm,
-pairs: &[EncodedPair],
-opts: &LoglikOptions,
+    lm: &dyn CausalLm,
+    pairs: &[EncodedPair],
+    opts: &LoglikOptions,
 ) -> Result<Vec<LogLikelihood>> {
     let max_len = lm.max_context();
     // (input ids, continuation ids) per request: inp = (ctx + cont)[-(max_len + 1):][:-1]
@@ -591,7 +591,10 @@ opts: &LoglikOptions,
         .collect()
 }
 
-async fn score_batch(lm: &dyn CausalLm, rows: Vec<&(Vec<u32>, Vec<u32>)>) -> Result<Vec<LogLikelihood>> {
+async fn score_batch(
+    lm: &dyn CausalLm,
+    rows: Vec<&(Vec<u32>, Vec<u32>)>,
+) -> Result<Vec<LogLikelihood>> {
     let b = rows.len();
     let width = rows.iter().map(|(inp, _)| inp.len()).max().unwrap_or(0);
     let refs: Vec<&[u32]> = rows.iter().map(|(inp, _)| inp.as_slice()).collect();

@@ -243,7 +243,10 @@ impl<'s> WeightMap<'s> {
             }
         }
         drop(v);
-        Ok(Tensor::from_data(TensorData::new(t, [cols, rows]), &self.device))
+        Ok(Tensor::from_data(
+            TensorData::new(t, [cols, rows]),
+            &self.device,
+        ))
     }
 
     /// Fail if any tensor of the file was never taken or ignored.

@@ -48,10 +48,17 @@ fn an_unused_tensor_is_named() {
     for name in ARCHS {
         let mut f = folder(name);
         let mut entries = st_read(&f.weights);
-        entries.push(("model.extra.weight".into(), "F32".into(), vec![2], vec![0; 8]));
+        entries.push((
+            "model.extra.weight".into(),
+            "F32".into(),
+            vec![2],
+            vec![0; 8],
+        ));
         f.weights = st_write(&entries);
         match err(&f) {
-            ModelError::UnusedTensors { names, .. } => assert_eq!(names, vec!["model.extra.weight".to_owned()]),
+            ModelError::UnusedTensors { names, .. } => {
+                assert_eq!(names, vec!["model.extra.weight".to_owned()])
+            }
             e => panic!("{name}: {e:?}"),
         }
     }
@@ -71,7 +78,12 @@ fn a_wrong_shape_is_named_with_both_shapes() {
         let target = e.0.clone();
         f.weights = st_write(&entries);
         match err(&f) {
-            ModelError::Shape { name: n, found, expected, .. } => {
+            ModelError::Shape {
+                name: n,
+                found,
+                expected,
+                ..
+            } => {
                 assert_eq!(n, target);
                 assert_eq!(found.iter().rev().copied().collect::<Vec<_>>(), expected);
             }
@@ -83,17 +95,24 @@ fn a_wrong_shape_is_named_with_both_shapes() {
 #[test]
 fn a_config_that_does_not_match_the_tensors_is_a_shape_error() {
     let mut f = folder("tiny-llama");
-    let cfg = String::from_utf8(f.config.clone()).unwrap().replace("\"intermediate_size\": 160", "\"intermediate_size\": 128");
+    let cfg = String::from_utf8(f.config.clone())
+        .unwrap()
+        .replace("\"intermediate_size\": 160", "\"intermediate_size\": 128");
     f.config = cfg.into_bytes();
     let e = err(&f);
-    assert!(matches!(&e, ModelError::Shape { name, .. } if name.contains("mlp.")), "{e:?}");
+    assert!(
+        matches!(&e, ModelError::Shape { name, .. } if name.contains("mlp.")),
+        "{e:?}"
+    );
 }
 
 #[test]
 fn garbage_configs_name_the_field() {
     let mut f = folder("tiny-opt");
     let cfg = String::from_utf8(f.config.clone()).unwrap();
-    f.config = cfg.replace("\"hidden_size\": 64", "\"hidden_size\": \"wide\"").into_bytes();
+    f.config = cfg
+        .replace("\"hidden_size\": 64", "\"hidden_size\": \"wide\"")
+        .into_bytes();
     match err(&f) {
         ModelError::Config { file, field, .. } => {
             assert_eq!(file, "config.json");
@@ -101,11 +120,20 @@ fn garbage_configs_name_the_field() {
         }
         e => panic!("{e:?}"),
     }
-    f.config = cfg.replace("\"num_attention_heads\": 4", "\"num_attention_heads\": 5").into_bytes();
+    f.config = cfg
+        .replace("\"num_attention_heads\": 4", "\"num_attention_heads\": 5")
+        .into_bytes();
     assert!(matches!(err(&f), ModelError::Config { field, .. } if field == "num_attention_heads"));
-    f.config = cfg.replace("\"activation_function\": \"relu\"", "\"activation_function\": \"gelu\"").into_bytes();
+    f.config = cfg
+        .replace(
+            "\"activation_function\": \"relu\"",
+            "\"activation_function\": \"gelu\"",
+        )
+        .into_bytes();
     assert!(matches!(err(&f), ModelError::Config { field, .. } if field == "activation_function"));
-    f.config = cfg.replace("\"model_type\": \"opt\"", "\"model_type\": \"bert\"").into_bytes();
+    f.config = cfg
+        .replace("\"model_type\": \"opt\"", "\"model_type\": \"bert\"")
+        .into_bytes();
     assert!(matches!(err(&f), ModelError::Config { field, .. } if field == "model_type"));
     f.config = b"{not json".to_vec();
     assert!(matches!(err(&f), ModelError::Config { .. }));
@@ -113,10 +141,19 @@ fn garbage_configs_name_the_field() {
     assert!(matches!(err(&f), ModelError::Config { .. }));
     let mut g = folder("tiny-llama");
     let cfg = String::from_utf8(g.config.clone()).unwrap();
-    g.config = cfg.replace("\"rope_type\": \"default\"", "\"rope_type\": \"yarn\"").into_bytes();
+    g.config = cfg
+        .replace("\"rope_type\": \"default\"", "\"rope_type\": \"yarn\"")
+        .into_bytes();
     assert!(matches!(err(&g), ModelError::Config { field, .. } if field == "rope_parameters"));
-    g.config = cfg.replace("\"max_position_embeddings\": 128", "\"max_position_embeddings\": 99999999").into_bytes();
-    assert!(matches!(err(&g), ModelError::Config { field, .. } if field == "max_position_embeddings"));
+    g.config = cfg
+        .replace(
+            "\"max_position_embeddings\": 128",
+            "\"max_position_embeddings\": 99999999",
+        )
+        .into_bytes();
+    assert!(
+        matches!(err(&g), ModelError::Config { field, .. } if field == "max_position_embeddings")
+    );
 }
 
 #[test]
@@ -130,12 +167,28 @@ fn a_bad_tokenizer_is_a_tokenizer_error() {
 fn inputs_beyond_the_context_or_vocabulary_are_errors() {
     let model = load_hf("tiny-gpt2", &Device::flex());
     let long = vec![5u32; 65];
-    assert!(matches!(model.logits(&[long]).unwrap_err(), ModelError::ContextOverflow { len: 65, max: 64 }));
-    assert!(matches!(model.logits(&[vec![5000]]).unwrap_err(), ModelError::TokenOutOfRange { id: 5000, .. }));
-    assert!(matches!(model.logits(&[vec![]]).unwrap_err(), ModelError::Input(_)));
+    assert!(matches!(
+        model.logits(&[long]).unwrap_err(),
+        ModelError::ContextOverflow { len: 65, max: 64 }
+    ));
+    assert!(matches!(
+        model.logits(&[vec![5000]]).unwrap_err(),
+        ModelError::TokenOutOfRange { id: 5000, .. }
+    ));
+    assert!(matches!(
+        model.logits(&[vec![]]).unwrap_err(),
+        ModelError::Input(_)
+    ));
     // generation stops at the context instead of failing
     let st = model
-        .generate_ids(&vec![5u32; 60], substance_model::GenerateOptions { max_tokens: 10, stop_at_eos: false, ..Default::default() })
+        .generate_ids(
+            &vec![5u32; 60],
+            substance_model::GenerateOptions {
+                max_tokens: 10,
+                stop_at_eos: false,
+                ..Default::default()
+            },
+        )
         .unwrap();
     assert!(st.prompt_ids().len() + st.generated_ids().len() <= 64);
 }

@@ -24,7 +24,11 @@ fn file(name: &str) -> &'static [u8] {
 }
 
 fn ids(v: &Value) -> Vec<u32> {
-    v.as_array().unwrap().iter().map(|x| x.as_u64().unwrap() as u32).collect()
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_u64().unwrap() as u32)
+        .collect()
 }
 
 #[test]
@@ -35,7 +39,11 @@ fn golden_ids_and_round_trips() {
         let tok = Tokenizer::from_json_bytes(name, file(name)).unwrap();
         for case in spec["cases"].as_array().unwrap() {
             let text = case["text"].as_str().unwrap();
-            assert_eq!(tok.encode(text, false).unwrap(), ids(&case["ids"]), "{name}: {text:?}");
+            assert_eq!(
+                tok.encode(text, false).unwrap(),
+                ids(&case["ids"]),
+                "{name}: {text:?}"
+            );
             assert_eq!(
                 tok.encode(text, true).unwrap(),
                 ids(&case["ids_with_special"]),

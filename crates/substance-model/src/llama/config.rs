@@ -110,11 +110,27 @@ impl LlamaConfig {
         dim(file, "num_attention_heads", self.num_attention_heads)?;
         dim(file, "num_key_value_heads", self.kv_heads())?;
         dim(file, "head_dim", self.head_dim())?;
-        context(file, "max_position_embeddings", self.max_position_embeddings)?;
+        context(
+            file,
+            "max_position_embeddings",
+            self.max_position_embeddings,
+        )?;
         product(file, "vocab_size", &[self.vocab_size, self.hidden_size])?;
-        product(file, "intermediate_size", &[2, self.intermediate_size, self.hidden_size])?;
-        product(file, "num_attention_heads", &[self.num_attention_heads, self.head_dim(), self.hidden_size])?;
-        product(file, "num_key_value_heads", &[2, self.kv_heads(), self.head_dim(), self.hidden_size])?;
+        product(
+            file,
+            "intermediate_size",
+            &[2, self.intermediate_size, self.hidden_size],
+        )?;
+        product(
+            file,
+            "num_attention_heads",
+            &[self.num_attention_heads, self.head_dim(), self.hidden_size],
+        )?;
+        product(
+            file,
+            "num_key_value_heads",
+            &[2, self.kv_heads(), self.head_dim(), self.hidden_size],
+        )?;
         if self.num_attention_heads % self.kv_heads() != 0 {
             return Err(bad(
                 file,

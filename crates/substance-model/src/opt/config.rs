@@ -64,7 +64,11 @@ impl OptConfig {
         dim(file, "num_hidden_layers", self.num_hidden_layers)?;
         dim(file, "ffn_dim", self.ffn_dim)?;
         dim(file, "num_attention_heads", self.num_attention_heads)?;
-        context(file, "max_position_embeddings", self.max_position_embeddings)?;
+        context(
+            file,
+            "max_position_embeddings",
+            self.max_position_embeddings,
+        )?;
         product(file, "vocab_size", &[self.vocab_size, self.embed_dim()])?;
         product(file, "ffn_dim", &[self.ffn_dim, self.hidden_size])?;
         if let Some(p) = self.word_embed_proj_dim {

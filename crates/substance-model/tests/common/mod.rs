@@ -176,9 +176,22 @@ pub fn st_read(bytes: &[u8]) -> StEntries {
         .filter(|(k, _)| k != "__metadata__")
         .map(|(k, v)| {
             let o = &v["data_offsets"];
-            let (a, b) = (o[0].as_u64().unwrap() as usize, o[1].as_u64().unwrap() as usize);
-            let shape = v["shape"].as_array().unwrap().iter().map(|x| x.as_u64().unwrap() as usize).collect();
-            (k, v["dtype"].as_str().unwrap().to_owned(), shape, data[a..b].to_vec())
+            let (a, b) = (
+                o[0].as_u64().unwrap() as usize,
+                o[1].as_u64().unwrap() as usize,
+            );
+            let shape = v["shape"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x.as_u64().unwrap() as usize)
+                .collect();
+            (
+                k,
+                v["dtype"].as_str().unwrap().to_owned(),
+                shape,
+                data[a..b].to_vec(),
+            )
         })
         .collect();
     out.sort_by_key(|e| e.3.as_ptr() as usize);
