@@ -7,6 +7,7 @@ pub mod gpt2;
 pub mod llama;
 pub mod lm;
 pub mod load;
+pub mod local;
 pub mod nn;
 pub mod opt;
 pub mod read;
@@ -19,6 +20,7 @@ pub use cache::KvCache;
 pub use error::{ModelError, Result};
 pub use lm::{Architecture, CausalLm};
 pub use load::{HfFiles, ModelSpec};
+pub use local::LocalModel;
 pub use runtime::{
     FinishReason, GenerateOptions, GenerationState, LogLikelihood, LoglikOptions, Model, ModelMeta,
 };
