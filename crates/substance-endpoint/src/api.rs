@@ -425,6 +425,34 @@ impl CompletionLogprobs {
     }
 }
 
+impl CompletionLogprobs {
+    /// Build the block a server returns for `tokens` (their texts, in order, starting at character
+    /// `start` of the choice's text): `text_offset` counts Unicode scalar values, as the client reads it;
+    /// `logprobs[i]` is `None` only for a first echoed token; `top[i]` are the alternatives.
+    pub fn from_tokens(
+        tokens: Vec<String>,
+        logprobs: Vec<Option<f64>>,
+        top: Vec<Option<BTreeMap<String, f64>>>,
+        start: usize,
+    ) -> Self {
+        let mut offset = start;
+        let text_offset = tokens
+            .iter()
+            .map(|t| {
+                let o = offset;
+                offset += t.chars().count();
+                o
+            })
+            .collect();
+        Self {
+            tokens,
+            token_logprobs: logprobs,
+            top_logprobs: Some(top),
+            text_offset: Some(text_offset),
+        }
+    }
+}
+
 impl CheckedResponse for ChatCompletionResponse {
     const WHAT: &'static str = "chat completions";
     fn check(&self) -> Result<(), String> {
