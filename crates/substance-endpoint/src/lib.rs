@@ -27,17 +27,26 @@
 //!   [`rt`] has them in ~200 lines. Natively the transport blocks a helper thread per in-flight request
 //!   (bounded by the semaphore) and the blocking wrappers ([`EndpointModel::generate`],
 //!   [`EndpointModel::loglikelihood`], [`block_on`]) park the caller. tokio + reqwest would add hyper,
-//!   h2, tower, tokio-rustls, url/idna and tokio's drivers — several times this crate's compile time —
-//!   for concurrency an evaluation does not need (tens of requests in flight, not thousands).
+//!   hyper-util, tower, tokio-rustls, url/idna and tokio's drivers (67 crates new to the workspace
+//!   against 19, see below) for concurrency an evaluation does not need (tens of requests in flight,
+//!   not thousands).
 //! - **Dependencies, chosen for compile time** (CI builds the whole workspace on 2 cores). Natively:
 //!   `ureq` 3 with `default-features = false` (no gzip, no JSON helpers — this crate parses with limits
 //!   and typed errors itself) plus, behind the default `tls` feature, rustls + ring + webpki-roots for
 //!   `https://` (ring is the only C compiled; `--no-default-features` leaves plain `http://`, enough for
-//!   local servers). `httpdate` (one small file) parses `Retry-After` dates. On wasm32: `web-sys`
-//!   (six features), `js-sys`, `wasm-bindgen-futures` — already in the graph through burn's WebGPU
-//!   stack. Measured cold build of this crate and all its dependencies (dev profile, 2 shared cores,
-//!   empty target dir): see the crate's README section in the report; the figures are repeated here:
-//!   **COLD_BUILD_FIGURES**.
+//!   local servers). `httpdate` (one small file) parses `Retry-After` dates. The server side
+//!   ([`server`]) is std only. On wasm32: `web-sys` (six features), `js-sys`, `wasm-bindgen-futures` —
+//!   already in the graph through burn's WebGPU stack.
+//!
+//!   Measured (dev profile, `CARGO_TARGET_DIR` empty, 2 cores shared with other builds at load ≈ 3):
+//!   cold build of this crate with everything under it **69 s wall** (94 s CPU) with `tls`, **43 s**
+//!   without. Of that, the crates nobody else in the workspace builds natively are 19 (`ureq`,
+//!   `ureq-proto`, `http`, `httparse`, `httpdate`, `percent-encoding`, `utf8-zero`, rustls, ring, `cc`,
+//!   webpki and friends) for **≈ 70 s of CPU time, 53 s of it TLS** (rustls 20 s, ring + its C build
+//!   15 s, `cc` 12 s); the rest (serde, syn, thiserror, `substance-core`) is shared. For comparison,
+//!   `reqwest` (`default-features = false`, `json`, `rustls-tls`) + tokio would add 67 crates the
+//!   workspace does not have — the same TLS stack plus hyper, hyper-util, tower, tokio, url and the ICU
+//!   crates behind idna — for nothing an evaluation needs.
 //! - **Secrets.** Keys live in [`Secret`], whose `Debug`/`Display` print `***` and which is not
 //!   `Serialize`. The transports alone call [`Secret::expose`], to write `Authorization`. Errors name
 //!   the endpoint by `host[:port]` only, and any text a server sends back (error bodies, snippets) is
@@ -52,8 +61,14 @@
 //!   injectable ([`Clock`], [`MockClock`]), so tests assert every backoff delay without waiting.
 //! - **Server side prepared.** The request types deserialize every form clients send (string or list
 //!   `stop`, text/texts/token-id `prompt`, string or parts `content`) and the response types serialize
-//!   what OpenAI clients expect, including legacy `logprobs` with `text_offset`; [`ApiError`] is the
-//!   error body. `substance serve` parses with these and answers with these.
+//!   what OpenAI clients expect, including legacy `logprobs` with `text_offset`
+//!   ([`CompletionLogprobs::from_tokens`]); [`ApiError`] is the error body. [`server`] (native) is a
+//!   small std-only HTTP/1.1 server over a [`server::ServeBackend`] trait: `substance serve` implements
+//!   the trait with the burn runtime and calls [`server::Server::start`]. The tests run this client
+//!   against it over real sockets, so the echo log-likelihood contract is checked from both ends.
+//! - **Numbers are reproducible.** The cache stores the exact body text, so a cache hit parses the same
+//!   bytes as the original answer (serde_json's default float parsing is not round-trip exact, so
+//!   re-serialising parsed values could move a log-prob by an ulp).
 
 pub mod api;
 pub mod cache;
@@ -95,10 +110,10 @@ pub use rt::block_on;
 #[cfg(target_arch = "wasm32")]
 pub use wasm::WasmTransport;
 
-/// The platform's transport: [`NativeTransport`] natively, [`WasmTransport`] in the browser.
+/// The platform's transport: [`NativeTransport`] natively, `WasmTransport` in the browser.
 #[cfg(not(target_arch = "wasm32"))]
 pub type DefaultTransport = NativeTransport;
-/// The platform's transport: [`NativeTransport`] natively, [`WasmTransport`] in the browser.
+/// The platform's transport: `NativeTransport` natively, [`WasmTransport`] in the browser.
 #[cfg(target_arch = "wasm32")]
 pub type DefaultTransport = WasmTransport;
 

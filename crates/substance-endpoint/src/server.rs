@@ -11,7 +11,7 @@
 //! the client retries), one thread per connection and `Connection: close`.
 //!
 //! For log-likelihood through `echo`, a backend builds the block with
-//! [`CompletionLogprobs::from_tokens`], which computes `text_offset` the way the client reads it.
+//! [`crate::api::CompletionLogprobs::from_tokens`], which computes `text_offset` the way the client reads it.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};

@@ -1,5 +1,6 @@
 //! The client against the mock transport: retries, Retry-After, backoff caps, the concurrency limit,
 //! the cache, malformed bodies, the adapter's request mapping, and the key never leaking.
+#![cfg(not(target_arch = "wasm32"))]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;

@@ -1,6 +1,7 @@
 //! The server module (what `substance serve` builds on) with a toy backend, exercised by the real client
 //! over HTTP — the client/server contract for echo log-likelihood included — and by raw sockets for
 //! the error paths.
+#![cfg(not(target_arch = "wasm32"))]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;

@@ -2,6 +2,7 @@
 //! (std `TcpListener` on 127.0.0.1, one thread per connection, bounded lifetime): success, 429 with
 //! Retry-After, 500 then success, slow responses hitting the timeout, bodies cut mid-JSON (by framing
 //! and by content), oversized bodies, refused connections, and echo log-likelihood end to end.
+#![cfg(not(target_arch = "wasm32"))]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
