@@ -75,6 +75,15 @@ pub enum ModelError {
         /// The element type as the file names it.
         dtype: String,
     },
+    /// The GGUF reader rejected the file (structure, metadata, an unsupported tensor type).
+    #[error("{file}: {source}")]
+    Gguf {
+        /// The GGUF file.
+        file: String,
+        /// The reader's error.
+        #[source]
+        source: substance_gguf::GgufError,
+    },
     /// The tokenizer could not be built or failed on an input.
     #[error("{file}: tokenizer: {message}")]
     Tokenizer {

@@ -72,6 +72,7 @@
 pub mod cache;
 pub mod config;
 pub mod error;
+pub mod gguf;
 pub mod gpt2;
 pub mod llama;
 pub mod lm;

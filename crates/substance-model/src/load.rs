@@ -329,15 +329,36 @@ impl Model {
     }
 }
 
-/// Placeholder until the GGUF path lands.
 impl Model {
-    /// Load a GGUF file's bytes (`file` names it in errors).
-    pub fn from_gguf_bytes(file: &str, _id: &str, _bytes: &[u8], _device: &Device) -> Result<Self> {
-        Err(bad(
-            file,
-            "-",
-            "GGUF loading is not available in this build yet",
-        ))
+    /// Load a GGUF file's bytes (`file` names it in errors; `id` names the model in receipts).
+    ///
+    /// Only the `llama` architecture is read from GGUF. The tokenizer is rebuilt from the
+    /// `tokenizer.ggml.*` metadata by `substance-gguf` (llama.cpp's pre-tokenizer flavour, which is also
+    /// the original model's `tokenizer.json`), the chat template is `tokenizer.chat_template`, and the
+    /// special ids are `tokenizer.ggml.{bos,eos}_token_id`.
+    pub fn from_gguf_bytes(file: &str, id: &str, bytes: &[u8], device: &Device) -> Result<Self> {
+        let gguf = substance_gguf::Gguf::parse(bytes).map_err(|source| ModelError::Gguf {
+            file: file.to_owned(),
+            source,
+        })?;
+        let src = crate::gguf::GgufSource::new(file, &gguf)?;
+        let config = src.llama_config()?;
+        let bos = config.bos_token_id.first();
+        let eos = config.eos_token_id.to_vec();
+        let lm = Llama::load(config, WeightMap::new(&src, device))?;
+        let tokenizer_json = substance_gguf::hf_tokenizer_json(&gguf).map_err(|source| ModelError::Gguf {
+            file: file.to_owned(),
+            source,
+        })?;
+        let tokenizer = Tokenizer::from_json_bytes(file, tokenizer_json.as_bytes())?;
+        let chat_template = substance_gguf::chat_template(&gguf).map(str::to_owned);
+        let meta = ModelMeta {
+            id: id.to_owned(),
+            weights_sha256: sha256_hex(bytes),
+            architecture: lm.architecture().name().to_owned(),
+            source: "gguf".to_owned(),
+        };
+        Self::assemble(Box::new(lm), tokenizer, chat_template, eos, bos, meta)
     }
 }
 

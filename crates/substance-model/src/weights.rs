@@ -23,6 +23,10 @@ pub trait TensorSource {
     fn shape(&self, name: &str) -> Option<Vec<usize>>;
     /// The tensor's values converted to f32, row-major in the order of [`TensorSource::shape`].
     fn read_f32(&self, name: &str) -> Result<Vec<f32>>;
+    /// How errors should name a tensor (a GGUF source names its own tensors, not the mapped names).
+    fn describe(&self, name: &str) -> String {
+        name.to_owned()
+    }
 }
 
 /// A parsed `.safetensors` buffer.
@@ -176,13 +180,13 @@ impl<'s> WeightMap<'s> {
         let Some(found) = self.src.shape(name) else {
             return Err(ModelError::MissingTensor {
                 file: self.src.file().to_owned(),
-                name: name.to_owned(),
+                name: self.src.describe(name),
             });
         };
         if found != expected {
             return Err(ModelError::Shape {
                 file: self.src.file().to_owned(),
-                name: name.to_owned(),
+                name: self.src.describe(name),
                 found,
                 expected: expected.to_vec(),
             });
@@ -256,6 +260,7 @@ impl<'s> WeightMap<'s> {
             .names()
             .into_iter()
             .filter(|n| !self.used.contains(n))
+            .map(|n| self.src.describe(&n))
             .collect();
         if unused.is_empty() {
             return Ok(());

@@ -194,7 +194,7 @@ fn inputs_beyond_the_context_or_vocabulary_are_errors() {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 64, failure_persistence: None, ..ProptestConfig::default() })]
 
     #[test]
     fn arbitrary_weight_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {

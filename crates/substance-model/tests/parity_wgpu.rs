@@ -63,3 +63,24 @@ fn wgpu_padded_batches_equal_single_rows() {
         }
     }
 }
+
+#[test]
+fn wgpu_gguf_files_match_their_references() {
+    let Some(device) = device() else { return };
+    for kind in common::gguf::FILES {
+        let d = common::gguf::check_tiny(kind, &device);
+        eprintln!("tiny-llama-{kind}.gguf: wgpu last-row max-abs {d:e}");
+    }
+}
+
+/// On a GPU backend reductions are ordered differently again; the reference advises 2e-3.
+#[test]
+fn wgpu_smollm2_135m_matches_its_reference() {
+    let Some(device) = device() else { return };
+    let Some(path) = common::gguf::smollm2_path() else {
+        eprintln!("SKIPPED: SmolLM2-135M-Instruct.Q4_1.gguf not found ($SUBSTANCE_MODELS or models/)");
+        return;
+    };
+    let worst = common::gguf::check_smollm2(&path, &device, 2e-3);
+    eprintln!("SmolLM2-135M: wgpu max-abs {worst:e} (tolerance 2e-3)");
+}

@@ -1,6 +1,8 @@
 //! Shared helpers for the integration tests: fixture paths and reference loading.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod gguf;
+
 use std::path::PathBuf;
 
 use burn::tensor::Device;
