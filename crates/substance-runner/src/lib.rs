@@ -65,12 +65,11 @@ pub enum RunError {
 pub trait LanguageModel {
     /// Identity written into the receipt header.
     fn info(&self) -> ModelInfo;
-    /// Log-likelihood of each `(context, continuation)` pair.
+    /// Log-likelihood of each `[context, continuation]` pair (one per choice).
     fn loglikelihood(
         &mut self,
         item: &Item,
-        context: &str,
-        continuations: &[String],
+        requests: &[[String; 2]],
     ) -> Result<Vec<ChoiceLogLik>, String>;
     /// Generate a completion.
     fn generate(
@@ -79,6 +78,27 @@ pub trait LanguageModel {
         prompt: &Prompt,
         settings: &GenerationSpec,
     ) -> Result<Response, String>;
+}
+
+impl<M: LanguageModel + ?Sized> LanguageModel for Box<M> {
+    fn info(&self) -> ModelInfo {
+        (**self).info()
+    }
+    fn loglikelihood(
+        &mut self,
+        item: &Item,
+        requests: &[[String; 2]],
+    ) -> Result<Vec<ChoiceLogLik>, String> {
+        (**self).loglikelihood(item, requests)
+    }
+    fn generate(
+        &mut self,
+        item: &Item,
+        prompt: &Prompt,
+        settings: &GenerationSpec,
+    ) -> Result<Response, String> {
+        (**self).generate(item, prompt, settings)
+    }
 }
 
 /// Answers from recorded responses, keyed by item id.
@@ -163,17 +183,16 @@ impl LanguageModel for ReplayModel {
     fn loglikelihood(
         &mut self,
         item: &Item,
-        _: &str,
-        continuations: &[String],
+        requests: &[[String; 2]],
     ) -> Result<Vec<ChoiceLogLik>, String> {
         match self.take(item)? {
-            Response::LogLikelihood { choices, .. } if choices.len() == continuations.len() => {
+            Response::LogLikelihood { choices, .. } if choices.len() == requests.len() => {
                 Ok(choices)
             }
             _ => Err(format!(
                 "recorded response for `{}` is not {} log-likelihoods",
                 item.id,
-                continuations.len()
+                requests.len()
             )),
         }
     }
@@ -214,7 +233,7 @@ pub fn selected_indices(n_items: usize, sel: &Selection) -> Result<Vec<usize>, R
 }
 
 /// Run `suite` on `model`, streaming the receipt into `out`; `progress(done, total)` after each item.
-pub fn run<W: Write, M: LanguageModel>(
+pub fn run<W: Write, M: LanguageModel + ?Sized>(
     suite: &Suite,
     model: &mut M,
     opts: &RunOptions,
@@ -256,13 +275,22 @@ pub fn run<W: Write, M: LanguageModel>(
             Prompt::LogLikelihood {
                 context,
                 continuations,
-            } => Response::LogLikelihood {
-                choices: model
-                    .loglikelihood(item, context, continuations)
-                    .map_err(fail)?,
+            } => {
+                let pairs: Vec<[String; 2]> = continuations
+                    .iter()
+                    .map(|c| [context.clone(), c.clone()])
+                    .collect();
+                Response::LogLikelihood {
+                    choices: model.loglikelihood(item, &pairs).map_err(fail)?,
+                    unconditional: None,
+                }
+            }
+            // Partial scoring (WinoGrande): one context per choice, recorded as sent.
+            Prompt::LogLikelihoodPairs { requests } => Response::LogLikelihood {
+                choices: model.loglikelihood(item, requests).map_err(fail)?,
                 unconditional: None,
             },
-            _ => model
+            Prompt::Completion { .. } | Prompt::Chat { .. } => model
                 .generate(item, &prompt, &suite.spec.generation)
                 .map_err(fail)?,
         };

@@ -181,3 +181,68 @@ fn equivalent_json(a: &[u8], b: &[u8]) -> bool {
     };
     matches!((parse(a), parse(b)), (Some(x), Some(y)) if x == y)
 }
+
+/// Partial-scoring items (WinoGrande) reach the model as per-choice `[context, continuation]` pairs and
+/// the receipt records exactly those pairs (regression: they once fell through to generation).
+#[test]
+fn partial_scoring_items_send_pairs() {
+    use substance_core::{ChoiceLogLik, GenerationSpec, Item, ModelInfo, Prompt, Response};
+    struct Recorder(Vec<Vec<[String; 2]>>);
+    impl substance_runner::LanguageModel for Recorder {
+        fn info(&self) -> ModelInfo {
+            ModelInfo {
+                id: "rec".into(),
+                weights_sha256: None,
+                source: None,
+            }
+        }
+        fn loglikelihood(
+            &mut self,
+            _: &Item,
+            requests: &[[String; 2]],
+        ) -> Result<Vec<ChoiceLogLik>, String> {
+            self.0.push(requests.to_vec());
+            Ok(requests
+                .iter()
+                .enumerate()
+                .map(|(i, _)| ChoiceLogLik {
+                    ll: -(i as f64),
+                    is_greedy: i == 0,
+                    n_tokens: None,
+                })
+                .collect())
+        }
+        fn generate(
+            &mut self,
+            _: &Item,
+            _: &Prompt,
+            _: &GenerationSpec,
+        ) -> Result<Response, String> {
+            Err("generation must not be called for a multiple-choice suite".into())
+        }
+    }
+    let items = r#"{"id":"w","input":"always got the easier cases.","choices":["Sarah was better than Maria so Sarah","Sarah was better than Maria so Maria"],"gold":[1],"meta":{"scoring":"partial"}}
+"#;
+    let suite = substance_suite::load_suite_from_parts(SUITE_TOML, items, None, "mem").unwrap();
+    let mut model = Recorder(Vec::new());
+    let mut out = Vec::new();
+    let summary = run(
+        &suite,
+        &mut model,
+        &RunOptions::default(),
+        &mut out,
+        |_, _| {},
+    )
+    .unwrap();
+    assert_eq!(model.0.len(), 1);
+    assert_eq!(
+        model.0[0][1],
+        [
+            "Sarah was better than Maria so Maria".to_owned(),
+            " always got the easier cases.".to_owned()
+        ]
+    );
+    assert_eq!(summary.metrics["acc"].value, 0.0);
+    let report = verify_reader(&out[..], Some(&suite));
+    assert!(report.ok, "{:?}", report.mismatches);
+}
