@@ -255,9 +255,18 @@ fn score_recomputes_and_rewrites() {
 }
 
 #[test]
-fn unknown_model_spec_is_a_clear_error() {
+fn unknown_or_missing_model_is_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
     let (suite, _) = fixture(dir.path());
+    let out = bin()
+        .arg("run")
+        .arg(&suite)
+        .arg("--model")
+        .arg("foo:bar")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown model spec `foo:bar`"));
     let out = bin()
         .arg("run")
         .arg(&suite)
@@ -266,7 +275,38 @@ fn unknown_model_spec_is_a_clear_error() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("not available in this build"));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("nowhere.gguf") && err.contains("No such file"),
+        "{err}"
+    );
+    // A truncated weights file is a typed error naming it, not a panic.
+    let model =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/models/tiny-llama");
+    let broken = dir.path().join("broken");
+    std::fs::create_dir_all(&broken).unwrap();
+    for f in ["config.json", "tokenizer.json"] {
+        std::fs::copy(model.join(f), broken.join(f)).unwrap();
+    }
+    let weights = std::fs::read(model.join("model.safetensors")).unwrap();
+    std::fs::write(
+        broken.join("model.safetensors"),
+        &weights[..weights.len() / 2],
+    )
+    .unwrap();
+    let out = bin()
+        .arg("run")
+        .arg(&suite)
+        .arg("--model")
+        .arg(format!("hf:{}", broken.display()))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("model.safetensors") && !err.contains("panicked"),
+        "{err}"
+    );
 }
 
 /// The `substance ifeval` contract: one output line per response line in input order, joined by key or by
@@ -549,4 +589,31 @@ fn alpaca_eval_contract_matches_leaderboard_csv() {
             assert!((got - want).abs() < 1e-6, "{model} {f}: {got} vs {want}");
         }
     }
+}
+
+/// A local burn model (the committed tiny random Llama, HF folder) runs a bundled multiple-choice suite and
+/// its receipt verifies — regression: log-likelihood floats must survive the JSON round trip bit for bit.
+#[test]
+fn local_model_receipt_verifies() {
+    let dir = tempfile::tempdir().unwrap();
+    let model =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/models/tiny-llama");
+    let suite = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../suites/sample-knowledge");
+    let receipt = dir.path().join("r.jsonl");
+    run_ok(
+        bin()
+            .arg("run")
+            .arg(&suite)
+            .arg("--model")
+            .arg(format!("hf:{}", model.display()))
+            .arg("--out")
+            .arg(&receipt),
+    );
+    let (ok, out) = verify(&receipt, Some(&suite));
+    assert!(ok, "{out}");
+    let text = std::fs::read_to_string(&receipt).unwrap();
+    assert!(
+        text.contains("\"weights_sha256\""),
+        "local runs record the weights hash"
+    );
 }

@@ -5,25 +5,35 @@ use std::io::{BufRead, BufWriter};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use clap::Args;
 use substance_core::{
     Header, ReceiptLine, ReceiptReader, ReceiptWriter, Seeds, Selection, Suite, Summary,
 };
-use substance_runner::{ReplayModel, RunOptions, run as run_suite};
+use substance_runner::{RunOptions, run as run_suite};
 use substance_score::{VerifyReport, verify_reader};
 
-use crate::util::{load_suite, open, print_json, progress, read_text, resolve_suite};
+use crate::util::{load_suite, open, print_json, progress, resolve_suite};
 
 /// `substance run`.
 #[derive(Args)]
 pub struct RunArgs {
     /// Suite folder, `suite.toml` path, or bundled suite name (`substance suite list`).
     suite: String,
-    /// Model spec. This build answers from recorded responses: `replay:FILE` (a JSONL of
+    /// Model spec: `gguf:PATH` or `hf:DIR` (local, burn on the CPU), `openai:NAME` or
+    /// `http(s)://HOST:PORT/v1#NAME` (OpenAI-compatible endpoint), or `replay:FILE` (recorded responses:
     /// `{"id", "response"}` / `{"id", "text"}` lines, or an earlier receipt).
     #[arg(long)]
     model: String,
+    /// Environment variable holding the endpoint's API key (never written anywhere).
+    #[arg(long)]
+    api_key_env: Option<String>,
+    /// Concurrent requests to an endpoint.
+    #[arg(long, default_value_t = 8)]
+    concurrency: usize,
+    /// Seed of sampled generation (used when the suite's temperature is above 0; recorded in the receipt).
+    #[arg(long, default_value_t = 0)]
+    sampling_seed: u64,
     /// Only the first N items (after sharding).
     #[arg(long)]
     limit: Option<usize>,
@@ -56,17 +66,14 @@ fn parse_shard(s: &str) -> Result<[usize; 2], String> {
 
 pub fn run(a: RunArgs) -> Result<ExitCode> {
     let (dir, suite) = load_suite(&a.suite)?;
-    let mut model = match a.model.split_once(':') {
-        Some(("replay", path)) => {
-            let p = Path::new(path);
-            ReplayModel::parse(&read_text(p)?, &p.display().to_string())?
-        }
-        _ => bail!(
-            "model spec `{}` is not available in this build: use `replay:FILE` (recorded responses); local models \
-             (`gguf:`, `hf:`) and endpoints (`openai:`, `http://…`) arrive with the model runtime and endpoint client",
-            a.model
-        ),
-    };
+    let mut model = crate::models::open(
+        &a.model,
+        &crate::models::ModelOptions {
+            sampling_seed: a.sampling_seed,
+            api_key_env: a.api_key_env.clone(),
+            concurrency: a.concurrency,
+        },
+    )?;
     let out = a
         .out
         .unwrap_or_else(|| PathBuf::from("out").join(format!("{}.receipt.jsonl", suite.spec.name)));

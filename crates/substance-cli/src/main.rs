@@ -11,6 +11,7 @@ mod cmd_leaderboard;
 mod cmd_sos;
 mod cmd_suite;
 mod cmd_verify;
+mod models;
 mod util;
 
 use std::process::ExitCode;
@@ -50,6 +51,21 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    // `substance … | head` closes stdout early; print! then panics with "failed printing to stdout".
+    // Treat that like a SIGPIPE exit (quietly) instead of a crash report.
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let msg = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or_default();
+        if msg.contains("failed printing to stdout") && msg.contains("Broken pipe") {
+            std::process::exit(141);
+        }
+        default_hook(info);
+    }));
     let cli = Cli::parse();
     let result: Result<ExitCode> = match cli.command {
         Command::Run(a) => cmd_verify::run(a),
