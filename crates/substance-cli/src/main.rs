@@ -8,6 +8,7 @@
 
 mod cmd_ifeval;
 mod cmd_leaderboard;
+mod cmd_serve;
 mod cmd_sos;
 mod cmd_suite;
 mod cmd_verify;
@@ -43,6 +44,8 @@ enum Command {
     Leaderboard(cmd_leaderboard::LeaderboardArgs),
     /// AlpacaEval win rates (and length-controlled win rates) from annotation files.
     AlpacaEval(cmd_leaderboard::AlpacaArgs),
+    /// Serve a local model over an OpenAI-compatible HTTP API (completions with logprobs, chat).
+    Serve(cmd_serve::ServeArgs),
     /// List, show and import suites.
     Suite {
         #[command(subcommand)]
@@ -76,6 +79,7 @@ fn main() -> ExitCode {
         Command::Leaderboard(a) => cmd_leaderboard::leaderboard(a),
         Command::AlpacaEval(a) => cmd_leaderboard::alpaca(a),
         Command::Suite { command } => cmd_suite::run(command),
+        Command::Serve(a) => cmd_serve::run(a),
     };
     match result {
         Ok(code) => code,

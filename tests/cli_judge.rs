@@ -1,0 +1,188 @@
+//! End-to-end tests of the judge side of the `substance` binary: `serve` (a local model behind the
+//! OpenAI-compatible API, reached by the endpoint client), `judge`, `bias`, and the runner's `--resume`
+//! and `merge`.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::print_stderr
+)]
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use substance_core::{ReceiptLine, Response};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_substance"))
+}
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn tiny_llama() -> String {
+    format!(
+        "hf:{}",
+        repo().join("tests/fixtures/models/tiny-llama").display()
+    )
+}
+
+fn run_ok(cmd: &mut Command) -> Output {
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed\nstdout:\n{}\nstderr:\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+fn verify(receipt: &Path) -> (bool, String) {
+    let out = bin()
+        .arg("verify")
+        .arg(receipt)
+        .arg("--suite")
+        .arg(repo().join("suites/sample-knowledge"))
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}
+
+/// A `substance serve` child process, killed on drop (also when the test fails).
+struct Served {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Start `substance serve --model SPEC --port 0 --name NAME` and wait for the URL it prints.
+fn serve(spec: &str, name: &str) -> Served {
+    let mut child = bin()
+        .args(["serve", "--model", spec, "--port", "0", "--name", name])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines() {
+            let Ok(line) = line else { break };
+            if let Some(rest) = line.split("at http://").nth(1) {
+                let url = rest.split_whitespace().next().unwrap_or_default();
+                let _ = tx.send(format!("http://{url}"));
+            }
+        }
+    });
+    let mut served = Served {
+        child,
+        url: String::new(),
+    };
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while served.url.is_empty() {
+        if let Ok(u) = rx.recv_timeout(Duration::from_millis(200)) {
+            served.url = u;
+        }
+        if let Ok(Some(status)) = served.child.try_wait() {
+            panic!("substance serve exited early: {status}");
+        }
+        assert!(Instant::now() < deadline, "substance serve printed no URL");
+    }
+    served
+}
+
+/// Per-item log-likelihoods of a receipt, by item id.
+fn logliks(receipt: &Path) -> Vec<(String, Vec<f64>)> {
+    let text = std::fs::read_to_string(receipt).unwrap();
+    text.lines()
+        .filter_map(|l| match serde_json::from_str::<ReceiptLine>(l).unwrap() {
+            ReceiptLine::Item(rec) => match &rec.response {
+                Response::LogLikelihood { choices, .. } => {
+                    Some((rec.item.id.clone(), choices.iter().map(|c| c.ll).collect()))
+                }
+                other => panic!("not a log-likelihood response: {other:?}"),
+            },
+            _ => None,
+        })
+        .collect()
+}
+
+/// `substance serve` puts the tiny local Llama behind the OpenAI API; `substance run` through the endpoint
+/// client (echo + logprobs) gives the same per-item log-likelihoods as the local model directly, and its
+/// receipt verifies.
+#[test]
+fn serve_then_run_through_endpoint_matches_local() {
+    let dir = tempfile::tempdir().unwrap();
+    let served = serve(&tiny_llama(), "tiny");
+    let suite = repo().join("suites/sample-knowledge");
+    let via_http = dir.path().join("http.jsonl");
+    run_ok(
+        bin()
+            .arg("run")
+            .arg(&suite)
+            .arg("--model")
+            .arg(format!("{}#tiny", served.url))
+            .args(["--limit", "5", "--out"])
+            .arg(&via_http),
+    );
+    let direct = dir.path().join("direct.jsonl");
+    run_ok(
+        bin()
+            .arg("run")
+            .arg(&suite)
+            .arg("--model")
+            .arg(tiny_llama())
+            .args(["--limit", "5", "--out"])
+            .arg(&direct),
+    );
+    let (ok, out) = verify(&via_http);
+    assert!(ok, "{out}");
+    let a = logliks(&via_http);
+    let b = logliks(&direct);
+    assert_eq!(a.len(), 5);
+    assert_eq!(a.len(), b.len());
+    for ((ia, la), (ib, lb)) in a.iter().zip(&b) {
+        assert_eq!(ia, ib);
+        assert_eq!(la.len(), lb.len(), "{ia}");
+        for (x, y) in la.iter().zip(lb) {
+            assert!((x - y).abs() < 1e-4, "{ia}: endpoint {x} vs local {y}");
+        }
+    }
+    // /v1/models lists the served name
+    let models = ureq_get(&format!("{}/models", served.url));
+    assert!(models.contains("\"tiny\""), "{models}");
+}
+
+/// A bare HTTP GET (no client library in the tests).
+fn ureq_get(url: &str) -> String {
+    use std::io::{Read, Write};
+    let rest = url.strip_prefix("http://").unwrap();
+    let (host, path) = rest.split_once('/').unwrap();
+    let mut s = std::net::TcpStream::connect(host).unwrap();
+    write!(
+        s,
+        "GET /{path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut body = String::new();
+    s.read_to_string(&mut body).unwrap();
+    body
+}
