@@ -186,3 +186,152 @@ fn ureq_get(url: &str) -> String {
     s.read_to_string(&mut body).unwrap();
     body
 }
+
+/// A scripted judge behind the real OpenAI-compatible server: chat replies cycle through a fixed list
+/// (some without any label, so Arena-Hard v0.1's retry turn is exercised).
+struct Scripted {
+    replies: Vec<&'static str>,
+    next: std::sync::atomic::AtomicUsize,
+    turns: std::sync::Mutex<Vec<usize>>,
+}
+
+impl substance_endpoint::server::ServeBackend for Scripted {
+    fn models(&self) -> substance_endpoint::ModelList {
+        substance_endpoint::ModelList {
+            object: "list".into(),
+            data: vec![],
+        }
+    }
+    fn completions(
+        &self,
+        _: substance_endpoint::CompletionRequest,
+    ) -> Result<substance_endpoint::CompletionResponse, substance_endpoint::server::ApiFailure>
+    {
+        Err(substance_endpoint::server::ApiFailure::bad_request(
+            "chat only",
+        ))
+    }
+    fn chat(
+        &self,
+        req: substance_endpoint::ChatCompletionRequest,
+    ) -> Result<substance_endpoint::ChatCompletionResponse, substance_endpoint::server::ApiFailure>
+    {
+        self.turns.lock().unwrap().push(req.messages.len());
+        let i = self.next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let text = self.replies[i % self.replies.len()];
+        Ok(substance_endpoint::ChatCompletionResponse {
+            id: "x".into(),
+            object: "chat.completion".into(),
+            created: 0,
+            model: req.model,
+            choices: vec![substance_endpoint::ChatChoice {
+                index: 0,
+                message: substance_endpoint::ChatResponseMessage {
+                    role: "assistant".into(),
+                    content: Some(text.into()),
+                    refusal: None,
+                },
+                finish_reason: Some("stop".into()),
+                logprobs: None,
+            }],
+            usage: None,
+        })
+    }
+}
+
+fn scripted_server(
+    replies: Vec<&'static str>,
+) -> (substance_endpoint::server::Server, std::sync::Arc<Scripted>) {
+    let backend = std::sync::Arc::new(Scripted {
+        replies,
+        next: Default::default(),
+        turns: Default::default(),
+    });
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let server =
+        substance_endpoint::server::Server::start(listener, backend.clone(), Default::default())
+            .unwrap();
+    (server, backend)
+}
+
+fn example_pairs() -> PathBuf {
+    repo().join("crates/substance-judge/data/examples/judge_lab.jsonl")
+}
+
+fn read_pairs(path: &Path) -> Vec<substance_judge::JudgedPair> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+/// `substance judge` against a live (scripted) endpoint: every new verdict is what `Judge::parse` gives
+/// on the raw judgment recorded next to it, v0.1's retry turn is sent when a reply has no label, and the
+/// output file round-trips.
+#[test]
+fn judge_live_endpoint_verdicts_reparse() {
+    let dir = tempfile::tempdir().unwrap();
+    let replies = vec![
+        "Assistant A is correct. My final verdict is: [[A>>B]]",
+        "Both answers are fine, I think.",
+        "On reflection: [[A>B]]",
+        "My final verdict is tie: [[A=B]]",
+        "Assistant B is better. [[B>A]] [[A>B]]",
+        "[[B]]",
+        "Verdict: [[A]]",
+        "[[C]]",
+    ];
+    for protocol in ["arena-hard-v0.1", "arena-hard-v2", "mt-bench-pair"] {
+        let (server, backend) = scripted_server(replies.clone());
+        let out = dir.path().join(format!("{protocol}.jsonl"));
+        let res = run_ok(
+            bin()
+                .args(["judge", "--protocol", protocol, "--pairs"])
+                .arg(example_pairs())
+                .arg("--judge")
+                .arg(format!("http://{}/v1#scripted", server.local_addr()))
+                .arg("--out")
+                .arg(&out)
+                .arg("--json"),
+        );
+        let summary: serde_json::Value = serde_json::from_slice(&res.stdout).unwrap();
+        let input = read_pairs(&example_pairs());
+        let judged = read_pairs(&out);
+        assert_eq!(judged.len(), input.len());
+        // round trip: the file is exactly the serialisation of what it parses to
+        let text = std::fs::read_to_string(&out).unwrap();
+        for (line, p) in text.lines().zip(&judged) {
+            assert_eq!(line, serde_json::to_string(p).unwrap());
+        }
+        let judge = substance_judge::Judge::new(protocol.parse().unwrap());
+        let mut n_new = 0;
+        for (before, after) in input.iter().zip(&judged) {
+            assert_eq!(after.verdicts[..before.verdicts.len()], before.verdicts[..]);
+            let new = &after.verdicts[before.verdicts.len()..];
+            assert_eq!(new.len(), 2, "two games per pair");
+            assert_eq!((new[0].swapped, new[1].swapped), (false, true));
+            for v in new {
+                assert_eq!(v.protocol, protocol);
+                let raw = v.raw.as_deref().unwrap();
+                assert_eq!(v.verdict, judge.parse(raw).verdict, "{raw}");
+                n_new += 1;
+            }
+        }
+        assert_eq!(summary["verdicts"], n_new);
+        let turns = backend.turns.lock().unwrap().clone();
+        if protocol == "arena-hard-v0.1" {
+            // the unlabeled reply was followed by the retry turn (system? + user + assistant + user)
+            assert!(turns.iter().any(|&n| n > 2), "{turns:?}");
+            assert!(
+                judged
+                    .iter()
+                    .flat_map(|p| &p.verdicts)
+                    .any(|v| v.meta.get("attempts") == Some(&2.into()))
+            );
+        } else {
+            assert!(turns.iter().all(|&n| n <= 2), "{turns:?}");
+        }
+        server.shutdown();
+    }
+}

@@ -7,6 +7,7 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod cmd_ifeval;
+mod cmd_judge;
 mod cmd_leaderboard;
 mod cmd_serve;
 mod cmd_sos;
@@ -44,6 +45,8 @@ enum Command {
     Leaderboard(cmd_leaderboard::LeaderboardArgs),
     /// AlpacaEval win rates (and length-controlled win rates) from annotation files.
     AlpacaEval(cmd_leaderboard::AlpacaArgs),
+    /// Judge pairs with a live judge model (Arena-Hard, MT-Bench, JudgeLM, SOS five-factor protocols).
+    Judge(cmd_judge::JudgeArgs),
     /// Serve a local model over an OpenAI-compatible HTTP API (completions with logprobs, chat).
     Serve(cmd_serve::ServeArgs),
     /// List, show and import suites.
@@ -80,6 +83,7 @@ fn main() -> ExitCode {
         Command::AlpacaEval(a) => cmd_leaderboard::alpaca(a),
         Command::Suite { command } => cmd_suite::run(command),
         Command::Serve(a) => cmd_serve::run(a),
+        Command::Judge(a) => cmd_judge::run(a),
     };
     match result {
         Ok(code) => code,
