@@ -285,6 +285,7 @@ fn wgpu_device() -> Device {
 }
 
 #[cfg(not(feature = "wgpu"))]
+#[allow(clippy::panic)]
 fn wgpu_device() -> Device {
     panic!("build with --features wgpu")
 }

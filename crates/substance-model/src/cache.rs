@@ -140,9 +140,9 @@ impl KvCache {
         }
         let any_pad_before = self.valid.iter().any(|v| v.iter().any(|x| !x));
         let any_pad_now = lengths.iter().any(|&n| n < seq);
-        for r in 0..batch {
-            self.valid[r].extend((0..seq).map(|i| i < lengths[r]));
-            self.n_valid[r] += lengths[r];
+        for ((valid, n_valid), &len) in self.valid.iter_mut().zip(&mut self.n_valid).zip(&lengths) {
+            valid.extend((0..seq).map(|i| i < len));
+            *n_valid += len;
         }
         let mask = if seq == 1 && !any_pad_before && !any_pad_now {
             None

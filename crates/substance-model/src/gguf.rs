@@ -150,7 +150,8 @@ impl<'a> GgufSource<'a> {
                 });
             }
         };
-        let special = substance_gguf::special_tokens(self.gguf).map_err(|e| gguf_err(&self.file, e))?;
+        let special =
+            substance_gguf::special_tokens(self.gguf).map_err(|e| gguf_err(&self.file, e))?;
         let one = |id: Option<u32>| id.map_or(TokenIds::None, TokenIds::One);
         Ok(LlamaConfig {
             vocab_size: vocab,
@@ -188,7 +189,11 @@ impl TensorSource for GgufSource<'_> {
         &self.file
     }
     fn names(&self) -> Vec<String> {
-        self.gguf.tensors().iter().map(|t| gguf_to_hf(t.name())).collect()
+        self.gguf
+            .tensors()
+            .iter()
+            .map(|t| gguf_to_hf(t.name()))
+            .collect()
     }
     fn shape(&self, name: &str) -> Option<Vec<usize>> {
         let t = self.info(name)?;
@@ -206,9 +211,13 @@ impl TensorSource for GgufSource<'_> {
             });
         };
         let v = dequantize(t).map_err(|e| gguf_err(&self.file, e))?;
-        let heads = if name.ends_with("self_attn.q_proj.weight") || name.ends_with("self_attn.q_proj.bias") {
+        let heads = if name.ends_with("self_attn.q_proj.weight")
+            || name.ends_with("self_attn.q_proj.bias")
+        {
             Some(self.params.head_count)
-        } else if name.ends_with("self_attn.k_proj.weight") || name.ends_with("self_attn.k_proj.bias") {
+        } else if name.ends_with("self_attn.k_proj.weight")
+            || name.ends_with("self_attn.k_proj.bias")
+        {
             Some(self.params.head_count_kv)
         } else {
             None
@@ -238,8 +247,14 @@ mod tests {
     fn names_map_both_ways() {
         for (g, h) in [
             ("token_embd.weight", "model.embed_tokens.weight"),
-            ("blk.12.attn_k.weight", "model.layers.12.self_attn.k_proj.weight"),
-            ("blk.0.ffn_down.weight", "model.layers.0.mlp.down_proj.weight"),
+            (
+                "blk.12.attn_k.weight",
+                "model.layers.12.self_attn.k_proj.weight",
+            ),
+            (
+                "blk.0.ffn_down.weight",
+                "model.layers.0.mlp.down_proj.weight",
+            ),
             ("output.weight", "lm_head.weight"),
             ("rope_freqs.weight", "rope_freqs.weight"),
             ("blk.x.attn_q.weight", "blk.x.attn_q.weight"),

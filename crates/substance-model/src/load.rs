@@ -346,10 +346,11 @@ impl Model {
         let bos = config.bos_token_id.first();
         let eos = config.eos_token_id.to_vec();
         let lm = Llama::load(config, WeightMap::new(&src, device))?;
-        let tokenizer_json = substance_gguf::hf_tokenizer_json(&gguf).map_err(|source| ModelError::Gguf {
-            file: file.to_owned(),
-            source,
-        })?;
+        let tokenizer_json =
+            substance_gguf::hf_tokenizer_json(&gguf).map_err(|source| ModelError::Gguf {
+                file: file.to_owned(),
+                source,
+            })?;
         let tokenizer = Tokenizer::from_json_bytes(file, tokenizer_json.as_bytes())?;
         let chat_template = substance_gguf::chat_template(&gguf).map(str::to_owned);
         let meta = ModelMeta {

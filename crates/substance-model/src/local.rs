@@ -90,7 +90,12 @@ impl LocalModel {
 
     /// Generate a response to a completion or chat prompt. `temperature == 0` is greedy; otherwise
     /// sampling is seeded with `seed`.
-    pub async fn generate_async(&self, prompt: &Prompt, spec: &GenerationSpec, seed: u64) -> Result<Response> {
+    pub async fn generate_async(
+        &self,
+        prompt: &Prompt,
+        spec: &GenerationSpec,
+        seed: u64,
+    ) -> Result<Response> {
         let opts = GenerateOptions {
             max_tokens: spec.max_tokens,
             stop: spec.stop.clone(),

@@ -9,7 +9,12 @@ use substance_core::{GenerationSpec, Message, Prompt, Response};
 use substance_model::{FinishReason, GenerateOptions, LocalModel, Sampling};
 
 fn greedy(max_tokens: usize) -> GenerateOptions {
-    GenerateOptions { max_tokens, stop: vec![], sampling: Sampling::Greedy, stop_at_eos: true }
+    GenerateOptions {
+        max_tokens,
+        stop: vec![],
+        sampling: Sampling::Greedy,
+        stop_at_eos: true,
+    }
 }
 
 #[test]
@@ -24,7 +29,11 @@ fn the_step_api_equals_one_shot_generation() {
     }
     assert_eq!(steps, whole.generated_ids());
     assert_eq!(st.finish_reason(), Some(FinishReason::Length));
-    assert_eq!(model.next_token(&mut st).unwrap(), None, "finished states stay finished");
+    assert_eq!(
+        model.next_token(&mut st).unwrap(),
+        None,
+        "finished states stay finished"
+    );
     assert_eq!(st.text(), model.tokenizer().decode(&steps, true).unwrap());
 }
 
@@ -38,7 +47,13 @@ fn stop_sequences_cut_the_text_before_them() {
     let cut = text.char_indices().nth(text.chars().count() / 2).unwrap().0;
     let stop: String = text[cut..].chars().take(3).collect();
     let st = model
-        .generate_ids(&prompt, GenerateOptions { stop: vec![stop.clone()], ..greedy(8) })
+        .generate_ids(
+            &prompt,
+            GenerateOptions {
+                stop: vec![stop.clone()],
+                ..greedy(8)
+            },
+        )
         .unwrap();
     assert_eq!(st.finish_reason(), Some(FinishReason::Stop));
     assert_eq!(st.text(), &text[..text.find(&stop).unwrap()]);
@@ -53,10 +68,19 @@ fn seeded_sampling_is_reproducible() {
         let opts = GenerateOptions {
             max_tokens: 12,
             stop: vec![],
-            sampling: Sampling::Random { temperature: 1.0, top_k: Some(50), top_p: Some(0.95), seed },
+            sampling: Sampling::Random {
+                temperature: 1.0,
+                top_k: Some(50),
+                top_p: Some(0.95),
+                seed,
+            },
             stop_at_eos: false,
         };
-        model.generate_ids(&prompt, opts).unwrap().generated_ids().to_vec()
+        model
+            .generate_ids(&prompt, opts)
+            .unwrap()
+            .generated_ids()
+            .to_vec()
     };
     assert_eq!(run(3), run(3));
     assert_ne!(run(3), run(4));
@@ -68,7 +92,8 @@ fn local_model_adapter() {
     let dir = fixtures().join("tiny-llama");
     let local = LocalModel::load(&format!("hf:{}", dir.display()), &device).unwrap();
     let info = local.info();
-    let sha = substance_model::load::sha256_hex(&std::fs::read(dir.join("model.safetensors")).unwrap());
+    let sha =
+        substance_model::load::sha256_hex(&std::fs::read(dir.join("model.safetensors")).unwrap());
     assert_eq!(info.weights_sha256.as_deref(), Some(sha.as_str()));
     assert!(info.id.starts_with("hf:"));
     // log-likelihoods: the reference's lm-eval pairs
@@ -76,27 +101,61 @@ fn local_model_adapter() {
     let pairs = r["loglikelihood"]["pairs"].as_array().unwrap();
     let reqs: Vec<[String; 2]> = pairs
         .iter()
-        .map(|p| [p["context"].as_str().unwrap().to_owned(), p["continuation"].as_str().unwrap().to_owned()])
+        .map(|p| {
+            [
+                p["context"].as_str().unwrap().to_owned(),
+                p["continuation"].as_str().unwrap().to_owned(),
+            ]
+        })
         .collect();
     let got = local.loglikelihood(&reqs).unwrap();
     for (g, p) in got.iter().zip(pairs) {
         assert!((g.ll - p["logprob"].as_f64().unwrap()).abs() <= 1e-4);
         assert_eq!(g.is_greedy, p["is_greedy"].as_bool().unwrap());
-        assert_eq!(g.n_tokens, Some(p["continuation_ids"].as_array().unwrap().len()));
+        assert_eq!(
+            g.n_tokens,
+            Some(p["continuation_ids"].as_array().unwrap().len())
+        );
     }
     // completion and chat generations
-    let spec = GenerationSpec { max_tokens: 6, stop: vec![], temperature: 0.0 };
-    let resp = local.generate(&Prompt::Completion { text: "Snow fell".into() }, &spec, 0).unwrap();
-    let Response::Generation { text, finish_reason } = resp else { panic!() };
+    let spec = GenerationSpec {
+        max_tokens: 6,
+        stop: vec![],
+        temperature: 0.0,
+    };
+    let resp = local
+        .generate(
+            &Prompt::Completion {
+                text: "Snow fell".into(),
+            },
+            &spec,
+            0,
+        )
+        .unwrap();
+    let Response::Generation {
+        text,
+        finish_reason,
+    } = resp
+    else {
+        panic!()
+    };
     let ids = local.model().encode("Snow fell", false).unwrap();
     let want = local.model().generate_ids(&ids, greedy(6)).unwrap();
     assert_eq!(text, want.text());
     assert_eq!(finish_reason.as_deref(), Some("length"));
-    let chat = Prompt::Chat { messages: vec![Message { role: "user".into(), content: "hi".into() }] };
+    let chat = Prompt::Chat {
+        messages: vec![Message {
+            role: "user".into(),
+            content: "hi".into(),
+        }],
+    };
     // the HF folder has no tokenizer_config.json, hence no template (the GGUF tests cover chat)
     let e = local.generate(&chat, &spec, 0).unwrap_err();
     assert!(e.to_string().contains("no chat template"), "{e}");
-    let ll = Prompt::LogLikelihood { context: "a".into(), continuations: vec!["b".into()] };
+    let ll = Prompt::LogLikelihood {
+        context: "a".into(),
+        continuations: vec!["b".into()],
+    };
     assert!(local.generate(&ll, &spec, 0).is_err());
 }
 
@@ -105,7 +164,13 @@ fn chat_needs_a_recognised_template() {
     // tiny-opt ships no chat template: a clear error, not a guess
     let model = load_hf("tiny-opt", &Device::flex());
     let e = model
-        .generate_chat(&[Message { role: "user".into(), content: "hi".into() }], greedy(2))
+        .generate_chat(
+            &[Message {
+                role: "user".into(),
+                content: "hi".into(),
+            }],
+            greedy(2),
+        )
         .unwrap_err();
     assert!(e.to_string().contains("no chat template"), "{e}");
 }

@@ -1,7 +1,12 @@
 //! GGUF loading: tiny-llama in F32/F16/Q8_0/Q4_0/Q4_1 against transformers run on the weights gguf-py
 //! dequantises from each file, and the real SmolLM2-135M-Instruct Q4_1 (skipped when absent) against
 //! tests/fixtures/models/smollm2-135m-reference.json.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::print_stderr)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::print_stderr
+)]
 
 mod common;
 
@@ -41,10 +46,29 @@ fn gguf_metadata_gives_tokenizer_template_and_specials() {
     let model = tiny("Q8_0", &Device::flex());
     assert_eq!(model.bos_id(), Some(1));
     assert_eq!(model.eos_ids(), &[2]);
-    let rendered = model.render_chat(&[Message { role: "user".into(), content: "hi".into() }]).unwrap();
-    assert!(rendered.starts_with("<|im_start|>") && rendered.ends_with("<|im_start|>assistant\n"), "{rendered}");
+    let rendered = model
+        .render_chat(&[Message {
+            role: "user".into(),
+            content: "hi".into(),
+        }])
+        .unwrap();
+    assert!(
+        rendered.starts_with("<|im_start|>") && rendered.ends_with("<|im_start|>assistant\n"),
+        "{rendered}"
+    );
     // chat generation runs and stops at <|im_end|> or the limit
-    let st = model.generate_chat(&[Message { role: "user".into(), content: "hi".into() }], GenerateOptions { max_tokens: 4, ..Default::default() }).unwrap();
+    let st = model
+        .generate_chat(
+            &[Message {
+                role: "user".into(),
+                content: "hi".into(),
+            }],
+            GenerateOptions {
+                max_tokens: 4,
+                ..Default::default()
+            },
+        )
+        .unwrap();
     assert!(st.generated_ids().len() <= 4);
     assert!(!st.generated_ids().contains(&2));
 }
@@ -56,9 +80,13 @@ fn malformed_gguf_files_are_typed_errors() {
     let device = Device::flex();
     for cut in [0, 3, 100, bytes.len() / 2, bytes.len() - 1] {
         let e = Model::from_gguf_bytes("t.gguf", "t", &bytes[..cut], &device).unwrap_err();
-        assert!(matches!(e, ModelError::Gguf { ref file, .. } if file == "t.gguf"), "{cut}: {e:?}");
+        assert!(
+            matches!(e, ModelError::Gguf { ref file, .. } if file == "t.gguf"),
+            "{cut}: {e:?}"
+        );
     }
-    let e = Model::from_gguf_bytes("t.gguf", "t", b"not a gguf at all, definitely", &device).unwrap_err();
+    let e = Model::from_gguf_bytes("t.gguf", "t", b"not a gguf at all, definitely", &device)
+        .unwrap_err();
     assert!(e.to_string().contains("t.gguf"), "{e}");
 }
 
@@ -77,11 +105,12 @@ proptest::proptest! {
 #[test]
 fn smollm2_135m_matches_its_reference() {
     let Some(path) = smollm2_path() else {
-        eprintln!("SKIPPED: SmolLM2-135M-Instruct.Q4_1.gguf not found ($SUBSTANCE_MODELS or models/; `cargo xtask fetch-model`)");
+        eprintln!(
+            "SKIPPED: SmolLM2-135M-Instruct.Q4_1.gguf not found ($SUBSTANCE_MODELS or models/; `cargo xtask fetch-model`)"
+        );
         return;
     };
     let device = Device::flex();
     let worst = check_smollm2(&path, &device, SMOLLM2_TOL);
     eprintln!("SmolLM2-135M: flex max-abs {worst:e} (tolerance {SMOLLM2_TOL:e})");
 }
-

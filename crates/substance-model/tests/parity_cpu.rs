@@ -56,7 +56,7 @@ fn padded_batch_logits_equal_single_rows() {
             .collect();
         let batched = model.logits(&rows).unwrap();
         for (row, b) in rows.iter().zip(&batched) {
-            let single = model.logits(&[row.clone()]).unwrap();
+            let single = model.logits(std::slice::from_ref(row)).unwrap();
             for (x, y) in single[0].iter().zip(b) {
                 assert!(
                     max_abs(x, y) <= 1e-5,

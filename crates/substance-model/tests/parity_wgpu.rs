@@ -3,7 +3,12 @@
 //! Built only with `--features wgpu`. When no adapter can be created the tests print why and pass
 //! without checking anything (a machine without any Vulkan/GL driver cannot run them).
 #![cfg(feature = "wgpu")]
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::print_stderr)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::print_stderr
+)]
 
 mod common;
 
@@ -53,12 +58,21 @@ fn wgpu_padded_batches_equal_single_rows() {
     for name in ARCHS {
         let model = load_hf(name, &device);
         let r = reference(name);
-        let rows: Vec<Vec<u32>> = r["prompts"].as_array().unwrap().iter().map(|p| ids(&p["ids"])).collect();
+        let rows: Vec<Vec<u32>> = r["prompts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| ids(&p["ids"]))
+            .collect();
         let batched = model.logits(&rows).unwrap();
         for (row, b) in rows.iter().zip(&batched) {
-            let single = model.logits(&[row.clone()]).unwrap();
+            let single = model.logits(std::slice::from_ref(row)).unwrap();
             for (x, y) in single[0].iter().zip(b) {
-                assert!(max_abs(x, y) <= 1e-5, "{name}: batched vs single {}", max_abs(x, y));
+                assert!(
+                    max_abs(x, y) <= 1e-5,
+                    "{name}: batched vs single {}",
+                    max_abs(x, y)
+                );
             }
         }
     }
@@ -78,7 +92,9 @@ fn wgpu_gguf_files_match_their_references() {
 fn wgpu_smollm2_135m_matches_its_reference() {
     let Some(device) = device() else { return };
     let Some(path) = common::gguf::smollm2_path() else {
-        eprintln!("SKIPPED: SmolLM2-135M-Instruct.Q4_1.gguf not found ($SUBSTANCE_MODELS or models/)");
+        eprintln!(
+            "SKIPPED: SmolLM2-135M-Instruct.Q4_1.gguf not found ($SUBSTANCE_MODELS or models/)"
+        );
         return;
     };
     let worst = common::gguf::check_smollm2(&path, &device, 2e-3);

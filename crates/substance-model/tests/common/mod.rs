@@ -65,7 +65,7 @@ pub fn check_prompt_logits(model: &Model, name: &str) -> f32 {
             want_ids,
             "{name}: ids of {text:?}"
         );
-        let got = model.logits(&[want_ids.clone()]).unwrap();
+        let got = model.logits(std::slice::from_ref(&want_ids)).unwrap();
         for (i, row) in p["logits"].as_array().unwrap().iter().enumerate() {
             let d = max_abs(&got[0][i], &floats(row));
             worst = worst.max(d);
