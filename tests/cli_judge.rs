@@ -335,3 +335,85 @@ fn judge_live_endpoint_verdicts_reparse() {
         server.shutdown();
     }
 }
+
+/// `substance bias --recorded` on the crate's example pairs: the report equals `bias_report` computed
+/// here on the recorded two-game verdicts.
+#[test]
+fn bias_recorded_on_examples_equals_library() {
+    let out = run_ok(
+        bin()
+            .args([
+                "bias",
+                "--recorded",
+                "--probes",
+                "swap",
+                "--seed",
+                "7",
+                "--json",
+                "--pairs",
+            ])
+            .arg(example_pairs()),
+    );
+    let got: substance_judge::BiasReport = serde_json::from_slice(&out.stdout).unwrap();
+    let pairs = read_pairs(&example_pairs());
+    let mut obs = Vec::new();
+    for p in &pairs {
+        let mut judges: Vec<&str> = p.verdicts.iter().map(|v| v.judge.as_str()).collect();
+        judges.sort_unstable();
+        judges.dedup();
+        for j in judges {
+            obs.extend(substance_judge::BiasObservation::from_recorded_swap(
+                p, j, None,
+            ));
+        }
+    }
+    assert!(!obs.is_empty());
+    let want = substance_judge::bias_report(
+        &got.label,
+        &obs,
+        substance_judge::ReportOptions {
+            resamples: 1000,
+            seed: 7,
+            level: 0.95,
+        },
+    );
+    assert_eq!(got, want);
+    assert!(got.position_consistency.n > 0);
+}
+
+/// `substance bias` live, against the scripted judge: every requested probe is applied, recorded with
+/// its seed, and feeds the flip statistics.
+#[test]
+fn bias_live_records_probes() {
+    let (server, _backend) = scripted_server(vec!["[[A>B]]", "[[B>A]]", "[[A=B]]"]);
+    let out = run_ok(
+        bin()
+            .args([
+                "bias",
+                "--probes",
+                "swap,padding,markdown",
+                "--seed",
+                "3",
+                "--bootstrap",
+                "50",
+                "--json",
+                "--pairs",
+            ])
+            .arg(example_pairs())
+            .arg("--judge")
+            .arg(format!("http://{}/v1#scripted", server.local_addr())),
+    );
+    let got: substance_judge::BiasReport = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(got.flip_rate.n > 0);
+    for p in ["position_swap", "verbosity_padding", "markdown_restyle"] {
+        assert!(got.probes.iter().any(|r| r.probe == p), "{p}");
+        assert!(got.flip_rate_by_probe.contains_key(p), "{p}");
+    }
+    // each probe application records the per-item seed derived from --seed
+    let seeds: Vec<u64> = read_pairs(&example_pairs())
+        .iter()
+        .map(|p| substance_judge::probe::item_seed(3, &p.id))
+        .collect();
+    assert!(got.probes.iter().all(|r| seeds.contains(&r.seed)));
+    server.shutdown();
+}

@@ -6,6 +6,7 @@
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+mod cmd_bias;
 mod cmd_ifeval;
 mod cmd_judge;
 mod cmd_leaderboard;
@@ -47,6 +48,8 @@ enum Command {
     AlpacaEval(cmd_leaderboard::AlpacaArgs),
     /// Judge pairs with a live judge model (Arena-Hard, MT-Bench, JudgeLM, SOS five-factor protocols).
     Judge(cmd_judge::JudgeArgs),
+    /// Bias probes on a judge (live or recorded verdicts): flip rate, position consistency, length and style.
+    Bias(cmd_bias::BiasArgs),
     /// Serve a local model over an OpenAI-compatible HTTP API (completions with logprobs, chat).
     Serve(cmd_serve::ServeArgs),
     /// List, show and import suites.
@@ -84,6 +87,7 @@ fn main() -> ExitCode {
         Command::Suite { command } => cmd_suite::run(command),
         Command::Serve(a) => cmd_serve::run(a),
         Command::Judge(a) => cmd_judge::run(a),
+        Command::Bias(a) => cmd_bias::run(a),
     };
     match result {
         Ok(code) => code,
