@@ -25,7 +25,7 @@ use burn::tensor::{Device, Int, Tensor, TensorData};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use substance_model::opt::{Opt, OptConfig};
-use substance_model::read::{block_on, read_f32};
+use substance_model::read::read_f32;
 use substance_model::runtime::EncodedPair;
 use substance_model::weights::{MemorySource, WeightMap};
 use substance_model::{CausalLm, LoglikOptions, Model};
@@ -83,6 +83,17 @@ fn opt125m_random(device: &Device) -> Opt {
         add(&format!("{l}fc2.bias"), vec![h], 0.0, 0.0);
     }
     Opt::load(config, WeightMap::new(&src, device)).unwrap()
+}
+
+/// Drive a future on this thread (CPU reads resolve at once); works on wasm32-wasip1 too.
+fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    let mut f = std::pin::pin!(f);
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    loop {
+        if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) {
+            return v;
+        }
+    }
 }
 
 fn median(mut xs: Vec<f64>) -> f64 {
@@ -264,7 +275,13 @@ fn main() {
     let path = dir.join("SmolLM2-135M-Instruct.Q4_1.gguf");
     if path.is_file() {
         let t0 = Instant::now();
-        match Model::from_gguf_file(&path, "smollm2", &device) {
+        let bytes = std::fs::read(&path).expect("read the GGUF");
+        match Model::from_gguf_bytes(
+            "SmolLM2-135M-Instruct.Q4_1.gguf",
+            "smollm2",
+            &bytes,
+            &device,
+        ) {
             Ok(m) => {
                 println!("SmolLM2-135M loaded in {:.1} s", t0.elapsed().as_secs_f64());
                 let prompt: Vec<u32> = PROMPT.iter().map(|t| t % 49152).collect();

@@ -53,6 +53,13 @@ pub trait CausalLm {
     /// The output projection: hidden `[batch, n, hidden]` → logits `[batch, n, vocab]`. Split from
     /// [`CausalLm::forward_hidden`] so callers project only the positions they read.
     fn project(&self, hidden: Tensor<3>) -> Tensor<3>;
+    /// Logits of `n` hidden states `[n, hidden]`, laid out `[vocab, n]` (one column per state): the
+    /// layout the CPU computes fastest (`W · xᵀ`), used by log-likelihood scoring to avoid a transpose.
+    fn project_columns(&self, hidden: Tensor<2>) -> Tensor<2> {
+        self.project(hidden.unsqueeze_dim(0))
+            .squeeze_dim::<2>(0)
+            .transpose()
+    }
     /// Logits `[batch, seq, vocab]` for every new position.
     fn forward(&self, tokens: Tensor<2, Int>, cache: &mut KvCache) -> Result<Tensor<3>> {
         Ok(self.project(self.forward_hidden(tokens, cache)?))

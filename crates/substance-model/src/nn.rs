@@ -131,6 +131,12 @@ impl TokenEmbedding {
         let x = hidden.reshape([b * n, d]);
         w.matmul(x.transpose()).transpose().reshape([b, n, v])
     }
+
+    /// Logits `[vocab, n]` of hidden states `[n, hidden]` (no transpose back).
+    pub fn project_columns(&self, hidden: Tensor<2>) -> Tensor<2> {
+        let w = self.head.as_ref().unwrap_or(&self.table).clone();
+        w.matmul(hidden.transpose())
+    }
 }
 
 /// Whether a projection has a bias.

@@ -1,6 +1,5 @@
 //! A loaded model with its tokenizer: logits, generation (step API) and log-likelihood.
 
-use burn::tensor::activation::log_softmax;
 use burn::tensor::{Int, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 use substance_core::Message;
@@ -616,12 +615,13 @@ async fn score_batch(
     let device = lm.device();
     let index: Tensor<1, Int> = Tensor::from_data(TensorData::new(index, [n]), device);
     let picked = hidden.reshape([b * width, h]).select(0, index);
-    let logits = lm.project(picked.unsqueeze_dim(0)).squeeze_dim::<2>(0);
-    let logp = log_softmax(logits, 1);
-    let targets: Tensor<2, Int> =
-        Tensor::from_data(TensorData::new(targets.clone(), [n, 1]), device);
-    let argmax = logp.clone().argmax(1);
-    let chosen = logp.gather(1, targets);
+    // logits of the picked positions, vocabulary along dim 0 ([vocab, n]: no transpose copy)
+    let logits = lm.project_columns(picked);
+    let targets: Tensor<2, Int> = Tensor::from_data(TensorData::new(targets, [1, n]), device);
+    // log p(target) = logit(target) - logsumexp; the argmax of the logits is the argmax of log p
+    let (max, argmax) = logits.clone().max_dim_with_indices(0);
+    let lse = (logits.clone() - max.clone()).exp().sum_dim(0).log() + max;
+    let chosen = logits.gather(0, targets) - lse;
     let chosen = read_f32(chosen).await?;
     let argmax = read_i64(argmax).await?;
     let mut out = Vec::with_capacity(b);

@@ -1,4 +1,5 @@
 //! Generation (step API, stop sequences, sampling, chat) and the `LocalModel` adapter.
+#![cfg(not(target_family = "wasm"))]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;

@@ -2,6 +2,7 @@
 //!
 //! Built only with `--features wgpu`. When no adapter can be created the tests print why and pass
 //! without checking anything (a machine without any Vulkan/GL driver cannot run them).
+#![cfg(not(target_family = "wasm"))]
 #![cfg(feature = "wgpu")]
 #![allow(
     clippy::unwrap_used,

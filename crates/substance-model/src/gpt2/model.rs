@@ -83,6 +83,10 @@ impl CausalLm for Gpt2 {
         Ok(self.ln_f.forward(h))
     }
 
+    fn project_columns(&self, hidden: Tensor<2>) -> Tensor<2> {
+        self.wte.project_columns(hidden)
+    }
+
     fn project(&self, hidden: Tensor<3>) -> Tensor<3> {
         self.wte.project(hidden)
     }

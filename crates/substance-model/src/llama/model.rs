@@ -88,6 +88,10 @@ impl CausalLm for Llama {
         Ok(self.norm.forward(h))
     }
 
+    fn project_columns(&self, hidden: Tensor<2>) -> Tensor<2> {
+        self.embed_tokens.project_columns(hidden)
+    }
+
     fn project(&self, hidden: Tensor<3>) -> Tensor<3> {
         self.embed_tokens.project(hidden)
     }

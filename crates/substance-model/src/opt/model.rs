@@ -116,6 +116,10 @@ impl CausalLm for Opt {
         Ok(h)
     }
 
+    fn project_columns(&self, hidden: Tensor<2>) -> Tensor<2> {
+        self.embed_tokens.project_columns(hidden)
+    }
+
     fn project(&self, hidden: Tensor<3>) -> Tensor<3> {
         self.embed_tokens.project(hidden)
     }
