@@ -984,6 +984,41 @@ pub fn map_back(p: Preference, perturbed: &Perturbed) -> Preference {
     p.swap_if(perturbed.swapped)
 }
 
+/// The short probe names of `substance bias --probes` and the browser's judge lab, with their default
+/// parameters (seeded side choice, three padding sentences at the end, default markdown restyle, a
+/// seeded corruption kind).
+pub const SHORT_NAMES: [&str; 5] = ["swap", "padding", "markdown", "corrupt", "reference-drop"];
+
+impl Probe {
+    /// The probe a short name ([`SHORT_NAMES`]) or a probe name (`position_swap`, …) stands for, with
+    /// default parameters.
+    pub fn from_short_name(name: &str) -> Result<Probe, JudgeError> {
+        Ok(match name.trim() {
+            "swap" | "position_swap" => Probe::PositionSwap,
+            "padding" | "verbosity_padding" => Probe::VerbosityPadding {
+                side: None,
+                sentences: 3,
+                placement: Placement::End,
+            },
+            "markdown" | "markdown_restyle" => Probe::MarkdownRestyle {
+                side: None,
+                options: RestyleOptions::default(),
+            },
+            "corrupt" | "substance_corruption" => Probe::SubstanceCorruption {
+                side: None,
+                kind: None,
+            },
+            "reference-drop" | "reference_drop" => Probe::ReferenceDrop,
+            other => {
+                return Err(JudgeError::UnknownLabel {
+                    what: "probe (swap, padding, markdown, corrupt, reference-drop)",
+                    label: other.to_owned(),
+                });
+            }
+        })
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::panic)]
 mod tests {

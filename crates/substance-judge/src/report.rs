@@ -320,6 +320,26 @@ impl fmt::Display for BiasReport {
     }
 }
 
+/// Position-swap observations from recorded verdicts: one per pair and judge that has both games
+/// (unswapped and swapped) recorded, for every judge or only `judge`.
+pub fn recorded_observations(pairs: &[JudgedPair], judge: Option<&str>) -> Vec<BiasObservation> {
+    let mut out = Vec::new();
+    for p in pairs {
+        let mut judges: Vec<&str> = p.verdicts.iter().map(|v| v.judge.as_str()).collect();
+        judges.sort_unstable();
+        judges.dedup();
+        for j in judges {
+            if judge.is_some_and(|n| n != j) {
+                continue;
+            }
+            if let Some(o) = BiasObservation::from_recorded_swap(p, j, None) {
+                out.push(o);
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {

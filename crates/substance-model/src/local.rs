@@ -96,6 +96,17 @@ impl LocalModel {
         spec: &GenerationSpec,
         seed: u64,
     ) -> Result<Response> {
+        Ok(self.generate_counted_async(prompt, spec, seed).await?.0)
+    }
+
+    /// [`LocalModel::generate_async`], also returning the number of tokens generated (for speed
+    /// reports; the EOS token that ended a generation is not counted).
+    pub async fn generate_counted_async(
+        &self,
+        prompt: &Prompt,
+        spec: &GenerationSpec,
+        seed: u64,
+    ) -> Result<(Response, usize)> {
         let opts = GenerateOptions {
             max_tokens: spec.max_tokens,
             stop: spec.stop.clone(),
@@ -115,10 +126,11 @@ impl LocalModel {
             }
         };
         let state = self.model.generate_ids_async(&ids, opts).await?;
-        Ok(Response::Generation {
+        let response = Response::Generation {
             text: state.text().to_owned(),
             finish_reason: state.finish_reason().map(|f| f.openai().to_owned()),
-        })
+        };
+        Ok((response, state.generated_ids().len()))
     }
 }
 

@@ -9,6 +9,8 @@ use substance_model::Tokenizer;
 
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
+#[cfg(target_arch = "wasm32")]
+wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
 
 const GOLDENS: &str = include_str!("../../../tests/fixtures/tokenizers/goldens.json");
 

@@ -5,20 +5,29 @@
 //! model, scores the response with the suite's scorers, writes one sealed receipt line per item (flushed,
 //! so an interrupted run keeps what it finished) and closes with the aggregated summary.
 //!
-//! This first version is synchronous and ships one model kind, [`ReplayModel`], which answers from
-//! recorded responses (a JSONL of `{id, response}` lines or an earlier receipt). The local burn runtime
-//! and HTTP endpoints plug in behind the same trait.
+//! The per-item logic is a sans-IO state machine, [`RunSession`] (no I/O, no threads, builds for
+//! `wasm32-unknown-unknown`), so any driver — this crate's blocking [`run`] / [`drive`], a thread pool, an
+//! `async` browser loop — produces the same receipt. The receipt is also the journal:
+//! [`RunSession::resume`] continues an interrupted run from it. [`ReplayModel`] answers from recorded
+//! responses (a JSONL of `{id, response}` lines or an earlier receipt); local burn models and HTTP
+//! endpoints plug in behind [`LanguageModel`] in the CLI.
 
+mod session;
+
+pub use session::{
+    Finished, ItemLine, PendingRequest, Request, Resumed, RunSession, build_header, compare_headers,
+};
+
+use std::borrow::Borrow;
 use std::collections::HashMap;
 use std::io::Write;
 
 use serde::Deserialize;
 use substance_core::{
-    ChoiceLogLik, GenerationSpec, Header, Item, ItemRecord, ModelInfo, Prompt, RECEIPT_SCHEMA,
-    ReceiptError, ReceiptLine, ReceiptReader, ReceiptWriter, Response, Seeds, Selection, Suite,
-    SuiteRef, Summary, ToolInfo,
+    ChoiceLogLik, GenerationSpec, Item, ModelInfo, Prompt, ReceiptError, ReceiptLine,
+    ReceiptReader, Response, Seeds, Selection, Suite, Summary,
 };
-use substance_score::{Aggregator, ScoreError, score_item};
+use substance_score::ScoreError;
 use thiserror::Error;
 
 /// Errors of a run.
@@ -59,6 +68,29 @@ pub enum RunError {
     /// Bad options.
     #[error("{0}")]
     Options(String),
+    /// The journal (the receipt of the interrupted run) was written by a different run.
+    #[error(
+        "cannot resume: `{field}` differs from the interrupted run's (receipt has {journal}, this run has {current})"
+    )]
+    ResumeMismatch {
+        /// Header field (`suite.sha256`, `selection`, `model.id`, `generation`, `seeds`, …).
+        field: &'static str,
+        /// Its value in the journal (JSON).
+        journal: String,
+        /// Its value for this run (JSON).
+        current: String,
+    },
+    /// A line of the journal is not a valid continuation of the run.
+    #[error("journal line {line}: {message}")]
+    Journal {
+        /// 1-based line.
+        line: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// Writing the receipt failed.
+    #[error("writing the receipt: {0}")]
+    Io(#[from] std::io::Error),
 }
 
 /// Something that answers a suite's requests.
@@ -237,86 +269,40 @@ pub fn run<W: Write, M: LanguageModel + ?Sized>(
     suite: &Suite,
     model: &mut M,
     opts: &RunOptions,
-    out: W,
+    mut out: W,
+    progress: impl FnMut(usize, usize),
+) -> Result<Summary, RunError> {
+    let session = RunSession::new(suite, model.info(), opts)?;
+    out.write_all(session.header_line()?.as_bytes())?;
+    out.flush()?;
+    drive(session, model, out, progress)
+}
+
+/// The blocking driver: ask `model` for every remaining item of `session`, append each receipt line to
+/// `out` (flushed line by line, so the receipt is a journal an interrupted run resumes from), then the
+/// summary. `out` must already hold the header (and any finished lines of a resumed run).
+pub fn drive<S: Borrow<Suite>, W: Write, M: LanguageModel + ?Sized>(
+    mut session: RunSession<S>,
+    model: &mut M,
+    mut out: W,
     mut progress: impl FnMut(usize, usize),
 ) -> Result<Summary, RunError> {
-    let header = Header {
-        schema: RECEIPT_SCHEMA.to_owned(),
-        suite: SuiteRef {
-            name: suite.spec.name.clone(),
-            version: suite.spec.version.clone(),
-            sha256: suite.sha256()?,
-            n_items: suite.items.len(),
-            spec: suite.spec.clone(),
-        },
-        selection: opts.selection.clone(),
-        model: model.info(),
-        generation: suite.spec.generation.clone(),
-        seeds: opts.seeds.clone(),
-        tool: ToolInfo {
-            name: "substance".into(),
-            version: env!("CARGO_PKG_VERSION").into(),
-        },
-        created: opts.created.clone(),
-    };
-    let indices = selected_indices(suite.items.len(), &opts.selection)?;
-    let mut writer = ReceiptWriter::new(out, &header)?;
-    let mut agg = Aggregator::new();
-    let model_id = header.model.id.clone();
-    for (done, &index) in indices.iter().enumerate() {
-        let item = &suite.items[index];
-        let prompt = substance_suite::build_prompt(suite, index)?;
-        let fail = |message: String| RunError::Model {
-            model: model_id.clone(),
-            item: item.id.clone(),
-            message,
-        };
-        let response = match &prompt {
-            Prompt::LogLikelihood {
-                context,
-                continuations,
-            } => {
-                let pairs: Vec<[String; 2]> = continuations
-                    .iter()
-                    .map(|c| [context.clone(), c.clone()])
-                    .collect();
-                Response::LogLikelihood {
-                    choices: model.loglikelihood(item, &pairs).map_err(fail)?,
-                    unconditional: None,
-                }
-            }
-            // Partial scoring (WinoGrande): one context per choice, recorded as sent.
-            Prompt::LogLikelihoodPairs { requests } => Response::LogLikelihood {
-                choices: model.loglikelihood(item, requests).map_err(fail)?,
-                unconditional: None,
-            },
-            Prompt::Completion { .. } | Prompt::Chat { .. } => model
-                .generate(item, &prompt, &suite.spec.generation)
-                .map_err(fail)?,
-        };
-        let scores = score_item(&suite.spec, item, &response)?;
-        agg.push(item.group.as_deref(), &scores);
-        writer.write_item(ItemRecord {
-            index,
-            id: item.id.clone(),
-            item_sha256: String::new(),
-            item: item.clone(),
-            prompt,
-            response,
-            scores,
-            digest: String::new(),
-        })?;
-        progress(done + 1, indices.len());
+    while let Some(p) = session.next_request()? {
+        let response = match &p.request {
+            Request::LogLikelihood(pairs) => model
+                .loglikelihood(&p.item, pairs)
+                .map(PendingRequest::loglikelihoods),
+            Request::Generate(settings) => model.generate(&p.item, &p.prompt, settings),
+        }
+        .map_err(|m| session.model_error(&p, m))?;
+        for line in session.complete(p.index, response)? {
+            out.write_all(line.text.as_bytes())?;
+        }
+        out.flush()?;
+        progress(session.done(), session.total());
     }
-    let (n_items, selection_sha256, items_digest) = writer.digests();
-    let (metrics, groups) = agg.finish(opts.seeds.bootstrap, opts.seeds.bootstrap_resamples);
-    let summary = Summary {
-        n_items,
-        selection_sha256,
-        items_digest,
-        metrics,
-        groups,
-    };
-    writer.finish(&summary)?;
-    Ok(summary)
+    let finished = session.finish()?;
+    out.write_all(finished.text.as_bytes())?;
+    out.flush()?;
+    Ok(finished.summary)
 }
