@@ -1,7 +1,8 @@
 //! `run`, `score` and `verify`.
 
-use std::fs::File;
-use std::io::{BufRead, BufWriter};
+use std::ffi::OsString;
+use std::fs::{File, OpenOptions};
+use std::io::{BufRead, BufWriter, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -10,7 +11,7 @@ use clap::Args;
 use substance_core::{
     Header, ReceiptLine, ReceiptReader, ReceiptWriter, Seeds, Selection, Suite, Summary,
 };
-use substance_runner::{RunOptions, run as run_suite};
+use substance_runner::{RunOptions, RunSession, drive};
 use substance_score::{VerifyReport, verify_reader};
 
 use crate::util::{load_suite, open, print_json, progress, resolve_suite};
@@ -52,6 +53,18 @@ pub struct RunArgs {
     /// Print the summary as JSON.
     #[arg(long)]
     json: bool,
+    /// Continue an interrupted run: keep the finished items of `<out>.partial` (or of `<out>`) and ask
+    /// the model only for the rest. The suite, selection, model, generation settings and seeds must be
+    /// those of the interrupted run (the error names the first that differs).
+    #[arg(long)]
+    resume: bool,
+}
+
+/// Where a run writes until it completes: `<out>.partial`.
+pub fn partial_path(out: &Path) -> PathBuf {
+    let mut name = OsString::from(out.as_os_str());
+    name.push(".partial");
+    PathBuf::from(name)
 }
 
 fn parse_shard(s: &str) -> Result<[usize; 2], String> {
@@ -81,11 +94,10 @@ pub fn run(a: RunArgs) -> Result<ExitCode> {
         std::fs::create_dir_all(parent)
             .with_context(|| format!("cannot create {}", parent.display()))?;
     }
-    // Items are flushed line by line into `<out>.partial`; it becomes `<out>` only when the run completes,
-    // so an interrupted run keeps its finished items without leaving a receipt that looks complete.
-    let partial = out.with_extension("jsonl.partial");
-    let file =
-        File::create(&partial).with_context(|| format!("cannot create {}", partial.display()))?;
+    // Items are flushed line by line into `<out>.partial` (a kill -9 keeps every finished item: the
+    // receipt is the run's journal); it becomes `<out>` only when the run completes, so an interrupted
+    // run never leaves a receipt that looks complete. `--resume` continues from it.
+    let partial = partial_path(&out);
     let opts = RunOptions {
         selection: Selection {
             limit: a.limit,
@@ -98,7 +110,36 @@ pub fn run(a: RunArgs) -> Result<ExitCode> {
         },
         created: None,
     };
-    let n = substance_runner::selected_indices(suite.items.len(), &opts.selection)?.len();
+    let journal = if a.resume {
+        [&partial, &out].into_iter().find(|p| p.is_file())
+    } else {
+        None
+    };
+    let (session, file) = match journal {
+        Some(journal) => resume_from(&suite, model.info(), &opts, journal, &partial)?,
+        None => {
+            if a.resume {
+                eprintln!(
+                    "nothing to resume ({} and {} do not exist): starting a new run",
+                    partial.display(),
+                    out.display()
+                );
+            } else if partial.is_file() {
+                eprintln!(
+                    "note: replacing {} left by an interrupted run (--resume continues one)",
+                    partial.display()
+                );
+            }
+            let session = RunSession::new(&suite, model.info(), &opts)?;
+            let mut file = File::create(&partial)
+                .with_context(|| format!("cannot create {}", partial.display()))?;
+            file.write_all(session.header_line()?.as_bytes())
+                .and_then(|()| file.flush())
+                .with_context(|| format!("cannot write {}", partial.display()))?;
+            (session, file)
+        }
+    };
+    let n = session.total();
     eprintln!(
         "running {} ({} items) from {}",
         suite.spec.name,
@@ -106,16 +147,13 @@ pub fn run(a: RunArgs) -> Result<ExitCode> {
         dir.display()
     );
     let pb = progress(n as u64, &suite.spec.name);
-    let summary = run_suite(
-        &suite,
-        &mut model,
-        &opts,
-        BufWriter::new(file),
-        |done, _| pb.set_position(done as u64),
-    )
+    pb.set_position(session.done() as u64);
+    let summary = drive(session, &mut model, BufWriter::new(file), |done, _| {
+        pb.set_position(done as u64)
+    })
     .with_context(|| {
         format!(
-            "run stopped; finished items are kept in {}",
+            "run stopped; finished items are kept in {} (continue with --resume)",
             partial.display()
         )
     })?;
@@ -129,6 +167,58 @@ pub fn run(a: RunArgs) -> Result<ExitCode> {
         print_summary(&summary);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Open the journal of an interrupted run for `--resume`: check it against this run (nothing is changed
+/// when it does not match), make it the `.partial` file, cut it after its last finished item and return
+/// the session positioned after that item with the file open for appending.
+fn resume_from<'s>(
+    suite: &'s Suite,
+    model: substance_core::ModelInfo,
+    opts: &RunOptions,
+    journal: &Path,
+    partial: &Path,
+) -> Result<(RunSession<&'s Suite>, File)> {
+    let (session, resumed) = RunSession::resume(suite, model, opts, open(journal)?)
+        .with_context(|| format!("{}", journal.display()))?;
+    if journal != partial {
+        std::fs::rename(journal, partial).with_context(|| {
+            format!("cannot move {} to {}", journal.display(), partial.display())
+        })?;
+    }
+    let mut file = OpenOptions::new()
+        .write(true)
+        .open(partial)
+        .with_context(|| format!("cannot open {} for writing", partial.display()))?;
+    let cut = (|| {
+        file.set_len(resumed.keep_bytes)?;
+        file.seek(SeekFrom::End(0))?;
+        if resumed.keep_bytes == 0 {
+            file.write_all(session.header_line()?.as_bytes())?;
+        }
+        file.flush()?;
+        anyhow::Ok(())
+    })();
+    cut.with_context(|| format!("cannot cut {}", partial.display()))?;
+    let mut notes = Vec::new();
+    if resumed.keep_bytes == 0 {
+        notes.push("no complete header, started over".to_owned());
+    }
+    if resumed.dropped_torn_line {
+        notes.push("dropped a torn last line".to_owned());
+    }
+    if resumed.dropped_summary {
+        notes.push("the run had finished; its summary is written again".to_owned());
+    }
+    eprintln!(
+        "resuming {}: kept {} of {} items{}{}",
+        journal.display(),
+        resumed.kept_items,
+        session.total(),
+        if notes.is_empty() { "" } else { "; " },
+        notes.join("; ")
+    );
+    Ok((session, file))
 }
 
 /// Print a summary as a table.
