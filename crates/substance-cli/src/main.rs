@@ -10,6 +10,7 @@ mod cmd_bias;
 mod cmd_ifeval;
 mod cmd_judge;
 mod cmd_leaderboard;
+mod cmd_merge;
 mod cmd_serve;
 mod cmd_sos;
 mod cmd_suite;
@@ -38,6 +39,8 @@ enum Command {
     Score(cmd_verify::ScoreArgs),
     /// Verify receipts: re-hash, re-score, re-aggregate, compare. Exit 0 only when everything matches.
     Verify(cmd_verify::VerifyArgs),
+    /// Merge the receipts of a sharded run (`run --shard i/n`) into the unsharded run's receipt.
+    Merge(cmd_merge::MergeArgs),
     /// Check IFEval responses (Google's instruction-following eval).
     Ifeval(cmd_ifeval::IfevalArgs),
     /// SOS-Bench: factor scores from a results CSV and their correlation with an LLM-judge score CSV.
@@ -80,6 +83,7 @@ fn main() -> ExitCode {
         Command::Run(a) => cmd_verify::run(a),
         Command::Score(a) => cmd_verify::score(a),
         Command::Verify(a) => cmd_verify::verify(a),
+        Command::Merge(a) => cmd_merge::run(a),
         Command::Ifeval(a) => cmd_ifeval::run(a),
         Command::Sos(a) => cmd_sos::run(a),
         Command::Leaderboard(a) => cmd_leaderboard::leaderboard(a),

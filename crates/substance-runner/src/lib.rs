@@ -10,10 +10,13 @@
 //! `async` browser loop — produces the same receipt. The receipt is also the journal:
 //! [`RunSession::resume`] continues an interrupted run from it. [`ReplayModel`] answers from recorded
 //! responses (a JSONL of `{id, response}` lines or an earlier receipt); local burn models and HTTP
-//! endpoints plug in behind [`LanguageModel`] in the CLI.
+//! endpoints plug in behind [`LanguageModel`] in the CLI. [`merge_receipts`] joins the receipts of a
+//! sharded run into the receipt of the unsharded one.
 
+mod merge;
 mod session;
 
+pub use merge::{Merged, merge_receipts};
 pub use session::{
     Finished, ItemLine, PendingRequest, Request, Resumed, RunSession, build_header, compare_headers,
 };
@@ -83,6 +86,45 @@ pub enum RunError {
     /// A line of the journal is not a valid continuation of the run.
     #[error("journal line {line}: {message}")]
     Journal {
+        /// 1-based line.
+        line: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// Receipts to merge are not shards of one run: a header field differs.
+    #[error(
+        "cannot merge: `{field}` differs between {first} ({first_value}) and {other} ({other_value})"
+    )]
+    MergeMismatch {
+        /// Header field (`suite.sha256`, `model.id`, `generation`, `seeds`, …).
+        field: &'static str,
+        /// The receipt compared against.
+        first: String,
+        /// Its value there (JSON).
+        first_value: String,
+        /// The receipt that differs.
+        other: String,
+        /// Its value there (JSON).
+        other_value: String,
+    },
+    /// The shards do not cover the suite exactly once (a shard missing or given twice, or shards of
+    /// different splits).
+    #[error("cannot merge: {0}")]
+    MergeCoverage(String),
+    /// A receipt to merge cannot be read.
+    #[error("{receipt}: {source}")]
+    MergeRead {
+        /// Receipt name (path).
+        receipt: String,
+        /// What the reader found.
+        #[source]
+        source: ReceiptError,
+    },
+    /// A receipt to merge is not a complete, intact shard.
+    #[error("{receipt}: line {line}: {message}")]
+    MergeInput {
+        /// Receipt name (path).
+        receipt: String,
         /// 1-based line.
         line: usize,
         /// What is wrong.

@@ -534,77 +534,63 @@ pub fn build_header(
 /// Compare two headers field by field, ignoring the creation time; the error names the first field that
 /// differs (`suite.sha256`, `selection`, `model.id`, `generation`, `seeds`, …) with both values.
 pub fn compare_headers(journal: &Header, current: &Header) -> Result<(), RunError> {
+    match header_difference(journal, current, &[]) {
+        Some((field, journal, current)) => Err(RunError::ResumeMismatch {
+            field,
+            journal,
+            current,
+        }),
+        None => Ok(()),
+    }
+}
+
+/// The first header field (in [`compare_headers`]' order, the creation time never compared) that differs
+/// between `a` and `b` and is not in `skip`, with its two values as JSON.
+pub(crate) fn header_difference(
+    a: &Header,
+    b: &Header,
+    skip: &[&str],
+) -> Option<(&'static str, String, String)> {
     fn json<T: serde::Serialize>(v: &T) -> String {
         serde_json::to_string(v).unwrap_or_default()
     }
     let fields: [(&'static str, String, String); 13] = [
-        ("schema", json(&journal.schema), json(&current.schema)),
-        (
-            "suite.name",
-            json(&journal.suite.name),
-            json(&current.suite.name),
-        ),
+        ("schema", json(&a.schema), json(&b.schema)),
+        ("suite.name", json(&a.suite.name), json(&b.suite.name)),
         (
             "suite.version",
-            json(&journal.suite.version),
-            json(&current.suite.version),
+            json(&a.suite.version),
+            json(&b.suite.version),
         ),
-        (
-            "suite.sha256",
-            json(&journal.suite.sha256),
-            json(&current.suite.sha256),
-        ),
+        ("suite.sha256", json(&a.suite.sha256), json(&b.suite.sha256)),
         (
             "suite.n_items",
-            json(&journal.suite.n_items),
-            json(&current.suite.n_items),
+            json(&a.suite.n_items),
+            json(&b.suite.n_items),
         ),
-        (
-            "suite.spec",
-            json(&journal.suite.spec),
-            json(&current.suite.spec),
-        ),
-        (
-            "selection",
-            json(&journal.selection),
-            json(&current.selection),
-        ),
-        ("model.id", json(&journal.model.id), json(&current.model.id)),
+        ("suite.spec", json(&a.suite.spec), json(&b.suite.spec)),
+        ("selection", json(&a.selection), json(&b.selection)),
+        ("model.id", json(&a.model.id), json(&b.model.id)),
         (
             "model.weights_sha256",
-            json(&journal.model.weights_sha256),
-            json(&current.model.weights_sha256),
+            json(&a.model.weights_sha256),
+            json(&b.model.weights_sha256),
         ),
-        (
-            "model.source",
-            json(&journal.model.source),
-            json(&current.model.source),
-        ),
-        (
-            "generation",
-            json(&journal.generation),
-            json(&current.generation),
-        ),
-        ("seeds", json(&journal.seeds), json(&current.seeds)),
-        ("tool", json(&journal.tool), json(&current.tool)),
+        ("model.source", json(&a.model.source), json(&b.model.source)),
+        ("generation", json(&a.generation), json(&b.generation)),
+        ("seeds", json(&a.seeds), json(&b.seeds)),
+        ("tool", json(&a.tool), json(&b.tool)),
     ];
-    for (field, a, b) in fields {
-        if a != b {
-            return Err(RunError::ResumeMismatch {
-                field,
-                journal: a,
-                current: b,
-            });
-        }
-    }
-    Ok(())
+    fields
+        .into_iter()
+        .find(|(field, x, y)| x != y && !skip.contains(field))
 }
 
 fn journal_error(line: usize, message: String) -> RunError {
     RunError::Journal { line, message }
 }
 
-fn line_text(line: &ReceiptLine, number: usize) -> Result<String, RunError> {
+pub(crate) fn line_text(line: &ReceiptLine, number: usize) -> Result<String, RunError> {
     let mut s = serde_json::to_string(line).map_err(|e| RunError::Journal {
         line: number,
         message: format!("cannot serialise: {e}"),
