@@ -1,6 +1,6 @@
 //! End-to-end tests of the judge side of the `substance` binary: `serve` (a local model behind the
-//! OpenAI-compatible API, reached by the endpoint client), `judge`, `bias`, and the runner's `--resume`
-//! and `merge`.
+//! OpenAI-compatible API, reached by the endpoint client), `judge`, and `bias` (live, and recorded
+//! verdicts as JudgedPair JSONL, LLMBar result files and PandaLM verdict files).
 
 #![allow(
     clippy::unwrap_used,
@@ -416,4 +416,354 @@ fn bias_live_records_probes() {
         .collect();
     assert!(got.probes.iter().all(|r| seeds.contains(&r.seed)));
     server.shutdown();
+}
+
+fn shared_data(rel: &str) -> Option<PathBuf> {
+    let root = std::env::var_os("SUBSTANCE_DATA")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo().join("../shared/data"));
+    let p = root.join(rel);
+    if p.exists() {
+        Some(p)
+    } else {
+        eprintln!(
+            "SKIP: {} not found (set SUBSTANCE_DATA to the shared data folder to run this test)",
+            p.display()
+        );
+        None
+    }
+}
+
+/// `substance bias` twice, as JSON and as the table: the report, and the table's text.
+fn bias_report_and_table(
+    args: &[&str],
+    files: &[PathBuf],
+) -> (substance_judge::BiasReport, String) {
+    let json = run_ok(bin().arg("bias").args(args).arg("--json").args(files));
+    let table = run_ok(bin().arg("bias").args(args).args(files));
+    (
+        serde_json::from_slice(&json.stdout).unwrap(),
+        String::from_utf8(table.stdout).unwrap(),
+    )
+}
+
+/// The CLI's report equals `want` (label aside), and every printed estimate is the report's number.
+fn assert_same_report(
+    got: &substance_judge::BiasReport,
+    table: &str,
+    mut want: substance_judge::BiasReport,
+) {
+    want.label = got.label.clone();
+    assert_eq!(*got, want);
+    assert!(table.starts_with(&got.label), "{table}");
+    for (name, e) in [
+        ("flip rate", &got.flip_rate),
+        ("position consistency", &got.position_consistency),
+        ("length preference", &got.length_preference),
+        ("style vs substance", &got.style_vs_substance),
+    ] {
+        let line = table
+            .lines()
+            .find(|l| l.starts_with(name))
+            .unwrap_or_else(|| panic!("no `{name}` row in\n{table}"));
+        let shown = match (e.value, e.ci) {
+            (Some(v), Some([l, h])) => format!("{v:.4}  [{l:.4}, {h:.4}]  (n = {})", e.n),
+            (Some(v), None) => format!("{v:.4}  (n = {})", e.n),
+            _ => "-  (no units)".into(),
+        };
+        assert!(line.ends_with(&shown), "{name}: `{line}` vs `{shown}`");
+    }
+}
+
+fn llmbar_direct(
+    files: &[PathBuf],
+    subsets: &[&str],
+    evaluator: &str,
+    judge: &str,
+    seed: u64,
+) -> substance_judge::BiasReport {
+    let mut obs = Vec::new();
+    for (f, subset) in files.iter().zip(subsets) {
+        let pairs = substance_judge::import::llmbar::import(
+            &std::fs::read(f).unwrap(),
+            "f",
+            subset,
+            Some(evaluator),
+            true,
+        )
+        .unwrap();
+        for p in &pairs {
+            let distractor = match p.meta["distractor"].as_str() {
+                Some("A") => substance_judge::Side::A,
+                _ => substance_judge::Side::B,
+            };
+            obs.extend(substance_judge::BiasObservation::from_recorded_swap(
+                p,
+                judge,
+                Some(distractor),
+            ));
+        }
+    }
+    substance_judge::bias_report(
+        "",
+        &obs,
+        substance_judge::ReportOptions {
+            resamples: 1000,
+            seed,
+            level: 0.95,
+        },
+    )
+}
+
+/// `substance bias --recorded --format llmbar` on a small original file laid out as LLMBar publishes
+/// results (`…/Adversarial/<subset>/evaluators/<judge>/<mode>/result.json`): subset, judge and the
+/// adversarial distractor come from the path, and the report equals `bias_report` on the imported
+/// two-game observations computed here.
+#[test]
+fn bias_recorded_llmbar_sample_equals_library() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir
+        .path()
+        .join("LLMBar/Adversarial/Toy/evaluators/ToyJudge/CoT/result.json");
+    std::fs::create_dir_all(f.parent().unwrap()).unwrap();
+    // (label, winner unswapped, winner swapped — LLMBar stores it mapped back to the original order)
+    let games = [
+        (1, "1", "1"),
+        (2, "1", "2"),
+        (1, "2", "2"),
+        (2, "2", "2"),
+        (1, "1", "2"),
+        (2, "1", "1"),
+        (1, "1", "1"),
+    ];
+    let records: Vec<serde_json::Value> = games
+        .iter()
+        .enumerate()
+        .map(|(i, (label, w0, w1))| {
+            serde_json::json!({
+                "input": format!("List {} colours of the rainbow, one per line.", i + 2),
+                "output_1": "Red\nOrange".repeat(i % 3 + 1),
+                "output_2": format!("Here are some **colours**: {}", "violet, ".repeat(i + 1)),
+                "label": label,
+                "results": [{
+                    "swap = False": {"completion": [format!("Output ({w0}) is better."), "stop"], "winner": w0},
+                    "swap = True": {"completion": ["Judged.", "stop"], "winner": w1}
+                }]
+            })
+        })
+        .collect();
+    std::fs::write(&f, serde_json::to_string(&records).unwrap()).unwrap();
+    let (got, table) = bias_report_and_table(
+        &["--recorded", "--format", "llmbar", "--seed", "5"],
+        std::slice::from_ref(&f),
+    );
+    assert!(got.label.contains("Adversarial/Toy"), "{}", got.label);
+    let want = llmbar_direct(
+        std::slice::from_ref(&f),
+        &["Adversarial/Toy"],
+        "ToyJudge/CoT",
+        "ToyJudge",
+        5,
+    );
+    assert_eq!(got.n_observations, 7);
+    assert!(got.style_vs_substance.n > 0 && got.position_consistency.n == 7);
+    assert_same_report(&got, &table, want);
+    // The same file feeds a live judge (its recorded verdicts are not used then).
+    let (server, _backend) = scripted_server(vec!["[[A>B]]", "[[B>A]]"]);
+    let live = run_ok(
+        bin()
+            .args([
+                "bias",
+                "--format",
+                "llmbar",
+                "--probes",
+                "swap,padding",
+                "--json",
+                "--judge",
+            ])
+            .arg(format!("http://{}/v1#scripted", server.local_addr()))
+            .arg(&f),
+    );
+    let live: substance_judge::BiasReport = serde_json::from_slice(&live.stdout).unwrap();
+    assert_eq!(live.n_observations, 14, "two probes × seven pairs");
+    assert!(live.label.contains("Adversarial/Toy"), "{}", live.label);
+    server.shutdown();
+}
+
+/// `--format pandalm` on a small original test set and one verdict file (found beside it by name):
+/// single-judgment observations of that judge, as `bias_report` computes them here.
+#[test]
+fn bias_recorded_pandalm_sample_equals_library() {
+    let dir = tempfile::tempdir().unwrap();
+    let testset: Vec<serde_json::Value> = (0..9)
+        .map(|i| {
+            serde_json::json!({
+                "idx": i, "motivation_app": "toy", "cmp_key": "a_b",
+                "instruction": format!("Name {i} prime numbers."),
+                "input": if i % 2 == 0 { "" } else { "Use digits." },
+                "response1": "2, 3, 5".repeat(i % 4 + 1),
+                "response2": "Two.".repeat(3 - i % 3),
+                "annotator1": i % 3, "annotator2": (i + 1) % 3, "annotator3": i % 3
+            })
+        })
+        .collect();
+    let verdicts: Vec<serde_json::Value> = (0..9)
+        .map(|i| {
+            let r = ["1", "2", "Tie", "garbage"][i % 4];
+            serde_json::json!({"idx": i, "gpt_result": r, "gpt_reason": "toy", "gpt_reference": ""})
+        })
+        .collect();
+    let t = dir.path().join("testset-v1.json");
+    let v = dir.path().join("toy-judge-testset-v1.json");
+    std::fs::write(&t, serde_json::to_string(&testset).unwrap()).unwrap();
+    std::fs::write(&v, serde_json::to_string(&verdicts).unwrap()).unwrap();
+    let (got, table) = bias_report_and_table(
+        &[
+            "--recorded",
+            "--format",
+            "pandalm",
+            "--seed",
+            "9",
+            "--bootstrap",
+            "300",
+        ],
+        std::slice::from_ref(&v),
+    );
+    let mut pairs =
+        substance_judge::import::pandalm::import_testset(&std::fs::read(&t).unwrap(), "t").unwrap();
+    substance_judge::import::pandalm::attach_verdicts(
+        &mut pairs,
+        &std::fs::read(&v).unwrap(),
+        "v",
+        "toy-judge",
+    )
+    .unwrap();
+    let prefs = substance_judge::metrics::judge_preferences(
+        &pairs,
+        "toy-judge",
+        substance_judge::metrics::Reading::First,
+    );
+    let obs: Vec<substance_judge::BiasObservation> = pairs
+        .iter()
+        .zip(prefs)
+        .map(|(p, v)| substance_judge::BiasObservation::single(p, v, None))
+        .collect();
+    let want = substance_judge::bias_report(
+        "",
+        &obs,
+        substance_judge::ReportOptions {
+            resamples: 300,
+            seed: 9,
+            level: 0.95,
+        },
+    );
+    assert_eq!(got.n_observations, 9);
+    assert!(got.length_preference.n > 0);
+    assert!(got.label.contains("toy-judge"), "{}", got.label);
+    assert_same_report(&got, &table, want);
+    // Without a verdict file there is nothing recorded to report; two judges need --judge-name.
+    let e = bin()
+        .args(["bias", "--recorded", "--format", "pandalm"])
+        .arg(&t)
+        .output()
+        .unwrap();
+    assert!(!e.status.success());
+    assert!(String::from_utf8_lossy(&e.stderr).contains("no PandaLM verdict file"));
+    let v2 = dir.path().join("other-testset-v1.json");
+    std::fs::copy(&v, &v2).unwrap();
+    let e = bin()
+        .args(["bias", "--recorded", "--format", "pandalm"])
+        .arg(&v)
+        .arg(&v2)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&e.stderr);
+    assert!(
+        err.contains("pick one with --judge-name") && err.contains("other"),
+        "{err}"
+    );
+}
+
+/// On the real LLMBar GPT-4/CoT results of the four adversarial subsets and on PandaLM's PandaLM-7B
+/// verdicts, the CLI's reports equal `bias_report` computed here, and their counts those of the
+/// independent `scripts/judge_reference.py` (`substance-judge/tests/fixtures/judge_reference.json`).
+#[test]
+fn bias_recorded_real_llmbar_and_pandalm_equal_library() {
+    let reference: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            repo().join("crates/substance-judge/tests/fixtures/judge_reference.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let count = |e: &substance_judge::report::Estimate| serde_json::json!([e.hits, e.n]);
+    if let Some(root) = shared_data("llmbar/LLMBar/Adversarial") {
+        let subsets = ["Neighbor", "GPTInst", "GPTOut", "Manual"];
+        let files: Vec<PathBuf> = subsets
+            .iter()
+            .map(|s| root.join(s).join("evaluators/GPT-4/CoT/result.json"))
+            .collect();
+        let (got, table) = bias_report_and_table(
+            &["--recorded", "--format", "llmbar", "--seed", "2024"],
+            &files,
+        );
+        let names: Vec<String> = subsets.iter().map(|s| format!("Adversarial/{s}")).collect();
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        let want = llmbar_direct(&files, &names, "GPT-4/CoT", "GPT-4", 2024);
+        assert_same_report(&got, &table, want);
+        let exp = &reference["llmbar"]["adversarial/CoT"];
+        assert_eq!(count(&got.flip_rate), exp["flip"]);
+        assert_eq!(
+            count(&got.position_consistency),
+            exp["position_consistency"]
+        );
+        assert_eq!(count(&got.length_preference), exp["length_preference"]);
+        assert_eq!(count(&got.style_vs_substance), exp["style_vs_substance"]);
+        eprintln!("{table}");
+    }
+    if let Some(dir) = shared_data("pandalm/data") {
+        let (got, table) = bias_report_and_table(
+            &[
+                "--recorded",
+                "--format",
+                "pandalm",
+                "--judge-name",
+                "pandalm-7b",
+            ],
+            &[
+                dir.join("testset-v1.json"),
+                dir.join("gpt-3.5-turbo-testset-v1.json"),
+                dir.join("pandalm-7b-testset-v1.json"),
+            ],
+        );
+        let read = |f: &str| std::fs::read(dir.join(f)).unwrap();
+        let mut pairs =
+            substance_judge::import::pandalm::import_testset(&read("testset-v1.json"), "t")
+                .unwrap();
+        substance_judge::import::pandalm::attach_verdicts(
+            &mut pairs,
+            &read("pandalm-7b-testset-v1.json"),
+            "p",
+            "pandalm-7b",
+        )
+        .unwrap();
+        let prefs = substance_judge::metrics::judge_preferences(
+            &pairs,
+            "pandalm-7b",
+            substance_judge::metrics::Reading::First,
+        );
+        let obs: Vec<substance_judge::BiasObservation> = pairs
+            .iter()
+            .zip(prefs)
+            .map(|(p, v)| substance_judge::BiasObservation::single(p, v, None))
+            .collect();
+        let want =
+            substance_judge::bias_report("", &obs, substance_judge::ReportOptions::default());
+        assert_same_report(&got, &table, want);
+        assert_eq!(
+            count(&got.length_preference),
+            reference["pandalm"]["PandaLM-7B"]["length_preference"]
+        );
+        eprintln!("{table}");
+    }
 }

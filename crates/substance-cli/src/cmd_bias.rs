@@ -6,17 +6,27 @@
 //!   judged (the protocol's first game, answers as presented), and every (original, probed) verdict pair
 //!   is an observation.
 //! - **Recorded** (`--recorded`): no judge is called. The recorded verdicts of each judge that has both
-//!   games of a pair (unswapped and swapped) give position-swap observations; the other probes need a
-//!   live judge and are reported as skipped.
+//!   games of a pair (unswapped and swapped) give position-swap observations, with a pair's marked
+//!   distractor (LLMBar's adversarial output) as its styled-but-wrong answer; the other probes need a
+//!   live judge and are reported as skipped. PandaLM's verdict files hold one game per pair: they give
+//!   single-judgment observations (length and style statistics) of one judge.
+//!
+//! `--format` says how the input files are read: `pairs` (JudgedPair JSONL, the default), `llmbar`
+//! (LLMBar `result.json` / `dataset.json`, subset and evaluator read from the path) or `pandalm` (the
+//! test set and any verdict files, joined on `idx`).
 
-use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
-use clap::Args;
+use clap::{Args, ValueEnum};
 use substance_core::GenerationSpec;
+use substance_judge::import::{llmbar, pandalm};
 use substance_judge::probe::{Placement, RestyleOptions};
+use substance_judge::report::{
+    recorded_observations_with_distractors, recorded_single_observations,
+};
 use substance_judge::{
     BiasObservation, BiasReport, Game, Judge, JudgeProtocol, JudgedPair, Probe, ReportOptions,
     bias_report,
@@ -25,12 +35,37 @@ use substance_judge::{
 use crate::cmd_judge::{judge_pairs, open_judge, read_pairs};
 use crate::util::print_json;
 
+/// How the input files of `substance bias` are read.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// JSONL of `substance-judge` JudgedPair.
+    Pairs,
+    /// LLMBar `…/<subset>/evaluators/<judge>/<mode>/result.json` (or `dataset.json`, live only).
+    Llmbar,
+    /// PandaLM `testset-v1.json` and verdict files (`gpt-3.5-turbo-testset-v1.json`, …).
+    Pandalm,
+}
+
 /// `substance bias`.
 #[derive(Args)]
 pub struct BiasArgs {
-    /// Pairs: JSONL of `substance-judge` JudgedPair.
+    /// Input files, read as `--format` says (several LLMBar result files, e.g. the adversarial subsets,
+    /// are pooled).
+    pub files: Vec<PathBuf>,
+    /// How the input files are read.
+    #[arg(long, value_enum, default_value = "pairs")]
+    pub format: Format,
+    /// Pairs: JSONL of `substance-judge` JudgedPair (same as a file with `--format pairs`).
     #[arg(long)]
-    pub pairs: PathBuf,
+    pub pairs: Option<PathBuf>,
+    /// LLMBar: treat the non-gold output as the adversarial distractor even when the path does not say
+    /// `Adversarial/…`.
+    #[arg(long)]
+    pub adversarial: bool,
+    /// PandaLM: the test set (default: a test set among the files, else `testset-v1.json` beside the
+    /// first verdict file).
+    #[arg(long)]
+    pub testset: Option<PathBuf>,
     /// Live judge model spec.
     #[arg(
         long,
@@ -41,7 +76,8 @@ pub struct BiasArgs {
     /// Replay the recorded verdicts instead of calling a judge.
     #[arg(long)]
     pub recorded: bool,
-    /// Only this recorded judge (default: every judge with both games recorded).
+    /// Only this recorded judge (default: every judge with both games recorded; for PandaLM, the one
+    /// judge whose verdict file is given).
     #[arg(long)]
     pub judge_name: Option<String>,
     /// Protocol of the live judge.
@@ -90,30 +126,153 @@ fn probe_of(name: &str) -> Result<Probe> {
     })
 }
 
-/// Position-swap observations from recorded verdicts (every judge with both games of a pair).
-pub fn recorded_observations(
-    pairs: &[JudgedPair],
-    judge_name: Option<&str>,
-) -> Vec<BiasObservation> {
-    let mut out = Vec::new();
-    for p in pairs {
-        let mut judges: Vec<&str> = p.verdicts.iter().map(|v| v.judge.as_str()).collect();
-        judges.sort_unstable();
-        judges.dedup();
-        for j in judges {
-            if judge_name.is_some_and(|n| n != j) {
-                continue;
+/// The pairs read from the input files, a label for them, and (PandaLM) the judges whose verdicts were
+/// attached.
+struct Input {
+    pairs: Vec<JudgedPair>,
+    label: String,
+    judges: Vec<String>,
+}
+
+fn path_label(files: &[PathBuf]) -> String {
+    files
+        .iter()
+        .map(|f| f.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn load(a: &BiasArgs) -> Result<Input> {
+    let files: Vec<PathBuf> = a.pairs.iter().chain(&a.files).cloned().collect();
+    if files.is_empty() {
+        bail!("give the input file(s): `substance bias [--format F] FILE…` (or --pairs FILE)");
+    }
+    if a.pairs.is_some() && a.format != Format::Pairs {
+        bail!(
+            "--pairs reads JudgedPair JSONL: give {} files without it",
+            a.format_name()
+        );
+    }
+    match a.format {
+        Format::Pairs => {
+            let mut pairs = Vec::new();
+            for f in &files {
+                pairs.extend(read_pairs(f)?);
             }
-            if let Some(o) = BiasObservation::from_recorded_swap(p, j, None) {
-                out.push(o);
-            }
+            Ok(Input {
+                pairs,
+                label: path_label(&files),
+                judges: Vec::new(),
+            })
+        }
+        Format::Llmbar => load_llmbar(&files, a.adversarial),
+        Format::Pandalm => load_pandalm(&files, a.testset.as_deref()),
+    }
+}
+
+impl BiasArgs {
+    fn format_name(&self) -> &'static str {
+        match self.format {
+            Format::Pairs => "pairs",
+            Format::Llmbar => "llmbar",
+            Format::Pandalm => "pandalm",
         }
     }
-    out
+}
+
+fn read_bytes(path: &Path) -> Result<Vec<u8>> {
+    std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))
+}
+
+fn load_llmbar(files: &[PathBuf], force_adversarial: bool) -> Result<Input> {
+    let mut pairs: Vec<JudgedPair> = Vec::new();
+    let mut parts = Vec::new();
+    let mut seen = BTreeSet::new();
+    for f in files {
+        let name = f.display().to_string();
+        let layout = llmbar::layout_of(&name);
+        let adversarial = layout.adversarial || force_adversarial;
+        let imported = llmbar::import(
+            &read_bytes(f)?,
+            &name,
+            &layout.subset,
+            layout.evaluator.as_deref(),
+            adversarial,
+        )?;
+        if let Some(dup) = imported.iter().find(|p| !seen.insert(p.id.clone())) {
+            bail!(
+                "{name}: pair `{}` is already in another file (the same subset twice?): give one \
+                 evaluator mode per subset",
+                dup.id
+            );
+        }
+        parts.push(format!(
+            "{}{} ({} pairs{})",
+            layout.subset,
+            layout
+                .evaluator
+                .as_deref()
+                .map(|e| format!(" {e}"))
+                .unwrap_or_default(),
+            imported.len(),
+            if adversarial { ", adversarial" } else { "" }
+        ));
+        pairs.extend(imported);
+    }
+    Ok(Input {
+        pairs,
+        label: format!("LLMBar {}", parts.join(" + ")),
+        judges: Vec::new(),
+    })
+}
+
+fn load_pandalm(files: &[PathBuf], testset: Option<&Path>) -> Result<Input> {
+    let mut sets = Vec::new();
+    let mut verdicts = Vec::new();
+    for f in files {
+        let bytes = read_bytes(f)?;
+        match pandalm::file_kind(&bytes, &f.display().to_string())? {
+            pandalm::FileKind::TestSet => sets.push((f.clone(), bytes)),
+            pandalm::FileKind::Verdicts => verdicts.push((f.clone(), bytes)),
+        }
+    }
+    let (set_path, set_bytes) = match (testset, sets.len()) {
+        (Some(t), 0) => (t.to_path_buf(), read_bytes(t)?),
+        (None, 1) => sets.remove(0),
+        (None, 0) => {
+            let beside = verdicts
+                .first()
+                .and_then(|(p, _)| p.parent())
+                .unwrap_or(Path::new("."))
+                .join("testset-v1.json");
+            let bytes = read_bytes(&beside).with_context(|| {
+                "PandaLM verdicts need the test set: give testset-v1.json as a file or with --testset"
+            })?;
+            (beside, bytes)
+        }
+        _ => bail!("give one PandaLM test set (as a file or with --testset, not both)"),
+    };
+    let mut pairs = pandalm::import_testset(&set_bytes, &set_path.display().to_string())?;
+    let mut judges = Vec::new();
+    for (path, bytes) in &verdicts {
+        let name = path.display().to_string();
+        let judge = pandalm::judge_of_file(&name);
+        if judges.contains(&judge) {
+            bail!("{name}: a second verdict file of judge `{judge}`");
+        }
+        pandalm::attach_verdicts(&mut pairs, bytes, &name, &judge)?;
+        judges.push(judge);
+    }
+    Ok(Input {
+        label: format!("PandaLM {}", set_path.display()),
+        pairs,
+        judges,
+    })
 }
 
 pub fn run(a: BiasArgs) -> Result<ExitCode> {
-    let pairs = read_pairs(&a.pairs)?;
+    let input = load(&a)?;
+    let pairs = &input.pairs;
     let probes: Vec<Probe> = a
         .probes
         .iter()
@@ -133,12 +292,44 @@ pub fn run(a: BiasArgs) -> Result<ExitCode> {
                 );
             }
         }
-        let obs = recorded_observations(&pairs, a.judge_name.as_deref());
-        let label = format!(
-            "recorded verdicts in {} ({})",
-            a.pairs.display(),
-            a.judge_name.as_deref().unwrap_or("all judges")
-        );
+        let (obs, judges) = if a.format == Format::Pandalm {
+            let judge = match (&a.judge_name, input.judges.as_slice()) {
+                (Some(j), _) => j.clone(),
+                (None, [j]) => j.clone(),
+                (None, []) => bail!(
+                    "no PandaLM verdict file given (e.g. gpt-3.5-turbo-testset-v1.json): \
+                     --recorded reports a judge's recorded verdicts"
+                ),
+                (None, many) => bail!(
+                    "verdicts of {} judges ({}): pick one with --judge-name",
+                    many.len(),
+                    many.join(", ")
+                ),
+            };
+            eprintln!(
+                "note: PandaLM records one game per pair: no position-swap statistics, length and \
+                 style only"
+            );
+            (recorded_single_observations(pairs, &judge), judge)
+        } else {
+            let judges = a.judge_name.as_deref().unwrap_or("all judges").to_owned();
+            (
+                recorded_observations_with_distractors(pairs, a.judge_name.as_deref()),
+                judges,
+            )
+        };
+        if obs.is_empty() {
+            bail!(
+                "no recorded judgments{} in {}: --recorded needs files with verdicts (for LLMBar an \
+                 evaluators/<judge>/<mode>/result.json, not dataset.json; for pairs, both games of a judge)",
+                a.judge_name
+                    .as_deref()
+                    .map(|j| format!(" of judge `{j}`"))
+                    .unwrap_or_default(),
+                input.label
+            );
+        }
+        let label = format!("recorded verdicts in {} ({judges})", input.label);
         bias_report(&label, &obs, opts)
     } else {
         let spec = a.judge.as_deref().context("--judge or --recorded")?;
@@ -201,7 +392,7 @@ pub fn run(a: BiasArgs) -> Result<ExitCode> {
                 records.push(x.record.clone());
             }
         }
-        let label = format!("{judge_id} ({protocol}) on {}", a.pairs.display());
+        let label = format!("{judge_id} ({protocol}) on {}", input.label);
         let mut r = bias_report(&label, &obs, opts);
         r.probes = records;
         r

@@ -323,6 +323,23 @@ impl fmt::Display for BiasReport {
 /// Position-swap observations from recorded verdicts: one per pair and judge that has both games
 /// (unswapped and swapped) recorded, for every judge or only `judge`.
 pub fn recorded_observations(pairs: &[JudgedPair], judge: Option<&str>) -> Vec<BiasObservation> {
+    swap_observations(pairs, judge, |_| None)
+}
+
+/// As [`recorded_observations`], with each pair's [`marked_distractor`] as its styled-but-wrong answer,
+/// so that style vs substance is reported on pairs that mark one (LLMBar's adversarial subsets).
+pub fn recorded_observations_with_distractors(
+    pairs: &[JudgedPair],
+    judge: Option<&str>,
+) -> Vec<BiasObservation> {
+    swap_observations(pairs, judge, marked_distractor)
+}
+
+fn swap_observations(
+    pairs: &[JudgedPair],
+    judge: Option<&str>,
+    styled: impl Fn(&JudgedPair) -> Option<Side>,
+) -> Vec<BiasObservation> {
     let mut out = Vec::new();
     for p in pairs {
         let mut judges: Vec<&str> = p.verdicts.iter().map(|v| v.judge.as_str()).collect();
@@ -332,12 +349,40 @@ pub fn recorded_observations(pairs: &[JudgedPair], judge: Option<&str>) -> Vec<B
             if judge.is_some_and(|n| n != j) {
                 continue;
             }
-            if let Some(o) = BiasObservation::from_recorded_swap(p, j, None) {
+            if let Some(o) = BiasObservation::from_recorded_swap(p, j, styled(p)) {
                 out.push(o);
             }
         }
     }
     out
+}
+
+/// The answer a pair marks as styled but substantively wrong: `meta.distractor` = `"A"` or `"B"`, as the
+/// LLMBar importer records for the adversarially built output of its adversarial subsets.
+pub fn marked_distractor(pair: &JudgedPair) -> Option<Side> {
+    match pair.meta.get("distractor").and_then(|v| v.as_str()) {
+        Some("A") => Some(Side::A),
+        Some("B") => Some(Side::B),
+        _ => None,
+    }
+}
+
+/// Single-judgment observations (length and style statistics only) from one judge's recorded unswapped
+/// verdicts, for files with one game per pair (PandaLM's verdict files): one per pair that has an
+/// unswapped verdict entry of `judge` (its verdict may be missing, e.g. PandaLM's `garbage`), with the
+/// pair's [`marked_distractor`].
+pub fn recorded_single_observations(pairs: &[JudgedPair], judge: &str) -> Vec<BiasObservation> {
+    pairs
+        .iter()
+        .filter_map(|p| {
+            let v = p.verdict(judge, false)?;
+            Some(BiasObservation::single(
+                p,
+                v.preference(),
+                marked_distractor(p),
+            ))
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -447,5 +492,54 @@ mod tests {
         assert_eq!(r.flip_rate.value, None);
         assert_eq!(r.flip_rate.ci, None);
         assert!(r.to_string().contains("n/a"));
+    }
+
+    #[test]
+    fn recorded_observations_carry_marked_distractors() {
+        use crate::label::Verdict;
+        use crate::pair::RecordedVerdict;
+        let mut p = JudgedPair::new("x", "q", "short", Some("a much longer answer"));
+        for (swapped, said) in [(false, B), (true, A)] {
+            p.verdicts.push(RecordedVerdict::new(
+                "j",
+                "t",
+                swapped,
+                Some(Verdict::preference_of(said)),
+            ));
+        }
+        p.verdicts.push(RecordedVerdict::new("k", "t", false, None));
+        assert_eq!(marked_distractor(&p), None);
+        let plain = recorded_observations(&[p.clone()], None);
+        assert_eq!(plain.len(), 1, "only judge j has both games");
+        p.meta.insert("distractor".into(), "B".into());
+        assert_eq!(marked_distractor(&p), Some(Side::B));
+        let marked = recorded_observations_with_distractors(&[p.clone()], Some("j"));
+        assert_eq!(marked[0].original.styled_side, Some(Side::B));
+        assert_eq!(
+            marked[0].probed.as_ref().unwrap().styled_side,
+            Some(Side::A)
+        );
+        // B (the distractor) won both games: the styled answer beat substance twice, consistently.
+        let r = bias_report("t", &marked, ReportOptions::default());
+        assert_eq!((r.style_vs_substance.hits, r.style_vs_substance.n), (2, 2));
+        assert_eq!(r.position_consistency.hits, 1);
+        assert_eq!(
+            bias_report("t", &plain, ReportOptions::default())
+                .style_vs_substance
+                .n,
+            0
+        );
+        // One game per judge: single observations, missing verdicts kept as missing.
+        let single = recorded_single_observations(&[p.clone()], "k");
+        assert_eq!(single.len(), 1);
+        assert_eq!(single[0].original.verdict, None);
+        assert!(single[0].probed.is_none());
+        assert_eq!(
+            recorded_single_observations(&[p.clone()], "j")[0]
+                .original
+                .verdict,
+            Some(B)
+        );
+        assert!(recorded_single_observations(&[p], "nobody").is_empty());
     }
 }

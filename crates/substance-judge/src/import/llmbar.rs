@@ -111,6 +111,52 @@ pub fn import(
     Ok(out)
 }
 
+/// Where an LLMBar file sits in the published `Dataset` tree, read from its path:
+/// `…/<subset>/dataset.json` or `…/<subset>/evaluators/<judge>/<mode>/result.json`, where `<subset>` is
+/// `Natural`, `Adversarial/<name>` or a case-study folder. These are the `subset`, `evaluator` and
+/// `adversarial` arguments of [`import`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileLayout {
+    /// `Natural`, `Adversarial/Neighbor`, … (the parent folder's name, or the file stem of a bare name).
+    pub subset: String,
+    /// `<judge>/<mode>` for a result file under `evaluators/`.
+    pub evaluator: Option<String>,
+    /// The subset sits under an `Adversarial` folder.
+    pub adversarial: bool,
+}
+
+/// The [`FileLayout`] of `path` (either separator).
+pub fn layout_of(path: &str) -> FileLayout {
+    let parts: Vec<&str> = path
+        .split(['/', '\\'])
+        .filter(|p| !p.is_empty() && *p != ".")
+        .collect();
+    let (subset_end, evaluator) = match parts.iter().rposition(|p| *p == "evaluators") {
+        Some(e) if e + 3 < parts.len() => (e, Some(format!("{}/{}", parts[e + 1], parts[e + 2]))),
+        _ => (parts.len().saturating_sub(1), None),
+    };
+    if subset_end == 0 {
+        let name = parts.last().copied().unwrap_or_default();
+        let stem = name.rsplit_once('.').map_or(name, |(stem, _)| stem);
+        return FileLayout {
+            subset: stem.to_owned(),
+            evaluator,
+            adversarial: false,
+        };
+    }
+    let name = parts[subset_end - 1];
+    let adversarial = subset_end >= 2 && parts[subset_end - 2] == "Adversarial";
+    FileLayout {
+        subset: if adversarial {
+            format!("Adversarial/{name}")
+        } else {
+            name.to_owned()
+        },
+        evaluator,
+        adversarial,
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -148,5 +194,43 @@ mod tests {
         )
         .unwrap_err();
         assert!(e.to_string().contains("record 0: field `label`"), "{e}");
+    }
+
+    #[test]
+    fn layout_from_paths() {
+        let l =
+            layout_of("/d/llmbar/LLMBar/Adversarial/GPTOut/evaluators/GPT-4/Swap_CoT/result.json");
+        assert_eq!(
+            l,
+            FileLayout {
+                subset: "Adversarial/GPTOut".into(),
+                evaluator: Some("GPT-4/Swap_CoT".into()),
+                adversarial: true
+            }
+        );
+        let l = layout_of("LLMBar\\Natural\\evaluators\\LLaMA2\\CoT\\result.json");
+        assert_eq!(
+            (l.subset.as_str(), l.evaluator.as_deref(), l.adversarial),
+            ("Natural", Some("LLaMA2/CoT"), false)
+        );
+        let l = layout_of("CaseStudy/Base_10/dataset.json");
+        assert_eq!(
+            (l.subset.as_str(), l.evaluator, l.adversarial),
+            ("Base_10", None, false)
+        );
+        let l = layout_of("Adversarial/Manual/dataset.json");
+        assert_eq!(
+            (l.subset.as_str(), l.adversarial),
+            ("Adversarial/Manual", true)
+        );
+        let l = layout_of("results.json");
+        assert_eq!(
+            (l.subset.as_str(), l.evaluator, l.adversarial),
+            ("results", None, false)
+        );
+        // `evaluators` without judge and mode below it is not an evaluator folder.
+        let l = layout_of("x/evaluators/result.json");
+        assert_eq!((l.subset.as_str(), l.evaluator), ("evaluators", None));
+        assert_eq!(layout_of("").subset, "");
     }
 }

@@ -156,6 +156,50 @@ pub fn attach_verdicts(
     Ok(())
 }
 
+/// What a PandaLM data file holds, from its first record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    /// The test set (`response1`, `annotator1`, …): read with [`import_testset`].
+    TestSet,
+    /// A judge's verdicts (`gpt_result` or `pandalm_result`): attach with [`attach_verdicts`].
+    Verdicts,
+}
+
+/// Tell a test set from a verdict file by the fields of its first record (an empty array is a test set
+/// with no pairs).
+pub fn file_kind(bytes: &[u8], file: &str) -> Result<FileKind, ImportError> {
+    let text = utf8(bytes, file)?;
+    let rows = parse_json_array(text, file)?;
+    let Some(first) = rows.first() else {
+        return Ok(FileKind::TestSet);
+    };
+    let rec = Rec::new(file, Loc::Record(0), first)?;
+    if rec.get("gpt_result").is_some() || rec.get("pandalm_result").is_some() {
+        Ok(FileKind::Verdicts)
+    } else if rec.get("response1").is_some() {
+        Ok(FileKind::TestSet)
+    } else {
+        Err(rec.err(
+            "response1",
+            "neither a test-set record (`response1`, `annotator1`…) nor a verdict \
+             (`gpt_result` / `pandalm_result`)",
+        ))
+    }
+}
+
+/// The judge name a verdict file is published under: its file name up to `-testset`
+/// (`gpt-3.5-turbo-testset-v1.json` → `gpt-3.5-turbo`, `pandalm-7b-testset-v1.json` → `pandalm-7b`), or
+/// its stem when the name has no `-testset`.
+pub fn judge_of_file(path: &str) -> String {
+    let name = path.rsplit(['/', '\\']).next().unwrap_or(path);
+    if let Some((judge, _)) = name.split_once("-testset") {
+        return judge.to_owned();
+    }
+    name.rsplit_once('.')
+        .map_or(name, |(stem, _)| stem)
+        .to_owned()
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -190,5 +234,29 @@ mod tests {
             attach_verdicts(&mut pairs, bad.to_string().as_bytes(), "p.json", "p"),
             Err(ImportError::Mismatch { .. })
         ));
+    }
+
+    #[test]
+    fn kinds_and_judge_names() {
+        let t = br#"[{"idx": 0, "instruction": "I", "response1": "a", "response2": "b", "annotator1": 0, "annotator2": 0, "annotator3": 0}]"#;
+        assert_eq!(file_kind(t, "t.json").unwrap(), FileKind::TestSet);
+        let g = br#"[{"idx": 0, "gpt_result": "1"}]"#;
+        assert_eq!(file_kind(g, "g.json").unwrap(), FileKind::Verdicts);
+        assert_eq!(file_kind(b"[]", "e.json").unwrap(), FileKind::TestSet);
+        let e = file_kind(br#"[{"idx": 0}]"#, "x.json").unwrap_err();
+        assert!(
+            e.to_string().contains("x.json") && e.to_string().contains("record 0"),
+            "{e}"
+        );
+        assert!(file_kind(b"{", "bad.json").is_err());
+        assert_eq!(
+            judge_of_file("data/gpt-3.5-turbo-testset-v1.json"),
+            "gpt-3.5-turbo"
+        );
+        assert_eq!(
+            judge_of_file("C:\\d\\pandalm-7b-testset-v1.json"),
+            "pandalm-7b"
+        );
+        assert_eq!(judge_of_file("my-judge.json"), "my-judge");
     }
 }
