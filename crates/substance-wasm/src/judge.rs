@@ -1,0 +1,171 @@
+//! Judges: verdict parsing, prompt rendering, the judge-lab examples, probes and bias reports
+//! (`substance-judge`).
+
+use serde::{Deserialize, Serialize};
+use substance_judge::{
+    BiasObservation, Judge, JudgeInput, JudgeProtocol, JudgedPair, Preference, Probe,
+    ReportOptions, Verdict,
+};
+use wasm_bindgen::prelude::*;
+
+use crate::convert::{from_js, from_js_opt, js_error, named, to_js};
+
+/// Probe short names accepted by [`apply_probe`].
+pub(crate) const PROBE_NAMES: [&str; 5] = substance_judge::probe::SHORT_NAMES;
+
+fn protocol(name: &str) -> Result<JudgeProtocol, JsValue> {
+    name.parse::<JudgeProtocol>().map_err(named("JudgeError"))
+}
+
+#[derive(Serialize)]
+struct ParsedJs {
+    verdict: Option<Verdict>,
+    retry: bool,
+    preference: Option<Preference>,
+}
+
+/// Parse a judge reply exactly as the protocol's reference parser.
+#[wasm_bindgen(js_name = judgeParse, unchecked_return_type = "{ verdict: Verdict | null, retry: boolean, preference: Preference | null }")]
+pub fn judge_parse(
+    protocol_name: &str,
+    reply: &str,
+    n_answers: Option<usize>,
+) -> Result<JsValue, JsValue> {
+    let judge = Judge::new(protocol(protocol_name)?);
+    let parsed = match n_answers {
+        Some(n) => judge.parse_with(reply, n),
+        None => judge.parse(reply),
+    };
+    let preference = judge.preference(parsed.verdict.as_ref());
+    to_js(&ParsedJs {
+        verdict: parsed.verdict,
+        retry: parsed.retry,
+        preference,
+    })
+}
+
+/// The messages to send a live judge for one game (0 = answers in order, 1 = swapped, where the
+/// protocol has two).
+#[wasm_bindgen(js_name = judgeRender, unchecked_return_type = "Rendered")]
+pub fn judge_render(
+    protocol_name: &str,
+    #[wasm_bindgen(unchecked_param_type = "JudgeInput")] input: JsValue,
+    game: Option<usize>,
+) -> Result<JsValue, JsValue> {
+    let judge = Judge::new(protocol(protocol_name)?);
+    let input: JudgeInput = from_js(input, "input")?;
+    let games = judge.games();
+    let g = game.unwrap_or(0);
+    let game = *games.get(g).ok_or_else(|| {
+        js_error(
+            "JudgeError",
+            format!(
+                "protocol {protocol_name} has {} game(s); game {g} does not exist",
+                games.len()
+            ),
+        )
+    })?;
+    to_js(&judge.render(&input, game).map_err(named("JudgeError"))?)
+}
+
+/// The bundled judge-lab examples (original judged pairs).
+#[wasm_bindgen(js_name = judgeLabExamples, unchecked_return_type = "JudgedPair[]")]
+pub fn judge_lab_examples() -> Result<JsValue, JsValue> {
+    to_js(&substance_judge::examples::judge_lab().map_err(named("JudgeError"))?)
+}
+
+/// Judged pairs from JSONL (the shape `substance judge` writes).
+#[wasm_bindgen(js_name = parseJudgedPairs, unchecked_return_type = "JudgedPair[]")]
+pub fn parse_judged_pairs(text: &str, file_name: &str) -> Result<JsValue, JsValue> {
+    to_js(&substance_judge::examples::parse_pairs(text, file_name).map_err(named("JudgeError"))?)
+}
+
+/// Apply a probe (short name or `Probe` object) to a pair with a seed: the changed pair, what changed
+/// (token diffs per field) and a description.
+#[wasm_bindgen(js_name = applyProbe, unchecked_return_type = "Perturbed")]
+pub fn apply_probe(
+    #[wasm_bindgen(unchecked_param_type = "JudgedPair")] pair: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "string | Probe")] probe: JsValue,
+    seed: f64,
+) -> Result<JsValue, JsValue> {
+    // A JS number (u64 parameters would demand a BigInt): any integer in 0..=2^53.
+    if !(seed.is_finite() && seed >= 0.0 && seed.fract() == 0.0 && seed <= 9_007_199_254_740_992.0)
+    {
+        return Err(js_error(
+            "InputError",
+            format!("seed: {seed} is not a non-negative integer"),
+        ));
+    }
+    let seed = seed as u64;
+    let pair: JudgedPair = from_js(pair, "pair")?;
+    let probe: Probe = match probe.as_string() {
+        Some(name) => Probe::from_short_name(&name).map_err(named("JudgeError"))?,
+        None => from_js(probe, "probe")?,
+    };
+    to_js(&probe.apply(&pair, seed).map_err(named("JudgeError"))?)
+}
+
+/// An observation from an original pair, its verdict, a probe's output and the probed pair's verdict
+/// (each verdict in its own pair's orientation).
+#[wasm_bindgen(js_name = biasObservation, unchecked_return_type = "BiasObservation")]
+pub fn bias_observation(
+    #[wasm_bindgen(unchecked_param_type = "JudgedPair")] original: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Preference | null")] original_verdict: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Perturbed")] perturbed: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Preference | null")] probed_verdict: JsValue,
+) -> Result<JsValue, JsValue> {
+    let original: JudgedPair = from_js(original, "original")?;
+    let ov: Option<Preference> = from_js_opt(original_verdict, "original_verdict")?;
+    let perturbed = from_js(perturbed, "perturbed")?;
+    let pv: Option<Preference> = from_js_opt(probed_verdict, "probed_verdict")?;
+    to_js(&BiasObservation::from_probe(
+        &original, ov, None, &perturbed, pv,
+    ))
+}
+
+/// Position-swap observations from recorded two-game verdicts (every judge, or only `judge`).
+#[wasm_bindgen(js_name = recordedObservations, unchecked_return_type = "BiasObservation[]")]
+pub fn recorded_observations(
+    #[wasm_bindgen(unchecked_param_type = "JudgedPair[]")] pairs: JsValue,
+    judge: Option<String>,
+) -> Result<JsValue, JsValue> {
+    let pairs: Vec<JudgedPair> = from_js(pairs, "pairs")?;
+    to_js(&substance_judge::report::recorded_observations(
+        &pairs,
+        judge.as_deref(),
+    ))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct JsReportOptions {
+    resamples: Option<usize>,
+    seed: Option<u64>,
+    level: Option<f64>,
+}
+
+/// The bias report (flip rate, position consistency, length preference, style vs substance, with
+/// bootstrap intervals) of a set of observations.
+#[wasm_bindgen(js_name = biasReport, unchecked_return_type = "BiasReport")]
+pub fn bias_report(
+    #[wasm_bindgen(unchecked_param_type = "BiasObservation[]")] observations: JsValue,
+    #[wasm_bindgen(
+        unchecked_param_type = "{ resamples?: number, seed?: number, level?: number } | undefined"
+    )]
+    opts: JsValue,
+    label: Option<String>,
+) -> Result<JsValue, JsValue> {
+    let obs: Vec<BiasObservation> = from_js(observations, "observations")?;
+    let o: JsReportOptions = from_js_opt(opts, "opts")?;
+    let d = ReportOptions::default();
+    let opts = ReportOptions {
+        resamples: o.resamples.unwrap_or(d.resamples),
+        seed: o.seed.unwrap_or(d.seed),
+        level: o.level.unwrap_or(d.level),
+    };
+    to_js(&substance_judge::bias_report(
+        label.as_deref().unwrap_or("judge lab"),
+        &obs,
+        opts,
+    ))
+}

@@ -1,0 +1,206 @@
+//! Leaderboards (`substance-leaderboard`: Arena-Hard Bradley–Terry, AlpacaEval) and SOS-Bench factor
+//! correlations (`substance-sos`), from files given as text.
+
+use serde::Deserialize;
+use substance_leaderboard::{
+    Answer, ArenaJudgment, ArenaV01Options, ArenaV2Options, ArenaVersion, LcInputs, StyleControl,
+};
+use substance_sos::{AliasTable, CorrelationOptions, Mapping, NormMode};
+use wasm_bindgen::prelude::*;
+
+use crate::convert::{TextFile, from_js, js_error, named, to_js};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ArenaOptions {
+    version: Option<String>,
+    judgments: Vec<TextFile>,
+    #[serde(default)]
+    answers: Vec<TextFile>,
+    baseline: Option<String>,
+    category: Option<String>,
+    style_control: Option<String>,
+    bootstrap: Option<usize>,
+    seed: Option<u64>,
+}
+
+/// The Arena-Hard-Auto leaderboard (v0.1 or v2), with or without style control.
+#[wasm_bindgen(js_name = arenaHardLeaderboard, unchecked_return_type = "ArenaLeaderboard")]
+pub fn arena_hard_leaderboard(
+    #[wasm_bindgen(unchecked_param_type = "ArenaOptions")] opts: JsValue,
+) -> Result<JsValue, JsValue> {
+    let o: ArenaOptions = from_js(opts, "opts")?;
+    let lb = named::<substance_leaderboard::LeaderboardError>("LeaderboardError");
+    let version = match o.version.as_deref().unwrap_or("v0.1") {
+        "v0.1" | "arena-hard-v0.1" => ArenaVersion::V01,
+        "v2" | "v2.0" | "arena-hard-v2" | "arena-hard-v2.0" => ArenaVersion::V2,
+        other => {
+            return Err(js_error(
+                "InputError",
+                format!("opts.version: `{other}` (use \"v0.1\" or \"v2\")"),
+            ));
+        }
+    };
+    let style_control = match o.style_control.as_deref().unwrap_or("none") {
+        "none" => StyleControl::None,
+        "full" => StyleControl::Full,
+        "length" => StyleControl::LengthOnly,
+        "markdown" => StyleControl::MarkdownOnly,
+        other => {
+            return Err(js_error(
+                "InputError",
+                format!("opts.style_control: `{other}` (use none, full, length or markdown)"),
+            ));
+        }
+    };
+    let mut judgments: Vec<ArenaJudgment> = Vec::new();
+    for f in &o.judgments {
+        judgments.extend(
+            substance_leaderboard::parse_arena_judgments(f.text.as_bytes(), &f.file_name, version)
+                .map_err(&lb)?,
+        );
+    }
+    let mut answers: Vec<Answer> = Vec::new();
+    for f in &o.answers {
+        answers.extend(
+            substance_leaderboard::parse_answers(f.text.as_bytes(), &f.file_name).map_err(&lb)?,
+        );
+    }
+    let board = match version {
+        ArenaVersion::V01 => {
+            let d = ArenaV01Options::default();
+            substance_leaderboard::arena_hard_v01_leaderboard(
+                &judgments,
+                &answers,
+                &ArenaV01Options {
+                    baseline: o.baseline.unwrap_or(d.baseline.clone()),
+                    style_control,
+                    bootstrap: o.bootstrap.unwrap_or(d.bootstrap),
+                    seed: o.seed.unwrap_or(d.seed),
+                    ..d
+                },
+            )
+        }
+        ArenaVersion::V2 => {
+            let d = ArenaV2Options::default();
+            substance_leaderboard::arena_hard_v2_leaderboard(
+                &judgments,
+                &answers,
+                &ArenaV2Options {
+                    baseline: o.baseline.unwrap_or(d.baseline),
+                    category: o.category,
+                    style_control,
+                    bootstrap: o.bootstrap.unwrap_or(d.bootstrap),
+                    seed: o.seed.unwrap_or(d.seed),
+                },
+            )
+        }
+    }
+    .map_err(&lb)?;
+    to_js(&board)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AlpacaOptions {
+    annotations: Vec<TextFile>,
+    instruction_difficulty: Option<TextFile>,
+    gamed: Option<TextFile>,
+}
+
+/// AlpacaEval win rates (and the length-controlled win rate) from annotation files.
+#[wasm_bindgen(js_name = alpacaEval, unchecked_return_type = "AlpacaRow[]")]
+pub fn alpaca_eval(
+    #[wasm_bindgen(unchecked_param_type = "AlpacaOptions")] opts: JsValue,
+) -> Result<JsValue, JsValue> {
+    let o: AlpacaOptions = from_js(opts, "opts")?;
+    let lb = named::<substance_leaderboard::LeaderboardError>("LeaderboardError");
+    let mut annotations = Vec::new();
+    for f in &o.annotations {
+        annotations.extend(
+            substance_leaderboard::parse_alpaca_annotations(f.text.as_bytes(), &f.file_name)
+                .map_err(&lb)?,
+        );
+    }
+    let lc = LcInputs {
+        instruction_difficulty: match &o.instruction_difficulty {
+            Some(f) => Some(
+                substance_leaderboard::formats::parse_instruction_difficulty(
+                    f.text.as_bytes(),
+                    &f.file_name,
+                )
+                .map_err(&lb)?,
+            ),
+            None => None,
+        },
+        gamed: match &o.gamed {
+            Some(f) => Some(
+                substance_leaderboard::formats::parse_gamed_rows(f.text.as_bytes(), &f.file_name)
+                    .map_err(&lb)?,
+            ),
+            None => None,
+        },
+    };
+    to_js(&substance_leaderboard::alpaca_eval(&annotations, &lc).map_err(&lb)?)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SosOptions {
+    results: TextFile,
+    judge: Option<TextFile>,
+    livebench: Option<TextFile>,
+    norm: Option<String>,
+    bootstrap: Option<usize>,
+    seed: Option<u64>,
+}
+
+/// SOS-Bench factor scores and their correlations with a judge's scores.
+#[wasm_bindgen(js_name = sosReport, unchecked_return_type = "SosReport")]
+pub fn sos_report(
+    #[wasm_bindgen(unchecked_param_type = "SosOptions")] opts: JsValue,
+) -> Result<JsValue, JsValue> {
+    let o: SosOptions = from_js(opts, "opts")?;
+    let sos = named::<substance_sos::SosError>("SosError");
+    let results = substance_sos::parse_results_csv(&o.results.file_name, o.results.text.as_bytes())
+        .map_err(&sos)?;
+    let livebench = match &o.livebench {
+        Some(f) => Some(
+            substance_sos::parse_livebench_csv(&f.file_name, f.text.as_bytes()).map_err(&sos)?,
+        ),
+        None => None,
+    };
+    let judge = match &o.judge {
+        Some(f) => {
+            Some(substance_sos::parse_judge_csv(&f.file_name, f.text.as_bytes()).map_err(&sos)?)
+        }
+        None => None,
+    };
+    let norm = match o.norm.as_deref().unwrap_or("chance") {
+        "chance" => NormMode::ChanceCorrected,
+        "raw" => NormMode::Raw,
+        other => {
+            return Err(js_error(
+                "InputError",
+                format!("opts.norm: `{other}` (use \"chance\" or \"raw\")"),
+            ));
+        }
+    };
+    let d = CorrelationOptions::default();
+    let options = CorrelationOptions {
+        resamples: o.bootstrap.unwrap_or(d.resamples),
+        seed: o.seed.unwrap_or(d.seed),
+        ..d
+    };
+    let report = substance_sos::build_report(
+        &results,
+        livebench.as_ref(),
+        judge.as_ref(),
+        &Mapping::sos_default().map_err(&sos)?,
+        &AliasTable::sos_default().map_err(&sos)?,
+        norm,
+        &options,
+    )
+    .map_err(&sos)?;
+    to_js(&report)
+}

@@ -1,0 +1,367 @@
+//! Runs: suite × model → receipt, one item per `step()`. The driver of `substance-runner`'s sans-IO
+//! [`RunSession`]: the session decides every prompt, score, line and digest; this file only asks the
+//! model (local burn model, endpoint through `fetch`, or recorded responses) and counts time and tokens.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use serde::{Deserialize, Serialize};
+use substance_core::{Response, Score, Seeds, Selection, Suite};
+use substance_endpoint::{DefaultTransport, EndpointModel};
+use substance_runner::{
+    LanguageModel, PendingRequest, ReplayModel, Request, RunOptions, RunSession,
+};
+use wasm_bindgen::prelude::*;
+
+use crate::convert::{from_js_opt, js_error, to_js};
+use crate::endpoint::WasmEndpoint;
+use crate::model::{Loaded, WasmModel};
+use crate::suite::WasmSuite;
+
+/// Who answers the run's requests.
+enum Answerer {
+    Local(Rc<Loaded>),
+    Endpoint(Rc<EndpointModel<DefaultTransport>>),
+    Replay(ReplayModel),
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct JsSeeds {
+    bootstrap: Option<u64>,
+    bootstrap_resamples: Option<usize>,
+    sampling: Option<u64>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct JsRunOptions {
+    limit: Option<usize>,
+    shard: Option<[usize; 2]>,
+    seeds: Option<JsSeeds>,
+    created: Option<String>,
+}
+
+impl JsRunOptions {
+    fn into_options(self) -> RunOptions {
+        let d = Seeds::default();
+        let s = self.seeds.unwrap_or_default();
+        RunOptions {
+            selection: Selection {
+                limit: self.limit,
+                shard: self.shard,
+            },
+            seeds: Seeds {
+                bootstrap: s.bootstrap.unwrap_or(d.bootstrap),
+                bootstrap_resamples: s.bootstrap_resamples.unwrap_or(d.bootstrap_resamples),
+                sampling: s.sampling.or(d.sampling),
+            },
+            created: self.created,
+        }
+    }
+}
+
+#[derive(Serialize, Clone, Copy)]
+struct Progress {
+    done: usize,
+    total: usize,
+    tokens: u64,
+    elapsed_ms: f64,
+    tokens_per_second: f64,
+}
+
+#[derive(Serialize)]
+struct RunStep<'a> {
+    line: &'a str,
+    index: usize,
+    id: &'a str,
+    scores: &'a std::collections::BTreeMap<String, Score>,
+    response: &'a Response,
+    progress: Progress,
+}
+
+#[derive(Serialize)]
+struct FinishJs<'a> {
+    line: &'a str,
+    summary: &'a substance_core::Summary,
+}
+
+/// A run in progress (suite × model → receipt).
+#[wasm_bindgen]
+pub struct WasmRun {
+    session: RefCell<Option<RunSession<Rc<Suite>>>>,
+    answerer: RefCell<Answerer>,
+    seed: u64,
+    tokens: RefCell<u64>,
+    /// Milliseconds spent inside `step()` (model time plus scoring), so idle time between calls (a
+    /// paused page) does not lower the reported speed.
+    busy_ms: RefCell<f64>,
+    failed: RefCell<bool>,
+}
+
+fn now_ms() -> f64 {
+    js_sys::Date::now()
+}
+
+fn run_error(e: substance_runner::RunError) -> JsValue {
+    js_error("RunError", e)
+}
+
+impl WasmRun {
+    fn new(
+        suite: &WasmSuite,
+        answerer: Answerer,
+        info: substance_core::ModelInfo,
+        opts: JsValue,
+    ) -> Result<WasmRun, JsValue> {
+        let o: JsRunOptions = from_js_opt(opts, "opts")?;
+        let opts = o.into_options();
+        let seed = opts.seeds.sampling.unwrap_or(0);
+        let session = RunSession::new(Rc::clone(&suite.suite), info, &opts).map_err(run_error)?;
+        Ok(WasmRun {
+            session: RefCell::new(Some(session)),
+            answerer: RefCell::new(answerer),
+            seed,
+            tokens: RefCell::new(0),
+            busy_ms: RefCell::new(0.0),
+            failed: RefCell::new(false),
+        })
+    }
+
+    fn progress_struct(&self) -> Progress {
+        let (done, total) = self
+            .session
+            .borrow()
+            .as_ref()
+            .map_or((0, 0), |s| (s.done(), s.total()));
+        let tokens = *self.tokens.borrow();
+        let elapsed_ms = *self.busy_ms.borrow();
+        Progress {
+            done,
+            total,
+            tokens,
+            elapsed_ms,
+            tokens_per_second: if elapsed_ms > 0.0 {
+                tokens as f64 * 1000.0 / elapsed_ms
+            } else {
+                0.0
+            },
+        }
+    }
+
+    /// Ask the answerer; returns the response and the tokens it processed (scored or generated).
+    async fn answer(
+        answerer: &RefCell<Answerer>,
+        p: &PendingRequest,
+        seed: u64,
+    ) -> Result<(Response, u64), String> {
+        // Clone what the await needs, so no RefCell borrow is held across it.
+        let (local, endpoint) = match &*answerer.borrow() {
+            Answerer::Local(l) => (Some(Rc::clone(l)), None),
+            Answerer::Endpoint(e) => (None, Some(Rc::clone(e))),
+            Answerer::Replay(_) => (None, None),
+        };
+        match (&p.request, local, endpoint) {
+            (Request::LogLikelihood(pairs), Some(l), _) => {
+                let choices = l
+                    .local
+                    .loglikelihood_async(pairs)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                // Tokens scored: every context and continuation token the forward passes read.
+                let mut tokens = 0u64;
+                for ([context, _], c) in pairs.iter().zip(&choices) {
+                    let ctx = l.model().encode(context, false).map_or(0, |ids| ids.len());
+                    tokens += (ctx + c.n_tokens.unwrap_or(0)) as u64;
+                }
+                Ok((PendingRequest::loglikelihoods(choices), tokens))
+            }
+            (Request::Generate(settings), Some(l), _) => {
+                let (response, generated) = l
+                    .local
+                    .generate_counted_async(&p.prompt, settings, seed)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                Ok((response, generated as u64))
+            }
+            (Request::LogLikelihood(pairs), None, Some(e)) => {
+                let choices = e
+                    .loglikelihood_async(pairs)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                let tokens = choices.iter().map(|c| c.n_tokens.unwrap_or(0) as u64).sum();
+                Ok((PendingRequest::loglikelihoods(choices), tokens))
+            }
+            (Request::Generate(settings), None, Some(e)) => {
+                let r = e
+                    .generate_async(&p.prompt, settings, seed)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                Ok((r, 0))
+            }
+            (request, None, None) => {
+                let mut a = answerer.borrow_mut();
+                let Answerer::Replay(replay) = &mut *a else {
+                    return Err("internal: no answerer".into());
+                };
+                let r = match request {
+                    Request::LogLikelihood(pairs) => replay
+                        .loglikelihood(&p.item, pairs)
+                        .map(PendingRequest::loglikelihoods),
+                    Request::Generate(settings) => replay.generate(&p.item, &p.prompt, settings),
+                }?;
+                Ok((r, 0))
+            }
+        }
+    }
+}
+
+#[wasm_bindgen]
+impl WasmRun {
+    /// A run of `suite` on a local model loaded with `WasmModel.load`.
+    #[wasm_bindgen(js_name = withModel)]
+    pub fn with_model(
+        suite: &WasmSuite,
+        model: &WasmModel,
+        #[wasm_bindgen(unchecked_param_type = "RunOptions | undefined")] opts: JsValue,
+    ) -> Result<WasmRun, JsValue> {
+        let info = model.inner.local.info();
+        Self::new(suite, Answerer::Local(Rc::clone(&model.inner)), info, opts)
+    }
+
+    /// A run of `suite` on an OpenAI-compatible endpoint.
+    #[wasm_bindgen(js_name = withEndpoint)]
+    pub fn with_endpoint(
+        suite: &WasmSuite,
+        endpoint: &WasmEndpoint,
+        #[wasm_bindgen(unchecked_param_type = "RunOptions | undefined")] opts: JsValue,
+    ) -> Result<WasmRun, JsValue> {
+        let info = endpoint.model.info();
+        Self::new(
+            suite,
+            Answerer::Endpoint(Rc::clone(&endpoint.model)),
+            info,
+            opts,
+        )
+    }
+
+    /// A run that replays recorded responses (replay JSONL or an earlier receipt's text).
+    pub fn replay(
+        suite: &WasmSuite,
+        responses: &str,
+        file_name: &str,
+        #[wasm_bindgen(unchecked_param_type = "RunOptions | undefined")] opts: JsValue,
+    ) -> Result<WasmRun, JsValue> {
+        let replay = ReplayModel::parse(responses, file_name).map_err(run_error)?;
+        let info = replay.info();
+        Self::new(suite, Answerer::Replay(replay), info, opts)
+    }
+
+    /// The receipt's header line (ends with a newline).
+    pub fn header(&self) -> Result<String, JsValue> {
+        let s = self.session.borrow();
+        let s = s
+            .as_ref()
+            .ok_or_else(|| js_error("RunError", "the run has finished"))?;
+        s.header_line().map_err(run_error)
+    }
+
+    /// Run the next item: its sealed receipt line, scores and response; `null` when every selected item
+    /// is done (then call `finish()`).
+    #[wasm_bindgen(unchecked_return_type = "RunStep | null")]
+    pub async fn step(&self) -> Result<JsValue, JsValue> {
+        if *self.failed.borrow() {
+            return Err(js_error(
+                "RunError",
+                "the run failed on an earlier item and cannot continue",
+            ));
+        }
+        let pending = {
+            let mut s = self.session.borrow_mut();
+            let s = s
+                .as_mut()
+                .ok_or_else(|| js_error("RunError", "the run has finished"))?;
+            if s.in_flight() > 0 {
+                return Err(js_error(
+                    "InputError",
+                    "step() called while the previous step() of this run is still pending",
+                ));
+            }
+            s.next_request().map_err(run_error)?
+        };
+        let Some(p) = pending else {
+            return Ok(JsValue::NULL);
+        };
+        let t0 = now_ms();
+        let answered = Self::answer(&self.answerer, &p, self.seed).await;
+        let lines = {
+            let mut guard = self.session.borrow_mut();
+            let s = guard
+                .as_mut()
+                .ok_or_else(|| js_error("RunError", "the run has finished"))?;
+            let (response, tokens) = match answered {
+                Ok(r) => r,
+                Err(m) => {
+                    *self.failed.borrow_mut() = true;
+                    return Err(run_error(s.model_error(&p, m)));
+                }
+            };
+            let lines = match s.complete(p.index, response) {
+                Ok(l) => l,
+                Err(e) => {
+                    *self.failed.borrow_mut() = true;
+                    return Err(run_error(e));
+                }
+            };
+            *self.busy_ms.borrow_mut() += now_ms() - t0;
+            *self.tokens.borrow_mut() += tokens;
+            lines
+        };
+        // One request at a time: exactly this item's line comes back.
+        let line = lines
+            .into_iter()
+            .next()
+            .ok_or_else(|| js_error("RunError", "internal: the item's line was not released"))?;
+        to_js(&RunStep {
+            line: &line.text,
+            index: line.record.index,
+            id: &line.record.id,
+            scores: &line.record.scores,
+            response: &line.record.response,
+            progress: self.progress_struct(),
+        })
+    }
+
+    /// Aggregate and seal the summary line (only after `step()` returned `null`).
+    #[wasm_bindgen(unchecked_return_type = "{ line: string, summary: Summary }")]
+    pub fn finish(&self) -> Result<JsValue, JsValue> {
+        let session = self
+            .session
+            .borrow_mut()
+            .take()
+            .ok_or_else(|| js_error("RunError", "the run has finished"))?;
+        let done = session.done();
+        let total = session.total();
+        if done != total {
+            let err = js_error(
+                "RunError",
+                format!(
+                    "finish(): {done} of {total} items are done; call step() until it returns null"
+                ),
+            );
+            *self.session.borrow_mut() = Some(session);
+            return Err(err);
+        }
+        let f = session.finish().map_err(run_error)?;
+        to_js(&FinishJs {
+            line: &f.text,
+            summary: &f.summary,
+        })
+    }
+
+    /// Items done and total, tokens processed and the speed so far.
+    #[wasm_bindgen(unchecked_return_type = "Progress")]
+    pub fn progress(&self) -> Result<JsValue, JsValue> {
+        to_js(&self.progress_struct())
+    }
+}

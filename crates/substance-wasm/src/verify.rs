@@ -1,0 +1,161 @@
+//! Receipt verification and scoring (`substance-score`).
+
+use serde::Serialize;
+use substance_core::{Item, ReceiptLine, ReceiptReader, Response, SuiteSpec, Summary};
+use substance_score::{Mismatch, verify_reader};
+use wasm_bindgen::prelude::*;
+
+use crate::convert::{bytes_of, from_js, named, to_js};
+use crate::suite::WasmSuite;
+
+#[derive(Serialize)]
+struct ItemStatus {
+    line: usize,
+    index: usize,
+    id: String,
+    ok: bool,
+}
+
+#[derive(Serialize)]
+struct AggregateStatus {
+    metric: String,
+    group: Option<String>,
+    claimed: Option<f64>,
+    recomputed: Option<f64>,
+    ok: bool,
+}
+
+#[derive(Serialize)]
+struct VerifyResult<'a> {
+    ok: bool,
+    suite: Option<String>,
+    model: Option<String>,
+    items_checked: usize,
+    suite_checked: bool,
+    mismatches: &'a [Mismatch],
+    mismatching_items: Vec<&'a str>,
+    items: Vec<ItemStatus>,
+    aggregates: Vec<AggregateStatus>,
+    recomputed: Option<&'a Summary>,
+}
+
+/// Verify a receipt (text or bytes): every line digest, item hash, score and aggregate recomputed; each
+/// item and aggregate marked green or red.
+#[wasm_bindgen(js_name = verifyReceipt, unchecked_return_type = "VerifyResult")]
+pub fn verify_receipt(
+    #[wasm_bindgen(unchecked_param_type = "string | Uint8Array")] receipt: JsValue,
+) -> Result<JsValue, JsValue> {
+    verify(&receipt, None)
+}
+
+/// [`verify_receipt`] with the suite at hand: its hash and every prompt are checked too.
+#[wasm_bindgen(js_name = verifyReceiptWithSuite, unchecked_return_type = "VerifyResult")]
+pub fn verify_receipt_with_suite(
+    #[wasm_bindgen(unchecked_param_type = "string | Uint8Array")] receipt: JsValue,
+    suite: &WasmSuite,
+) -> Result<JsValue, JsValue> {
+    verify(&receipt, Some(&suite.suite))
+}
+
+fn verify(
+    receipt: &JsValue,
+    suite_ref: Option<&substance_core::Suite>,
+) -> Result<JsValue, JsValue> {
+    let bytes = bytes_of(receipt, "receipt")?;
+    let report = verify_reader(&bytes[..], suite_ref);
+    // Which item lines and claimed aggregates there are (the verifier reports only the mismatches).
+    let mut items = Vec::new();
+    let mut claimed: Option<Summary> = None;
+    let mut reader = ReceiptReader::new(&bytes[..]);
+    while let Ok(Some(line)) = reader.next_line() {
+        let n = reader.line_number();
+        match line {
+            ReceiptLine::Item(r) => items.push(ItemStatus {
+                line: n,
+                index: r.index,
+                ok: !report.mismatches.iter().any(|m| m.line == n),
+                id: r.id,
+            }),
+            ReceiptLine::Summary(s) => claimed = Some(*s),
+            ReceiptLine::Header(_) => {}
+        }
+    }
+    let mut aggregates = Vec::new();
+    if let Some(c) = &claimed {
+        let rec = report.recomputed.as_ref();
+        let bad = |prefix: &str| {
+            report
+                .mismatches
+                .iter()
+                .any(|m| m.field == prefix || m.field.starts_with(&format!("{prefix}.")))
+        };
+        for (metric, a) in &c.metrics {
+            let r = rec.and_then(|s| s.metrics.get(metric));
+            aggregates.push(AggregateStatus {
+                metric: metric.clone(),
+                group: None,
+                claimed: Some(a.value),
+                recomputed: r.map(|r| r.value),
+                ok: r.is_some() && !bad(&format!("summary.metrics.{metric}")),
+            });
+        }
+        for (group, metrics) in &c.groups {
+            for (metric, a) in metrics {
+                let r = rec
+                    .and_then(|s| s.groups.get(group))
+                    .and_then(|g| g.get(metric));
+                aggregates.push(AggregateStatus {
+                    metric: metric.clone(),
+                    group: Some(group.clone()),
+                    claimed: Some(a.value),
+                    recomputed: r.map(|r| r.value),
+                    ok: r.is_some() && !bad(&format!("summary.groups.{group}.{metric}")),
+                });
+            }
+        }
+    }
+    // Recomputed metrics the receipt does not claim.
+    if let Some(r) = &report.recomputed {
+        for (metric, a) in &r.metrics {
+            if claimed
+                .as_ref()
+                .is_none_or(|c| !c.metrics.contains_key(metric))
+            {
+                aggregates.push(AggregateStatus {
+                    metric: metric.clone(),
+                    group: None,
+                    claimed: None,
+                    recomputed: Some(a.value),
+                    ok: false,
+                });
+            }
+        }
+    }
+    to_js(&VerifyResult {
+        ok: report.ok,
+        suite: report.suite.clone(),
+        model: report.model.clone(),
+        items_checked: report.items_checked,
+        suite_checked: report.suite_checked,
+        mismatches: &report.mismatches,
+        mismatching_items: report.mismatching_items(),
+        items,
+        aggregates,
+        recomputed: report.recomputed.as_ref(),
+    })
+}
+
+/// Run a suite's scorers on one response.
+#[wasm_bindgen(js_name = scoreItem, unchecked_return_type = "{ [metric: string]: Score }")]
+pub fn score_item(
+    #[wasm_bindgen(unchecked_param_type = "SuiteSpec")] spec: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Item")] item: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Response")] response: JsValue,
+) -> Result<JsValue, JsValue> {
+    let spec: SuiteSpec = from_js(spec, "spec")?;
+    let item: Item = from_js(item, "item")?;
+    let response: Response = from_js(response, "response")?;
+    let scores =
+        substance_score::score_item(&spec, &item, &response).map_err(named("ScoreError"))?;
+    to_js(&scores)
+}

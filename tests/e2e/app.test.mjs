@@ -1,0 +1,332 @@
+// End-to-end tests of the browser app (web/) in Debian's headless Chromium, driven by playwright-core.
+// `cargo xtask e2e` (and `cargo xtask test`) builds pkg/, serves the repository and sets
+// SUBSTANCE_WEB_ORIGIN; screenshots of every tab go to target/e2e-screenshots/ (look at them).
+//
+// What a person does with the page, in order: run a bundled sample suite on a small model and read the
+// score; download the receipt, verify it (green), tamper with it (red, the item named); load recorded
+// judgments in the judge lab and see a flip; switch WebGPU ↔ CPU; and the bad inputs — a corrupt model
+// file, a malformed receipt, an unreachable endpoint, HTML/script payloads in model outputs and files —
+// each shows a visible error (or inert text) while the page keeps working and nothing computed is lost.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+
+const ORIGIN = process.env.SUBSTANCE_WEB_ORIGIN;
+const ROOT = process.env.SUBSTANCE_ROOT || path.resolve(import.meta.dirname, '../..');
+const SHOTS = path.join(ROOT, 'target/e2e-screenshots');
+const TINY = path.join(ROOT, 'tests/fixtures/models/tiny-llama');
+const TIMEOUT = 240_000;
+
+if (!ORIGIN) {
+  throw new Error('SUBSTANCE_WEB_ORIGIN is not set: run these tests through `cargo xtask e2e`');
+}
+
+let browser;
+let context;
+let page;
+const consoleErrors = [];
+
+before(async () => {
+  fs.mkdirSync(SHOTS, { recursive: true });
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--enable-unsafe-webgpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1400, height: 1000 } });
+  page = await context.newPage();
+  page.setDefaultTimeout(TIMEOUT);
+  page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
+  page.on('pageerror', (e) => consoleErrors.push(`pageerror: ${e.message}`));
+  await page.goto(`${ORIGIN}/web/`);
+  await page.waitForSelector('#engine-status[data-state="ready"]');
+});
+
+after(async () => {
+  await browser?.close();
+});
+
+async function shot(name) {
+  await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+}
+
+async function tab(name) {
+  await page.click(`#tab-${name}`);
+  await page.waitForSelector(`#panel-${name}:not([hidden])`);
+}
+
+/** The texts of the error boxes currently shown. */
+async function errors() {
+  return page.$$eval('#errors .error', (els) => els.map((e) => e.textContent));
+}
+
+async function dismissErrors() {
+  await page.$$eval('#errors .error', (els) => els.forEach((e) => e.remove()));
+}
+
+/** Pick the committed tiny Llama (HF folder files) as the model. */
+async function pickTinyModel() {
+  await page.setInputFiles('#model-file', ['config.json', 'model.safetensors', 'tokenizer.json', 'generation_config.json']
+    .map((f) => path.join(TINY, f)));
+  await page.check('input[name="model-src"][value="file"]');
+}
+
+async function runAndWait() {
+  await page.click('#run-start');
+  await page.waitForFunction(() => {
+    const s = document.getElementById('run-status').textContent;
+    return /done|failed|cancelled/.test(s);
+  });
+  return page.textContent('#run-status');
+}
+
+/** Download the receipt of the last run; returns its text. */
+async function downloadReceipt() {
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.click('#run-download')]);
+  const file = await dl.path();
+  return { name: dl.suggestedFilename(), text: fs.readFileSync(file, 'utf8') };
+}
+
+async function verifyText(name, text) {
+  await tab('verify');
+  const before = await page.$$eval('#verify-results .verify-card', (els) => els.length);
+  await page.setInputFiles('#verify-file', { name, mimeType: 'application/x-ndjson', buffer: Buffer.from(text) });
+  await page.waitForFunction((n) => document.querySelectorAll('#verify-results .verify-card').length > n, before);
+  // Newest first.
+  return page.$eval('#verify-results .verify-card', (card) => ({
+    verdict: card.querySelector('[data-verdict]')?.dataset.verdict,
+    text: card.textContent,
+    badItems: [...card.querySelectorAll('tr.bad[data-item]')].map((r) => r.dataset.item),
+  }));
+}
+
+let receipt = null;
+
+test('run a bundled multiple-choice suite on a small local model: items scored, aggregate shown', { timeout: TIMEOUT }, async () => {
+  await tab('run');
+  await page.selectOption('#suite-bundled', 'sample-knowledge');
+  await page.fill('#run-limit', '6');
+  await page.selectOption('#backend', 'cpu');
+  await pickTinyModel();
+  const status = await runAndWait();
+  assert.match(status, /6 \/ 6 items .* tokens\/s .*done/, `status: ${status} · errors: ${await errors()}`);
+  const rows = await page.$$eval('#run-items tbody tr', (trs) => trs.length);
+  assert.equal(rows, 6);
+  const acc = await page.textContent('#run-summary [data-metric="acc"] .value');
+  const v = Number(acc);
+  assert.ok(v >= 0 && v <= 1, `acc ${acc}`);
+  assert.match(await page.textContent('#engine-status'), /CPU/);
+  await shot('run');
+  receipt = await downloadReceipt();
+  assert.match(receipt.name, /sample-knowledge.*\.receipt\.jsonl$/);
+  const lines = receipt.text.trim().split('\n');
+  assert.equal(lines.length, 8, 'header + 6 items + summary');
+  assert.equal(JSON.parse(lines[0]).type, 'header');
+  assert.equal(JSON.parse(lines[7]).type, 'summary');
+  // The score the page showed is the receipt's (shown with 3 decimals).
+  assert.ok(Math.abs(JSON.parse(lines[7]).metrics.acc.value - v) < 5e-4, `${acc} vs the receipt`);
+});
+
+test('the downloaded receipt verifies; a tampered copy is red and names the item', { timeout: TIMEOUT }, async () => {
+  assert.ok(receipt, 'needs the receipt of the previous test');
+  const good = await verifyText(receipt.name, receipt.text);
+  assert.equal(good.verdict, 'ok', good.text);
+  assert.deepEqual(good.badItems, []);
+  // Claim a better log-likelihood for one item's first choice (the line digest is left as it was).
+  const lines = receipt.text.split('\n');
+  const item = JSON.parse(lines[2]);
+  item.response.choices[0].ll += 5;
+  lines[2] = JSON.stringify(item);
+  const bad = await verifyText('tampered.receipt.jsonl', lines.join('\n'));
+  assert.equal(bad.verdict, 'mismatch', bad.text);
+  assert.deepEqual(bad.badItems, [item.id]);
+  assert.match(bad.text, new RegExp(`Mismatching items: ${item.id}`));
+  await shot('verify');
+});
+
+test('a malformed receipt shows an error and keeps earlier results', { timeout: TIMEOUT }, async () => {
+  await tab('verify');
+  const cards = await page.$$eval('#verify-results .verify-card', (els) => els.length);
+  await page.setInputFiles('#verify-file', { name: 'garbage.receipt.jsonl', mimeType: 'text/plain', buffer: Buffer.from('{"type":"header", this is not json\n\u0000\u0001') });
+  await page.waitForFunction((n) => document.querySelectorAll('#verify-results .verify-card').length > n, cards);
+  const first = await page.$eval('#verify-results .verify-card', (c) => ({ verdict: c.querySelector('[data-verdict]').dataset.verdict, text: c.textContent }));
+  assert.notEqual(first.verdict, 'ok', first.text);
+  assert.match(first.text, /garbage\.receipt\.jsonl/);
+  assert.match(first.text, /line 1/);
+  // Earlier cards are still there.
+  assert.equal(await page.$$eval('#verify-results .verify-card', (els) => els.length), cards + 1);
+  await dismissErrors();
+});
+
+test('judge lab: recorded verdicts of the bundled examples, a position swap flips a verdict', { timeout: TIMEOUT }, async () => {
+  await tab('judge');
+  await page.click('#judge-load-examples');
+  await page.waitForSelector('#judge-pairs tbody tr');
+  await page.waitForSelector('#judge-report .bias');
+  // Only the swap probe: recorded judgments cover the swapped game.
+  await page.$$eval('#judge-probes input', (inputs) => inputs.forEach((i) => { i.checked = i.value === 'swap'; }));
+  await page.check('input[name="judge-mode"][value="recorded"]');
+  await page.click('#judge-apply');
+  await page.waitForFunction(() => /probed pair/.test(document.getElementById('judge-info').textContent));
+  const info = await page.textContent('#judge-info');
+  const flips = Number(/(\d+) flip/.exec(info)?.[1]);
+  assert.ok(flips > 0, info);
+  const flipRows = await page.$$eval('#judge-pairs tbody tr[data-flip="1"]', (trs) => trs.length);
+  assert.equal(flipRows, flips);
+  // The first flip is shown side by side, the probed side with its verdict mapped back.
+  const detail = await page.textContent('#judge-detail');
+  assert.match(detail, /position swap/);
+  assert.match(detail, /Original/);
+  assert.match(detail, /Probed/);
+  const flipRate = await page.textContent('#judge-report [data-measure="flip rate"]');
+  assert.match(flipRate, /flip rate\s*0\.\d+/);
+  await shot('judge');
+});
+
+test('judge lab: probes change the text and highlight what changed', { timeout: TIMEOUT }, async () => {
+  await tab('judge');
+  await page.$$eval('#judge-probes input', (inputs) => inputs.forEach((i) => { i.checked = i.value === 'padding'; }));
+  await page.click('#judge-apply');
+  await page.waitForFunction(() => /probed pair/.test(document.getElementById('judge-info').textContent));
+  await page.click('#judge-pairs tbody tr[data-probe="padding"]');
+  const inserted = await page.$$eval('#judge-detail ins', (els) => els.map((e) => e.textContent).join(''));
+  assert.ok(inserted.trim().length > 20, `padding inserts text: ${inserted}`);
+});
+
+test('leaderboard: the bundled arena example gives a Bradley–Terry table with CIs', { timeout: TIMEOUT }, async () => {
+  await tab('leaderboard');
+  await page.click('#lb-load-example');
+  await page.waitForSelector('#lb-compute:not([disabled])');
+  await page.fill('#lb-bootstrap', '20');
+  await page.click('#lb-compute');
+  await page.waitForSelector('#lb-out table tbody tr');
+  const rows = await page.$$eval('#lb-out table tbody tr', (trs) => trs.map((t) => t.textContent));
+  assert.ok(rows.length >= 5, rows.join('\n'));
+  await page.click('#sos-load-example');
+  await page.waitForSelector('#sos-out table');
+  await shot('leaderboard');
+});
+
+test('switching WebGPU ↔ CPU reloads the model where asked; WebGPU gives the same scores', { timeout: TIMEOUT }, async () => {
+  await tab('run');
+  const webgpu = await page.evaluate(async () => !!(navigator.gpu && await navigator.gpu.requestAdapter()));
+  await page.selectOption('#suite-bundled', 'sample-knowledge');
+  await page.fill('#run-limit', '3');
+  await pickTinyModel();
+  await page.selectOption('#backend', 'cpu');
+  await runAndWait();
+  const cpu = await downloadReceipt();
+  assert.match(await page.textContent('#engine-status'), /CPU/);
+  await page.selectOption('#backend', 'webgpu');
+  const status = await runAndWait();
+  if (!webgpu) {
+    assert.match(status, /failed/);
+    assert.match((await errors()).join('\n'), /BackendError/);
+    await dismissErrors();
+    return;
+  }
+  assert.match(status, /done/, `${status} · ${await errors()}`);
+  assert.match(await page.textContent('#engine-status'), /WebGPU/);
+  const gpu = await downloadReceipt();
+  const lls = (t) => t.trim().split('\n').slice(1, -1).map((l) => JSON.parse(l).response.choices.map((c) => c.ll)).flat();
+  const a = lls(cpu.text);
+  const b = lls(gpu.text);
+  assert.equal(a.length, b.length);
+  for (let i = 0; i < a.length; i += 1) assert.ok(Math.abs(a[i] - b[i]) < 1e-3, `ll ${i}: cpu ${a[i]} webgpu ${b[i]}`);
+  await shot('run-webgpu');
+  await page.selectOption('#backend', 'cpu');
+});
+
+test('a corrupt model file shows a typed error; the page keeps working and the last results stay', { timeout: TIMEOUT }, async () => {
+  await tab('run');
+  const rowsBefore = await page.$$eval('#run-items tbody tr', (trs) => trs.length);
+  const junk = Buffer.concat([Buffer.from('GGUF'), Buffer.from([3, 0, 0, 0]), Buffer.alloc(64, 0xff)]);
+  await page.setInputFiles('#model-file', { name: 'broken.gguf', mimeType: 'application/octet-stream', buffer: junk });
+  await page.check('input[name="model-src"][value="file"]');
+  const status = await runAndWait();
+  assert.match(status, /failed/);
+  const errs = (await errors()).join('\n');
+  assert.match(errs, /ModelError/);
+  assert.match(errs, /broken\.gguf/);
+  await dismissErrors();
+  // The page still runs: recorded sample responses of a generate suite.
+  await page.selectOption('#suite-bundled', 'sample-math');
+  await page.fill('#run-limit', '');
+  await page.check('input[name="model-src"][value="replay"]');
+  const ok = await runAndWait();
+  assert.match(ok, /done/, `${ok} · ${await errors()}`);
+  assert.ok(rowsBefore >= 0);
+});
+
+test('an unreachable endpoint shows an error naming it; nothing hangs', { timeout: TIMEOUT }, async () => {
+  await tab('run');
+  await page.selectOption('#suite-bundled', 'sample-math');
+  await page.fill('#run-limit', '2');
+  await page.fill('#endpoint-url', 'http://127.0.0.1:9/v1');
+  await page.fill('#endpoint-model', 'nobody');
+  await page.check('input[name="model-src"][value="endpoint"]');
+  const status = await runAndWait();
+  assert.match(status, /failed/);
+  const errs = (await errors()).join('\n');
+  assert.match(errs, /127\.0\.0\.1/);
+  // The key field is never echoed into errors, and the page is responsive.
+  await dismissErrors();
+  await tab('verify');
+  await tab('run');
+});
+
+test('HTML and script in model outputs, receipts and judgments render as inert text', { timeout: TIMEOUT }, async () => {
+  const payloads = ['<img src=x onerror="window.__pwned=1">', '<script>window.__pwned=2</script>', '"><svg onload=window.__pwned=3>'];
+  // A replay run whose recorded responses are the payloads.
+  await tab('run');
+  await page.selectOption('#suite-bundled', 'sample-math');
+  await page.fill('#run-limit', '3');
+  await page.check('input[name="model-src"][value="replay"]');
+  await runAndWait();
+  const { text } = await downloadReceipt();
+  const lines = text.trim().split('\n');
+  // Put the payloads into the receipt (responses and ids) and verify it: red, shown as text.
+  for (let i = 1; i <= 3; i += 1) {
+    const rec = JSON.parse(lines[i]);
+    rec.response.text = payloads[i - 1];
+    rec.id = payloads[i - 1];
+    lines[i] = JSON.stringify(rec);
+  }
+  const r = await verifyText('xss.receipt.jsonl', `${lines.join('\n')}\n`);
+  assert.equal(r.verdict, 'mismatch');
+  assert.ok(r.text.includes(payloads[0]), 'the payload is shown as text');
+  // Judged pairs with payloads in the answers, dropped into the judge lab.
+  await tab('judge');
+  const pair = {
+    id: '<b>bold-id</b>', question: payloads[1], answer_a: payloads[0], answer_b: payloads[2], reference: null,
+    verdicts: [], meta: { category: '<i>cat</i>' },
+  };
+  await page.setInputFiles('#judge-file', { name: 'evil.jsonl', mimeType: 'application/x-ndjson', buffer: Buffer.from(`${JSON.stringify(pair)}\n`) });
+  await page.waitForFunction(() => /evil\.jsonl/.test(document.getElementById('judge-info').textContent));
+  await page.$$eval('#judge-probes input', (inputs) => inputs.forEach((i) => { i.checked = i.value === 'markdown'; }));
+  await page.click('#judge-apply');
+  await page.waitForFunction(() => /probed pair/.test(document.getElementById('judge-info').textContent));
+  await page.click('#judge-pairs tbody tr');
+  assert.equal(await page.evaluate(() => window.__pwned), undefined);
+  assert.equal(await page.$$eval('#panel-judge img, #panel-verify img[src="x"], #panel-judge svg[onload], b', (els) => els.filter((e) => e.textContent === 'bold-id' || e.getAttribute('src') === 'x' || e.hasAttribute('onload')).length), 0);
+  assert.ok((await page.textContent('#judge-pairs')).includes('<b>bold-id</b>'));
+  await shot('xss');
+});
+
+test('no uncaught errors in the page', () => {
+  // Errors the app reported on purpose go to console.warn; console.error and page errors are bugs, except
+  // the browser's own report of the refused connection to the unreachable endpoint.
+  const real = consoleErrors.filter((e) => !/127\.0\.0\.1:9|ERR_CONNECTION_REFUSED|Failed to load resource/.test(e));
+  assert.deepEqual(real, []);
+});

@@ -1,0 +1,194 @@
+// Leaderboard tab: Arena-Hard v0.1 Bradley–Terry leaderboard (bootstrap CIs, style control) and the SOS
+// view (judge score vs ground-truth factor scores), both computed by the Rust bindings in the worker.
+
+import { $, h, setChildren, fmt, readText } from './lib/dom.js';
+import { worker, showError } from './lib/core.js';
+import { ciChart, scatter } from './lib/plots.js';
+
+let arenaFiles = null;   // { judgments: TextFile[], answers: TextFile[], source }
+let sosFiles = null;     // { results: TextFile, judge: TextFile, source }
+
+const example = (p) => new URL(`./examples/${p}`, import.meta.url);
+
+async function fetchText(url) {
+  const r = await fetch(url);
+  if (!r.ok) throw new Error(`cannot load ${url}: HTTP ${r.status}`);
+  return r.text();
+}
+
+// ── arena ────────────────────────────────────────────────────────────────────────────────────────────
+
+function modelsOf(files) {
+  const names = new Set();
+  for (const f of files.answers) names.add(f.file_name.split('/').pop().replace(/\.jsonl$/, ''));
+  for (const f of files.judgments) names.add(f.file_name.split('/').pop().replace(/\.jsonl$/, ''));
+  return [...names].sort();
+}
+
+function setArena(files, baseline) {
+  arenaFiles = files;
+  const models = modelsOf(files);
+  setChildren($('lb-baseline'), models.map((m) => h('option', { value: m, selected: m === baseline }, m)));
+  $('lb-compute').disabled = false;
+  compute();
+}
+
+async function loadArenaExample() {
+  try {
+    const manifest = JSON.parse(await fetchText(example('arena/manifest.json')));
+    const judgments = [];
+    const answers = [];
+    for (const f of manifest.files) {
+      const text = await fetchText(example(`arena/${f}`));
+      (f.startsWith('model_answer/') ? answers : judgments).push({ file_name: f, text });
+    }
+    setArena({ judgments, answers, source: 'bundled example (synthetic)' }, manifest.baseline);
+  } catch (e) {
+    showError('Loading the leaderboard example', e);
+  }
+}
+
+async function arenaFromFiles(files) {
+  const judgments = [];
+  const answers = [];
+  for (const f of files) {
+    const text = await readText(f);
+    const path = f.webkitRelativePath || f.name;
+    // Answer files have `choices`/`messages`; judgment files have `games`.
+    const first = text.split('\n').find((l) => l.trim());
+    let isAnswer = /model_answer\//.test(path);
+    try { const v = JSON.parse(first || '{}'); isAnswer = isAnswer || ('choices' in v) || ('messages' in v); } catch { /* the parser reports it */ }
+    if (isAnswer) answers.push({ file_name: `model_answer/${f.name}`, text });
+    else judgments.push({ file_name: path.includes('/') ? path.split('/').slice(-2).join('/') : `judge/${f.name}`, text });
+  }
+  setArena({ judgments, answers, source: files.map((f) => f.name).join(', ') }, null);
+}
+
+async function compute() {
+  if (!arenaFiles) return;
+  const style = $('lb-style').checked;
+  const opts = {
+    version: 'v0.1',
+    judgments: arenaFiles.judgments,
+    answers: arenaFiles.answers,
+    baseline: $('lb-baseline').value || undefined,
+    style_control: style ? 'full' : 'none',
+    bootstrap: Number($('lb-bootstrap').value) || 0,
+    seed: 0,
+  };
+  $('lb-compute').disabled = true;
+  setChildren($('lb-out'), h('p', { class: 'muted' }, 'computing…'));
+  try {
+    const lb = await worker.call('leaderboard', { opts });
+    renderArena(lb, style);
+  } catch (e) {
+    setChildren($('lb-out'));
+    showError('Leaderboard', e);
+  } finally {
+    $('lb-compute').disabled = false;
+  }
+}
+
+function renderArena(lb, style) {
+  const rows = [...(lb.rows || [])].sort((a, b) => b.score - a.score);
+  const chartRows = rows.map((r) => ({ label: r.model, value: r.score, lo: r.lower ?? r.score, hi: r.upper ?? r.score }));
+  const max = Math.max(100, ...chartRows.map((r) => r.hi));
+  let chart = null;
+  try {
+    chart = ciChart(chartRows, { title: `Win rate vs ${lb.baseline} (%)${style ? ', style-controlled' : ''}`, domain: [0, max], ref: 50, xLabel: 'score (95% bootstrap CI)' });
+  } catch (e) { showError('Drawing the leaderboard', e); }
+  const table = h('table', { class: 'stats', id: 'lb-table' },
+    h('thead', {}, h('tr', {}, h('th', {}, '#'), h('th', {}, 'model'), h('th', { class: 'num' }, 'score'), h('th', {}, '95% CI'), h('th', { class: 'num' }, 'avg tokens'))),
+    h('tbody', {}, rows.map((r, i) => h('tr', { dataset: { model: r.model } },
+      h('td', { class: 'num' }, i + 1), h('td', {}, r.model), h('td', { class: 'num' }, fmt(r.score, 1)),
+      h('td', {}, `[${fmt(r.lower, 1)}, ${fmt(r.upper, 1)}]`), h('td', { class: 'num' }, fmt(r.avg_tokens, 0))))));
+  setChildren($('lb-out'),
+    h('div', {},
+      h('h3', {}, `Bradley–Terry leaderboard${style ? ' — style control on' : ''}`),
+      h('p', { class: 'muted' }, `${arenaFiles.source} · protocol ${lb.protocol ?? 'arena-hard-v0.1'} · ${lb.n_battles ?? '?'} battles · ${lb.bootstrap_rounds ?? 0} bootstrap rounds, seed ${lb.seed ?? 0}`),
+      h('div', { class: 'report' }, chart, table)));
+}
+
+// ── SOS ──────────────────────────────────────────────────────────────────────────────────────────────
+
+async function loadSosExample() {
+  try {
+    sosFiles = {
+      results: { file_name: 'results.csv', text: await fetchText(example('sos/results.csv')) },
+      judge: { file_name: 'judge.csv', text: await fetchText(example('sos/judge.csv')) },
+      source: 'bundled example (synthetic)',
+    };
+    await computeSos();
+  } catch (e) {
+    showError('Loading the SOS example', e);
+  }
+}
+
+async function sosFromFiles(files) {
+  const texts = await Promise.all(files.map(async (f) => ({ file_name: f.name, text: await readText(f) })));
+  const judge = texts.find((t) => /^model,score/i.test(t.text.trimStart()) || /arena|judge/i.test(t.file_name));
+  const results = texts.find((t) => t !== judge);
+  if (!results || !judge) { showError('SOS view', new Error('drop two CSVs: the results table (Name, <task>/<metric>…) and the judge scores (model,score,…)')); return; }
+  sosFiles = { results, judge, source: files.map((f) => f.name).join(', ') };
+  await computeSos();
+}
+
+const FACTORS = { wk: 'world knowledge', if: 'instruction following', safety: 'safety' };
+
+async function computeSos() {
+  setChildren($('sos-out'), h('p', { class: 'muted' }, 'computing…'));
+  try {
+    const rep = await worker.call('sos', { opts: { results: sosFiles.results, judge: sosFiles.judge, norm: 'chance', bootstrap: 1000, seed: 0 } });
+    renderSos(rep);
+  } catch (e) {
+    setChildren($('sos-out'));
+    showError('SOS view', e);
+  }
+}
+
+// SosReport (substance-sos serde): factors.models[{model, factors:[{factor, score}]}], judge.matched
+// [{judge_name, model, score}], correlations[{x, y, method, n, estimate, ci}] (x/y: judge | wk | if | safety).
+function factorOf(m, f) {
+  return (m.factors || []).find((x) => x.factor === f)?.score ?? null;
+}
+
+const judgeCorr = (rep, f) => (rep.correlations || []).filter((c) => (c.x === 'judge' && c.y === f) || (c.y === 'judge' && c.x === f));
+
+function renderSos(rep) {
+  const judged = new Map((rep.judge?.matched || []).map((j) => [j.model, j.score]));
+  const models = rep.factors?.models || [];
+  const plots = [];
+  for (const [f, name] of Object.entries(FACTORS)) {
+    const points = models.map((m) => ({ label: m.model, x: factorOf(m, f), y: judged.get(m.model) }))
+      .filter((p) => p.x != null && p.y != null);
+    const caption = judgeCorr(rep, f).map((c) => `${c.method} ${fmt(c.estimate, 2)} [${fmt(c.ci?.[0], 2)}, ${fmt(c.ci?.[1], 2)}]`).join(' · ');
+    if (points.length) {
+      try {
+        plots.push(h('div', { class: 'sos-plot', dataset: { factor: f } }, scatter(points, { title: `Judge score vs ${name}`, xLabel: `${name} (factor score)`, yLabel: 'judge score' }), h('p', { class: 'muted' }, caption || '—')));
+      } catch (e) { showError('Drawing the SOS view', e); }
+    }
+  }
+  const corrRows = Object.keys(FACTORS).flatMap((f) => judgeCorr(rep, f)).map((c) => h('tr', {},
+    h('td', {}, FACTORS[c.x === 'judge' ? c.y : c.x]), h('td', {}, String(c.method)),
+    h('td', { class: 'num' }, fmt(c.estimate, 3)), h('td', {}, c.ci ? `[${fmt(c.ci[0], 2)}, ${fmt(c.ci[1], 2)}]` : '—'),
+    h('td', { class: 'num' }, c.n)));
+  const unmatched = rep.judge?.unmatched?.length ? h('p', { class: 'muted' }, `judge rows without a results row: ${rep.judge.unmatched.map((u) => u.name).join(', ')}`) : null;
+  setChildren($('sos-out'), h('div', {},
+    h('h3', {}, 'SOS view — does the judge track substance?'),
+    h('p', { class: 'muted' }, `${sosFiles.source} · ${models.length} models, ${judged.size} with a judge score · normalisation ${rep.norm}`),
+    h('div', { class: 'report' }, plots),
+    unmatched,
+    corrRows.length ? h('table', { class: 'stats', id: 'sos-table' },
+      h('thead', {}, h('tr', {}, h('th', {}, 'judge score vs'), h('th', {}, 'method'), h('th', { class: 'num' }, 'r'), h('th', {}, '95% CI'), h('th', { class: 'num' }, 'n'))),
+      h('tbody', {}, corrRows)) : null));
+}
+
+export function initLeaderboard() {
+  $('lb-load-example').addEventListener('click', loadArenaExample);
+  $('lb-file').addEventListener('change', () => { const f = [...$('lb-file').files]; $('lb-file').value = ''; if (f.length) arenaFromFiles(f); });
+  $('lb-style').addEventListener('change', compute);
+  $('lb-baseline').addEventListener('change', compute);
+  $('lb-compute').addEventListener('click', compute);
+  $('sos-load-example').addEventListener('click', loadSosExample);
+  $('sos-file').addEventListener('change', () => { const f = [...$('sos-file').files]; $('sos-file').value = ''; if (f.length) sosFromFiles(f); });
+}

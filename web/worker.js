@@ -1,0 +1,350 @@
+// The compute worker of the substance app. Every evaluation number the page shows is computed here by
+// the Rust package in ../pkg (wasm-bindgen, see crates/substance-wasm/API.md); this file only owns the
+// loops (so that cancel works between steps), downloads and the weights cache. The page never blocks.
+//
+// ── Message protocol ─────────────────────────────────────────────────────────────────────────────
+// Page → worker: { id, op, ...args }   (id: a number unique per request)
+//   { op: 'init' }                                    → { info, webgpu }            (info(), webgpuStatus())
+//   { op: 'loadModel', source, backend }              → ModelInfo of the loaded model (replaces the old one)
+//        source: { kind: 'url', url, format: 'gguf'|'hf', id }            fetched (HF folders: url ends in /),
+//                                                                          kept in the Cache API
+//              | { kind: 'gguf', bytes: Uint8Array, file_name }          a picked .gguf file
+//              | { kind: 'hf', files: { config, weights, tokenizer, … }, id }   picked HF files (Uint8Arrays)
+//        backend: 'auto' | 'webgpu' | 'cpu'
+//   { op: 'unloadModel' }                             → null
+//   { op: 'suites' }                                  → SuiteInfo[] (bundled samples)
+//   { op: 'suiteInfo', suite }                        → SuiteInfo  (suite: see 'run')
+//   { op: 'run', suite, model, limit }                streams 'line' + 'progress', then → { summary, cancelled }
+//        suite: { kind: 'sample', name } | { kind: 'files', toml, items, fewshot, origin }
+//             | { kind: 'import', format, bytes, file_name }
+//        model: { kind: 'local' } | { kind: 'endpoint', spec, key } | { kind: 'replay', text, file_name }
+//             | { kind: 'replay-sample' }  (the suite's bundled recorded responses)
+//   { op: 'verify', text, file_name }                 → VerifyResult
+//   { op: 'judgeExamples' }                           → JudgedPair[]
+//   { op: 'parsePairs', text, file_name }             → JudgedPair[]
+//   { op: 'probe', pairs, probes, seed, protocol, mode, judge }
+//        applies every probe to every pair (applyProbe); mode 'recorded' takes verdicts from the recorded
+//        games, mode 'live' asks the judge (judge: { kind: 'endpoint', spec, key } | { kind: 'local' }) and
+//        streams 'progress'; → { rows: [{ pair_id, probe, perturbed, original, probed, observation }],
+//        report: BiasReport, position: BiasReport }
+//   { op: 'leaderboard', opts }                       → arenaHardLeaderboard(opts)
+//   { op: 'sos', opts }                               → sosReport(opts)
+//   { op: 'cancel', target }                          (no reply) the op `target` stops before its next step
+// Worker → page, for request `id`:
+//   { id, type: 'result', value }                     the op finished
+//   { id, type: 'error', error: { name, message } }   it failed; the worker stays usable
+//   { id, type: 'line', line }                        a receipt line, in order (header, items…, summary):
+//                                                     the page keeps them, so a cancel or an error later
+//                                                     loses nothing already finished
+//   { id, type: 'progress', progress, item? }         Progress { done, total, tokens, elapsed_ms,
+//                                                     tokens_per_second }, item: a finished item's view
+//   { id, type: 'download', loaded, total, url }      bytes of a model download so far
+// Unsolicited: { type: 'fatal', error } when the wasm module died (a Rust panic): the page restarts the worker.
+
+import initWasm, * as S from '../pkg/substance_wasm.js';
+
+const CACHE = 'substance-weights-v1';
+let ready = null;            // Promise of the initialised module
+let model = null;            // the loaded WasmModel
+const cancelled = new Set(); // ids of ops asked to stop
+
+function post(msg, transfer) { self.postMessage(msg, transfer || []); }
+
+function errorOf(e) {
+  if (e && typeof e === 'object') {
+    return { name: String(e.name || 'Error'), message: String(e.message || e) };
+  }
+  return { name: 'Error', message: String(e) };
+}
+
+function isPanic(e) {
+  return e instanceof WebAssembly.RuntimeError || (e && e.name === 'RuntimeError');
+}
+
+async function start() {
+  if (!ready) {
+    ready = (async () => {
+      await initWasm();
+      S.init();
+    })();
+  }
+  return ready;
+}
+
+// ── downloads and the weights cache ─────────────────────────────────────────────────────────────────
+
+/** Fetch `url` as bytes through the Cache API, posting download progress for request `id`. */
+async function cachedBytes(id, url) {
+  const cache = await caches.open(CACHE);
+  const hit = await cache.match(url);
+  if (hit) return new Uint8Array(await hit.arrayBuffer());
+  let resp;
+  try {
+    resp = await fetch(url, { mode: 'cors', credentials: 'omit' });
+  } catch (e) {
+    throw Object.assign(new Error(`cannot download ${url}: ${e.message || e}`), { name: 'NetworkError' });
+  }
+  if (!resp.ok) {
+    throw Object.assign(new Error(`cannot download ${url}: HTTP ${resp.status} ${resp.statusText}`), { name: 'NetworkError' });
+  }
+  const total = Number(resp.headers.get('Content-Length')) || 0;
+  const reader = resp.body.getReader();
+  const chunks = [];
+  let loaded = 0;
+  let last = 0;
+  for (;;) {
+    if (cancelled.has(id)) {
+      await reader.cancel();
+      throw Object.assign(new Error('download cancelled'), { name: 'Cancelled' });
+    }
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    loaded += value.length;
+    const now = performance.now();
+    if (now - last > 100) {
+      last = now;
+      post({ id, type: 'download', loaded, total, url });
+    }
+  }
+  post({ id, type: 'download', loaded, total: total || loaded, url });
+  const bytes = new Uint8Array(loaded);
+  let off = 0;
+  for (const c of chunks) { bytes.set(c, off); off += c.length; }
+  await cache.put(url, new Response(bytes, {
+    headers: { 'Content-Type': 'application/octet-stream', 'X-Substance-Size': String(loaded) },
+  }));
+  return bytes;
+}
+
+const HF_FILES = {
+  config: 'config.json', weights: 'model.safetensors', tokenizer: 'tokenizer.json',
+};
+const HF_OPTIONAL = { generation_config: 'generation_config.json', tokenizer_config: 'tokenizer_config.json' };
+
+async function loadModel(id, { source, backend }) {
+  await start();
+  let bytes;
+  let opts = { backend: backend || 'auto' };
+  if (source.kind === 'url' && source.format !== 'hf') {
+    bytes = await cachedBytes(id, source.url);
+    opts = { ...opts, format: 'gguf', id: source.id || source.url.split('/').pop(), file_name: source.url.split('/').pop() };
+  } else if (source.kind === 'url') {
+    const base = source.url.endsWith('/') ? source.url : `${source.url}/`;
+    const files = {};
+    for (const [k, f] of Object.entries(HF_FILES)) files[k] = await cachedBytes(id, base + f);
+    for (const [k, f] of Object.entries(HF_OPTIONAL)) {
+      try { files[k] = await cachedBytes(id, base + f); } catch { /* optional */ }
+    }
+    bytes = files;
+    opts = { ...opts, format: 'hf', id: source.id || base.replace(/\/+$/, '').split('/').slice(-2).join('/') };
+  } else if (source.kind === 'gguf') {
+    bytes = source.bytes;
+    opts = { ...opts, format: 'gguf', id: source.file_name, file_name: source.file_name };
+  } else if (source.kind === 'hf') {
+    bytes = source.files;
+    opts = { ...opts, format: 'hf', id: source.id || 'local model' };
+  } else {
+    throw new Error(`unknown model source ${source.kind}`);
+  }
+  const next = await S.WasmModel.load(bytes, opts);
+  if (model) model.free();
+  model = next;
+  return model.info();
+}
+
+// ── suites and runs ─────────────────────────────────────────────────────────────────────────────────
+
+function openSuite(suite) {
+  switch (suite.kind) {
+    case 'sample': return S.WasmSuite.sample(suite.name);
+    case 'files': return S.WasmSuite.fromFiles(suite.toml, suite.items, suite.fewshot || undefined, suite.origin || 'suite');
+    case 'import': return S.WasmSuite.import(suite.format || 'auto', suite.bytes, suite.file_name);
+    default: throw new Error(`unknown suite source ${suite.kind}`);
+  }
+}
+
+function itemView(step) {
+  // Only what the table shows; the full line goes to the page as the receipt line.
+  let prompt = null;
+  let target = null;
+  try {
+    const v = JSON.parse(step.line);
+    prompt = v.prompt ?? null;
+    target = v.item?.target ?? null;
+  } catch { /* the line is the receipt's; display falls back to the step */ }
+  return { index: step.index, id: step.id, scores: step.scores, response: step.response, prompt, target };
+}
+
+async function run(id, { suite, model: m, limit }) {
+  await start();
+  const s = openSuite(suite);
+  let endpoint = null;
+  let r = null;
+  try {
+    const opts = limit ? { limit } : {};
+    if (m.kind === 'local') {
+      if (!model) throw Object.assign(new Error('no model is loaded'), { name: 'InputError' });
+      r = S.WasmRun.withModel(s, model, opts);
+    } else if (m.kind === 'endpoint') {
+      endpoint = new S.WasmEndpoint(m.spec, m.key || undefined);
+      r = S.WasmRun.withEndpoint(s, endpoint, opts);
+    } else if (m.kind === 'replay') {
+      r = S.WasmRun.replay(s, m.text, m.file_name, opts);
+    } else if (m.kind === 'replay-sample') {
+      const text = s.sampleResponses();
+      if (text == null) throw Object.assign(new Error(`suite ${s.info().name} has no recorded sample responses`), { name: 'InputError' });
+      r = S.WasmRun.replay(s, text, 'sample_responses.jsonl', opts);
+    } else {
+      throw new Error(`unknown model kind ${m.kind}`);
+    }
+    post({ id, type: 'line', line: r.header() });
+    post({ id, type: 'progress', progress: r.progress() });
+    for (;;) {
+      if (cancelled.has(id)) return { cancelled: true, summary: null };
+      const step = await r.step();
+      if (step === null) break;
+      post({ id, type: 'line', line: step.line });
+      post({ id, type: 'progress', progress: step.progress, item: itemView(step) });
+    }
+    const fin = r.finish();
+    post({ id, type: 'line', line: fin.line });
+    return { cancelled: false, summary: fin.summary };
+  } finally {
+    if (r) r.free();
+    if (endpoint) endpoint.free();
+    s.free();
+  }
+}
+
+// ── judge lab ────────────────────────────────────────────────────────────────────────────────────────
+
+/**
+ * The recorded verdicts of `pair` for `protocol`: game 0 (answers as given) and game 1 (answers swapped),
+ * each with the preference the judge *said* (in the orientation it saw), parsed from the raw reply by the
+ * protocol's own parser (judgeParse) — or null when nothing was recorded or no verdict parses.
+ */
+function recordedGames(pair, protocol) {
+  const vs = (pair.verdicts || []).filter((v) => v.protocol === protocol);
+  const said = (v) => (v && v.raw != null ? S.judgeParse(v.protocol, v.raw).preference ?? null : null);
+  const g0 = vs.find((v) => !v.swapped) || null;
+  const g1 = vs.find((v) => v.swapped) || null;
+  return { g0, g1, p0: said(g0), p1: said(g1) };
+}
+
+function swapPref(p) { return p === 'A' ? 'B' : p === 'B' ? 'A' : p; }
+
+async function liveVerdict(judge, protocol, pair, game) {
+  const input = { question: pair.question, answers: [pair.answer_a, pair.answer_b].filter((x) => x != null), reference: pair.reference ?? null };
+  const rendered = S.judgeRender(protocol, input, game);
+  const messages = rendered.messages;
+  let reply;
+  if (judge.kind === 'endpoint') {
+    const ep = new S.WasmEndpoint(judge.spec, judge.key || undefined);
+    try {
+      const resp = await ep.generate({ kind: 'chat', messages }, { max_tokens: 512, stop: [], temperature: 0 });
+      reply = resp.text ?? '';
+    } finally { ep.free(); }
+  } else {
+    if (!model) throw Object.assign(new Error('no model is loaded'), { name: 'InputError' });
+    const g = await model.start({ messages }, { max_tokens: 256, temperature: 0 });
+    try { let st; do { st = await g.next(); } while (!st.done); reply = g.text(); } finally { g.free(); }
+  }
+  // The preference as the judge said it (the orientation of the pair it was shown).
+  return { reply, preference: S.judgeParse(protocol, reply).preference ?? null };
+}
+
+async function probe(id, { pairs, probes, seed, protocol, mode, judge }) {
+  await start();
+  const rows = [];
+  const observations = [];
+  const total = pairs.length * probes.length;
+  let done = 0;
+  for (const pair of pairs) {
+    const rec = recordedGames(pair, protocol);
+    let original = rec.p0;
+    if (mode === 'live') {
+      if (cancelled.has(id)) break;
+      original = (await liveVerdict(judge, protocol, pair, 0)).preference;
+    }
+    for (const name of probes) {
+      if (cancelled.has(id)) break;
+      const perturbed = S.applyProbe(pair, name, seed);
+      let probed = null;
+      let reply = null;
+      if (mode === 'live') {
+        const live = await liveVerdict(judge, protocol, perturbed.pair, 0);
+        probed = live.preference;
+        reply = live.reply;
+      } else if (name === 'swap') {
+        // The recorded second game is the judge's verdict on exactly this perturbation (answers swapped),
+        // as it said it — the probed pair's orientation, which is what biasObservation takes.
+        probed = rec.p1;
+      }
+      const haveProbed = mode === 'live' || (name === 'swap' && rec.g1);
+      const observation = haveProbed ? S.biasObservation(pair, original, perturbed, probed) : null;
+      if (observation) observations.push(observation);
+      rows.push({ pair_id: pair.id, probe: name, perturbed, original, probed,
+        probed_in_original: probed == null ? null : (perturbed.swapped ? swapPref(probed) : probed),
+        have_probed: !!haveProbed, reply,
+        recorded: { g0: rec.g0?.raw ?? null, g1: rec.g1?.raw ?? null } });
+      done += 1;
+      post({ id, type: 'progress', progress: { done, total, tokens: 0, elapsed_ms: 0, tokens_per_second: 0 } });
+    }
+  }
+  const opts = { resamples: 1000, seed: Number(seed) || 0 };
+  const report = observations.length ? S.biasReport(observations, opts, `${mode} verdicts, ${protocol}`) : null;
+  return { rows, report, cancelled: cancelled.has(id) };
+}
+
+function recordedReport({ pairs, protocol, seed }) {
+  const judges = [...new Set(pairs.flatMap((p) => (p.verdicts || []).filter((v) => v.protocol === protocol).map((v) => v.judge)))];
+  const obs = S.recordedObservations(pairs.map((p) => ({ ...p, verdicts: (p.verdicts || []).filter((v) => v.protocol === protocol) })), judges[0]);
+  return obs.length ? S.biasReport(obs, { resamples: 1000, seed: Number(seed) || 0 }, `recorded two-game verdicts, ${protocol}`) : null;
+}
+
+// ── dispatch ─────────────────────────────────────────────────────────────────────────────────────────
+
+const ops = {
+  async init() {
+    await start();
+    return { info: S.info(), webgpu: await S.webgpuStatus() };
+  },
+  loadModel: (id, msg) => loadModel(id, msg),
+  async unloadModel() { if (model) { model.free(); model = null; } return null; },
+  async suites() { await start(); return S.sampleSuites(); },
+  async suiteInfo(id, { suite }) {
+    await start();
+    const s = openSuite(suite);
+    try { return s.info(); } finally { s.free(); }
+  },
+  run: (id, msg) => run(id, msg),
+  async verify(id, { text, file_name }) {
+    await start();
+    const r = S.verifyReceipt(text);
+    return { ...r, file_name };
+  },
+  async judgeExamples() { await start(); return S.judgeLabExamples(); },
+  async parsePairs(id, { text, file_name }) { await start(); return S.parseJudgedPairs(text, file_name); },
+  probe: (id, msg) => probe(id, msg),
+  async recordedReport(id, msg) { await start(); return recordedReport(msg); },
+  async leaderboard(id, { opts }) { await start(); return S.arenaHardLeaderboard(opts); },
+  async sos(id, { opts }) { await start(); return S.sosReport(opts); },
+};
+
+self.onmessage = async (ev) => {
+  const msg = ev.data || {};
+  if (msg.op === 'cancel') { cancelled.add(msg.target); return; }
+  const { id, op } = msg;
+  const f = ops[op];
+  if (!f) { post({ id, type: 'error', error: { name: 'InputError', message: `unknown op ${op}` } }); return; }
+  try {
+    const value = await f(id, msg);
+    post({ id, type: 'result', value });
+  } catch (e) {
+    post({ id, type: 'error', error: errorOf(e) });
+    if (isPanic(e)) post({ type: 'fatal', error: errorOf(e) });
+  } finally {
+    cancelled.delete(id);
+  }
+};

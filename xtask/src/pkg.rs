@@ -1,0 +1,188 @@
+//! `cargo xtask pkg [--dev] [--cpu-only]`: the npm package of the bindings in `pkg/`.
+//!
+//! Plain `cargo build --target wasm32-unknown-unknown -p substance-wasm` + `wasm-bindgen --target web`
+//! (wasm-pack adds nothing we need, and would pick up Debian's broken `wasm-opt`, TOOLCHAIN.md). Then
+//! `wasm-opt -O` when a recent one (binaryen ≥ 116) is on the PATH, a `package.json` (version = the
+//! crate's), and the gzip sizes of what a page downloads, printed and written to `pkg/SIZES.txt`.
+//!
+//! Profiles: `web` (optimised, no LTO) by default — what the app serves; `--dev` builds with
+//! `wasm-dev`, the profile every other wasm32 build of `cargo xtask test` shares, which is what the
+//! end-to-end tests use (a few minutes instead of a second cold build of every dependency).
+
+use std::io::Write;
+use std::path::Path;
+use std::process::Command;
+
+use anyhow::{Context, Result, bail};
+
+use crate::{cargo, command_output, ensure_wasm_target, root, run};
+
+/// wasm-bindgen-cli must be exactly the version of the `wasm-bindgen` crate pinned in Cargo.toml.
+pub const WASM_BINDGEN_VERSION: &str = "0.2.130";
+
+/// Install wasm-bindgen-cli (pinned) when missing.
+pub fn ensure_wasm_bindgen() -> Result<()> {
+    ensure_wasm_target()?;
+    let have = command_output("wasm-bindgen", &["--version"]).unwrap_or_default();
+    if !have.contains(WASM_BINDGEN_VERSION) {
+        // Without --locked: a locked dependency of 0.2.130 is missing from the index (TOOLCHAIN.md).
+        run(cargo().args([
+            "install",
+            "wasm-bindgen-cli",
+            "--version",
+            WASM_BINDGEN_VERSION,
+        ]))?;
+    }
+    Ok(())
+}
+
+/// Options of `cargo xtask pkg`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PkgOptions {
+    /// Build with the shared `wasm-dev` profile (fast to build, slow to run).
+    pub dev: bool,
+    /// Leave burn's wgpu backend out (CPU wasm only).
+    pub cpu_only: bool,
+}
+
+impl PkgOptions {
+    /// Parse `--dev` / `--cpu-only`.
+    pub fn parse(args: &[String]) -> Result<Self> {
+        let mut o = Self::default();
+        for a in args {
+            match a.as_str() {
+                "--dev" => o.dev = true,
+                "--cpu-only" => o.cpu_only = true,
+                other => {
+                    bail!("unknown argument to `cargo xtask pkg`: {other} (use --dev, --cpu-only)")
+                }
+            }
+        }
+        Ok(o)
+    }
+
+    fn profile(self) -> &'static str {
+        if self.dev { "wasm-dev" } else { "web" }
+    }
+}
+
+/// A `wasm-opt` that does not break wasm-bindgen's glue (binaryen ≥ 116; Debian's 108 does, TOOLCHAIN.md).
+fn usable_wasm_opt() -> Option<String> {
+    let v = command_output("wasm-opt", &["--version"])?;
+    let n: u32 = v
+        .split_whitespace()
+        .find_map(|w| w.trim_start_matches('v').parse().ok())?;
+    (n >= 116).then_some(v.trim().to_owned())
+}
+
+fn gzip_size(path: &Path) -> Result<u64> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    enc.write_all(&bytes)?;
+    Ok(enc.finish()?.len() as u64)
+}
+
+fn mib(n: u64) -> String {
+    format!("{:.2} MiB", n as f64 / (1u64 << 20) as f64)
+}
+
+/// Build `pkg/`.
+pub fn build(opts: PkgOptions) -> Result<()> {
+    ensure_wasm_bindgen()?;
+    let profile = opts.profile();
+    let mut build = cargo();
+    build.args([
+        "build",
+        "--target",
+        "wasm32-unknown-unknown",
+        "-p",
+        "substance-wasm",
+        "--profile",
+        profile,
+    ]);
+    if opts.cpu_only {
+        build.arg("--no-default-features");
+    }
+    run(&mut build)?;
+    let wasm = root()
+        .join("target/wasm32-unknown-unknown")
+        .join(profile)
+        .join("substance_wasm.wasm");
+    let pkg = root().join("pkg");
+    // Keep pkg/README.md (committed); everything else is regenerated.
+    if pkg.is_dir() {
+        for e in std::fs::read_dir(&pkg)? {
+            let p = e?.path();
+            if p.file_name().is_some_and(|n| n != "README.md") {
+                if p.is_dir() {
+                    std::fs::remove_dir_all(&p)?;
+                } else {
+                    std::fs::remove_file(&p)?;
+                }
+            }
+        }
+    }
+    run(Command::new("wasm-bindgen")
+        .arg(&wasm)
+        .args(["--target", "web", "--out-dir"])
+        .arg(&pkg))?;
+    let bg = pkg.join("substance_wasm_bg.wasm");
+    match usable_wasm_opt() {
+        Some(v) if !opts.dev => {
+            eprintln!("wasm-opt: {v}");
+            run(Command::new("wasm-opt")
+                .arg("-O")
+                .arg("--enable-simd")
+                .arg("--enable-bulk-memory")
+                .arg("--enable-nontrapping-float-to-int")
+                .arg("--enable-sign-ext")
+                .arg("--enable-mutable-globals")
+                .arg(&bg)
+                .arg("-o")
+                .arg(&bg))?;
+        }
+        Some(_) => {}
+        None => eprintln!("(no wasm-opt ≥ 116 on the PATH: the package is not size-optimised)"),
+    }
+    let version = env!("CARGO_PKG_VERSION");
+    let webgpu = if opts.cpu_only {
+        "CPU wasm only"
+    } else {
+        "WebGPU and CPU wasm"
+    };
+    std::fs::write(
+        pkg.join("package.json"),
+        format!(
+            r#"{{
+  "name": "substance-wasm",
+  "version": "{version}",
+  "description": "substance evaluation kit in WebAssembly: suites, receipts and their verification, a burn model runtime ({webgpu}), judges, bias probes and leaderboards.",
+  "license": "Apache-2.0",
+  "type": "module",
+  "main": "substance_wasm.js",
+  "module": "substance_wasm.js",
+  "types": "substance_wasm.d.ts",
+  "files": ["substance_wasm.js", "substance_wasm.d.ts", "substance_wasm_bg.wasm", "substance_wasm_bg.wasm.d.ts", "snippets", "README.md", "API.md"],
+  "sideEffects": ["./snippets/*"]
+}}
+"#
+        ),
+    )?;
+    std::fs::copy(
+        root().join("crates/substance-wasm/API.md"),
+        pkg.join("API.md"),
+    )?;
+    let mut sizes = String::new();
+    for f in ["substance_wasm_bg.wasm", "substance_wasm.js"] {
+        let p = pkg.join(f);
+        let raw = std::fs::metadata(&p)?.len();
+        let gz = gzip_size(&p)?;
+        sizes.push_str(&format!("{f}\t{raw}\t{gz}\n"));
+        println!("pkg/{f}: {} raw, {} gzip", mib(raw), mib(gz));
+    }
+    std::fs::write(
+        pkg.join("SIZES.txt"),
+        format!("# file\tbytes\tgzip bytes (profile {profile}, {webgpu})\n{sizes}"),
+    )?;
+    Ok(())
+}
