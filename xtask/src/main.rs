@@ -12,6 +12,7 @@
 //! - `web [--port P] [--no-setup]`: build the wasm package, fetch the default model and serve the browser app
 //!   (`web/`, `pkg/`, `models/`) on http://127.0.0.1:8080 (`web.rs`).
 //! - `e2e`: the Playwright end-to-end tests of the browser app (`tests/e2e/`, headless Chromium).
+//! - `bench [model|web|leaderboard|all]`: speed and memory side by side with the peers (`bench/`).
 //! - `test`: everything CI checks — formatting, the workspace tests, clippy, and that every pure crate
 //!   compiles for `wasm32-unknown-unknown` (installing the target with rustup if missing).
 
@@ -22,6 +23,7 @@ use std::process::Command;
 
 use anyhow::{Context, Result, bail};
 
+mod bench;
 mod pkg;
 mod web;
 
@@ -354,9 +356,10 @@ fn main() -> Result<()> {
         "browser-test" => browser_tests(),
         "web" => web::web(&std::env::args().skip(2).collect::<Vec<_>>()),
         "e2e" => web::e2e(),
+        "bench" => bench::bench(&std::env::args().skip(2).collect::<Vec<_>>()),
         "pkg" => pkg::build(pkg::PkgOptions::parse(
             &std::env::args().skip(2).collect::<Vec<_>>(),
         )?),
-        _ => bail!("usage: cargo xtask <demo|test|fetch-model|browser-test|pkg|web|e2e>"),
+        _ => bail!("usage: cargo xtask <demo|test|fetch-model|browser-test|pkg|web|e2e|bench>"),
     }
 }
