@@ -47,12 +47,17 @@ export function ciChart(rows, { title, domain = [0, 1], ref = null, width = 620,
 /** Scatter: points [{ x, y, label }] (the correlations come from the Rust report, shown in the caption). */
 export function scatter(points, { title, xLabel, yLabel, width = 420, height = 320 } = {}) {
   const Plot = plotLib();
+  const xs = points.map((p) => p.x);
+  const mid = (Math.min(...xs) + Math.max(...xs)) / 2;
   const chart = Plot.plot({
     ...base, marginLeft: 50, width, height,
     x: { label: xLabel, grid: true }, y: { label: yLabel, grid: true },
     marks: [
       Plot.dot(points, { x: 'x', y: 'y', fill: '#2f5bd3', r: 4, title: 'label' }),
-      Plot.text(points, { x: 'x', y: 'y', text: 'label', dx: 6, textAnchor: 'start', fontSize: 9, fill: '#555' }),
+      // Labels point inwards (right of the dot in the left half, left of it in the right half) so the
+      // rightmost names are not clipped by the frame.
+      Plot.text(points.filter((p) => p.x <= mid), { x: 'x', y: 'y', text: 'label', dx: 6, textAnchor: 'start', fontSize: 9, fill: '#555' }),
+      Plot.text(points.filter((p) => p.x > mid), { x: 'x', y: 'y', text: 'label', dx: -6, textAnchor: 'end', fontSize: 9, fill: '#555' }),
     ],
   });
   return figure(title, clean(chart));
