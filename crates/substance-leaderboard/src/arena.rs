@@ -25,6 +25,7 @@
 
 use std::collections::BTreeMap;
 
+use substance_judge::protocol::arena::{STRONG_WEIGHT, v01_battle};
 use substance_metrics::bootstrap::{rng_from_seed, uniform_index};
 
 use crate::error::{LeaderboardError, Result};
@@ -37,16 +38,9 @@ use crate::style::{Encoding, StyleMeta};
 const INIT_RATING: f64 = 1000.0;
 const SCALE: f64 = 400.0;
 
-/// Who won a battle.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Winner {
-    /// `model_a` (the baseline in Arena-Hard).
-    ModelA,
-    /// `model_b` (the judged model).
-    ModelB,
-    /// A tie: one win plus one loss in the fit.
-    Tie,
-}
+/// Who won a battle: `ModelA` (the baseline in Arena-Hard), `ModelB` (the judged model), or a tie (one win
+/// plus one loss in the fit). The type is `substance-judge`'s, which owns the battle construction.
+pub use substance_judge::protocol::arena::BattleWinner as Winner;
 
 /// One battle row (strong verdicts appear as `weight` identical rows).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,7 +67,7 @@ pub struct BattleOptions {
 impl Default for BattleOptions {
     fn default() -> Self {
         Self {
-            weight: 3,
+            weight: STRONG_WEIGHT,
             first_game_only: false,
         }
     }
@@ -81,37 +75,33 @@ impl Default for BattleOptions {
 
 /// `get_battles_from_row` for every judgment: `model_a = baseline`, `model_b = judgment.model`.
 ///
-/// Game 0 (A = baseline): `A=B` tie; `A>B` A ×1; `A>>B` A ×w; `B>A` B ×1; `B>>A` B ×w. Game 1 (positions
-/// swapped, so mirrored): `A>B` B ×1; `A>>B` B ×w; `B>A` A ×1; `B>>A` A ×w; `A=B` tie. Any other label
-/// (`None`, `A<B`, …), a `null` game or a missing game is dropped.
+/// Each game goes through `substance-judge`'s [`v01_battle`]: game 0 (A = baseline): `A=B` tie; `A>B` A ×1;
+/// `A>>B` A ×w; `B>A` B ×1; `B>>A` B ×w. Game 1 (positions swapped, so mirrored): `A>B` B ×1; `A>>B` B ×w;
+/// `B>A` A ×1; `B>>A` A ×w; `A=B` tie. Any other label (`None`, `A<B`, …), a `null` game or a missing game
+/// is dropped.
 pub fn battles_v01(
     judgments: &[ArenaJudgment],
     baseline: &str,
     opts: BattleOptions,
 ) -> Vec<Battle> {
     let mut out = Vec::new();
+    let games = if opts.first_game_only { 1 } else { 2 };
     for j in judgments {
-        let games = if opts.first_game_only { 1 } else { 2 };
         for g in 0..games {
             let label = j
                 .games
                 .get(g)
                 .and_then(|x| x.as_ref())
                 .and_then(|x| x.score.as_deref());
-            let (winner, w) = match (g, label) {
-                (_, Some("A=B")) => (Winner::Tie, 1),
-                (0, Some("A>B")) | (1, Some("B>A")) => (Winner::ModelA, 1),
-                (0, Some("A>>B")) | (1, Some("B>>A")) => (Winner::ModelA, opts.weight),
-                (0, Some("B>A")) | (1, Some("A>B")) => (Winner::ModelB, 1),
-                (0, Some("B>>A")) | (1, Some("A>>B")) => (Winner::ModelB, opts.weight),
-                _ => continue,
+            let Some(battle) = v01_battle(g, label, opts.weight) else {
+                continue;
             };
-            for _ in 0..w {
+            for _ in 0..battle.count {
                 out.push(Battle {
                     question_id: j.question_id.clone(),
                     model_a: baseline.to_string(),
                     model_b: j.model.clone(),
-                    winner,
+                    winner: battle.winner,
                 });
             }
         }

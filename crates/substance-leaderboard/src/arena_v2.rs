@@ -25,6 +25,8 @@
 
 use std::collections::BTreeMap;
 
+use substance_judge::JudgeError;
+use substance_judge::protocol::arena::{STRONG_WEIGHT, v2_outcomes_weighted};
 use substance_metrics::bootstrap::{rng_from_seed, uniform_index};
 
 use crate::arena::{ArenaLeaderboard, LeaderboardRow, StyleControl, sort_rows};
@@ -47,23 +49,8 @@ pub struct V2Battle {
     pub score: f64,
 }
 
-fn label_to_score(label: &str, weight: usize) -> Option<Vec<f64>> {
-    let (v, n) = match label {
-        "A>B" => (1.0, 1),
-        "A>>B" => (1.0, weight),
-        "A=B" | "B=A" => (0.5, 1),
-        "A<<B" => (0.0, weight),
-        "A<B" => (0.0, 1),
-        "B>A" => (0.0, 1),
-        "B>>A" => (0.0, weight),
-        "B<<A" => (1.0, weight),
-        "B<A" => (1.0, 1),
-        _ => return None,
-    };
-    Some(vec![v; n])
-}
-
-/// `load_judgments` for parsed judgments (`weight` = 3 in the reference).
+/// `load_judgments` for parsed judgments (`weight` = 3 in the reference): each judgment's outcome list is
+/// `substance-judge`'s [`v2_outcomes_weighted`], one battle per element.
 pub fn battles_v2(judgments: &[ArenaJudgment], weight: usize) -> Result<Vec<V2Battle>> {
     let mut out = Vec::new();
     for j in judgments {
@@ -73,17 +60,18 @@ pub fn battles_v2(judgments: &[ArenaJudgment], weight: usize) -> Result<Vec<V2Ba
                 .and_then(|x| x.as_ref())
                 .and_then(|x| x.score.as_deref())
         };
-        let (Some(s0), Some(s1)) = (score(0), score(1)) else {
-            continue;
-        };
-        let unknown = |label: &str| LeaderboardError::UnknownLabel {
-            label: label.to_string(),
-            question_id: j.question_id.clone(),
-            model: j.model.clone(),
-        };
-        let l1 = label_to_score(s1, weight).ok_or_else(|| unknown(s1))?;
-        let l0 = label_to_score(s0, weight).ok_or_else(|| unknown(s0))?;
-        for s in l1.into_iter().chain(l0.into_iter().map(|s| 1.0 - s)) {
+        let outcomes = v2_outcomes_weighted(score(0), score(1), weight).map_err(|e| {
+            let label = match e {
+                JudgeError::UnknownLabel { label, .. } => label,
+                other => other.to_string(),
+            };
+            LeaderboardError::UnknownLabel {
+                label,
+                question_id: j.question_id.clone(),
+                model: j.model.clone(),
+            }
+        })?;
+        for s in outcomes.into_iter().flatten() {
             out.push(V2Battle {
                 question_id: j.question_id.clone(),
                 model: j.model.clone(),
@@ -158,7 +146,7 @@ pub fn arena_hard_v2_leaderboard(
         })
         .cloned()
         .collect();
-    let battles = battles_v2(&selected, 3)?;
+    let battles = battles_v2(&selected, STRONG_WEIGHT)?;
     if battles.is_empty() {
         return Err(LeaderboardError::NoBattles);
     }

@@ -15,7 +15,8 @@ use serde_json::{Map, Value};
 
 use crate::error::{LeaderboardError, Result};
 use crate::style::{MarkdownCounts, StyleMeta};
-use crate::verdict::{parse_mt_bench_rating, parse_verdict_v01, parse_verdict_v2};
+use substance_judge::protocol::arena::{parse_v01, parse_v2};
+use substance_judge::protocol::mt_bench::parse_rating;
 
 /// Which Arena-Hard judgment layout (and verdict rule) to apply.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -312,7 +313,7 @@ fn markdown_from_meta(meta: &Map<String, Value>) -> Option<MarkdownCounts> {
 // Arena-Hard
 
 /// Parse an Arena-Hard judgment JSONL file. A game object without a `score` key gets its label from its
-/// `judgment` text with the version's rule ([`parse_verdict_v01`] / [`parse_verdict_v2`]; v2 judgments are
+/// `judgment` text with the version's rule ([`parse_v01`] / [`parse_v2`] of `substance-judge`; v2 judgments are
 /// objects whose `answer` holds the text); a `null` score stays `None`; a `null` game is `None`.
 pub fn parse_arena_judgments(
     bytes: &[u8],
@@ -367,8 +368,8 @@ pub fn parse_arena_judgments(
                                 _ => None,
                             };
                             text.and_then(|t| match version {
-                                ArenaVersion::V01 => parse_verdict_v01(t),
-                                ArenaVersion::V2 => parse_verdict_v2(t),
+                                ArenaVersion::V01 => parse_v01(t).label,
+                                ArenaVersion::V2 => parse_v2(t),
                             })
                         }
                     };
@@ -734,7 +735,7 @@ fn turn_field(m: &Map<String, Value>, file: &str, line: usize) -> Result<Option<
 }
 
 /// Parse a FastChat single-grade judgment file. When `score` is missing or null the rating is re-parsed from
-/// `judgment` ([`parse_mt_bench_rating`]); no rating → `-1`.
+/// `judgment` ([`parse_rating`] of `substance-judge`); no rating → `-1`.
 pub fn parse_mt_bench_single(bytes: &[u8], file: &str) -> Result<Vec<MtBenchSingle>> {
     let mut out = Vec::new();
     for (line, raw) in lines(bytes) {
@@ -743,7 +744,7 @@ pub fn parse_mt_bench_single(bytes: &[u8], file: &str) -> Result<Vec<MtBenchSing
             Some(Value::Null) | None => m
                 .get("judgment")
                 .and_then(Value::as_str)
-                .and_then(parse_mt_bench_rating)
+                .and_then(parse_rating)
                 .unwrap_or(-1.0),
             Some(v) => num(v).ok_or_else(|| {
                 LeaderboardError::parse(file, line, Some("score"), "expected a number")

@@ -4,13 +4,18 @@
 //! | module | reproduces | entry points |
 //! |---|---|---|
 //! | [`formats`] | the recorded file layouts of Arena-Hard v0.1/v2, AlpacaEval, MT-Bench, the Arena-Hard notebook | [`parse_arena_judgments`], [`parse_answers`], [`parse_alpaca_annotations`], [`parse_mt_bench_single`], [`parse_mt_bench_pair`], [`parse_bootstrap_stats`], [`formats::parse_instruction_difficulty`], [`formats::parse_gamed_rows`] |
-//! | [`verdict`] | verdict extraction when a file has the judge text but no parsed score: Arena-Hard v0.1 `get_score` (@0489bf3), v2 `get_score` (@196f6b8), MT-Bench `[[rating]]` (FastChat) | [`verdict::parse_verdict_v01`], [`verdict::parse_verdict_v2`], [`verdict::parse_mt_bench_rating`] |
 //! | [`arena`] | Arena-Hard **v0.1** `show_result.py` + `utils_math.py` @0489bf3: battles, `compute_mle_elo`, bootstrap, win rate vs baseline, style control (`construct_style_matrices`, `fit_bt`) | [`arena_hard_v01_leaderboard`], [`arena::battles_v01`], [`arena::compute_mle_elo`], [`arena::bootstrap_elo`] |
 //! | [`arena_v2`] | Arena-Hard **v2.0** `show_result.py` + `utils/math_utils.py` @196f6b8: soft battles, bootstrap means, soft-label BT with style control | [`arena_hard_v2_leaderboard`], [`arena_v2::battles_v2`] |
 //! | [`style`] | `add_markdown_info.py` (same at both commits): code stripping, markdown counts, tiktoken lengths | [`style::count_markdown`], [`style::token_len`] |
 //! | [`alpaca`] | AlpacaEval 2 @cd543a1 `metrics/helpers.py`, `winrate.py`, `glm_winrate.py` | [`alpaca_eval`], [`alpaca::head2head`], [`alpaca::discrete_win_rate`], [`alpaca::length_controlled`] |
 //! | [`mtbench`] | FastChat `llm_judge/show_result.py` | [`mtbench::mt_bench_single`], [`mtbench::mt_bench_pairwise`] |
 //! | [`separability`] | Arena-Hard notebook `benchmark_statistics.ipynb` @0489bf3 | [`separability::separability`], [`separability::agreement_with_confidence`], [`separability::pair_rank_brier`] |
+//!
+//! The verdict rules and the battle construction are `substance-judge`'s (its `protocol::arena` and
+//! `protocol::mt_bench`), the one place they are written: the importers here re-extract a label with
+//! `parse_v01` / `parse_v2` / `parse_rating` when a file has the judge text but no parsed score, and
+//! [`arena::battles_v01`] / [`arena_v2::battles_v2`] map each judgment's games through `v01_battle` /
+//! `v2_outcomes_weighted`.
 //!
 //! **What is exact.** Battle construction and the label rules of both versions; AlpacaEval `win_rate`,
 //! `standard_error`, `n_*` and `discrete_win_rate` (equal to the published leaderboard CSV to ~1e-14 on the
@@ -47,7 +52,6 @@ pub mod mtbench;
 pub mod num;
 pub mod separability;
 pub mod style;
-pub mod verdict;
 
 pub use alpaca::{AlpacaRow, LcInputs, LengthControlled, alpaca_eval};
 pub use arena::{

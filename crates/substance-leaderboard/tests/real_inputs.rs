@@ -10,10 +10,10 @@
 
 mod common;
 
+use substance_judge::protocol::mt_bench::parse_rating;
 use substance_leaderboard::formats::{parse_answers, parse_mt_bench_single};
 use substance_leaderboard::mtbench::mt_bench_single;
 use substance_leaderboard::style::{Encoding, count_markdown};
-use substance_leaderboard::verdict::parse_mt_bench_rating;
 
 #[test]
 fn v2_answer_metadata_is_reproduced_from_the_text() {
@@ -101,7 +101,7 @@ fn mt_bench_instructlab_judgments() {
         .map(|l| serde_json::from_slice(l).unwrap())
         .collect();
     for (r, v) in recs.iter().zip(&raw) {
-        let reparsed = parse_mt_bench_rating(v["judgment"].as_str().unwrap()).unwrap_or(-1.0);
+        let reparsed = parse_rating(v["judgment"].as_str().unwrap()).unwrap_or(-1.0);
         assert_eq!(
             reparsed, r.score,
             "question {} turn {}",

@@ -180,20 +180,40 @@ pub fn v01_battle(game: usize, label: Option<&str>, weight: usize) -> Option<V01
 }
 
 /// v2 `load_judgments` for one row: the outcome list from the **model's** side (1 = model wins),
-/// `L[game1] ++ [1 − s for s in L[game0]]`, where game 0 shows the baseline first. `Ok(None)` when either
-/// game has no label (the row is dropped); an unknown label is an error (the reference raises).
+/// `L[game1] ++ [1 − s for s in L[game0]]`, where game 0 shows the baseline first and `L` is
+/// `label_to_score` with the reference's weight ([`STRONG_WEIGHT`]). `Ok(None)` when either game has no
+/// label (the row is dropped); an unknown label is an error (the reference raises).
 pub fn v2_outcomes(
     game0: Option<&str>,
     game1: Option<&str>,
 ) -> Result<Option<Vec<f64>>, JudgeError> {
+    v2_outcomes_weighted(game0, game1, STRONG_WEIGHT)
+}
+
+/// [`v2_outcomes`] with `load_judgments(weight=…)`: a "significantly" label (`>>` / `<<`) contributes
+/// `weight` identical outcomes. Game 1's label is read first, as the reference evaluates it, so when both
+/// are unknown the error names game 1's.
+pub fn v2_outcomes_weighted(
+    game0: Option<&str>,
+    game1: Option<&str>,
+    weight: usize,
+) -> Result<Option<Vec<f64>>, JudgeError> {
     let (Some(g0), Some(g1)) = (game0, game1) else {
         return Ok(None);
     };
-    let l0: ArenaLabel = g0.parse()?;
     let l1: ArenaLabel = g1.parse()?;
-    let mut out: Vec<f64> = l1.v2_scores().to_vec();
-    out.extend(l0.v2_scores().iter().map(|s| 1.0 - s));
-    Ok(Some(out))
+    let l0: ArenaLabel = g0.parse()?;
+    let scores = |l: ArenaLabel| {
+        let v = match l.preference() {
+            Preference::A => 1.0,
+            Preference::B => 0.0,
+            Preference::Tie => 0.5,
+        };
+        std::iter::repeat_n(v, if l.is_strong() { weight } else { 1 })
+    };
+    Ok(Some(
+        scores(l1).chain(scores(l0).map(|s| 1.0 - s)).collect(),
+    ))
 }
 
 /// Count the v0.1 labels of many games (a quick summary for reports), keyed by label text; `None` labels
@@ -229,6 +249,8 @@ mod tests {
         assert!(parse_v01("[[a>b]]").retry);
         // Unknown but pattern-valid strings are labels for the parser.
         assert_eq!(parse_v01("[[A<>B]]").label.as_deref(), Some("A<>B"));
+        assert_eq!(parse_v01("[[A<<B]]").label.as_deref(), Some("A<<B"));
+        assert_eq!(parse_v01("[A>B]").label, None);
         let mut j = String::new();
         accumulate(&mut j, "first");
         accumulate(&mut j, "[[B>>A]]");
@@ -246,6 +268,9 @@ mod tests {
         // The double-bracket pattern wins even when a single-bracket label comes later.
         assert_eq!(parse_v2("[[A>B]] then [B>A]").as_deref(), Some("A>B"));
         assert_eq!(parse_v2("nothing"), None);
+        // The last match of the first pattern that matches, after upper-casing.
+        assert_eq!(parse_v2("[[a>b]] then [[b>a]]").as_deref(), Some("B>A"));
+        assert_eq!(parse_v2("[A>B] [[B>>A]]").as_deref(), Some("B>>A"));
         // `ß` upper-cases to `SS`, which must not create a label; `[[ab]]` upper-cases to one.
         assert_eq!(parse_v2("straße [[ab]]").as_deref(), Some("AB"));
     }
@@ -275,6 +300,25 @@ mod tests {
         );
         assert_eq!(v2_outcomes(None, Some("A>B")).unwrap(), None);
         assert!(v2_outcomes(Some("A<>B"), Some("A>B")).is_err());
+        // Every label equals `label_to_score` (ArenaLabel::v2_scores) at weight 3, mirrored for game 0.
+        for l0 in ArenaLabel::ALL {
+            for l1 in ArenaLabel::ALL {
+                let mut want = l1.v2_scores().to_vec();
+                want.extend(l0.v2_scores().iter().map(|s| 1.0 - s));
+                let got = v2_outcomes(Some(l0.as_str()), Some(l1.as_str())).unwrap();
+                assert_eq!(got, Some(want), "{l0} {l1}");
+            }
+        }
+        // Other weights repeat the strong outcomes; game 1's unknown label is the one reported.
+        assert_eq!(
+            v2_outcomes_weighted(Some("B<<A"), Some("A<B"), 2).unwrap(),
+            Some(vec![0.0, 0.0, 0.0])
+        );
+        let e = v2_outcomes(Some("X"), Some("Y")).unwrap_err();
+        assert!(
+            matches!(&e, JudgeError::UnknownLabel { label, .. } if label == "Y"),
+            "{e:?}"
+        );
     }
 
     #[test]
