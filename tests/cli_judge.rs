@@ -336,6 +336,168 @@ fn judge_live_endpoint_verdicts_reparse() {
     }
 }
 
+/// A judge whose reply is a function of the request alone (an FNV-1a hash of its messages), answered
+/// after a delay that also depends on the request, so concurrent conversations finish out of order. It
+/// records the first request of every conversation and the most requests it held at once.
+#[derive(Default)]
+struct Keyed {
+    in_flight: std::sync::atomic::AtomicUsize,
+    max_in_flight: std::sync::atomic::AtomicUsize,
+    requests: std::sync::atomic::AtomicUsize,
+    first_turns: std::sync::Mutex<Vec<String>>,
+}
+
+impl Keyed {
+    /// The sorted first requests, the request count and the most requests in flight so far; resets them.
+    fn take(&self) -> (Vec<String>, usize, usize) {
+        use std::sync::atomic::Ordering::SeqCst;
+        let mut first = std::mem::take(&mut *self.first_turns.lock().unwrap());
+        first.sort_unstable();
+        (
+            first,
+            self.requests.swap(0, SeqCst),
+            self.max_in_flight.swap(0, SeqCst),
+        )
+    }
+}
+
+impl substance_endpoint::server::ServeBackend for Keyed {
+    fn models(&self) -> substance_endpoint::ModelList {
+        substance_endpoint::ModelList {
+            object: "list".into(),
+            data: vec![],
+        }
+    }
+    fn completions(
+        &self,
+        _: substance_endpoint::CompletionRequest,
+    ) -> Result<substance_endpoint::CompletionResponse, substance_endpoint::server::ApiFailure>
+    {
+        Err(substance_endpoint::server::ApiFailure::bad_request(
+            "chat only",
+        ))
+    }
+    fn chat(
+        &self,
+        req: substance_endpoint::ChatCompletionRequest,
+    ) -> Result<substance_endpoint::ChatCompletionResponse, substance_endpoint::server::ApiFailure>
+    {
+        use std::sync::atomic::Ordering::SeqCst;
+        let now = self.in_flight.fetch_add(1, SeqCst) + 1;
+        self.max_in_flight.fetch_max(now, SeqCst);
+        self.requests.fetch_add(1, SeqCst);
+        let key = serde_json::to_string(&req.messages).unwrap();
+        if !req.messages.iter().any(|m| m.role == "assistant") {
+            self.first_turns.lock().unwrap().push(key.clone());
+        }
+        let h = key.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        });
+        std::thread::sleep(Duration::from_millis(h % 7 * 3));
+        let replies = [
+            "Assistant A is clearly better. My final verdict is: [[A>>B]]",
+            "Both are reasonable; hard to say.",
+            "B is a little better: [[B>A]]",
+            "Tie: [[A=B]]",
+            "A is better. [[A>B]]",
+            "B, by far. [[B>>A]]",
+            "I waver: [[A>B]] or [[B>A]]",
+            "Verdict: [[B]]",
+            "Verdict: [[C]]",
+        ];
+        let text = replies[(h >> 8) as usize % replies.len()];
+        self.in_flight.fetch_sub(1, SeqCst);
+        Ok(substance_endpoint::ChatCompletionResponse {
+            id: "x".into(),
+            object: "chat.completion".into(),
+            created: 0,
+            model: req.model,
+            choices: vec![substance_endpoint::ChatChoice {
+                index: 0,
+                message: substance_endpoint::ChatResponseMessage {
+                    role: "assistant".into(),
+                    content: Some(text.into()),
+                    refusal: None,
+                },
+                finish_reason: Some("stop".into()),
+                logprobs: None,
+            }],
+            usage: None,
+        })
+    }
+}
+
+/// `substance judge --concurrency 4` against a judge that answers each request the same way whenever it
+/// comes: the judged pairs file and the summary equal those of `--concurrency 1` byte for byte, every
+/// pair × game conversation is started exactly once (the same multiset of first requests, one per
+/// game), and more than one request was in flight at once (at most four).
+#[test]
+fn judge_concurrency_matches_sequential() {
+    let dir = tempfile::tempdir().unwrap();
+    let n_pairs = read_pairs(&example_pairs()).len();
+    for protocol in ["arena-hard-v0.1", "mt-bench-pair"] {
+        // One server for both runs (the judge id names its address); counters are taken after each run.
+        let backend = std::sync::Arc::new(Keyed::default());
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let server = substance_endpoint::server::Server::start(
+            listener,
+            backend.clone(),
+            Default::default(),
+        )
+        .unwrap();
+        let mut runs = Vec::new();
+        for concurrency in ["1", "4"] {
+            let out = dir.path().join(format!("{protocol}-{concurrency}.jsonl"));
+            let res = run_ok(
+                bin()
+                    .args(["judge", "--protocol", protocol, "--pairs"])
+                    .arg(example_pairs())
+                    .arg("--judge")
+                    .arg(format!("http://{}/v1#keyed", server.local_addr()))
+                    .args(["--concurrency", concurrency, "--json", "--out"])
+                    .arg(&out),
+            );
+            let (first, requests, max_in_flight) = backend.take();
+            runs.push((
+                std::fs::read_to_string(&out).unwrap(),
+                res.stdout,
+                first,
+                requests,
+                max_in_flight,
+            ));
+        }
+        server.shutdown();
+        let (seq, par) = (&runs[0], &runs[1]);
+        assert_eq!(seq.2.len(), 2 * n_pairs, "{protocol}: two games per pair");
+        assert_eq!(par.2, seq.2, "{protocol}: each conversation started once");
+        assert_eq!(par.3, seq.3, "{protocol}: same number of requests");
+        assert_eq!(par.0, seq.0, "{protocol}: judged pairs differ");
+        assert_eq!(par.1, seq.1, "{protocol}: summaries differ");
+        assert_eq!(seq.4, 1, "{protocol}: --concurrency 1 is sequential");
+        assert!(
+            (2..=4).contains(&par.4),
+            "{protocol}: {} requests in flight at most",
+            par.4
+        );
+        // The script exercises parsed, unparsed and (v0.1) retried verdicts.
+        let judged = read_pairs(&dir.path().join(format!("{protocol}-4.jsonl")));
+        let new: Vec<&substance_judge::RecordedVerdict> = judged
+            .iter()
+            .flat_map(|p| &p.verdicts)
+            .filter(|v| v.protocol == protocol && v.judge.ends_with("#keyed"))
+            .collect();
+        assert_eq!(new.len(), 2 * n_pairs);
+        assert!(new.iter().any(|v| v.verdict.is_some()));
+        if protocol == "arena-hard-v0.1" {
+            assert!(new.iter().any(|v| v.verdict.is_none()));
+            assert!(
+                seq.3 > 2 * n_pairs,
+                "some reply without a label was retried"
+            );
+        }
+    }
+}
+
 /// `substance bias --recorded` on the crate's example pairs: the report equals `bias_report` computed
 /// here on the recorded two-game verdicts.
 #[test]

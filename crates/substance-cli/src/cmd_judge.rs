@@ -8,18 +8,27 @@
 //! SOS ask again once when no label was found, and parse the replies joined). The verdict is appended to
 //! the pair as a [`RecordedVerdict`] whose `raw` is the judgment text the parser read, so re-parsing
 //! `raw` reproduces `verdict`.
+//!
+//! `--concurrency N` (default 8, as `run --concurrency`) judges the pair × game conversations on N
+//! workers, each with its own connection to the endpoint; each conversation stays sequential (a retry
+//! follows its first reply), every conversation is judged once, and the verdicts are appended in input
+//! order whatever the completion order, so the output equals a `--concurrency 1` run whenever the judge
+//! answers a request the same way whenever it comes. A local model is loaded once and judges one request
+//! at a time.
 
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use anyhow::{Context, Result, bail};
 use clap::Args;
 use substance_core::{GenerationSpec, Item, Prompt, Response};
 use substance_judge::metrics::{Reading, human_preferences, judge_preferences};
 use substance_judge::{
-    Judge, JudgeProtocol, JudgedPair, Labels, Missing, RecordedVerdict, Step, agreement,
+    Game, Judge, JudgeProtocol, JudgedPair, Labels, Missing, RecordedVerdict, Step, agreement,
 };
 use substance_runner::LanguageModel;
 
@@ -50,6 +59,10 @@ pub struct JudgeArgs {
     /// Environment variable holding the endpoint's API key.
     #[arg(long)]
     pub api_key_env: Option<String>,
+    /// Concurrent requests to an endpoint judge (pair × game conversations judged at once; the output
+    /// is in input order whatever the concurrency). A local judge model answers one at a time.
+    #[arg(long, default_value_t = 8)]
+    pub concurrency: usize,
     /// Print the agreement as JSON.
     #[arg(long)]
     pub json: bool,
@@ -82,14 +95,24 @@ pub fn write_pairs(path: &Path, pairs: &[JudgedPair]) -> Result<()> {
 
 /// Open the judge model.
 pub fn open_judge(spec: &str, api_key_env: Option<String>) -> Result<Box<dyn LanguageModel>> {
-    crate::models::open(
-        spec,
-        &crate::models::ModelOptions {
-            sampling_seed: 0,
-            api_key_env,
-            concurrency: 1,
-        },
-    )
+    crate::models::open(spec, &judge_model_options(api_key_env))
+}
+
+fn judge_model_options(api_key_env: Option<String>) -> crate::models::ModelOptions {
+    crate::models::ModelOptions {
+        sampling_seed: 0,
+        api_key_env,
+        // Each worker has its own model and sends one request at a time.
+        concurrency: 1,
+    }
+}
+
+/// Whether a judge spec is an endpoint (several connections judge at once) rather than a local model
+/// (loaded once, one request at a time).
+fn is_endpoint(spec: &str) -> bool {
+    ["openai:", "http://", "https://"]
+        .iter()
+        .any(|p| spec.starts_with(p))
 }
 
 /// Judge every pair with `model` (all games of the protocol), appending one verdict per game.
@@ -98,53 +121,140 @@ pub fn judge_pairs(
     model: &mut dyn LanguageModel,
     settings: &GenerationSpec,
     pairs: &mut [JudgedPair],
+    meta: impl FnMut(&JudgedPair) -> BTreeMap<String, serde_json::Value>,
+) -> Result<()> {
+    let no_more = || -> Result<Box<dyn LanguageModel>> { bail!("one worker only") };
+    judge_pairs_concurrent(judge, model, &no_more, 1, settings, pairs, meta)
+}
+
+/// [`judge_pairs`] on `workers` workers: `model` judges on this thread, and each of the other
+/// `workers − 1` opens its own model with `open_more` on its own thread. The pair × game conversations
+/// are handed out one at a time; each is judged exactly once, and the verdicts are appended per pair in
+/// game order, as [`judge_pairs`] does. On failure, no new conversation starts, the pairs are left
+/// untouched, and the error of the first failed conversation (in input order) is returned.
+pub fn judge_pairs_concurrent(
+    judge: &Judge,
+    model: &mut dyn LanguageModel,
+    open_more: &(dyn Fn() -> Result<Box<dyn LanguageModel>> + Sync),
+    workers: usize,
+    settings: &GenerationSpec,
+    pairs: &mut [JudgedPair],
     mut meta: impl FnMut(&JudgedPair) -> BTreeMap<String, serde_json::Value>,
 ) -> Result<()> {
     let judge_id = model.info().id;
-    for pair in pairs.iter_mut() {
-        let input = pair.judge_input();
-        let item = Item {
-            id: pair.id.clone(),
-            input: pair.question.clone(),
-            choices: Vec::new(),
-            gold: Vec::new(),
-            target: None,
-            group: None,
-            instructions: Vec::new(),
-            meta: BTreeMap::new(),
-        };
-        let extra = meta(pair);
-        for game in judge.games() {
-            let mut conv = judge
-                .conversation(&input, game)
-                .with_context(|| format!("pair {}: cannot render the judge prompt", pair.id))?;
-            let parsed = loop {
-                let prompt = Prompt::Chat {
-                    messages: conv.messages().to_vec(),
-                };
-                let reply = match model.generate(&item, &prompt, settings) {
-                    Ok(Response::Generation { text, .. }) => text,
-                    Ok(_) => bail!("pair {}: the judge did not answer with text", pair.id),
-                    Err(e) => bail!("pair {}: the judge failed: {e}", pair.id),
-                };
-                if let Step::Done(p) = conv.record(&reply) {
-                    break p;
-                }
+    let games = judge.games();
+    let units: Vec<(usize, Game)> = (0..pairs.len())
+        .flat_map(|p| games.iter().map(move |g| (p, *g)))
+        .collect();
+    let shared: &[JudgedPair] = pairs;
+    let next = AtomicUsize::new(0);
+    let failed = AtomicBool::new(false);
+    let results: Mutex<Vec<Option<Result<RecordedVerdict>>>> =
+        Mutex::new((0..units.len()).map(|_| None).collect());
+    let open_errors: Mutex<Vec<anyhow::Error>> = Mutex::new(Vec::new());
+    let work = |model: &mut dyn LanguageModel| {
+        while !failed.load(Ordering::SeqCst) {
+            let u = next.fetch_add(1, Ordering::SeqCst);
+            let Some(&(p, game)) = units.get(u) else {
+                break;
             };
-            let mut v = RecordedVerdict::new(
-                &judge_id,
-                judge.protocol.name(),
-                game.swapped,
-                parsed.verdict,
-            );
-            v.raw = Some(conv.judgment().to_owned());
-            v.meta.insert("game".into(), game.index.into());
-            v.meta.insert("attempts".into(), conv.attempts().into());
+            let r = judge_game(judge, model, &judge_id, settings, &shared[p], game);
+            if r.is_err() {
+                failed.store(true, Ordering::SeqCst);
+            }
+            if let Ok(mut slots) = results.lock() {
+                slots[u] = Some(r);
+            }
+        }
+    };
+    std::thread::scope(|s| {
+        for _ in 1..workers.min(units.len()) {
+            s.spawn(|| match open_more() {
+                Ok(mut m) => work(m.as_mut()),
+                Err(e) => {
+                    failed.store(true, Ordering::SeqCst);
+                    if let Ok(mut errs) = open_errors.lock() {
+                        errs.push(e);
+                    }
+                }
+            });
+        }
+        work(model);
+    });
+    let results = results
+        .into_inner()
+        .map_err(|_| anyhow::anyhow!("a judge worker panicked"))?;
+    if let Some(e) = open_errors
+        .into_inner()
+        .map_err(|_| anyhow::anyhow!("a judge worker panicked"))?
+        .into_iter()
+        .next()
+    {
+        return Err(e.context("cannot open another connection to the judge"));
+    }
+    let mut verdicts = Vec::with_capacity(results.len());
+    for r in results {
+        match r {
+            Some(r) => verdicts.push(r?),
+            None => bail!("a judge conversation was not run"),
+        }
+    }
+    let mut verdicts = verdicts.into_iter();
+    for pair in pairs.iter_mut() {
+        let extra = meta(pair);
+        for mut v in verdicts.by_ref().take(games.len()) {
             v.meta.extend(extra.clone());
             pair.verdicts.push(v);
         }
     }
     Ok(())
+}
+
+/// One game of one pair: the conversation with the judge until the protocol has a verdict.
+fn judge_game(
+    judge: &Judge,
+    model: &mut dyn LanguageModel,
+    judge_id: &str,
+    settings: &GenerationSpec,
+    pair: &JudgedPair,
+    game: Game,
+) -> Result<RecordedVerdict> {
+    let item = Item {
+        id: pair.id.clone(),
+        input: pair.question.clone(),
+        choices: Vec::new(),
+        gold: Vec::new(),
+        target: None,
+        group: None,
+        instructions: Vec::new(),
+        meta: BTreeMap::new(),
+    };
+    let mut conv = judge
+        .conversation(&pair.judge_input(), game)
+        .with_context(|| format!("pair {}: cannot render the judge prompt", pair.id))?;
+    let parsed = loop {
+        let prompt = Prompt::Chat {
+            messages: conv.messages().to_vec(),
+        };
+        let reply = match model.generate(&item, &prompt, settings) {
+            Ok(Response::Generation { text, .. }) => text,
+            Ok(_) => bail!("pair {}: the judge did not answer with text", pair.id),
+            Err(e) => bail!("pair {}: the judge failed: {e}", pair.id),
+        };
+        if let Step::Done(p) = conv.record(&reply) {
+            break p;
+        }
+    };
+    let mut v = RecordedVerdict::new(
+        judge_id,
+        judge.protocol.name(),
+        game.swapped,
+        parsed.verdict,
+    );
+    v.raw = Some(conv.judgment().to_owned());
+    v.meta.insert("game".into(), game.index.into());
+    v.meta.insert("attempts".into(), conv.attempts().into());
+    Ok(v)
 }
 
 pub fn run(a: JudgeArgs) -> Result<ExitCode> {
@@ -165,14 +275,26 @@ pub fn run(a: JudgeArgs) -> Result<ExitCode> {
         stop: Vec::new(),
         temperature: a.temperature,
     };
+    let workers = if is_endpoint(&a.judge) {
+        a.concurrency.max(1)
+    } else {
+        1
+    };
     eprintln!(
-        "judging {} pairs with {judge_id} ({protocol}, {} game(s) each)",
+        "judging {} pairs with {judge_id} ({protocol}, {} game(s) each, {workers} at a time)",
         pairs.len(),
         judge.games().len()
     );
-    judge_pairs(&judge, model.as_mut(), &settings, &mut pairs, |_| {
-        BTreeMap::new()
-    })?;
+    let open_more = || open_judge(&a.judge, a.api_key_env.clone());
+    judge_pairs_concurrent(
+        &judge,
+        model.as_mut(),
+        &open_more,
+        workers,
+        &settings,
+        &mut pairs,
+        |_| BTreeMap::new(),
+    )?;
     if let Some(out) = &a.out {
         write_pairs(out, &pairs)?;
         eprintln!("judged pairs written to {}", out.display());
