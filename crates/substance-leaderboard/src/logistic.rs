@@ -277,11 +277,19 @@ fn fit_newton(
             return Err("the Hessian is singular: a model has no (weighted) comparisons, or the comparison graph is disconnected".into());
         }
         let gd: f64 = free.iter().zip(&rhs).map(|(&j, &dj)| g[j] * dj).sum();
+        // Near the optimum the predicted decrease −gd (the squared Newton decrement) sinks below the
+        // rounding error of the objective, a sum over every row, and the Armijo test fails on noise: the
+        // step would shrink to nothing and the loop stop short of the optimum (by ~1e-6 in a win rate on
+        // 70,000 style-controlled battles). There the full Newton step is taken: quadratic convergence.
+        let negligible = -gd <= 1e-9 * f0.abs().max(1.0);
         let mut t = 1.0;
         let mut trial = beta.clone();
         loop {
             for (&j, &dj) in free.iter().zip(&rhs) {
                 trial[j] = beta[j] + t * dj;
+            }
+            if negligible {
+                break;
             }
             let f1 = objective(d, w, &trial, pen);
             if f1 <= f0 + 1e-4 * t * gd || t < 1e-12 {
@@ -412,6 +420,54 @@ mod tests {
         assert!(b1[0].abs() < 1e-12, "{b1:?}");
         let b1b = fit(&d, &w, Penalty::L1 { c: 10.0 }, &[]).unwrap();
         assert!((4.0 * sigmoid(b1b[0]) - 3.0 + 0.1).abs() < 1e-10, "{b1b:?}");
+    }
+
+    /// A fit of the bench's shape returns a stationary point of the penalised objective. (The case that
+    /// stopped short before the full-step rule — `cargo xtask bench leaderboard`'s 73,017 style-controlled
+    /// battles, 3.5e-6 pp off the exact minimiser for its strongest model — is checked there against the
+    /// reference script's Newton solution; this smaller design does not reproduce the stall.)
+    #[test]
+    fn large_fit_reaches_stationarity() {
+        // The bench's shape: 60 models against a baseline (column 0), 73,000 soft-label rows of
+        // weight 2 (ties as y = 1/2), four standardised style columns, L2 with C = 1.
+        let (models, n) = (61usize, 73_000usize);
+        let p = models + 4;
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut uniform = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            ((state >> 11) as f64 + 0.5) / (1u64 << 53) as f64
+        };
+        let strength: Vec<f64> = (0..models).map(|_| 1.2 * uniform() - 0.6).collect();
+        let mut d = Design::new(p);
+        let ln10 = std::f64::consts::LN_10;
+        for i in 0..n {
+            let m = 1 + i % (models - 1);
+            // One model far stronger than the baseline, as model-010 of the bench (98 %).
+            let extra = if m == 10 { 1.5 } else { 0.0 };
+            let feats: Vec<f64> = (0..4).map(|_| 3.4 * uniform() - 1.7).collect();
+            let z = ln10 * (strength[0] - strength[m] - extra) + 0.3 * feats[0] - 0.2 * feats[1];
+            let (u, q) = (uniform(), 1.0 / (1.0 + (-z).exp()));
+            let y = if u < 0.8 * q {
+                1.0
+            } else if u < 0.8 * q + 0.2 {
+                0.5
+            } else {
+                0.0
+            };
+            let mut row = vec![(0, ln10), (m, -ln10)];
+            row.extend(feats.iter().enumerate().map(|(k, &f)| (models + k, f)));
+            d.push(&row, y);
+        }
+        let w = vec![2.0; n];
+        let beta = fit(&d, &w, Penalty::L2 { c: 1.0 }, &[]).unwrap();
+        let (_, mut g, _) = smooth(&d, &w, &beta, false);
+        for (gj, bj) in g.iter_mut().zip(&beta) {
+            *gj += bj;
+        }
+        let worst = g.iter().fold(0.0f64, |a, v| a.max(v.abs()));
+        assert!(worst < 1e-7, "gradient {worst:e} at the returned β: {g:?}");
     }
 
     #[test]
