@@ -187,6 +187,43 @@ fn ureq_get(url: &str) -> String {
     body
 }
 
+/// The scripted judges list no models…
+fn no_models() -> substance_endpoint::ModelList {
+    substance_endpoint::ModelList {
+        object: "list".into(),
+        data: vec![],
+    }
+}
+
+/// …answer chat only…
+fn chat_only()
+-> Result<substance_endpoint::CompletionResponse, substance_endpoint::server::ApiFailure> {
+    Err(substance_endpoint::server::ApiFailure::bad_request(
+        "chat only",
+    ))
+}
+
+/// …with `text` as the assistant's message.
+fn chat_reply(model: String, text: &str) -> substance_endpoint::ChatCompletionResponse {
+    substance_endpoint::ChatCompletionResponse {
+        id: "x".into(),
+        object: "chat.completion".into(),
+        created: 0,
+        model,
+        choices: vec![substance_endpoint::ChatChoice {
+            index: 0,
+            message: substance_endpoint::ChatResponseMessage {
+                role: "assistant".into(),
+                content: Some(text.into()),
+                refusal: None,
+            },
+            finish_reason: Some("stop".into()),
+            logprobs: None,
+        }],
+        usage: None,
+    }
+}
+
 /// A scripted judge behind the real OpenAI-compatible server: chat replies cycle through a fixed list
 /// (some without any label, so Arena-Hard v0.1's retry turn is exercised).
 struct Scripted {
@@ -197,19 +234,14 @@ struct Scripted {
 
 impl substance_endpoint::server::ServeBackend for Scripted {
     fn models(&self) -> substance_endpoint::ModelList {
-        substance_endpoint::ModelList {
-            object: "list".into(),
-            data: vec![],
-        }
+        no_models()
     }
     fn completions(
         &self,
         _: substance_endpoint::CompletionRequest,
     ) -> Result<substance_endpoint::CompletionResponse, substance_endpoint::server::ApiFailure>
     {
-        Err(substance_endpoint::server::ApiFailure::bad_request(
-            "chat only",
-        ))
+        chat_only()
     }
     fn chat(
         &self,
@@ -218,24 +250,7 @@ impl substance_endpoint::server::ServeBackend for Scripted {
     {
         self.turns.lock().unwrap().push(req.messages.len());
         let i = self.next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        let text = self.replies[i % self.replies.len()];
-        Ok(substance_endpoint::ChatCompletionResponse {
-            id: "x".into(),
-            object: "chat.completion".into(),
-            created: 0,
-            model: req.model,
-            choices: vec![substance_endpoint::ChatChoice {
-                index: 0,
-                message: substance_endpoint::ChatResponseMessage {
-                    role: "assistant".into(),
-                    content: Some(text.into()),
-                    refusal: None,
-                },
-                finish_reason: Some("stop".into()),
-                logprobs: None,
-            }],
-            usage: None,
-        })
+        Ok(chat_reply(req.model, self.replies[i % self.replies.len()]))
     }
 }
 
@@ -363,19 +378,14 @@ impl Keyed {
 
 impl substance_endpoint::server::ServeBackend for Keyed {
     fn models(&self) -> substance_endpoint::ModelList {
-        substance_endpoint::ModelList {
-            object: "list".into(),
-            data: vec![],
-        }
+        no_models()
     }
     fn completions(
         &self,
         _: substance_endpoint::CompletionRequest,
     ) -> Result<substance_endpoint::CompletionResponse, substance_endpoint::server::ApiFailure>
     {
-        Err(substance_endpoint::server::ApiFailure::bad_request(
-            "chat only",
-        ))
+        chat_only()
     }
     fn chat(
         &self,
@@ -407,23 +417,7 @@ impl substance_endpoint::server::ServeBackend for Keyed {
         ];
         let text = replies[(h >> 8) as usize % replies.len()];
         self.in_flight.fetch_sub(1, SeqCst);
-        Ok(substance_endpoint::ChatCompletionResponse {
-            id: "x".into(),
-            object: "chat.completion".into(),
-            created: 0,
-            model: req.model,
-            choices: vec![substance_endpoint::ChatChoice {
-                index: 0,
-                message: substance_endpoint::ChatResponseMessage {
-                    role: "assistant".into(),
-                    content: Some(text.into()),
-                    refusal: None,
-                },
-                finish_reason: Some("stop".into()),
-                logprobs: None,
-            }],
-            usage: None,
-        })
+        Ok(chat_reply(req.model, text))
     }
 }
 
