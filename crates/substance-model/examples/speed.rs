@@ -2,6 +2,13 @@
 //!
 //! `cargo run --release -p substance-model --example speed [-- --backend wgpu] [-- --quick]`
 //!
+//! Options used by `cargo xtask bench model` (which runs one model per process, so peak memory is that
+//! model's): `--hf DIR` benchmarks only the Hugging Face folder `DIR` (`config.json` +
+//! `model.safetensors`; no tokenizer needed, token ids are given), `--gguf PATH` only that GGUF,
+//! `--inputs FILE` takes the prompt and the 8×128 scoring batch from `{"prompt": […], "batch": [[…], …]}`
+//! (ids ≥ the vocabulary wrap modulo its size), `--dump-prefill FILE` writes the prefill logits
+//! (`[32, vocab]` f32 little-endian), `--json` adds one `SPEED_JSON {…}` line per model to stdout.
+//!
 //! Model 1: OPT-125m-shaped weights drawn here from a seeded RNG (12 layers, hidden 768, 12 heads,
 //! ffn 3072, vocab 50272, tied head — the shape of `$PERF/opt125m-random` in shared/perf/ANCHORS.md,
 //! not its values). Model 2: SmolLM2-135M-Instruct Q4_1 GGUF (dequantised to f32) when found at
@@ -16,6 +23,7 @@
     clippy::print_stdout,
     clippy::unwrap_used,
     clippy::expect_used,
+    clippy::panic,
     missing_docs
 )]
 
@@ -24,10 +32,12 @@ use std::time::Instant;
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use substance_model::gpt2::{Gpt2, Gpt2Config};
+use substance_model::llama::{Llama, LlamaConfig};
 use substance_model::opt::{Opt, OptConfig};
 use substance_model::read::read_f32;
 use substance_model::runtime::EncodedPair;
-use substance_model::weights::{MemorySource, WeightMap};
+use substance_model::weights::{MemorySource, SafetensorsSource, WeightMap};
 use substance_model::{CausalLm, LoglikOptions, Model};
 
 const PROMPT: [u32; 32] = [
@@ -128,9 +138,21 @@ struct Figures {
     e2e_tok_s: f64,
     score_tok_s: f64,
     loglik_tok_s: f64,
+    /// The greedy tokens of the last decode run (after the prefill's).
+    tokens: Vec<u32>,
 }
 
-fn bench(lm: &dyn CausalLm, prompt: &[u32], quick: bool) -> Figures {
+/// What every model is measured on, and what to write out.
+struct Opts {
+    quick: bool,
+    /// The 8×128 scoring batch (`None`: drawn from a seeded RNG).
+    batch: Option<Vec<Vec<u32>>>,
+    dump_prefill: Option<String>,
+    json: bool,
+}
+
+fn bench(lm: &dyn CausalLm, prompt: &[u32], opts: &Opts) -> Figures {
+    let quick = opts.quick;
     let device = lm.device().clone();
     let vocab = lm.vocab_size();
     // prefill: full logits for all positions
@@ -148,10 +170,20 @@ fn bench(lm: &dyn CausalLm, prompt: &[u32], quick: bool) -> Figures {
         }
     }
     let prefill_ms = median(times);
+    if let Some(path) = &opts.dump_prefill {
+        let mut cache = lm.new_cache(1);
+        let logits = lm
+            .forward(tokens(&[prompt.to_vec()], &device), &mut cache)
+            .unwrap();
+        let v = block_on(read_f32(logits)).unwrap();
+        let bytes: Vec<u8> = v.iter().flat_map(|x| x.to_le_bytes()).collect();
+        std::fs::write(path, bytes).expect("write the prefill logits");
+    }
     // decode: 1 prefill (last position only) + 127 single-token steps
     let steps = if quick { 32 } else { 127 };
     let mut run_medians = Vec::new();
     let mut e2e = Vec::new();
+    let mut generated = Vec::new();
     for run in 0..(if quick { 2 } else { 4 }) {
         let t_all = Instant::now();
         let mut cache = lm.new_cache(1);
@@ -161,6 +193,7 @@ fn bench(lm: &dyn CausalLm, prompt: &[u32], quick: bool) -> Figures {
         let last = h.narrow(1, prompt.len() - 1, 1);
         let mut next = argmax(&block_on(read_f32(lm.project(last))).unwrap());
         let mut step_ms = Vec::with_capacity(steps);
+        generated = vec![next];
         for _ in 0..steps {
             let t0 = Instant::now();
             let logits = lm
@@ -168,6 +201,7 @@ fn bench(lm: &dyn CausalLm, prompt: &[u32], quick: bool) -> Figures {
                 .unwrap();
             next = argmax(&block_on(read_f32(logits)).unwrap());
             step_ms.push(t0.elapsed().as_secs_f64() * 1e3);
+            generated.push(next);
         }
         if run >= 1 {
             run_medians.push(median(step_ms));
@@ -177,26 +211,33 @@ fn bench(lm: &dyn CausalLm, prompt: &[u32], quick: bool) -> Figures {
     let decode_ms = median(run_medians);
     // scoring: 8×128 random tokens, full logits read back
     let mut rng = ChaCha8Rng::seed_from_u64(1);
-    let rows: Vec<Vec<u32>> = (0..8)
-        .map(|_| {
-            (0..128)
-                .map(|_| rng.random_range(4..vocab.min(50000) as u32))
-                .collect()
-        })
-        .collect();
+    let rows: Vec<Vec<u32>> = match &opts.batch {
+        Some(b) => b
+            .iter()
+            .map(|r| r.iter().map(|&t| t % vocab as u32).collect())
+            .collect(),
+        None => (0..8)
+            .map(|_| {
+                (0..128)
+                    .map(|_| rng.random_range(4..vocab.min(50000) as u32))
+                    .collect()
+            })
+            .collect(),
+    };
+    let n_tok = (rows.len() * rows[0].len()) as f64;
     let mut times = Vec::new();
     for i in 0..(if quick { 2 } else { 4 }) {
         let t0 = Instant::now();
-        let mut cache = lm.new_cache(8);
+        let mut cache = lm.new_cache(rows.len());
         let logits = lm.forward(tokens(&rows, &device), &mut cache).unwrap();
         let v = block_on(read_f32(logits)).unwrap();
-        assert_eq!(v.len(), 8 * 128 * vocab);
+        assert_eq!(v.len(), rows.len() * rows[0].len() * vocab);
         drop(v);
         if i >= 1 {
             times.push(t0.elapsed().as_secs_f64());
         }
     }
-    let score_tok_s = 1024.0 / median(times);
+    let score_tok_s = n_tok / median(times);
     // the log-likelihood path on the same tokens: context = first token, continuation = the other 127
     let pairs: Vec<EncodedPair> = rows
         .iter()
@@ -209,18 +250,19 @@ fn bench(lm: &dyn CausalLm, prompt: &[u32], quick: bool) -> Figures {
     for i in 0..(if quick { 2 } else { 4 }) {
         let t0 = Instant::now();
         let r = block_on(loglik(lm, &pairs)).unwrap();
-        assert_eq!(r.len(), 8);
+        assert_eq!(r.len(), rows.len());
         if i >= 1 {
             times.push(t0.elapsed().as_secs_f64());
         }
     }
-    let loglik_tok_s = 1024.0 / median(times);
+    let loglik_tok_s = n_tok / median(times);
     Figures {
         prefill_ms,
         decode_ms,
         e2e_tok_s: median(e2e),
         score_tok_s,
         loglik_tok_s,
+        tokens: generated,
     }
 }
 
@@ -229,7 +271,22 @@ async fn loglik(lm: &dyn CausalLm, pairs: &[EncodedPair]) -> substance_model::Re
     Ok(r.into_iter().map(|x| x.logprob).collect())
 }
 
-fn print(name: &str, f: &Figures) {
+fn print(name: &str, f: &Figures, opts: &Opts, load_s: f64) {
+    if opts.json {
+        let j = serde_json::json!({
+            "model": name,
+            "load_s": load_s,
+            "prefill_ms": f.prefill_ms,
+            "decode_ms": f.decode_ms,
+            "decode_tok_s": 1e3 / f.decode_ms,
+            "e2e_tok_s": f.e2e_tok_s,
+            "score_tok_s": f.score_tok_s,
+            "loglik_tok_s": f.loglik_tok_s,
+            "peak_rss_mb": peak_rss_mb(),
+            "tokens": f.tokens,
+        });
+        println!("SPEED_JSON {j}");
+    }
     println!("{name}");
     println!(
         "  prefill 32 tok: {:7.1} ms ({:6.1} tok/s)",
@@ -251,28 +308,100 @@ fn print(name: &str, f: &Figures) {
     );
 }
 
+/// The value after `flag`, if given.
+fn arg_value(args: &[String], flag: &str) -> Option<String> {
+    args.iter()
+        .position(|a| a == flag)
+        .and_then(|i| args.get(i + 1).cloned())
+}
+
+/// A Hugging Face folder's model by its `config.json` `model_type`, without the tokenizer (the benchmark
+/// gives token ids).
+fn load_hf(dir: &str, device: &Device) -> Box<dyn CausalLm> {
+    let cfg = std::fs::read_to_string(format!("{dir}/config.json")).expect("read config.json");
+    let bytes = std::fs::read(format!("{dir}/model.safetensors")).expect("read model.safetensors");
+    let src = SafetensorsSource::parse("model.safetensors", &bytes).unwrap();
+    let w = WeightMap::new(&src, device);
+    let kind: serde_json::Value = serde_json::from_str(&cfg).unwrap();
+    match kind["model_type"].as_str() {
+        Some("opt") => {
+            Box::new(Opt::load(serde_json::from_str::<OptConfig>(&cfg).unwrap(), w).unwrap())
+        }
+        Some("gpt2") => {
+            Box::new(Gpt2::load(serde_json::from_str::<Gpt2Config>(&cfg).unwrap(), w).unwrap())
+        }
+        Some("llama") => {
+            Box::new(Llama::load(serde_json::from_str::<LlamaConfig>(&cfg).unwrap(), w).unwrap())
+        }
+        other => panic!("model_type {other:?} is not opt, gpt2 or llama"),
+    }
+}
+
+/// A JSON array of token ids.
+fn ids(v: &serde_json::Value) -> Vec<u32> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t.as_u64().unwrap() as u32)
+        .collect()
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let quick = args.iter().any(|a| a == "--quick");
+    let mut opts = Opts {
+        quick: args.iter().any(|a| a == "--quick"),
+        batch: None,
+        dump_prefill: arg_value(&args, "--dump-prefill"),
+        json: args.iter().any(|a| a == "--json"),
+    };
+    let mut prompt = PROMPT.to_vec();
+    if let Some(path) = arg_value(&args, "--inputs") {
+        let v: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).expect("read --inputs")).unwrap();
+        prompt = ids(&v["prompt"]);
+        opts.batch = Some(v["batch"].as_array().unwrap().iter().map(ids).collect());
+    }
     let device = if args.iter().any(|a| a == "wgpu") {
         wgpu_device()
     } else {
         Device::flex()
     };
     println!("backend: {device:?}");
-    let t0 = Instant::now();
-    let opt = opt125m_random(&device);
-    println!(
-        "OPT-125m-shaped random weights built in {:.1} s; peak RSS so far {:.0} MB (fp32 weights 501 MB)",
-        t0.elapsed().as_secs_f64(),
-        peak_rss_mb()
+    let hf = arg_value(&args, "--hf");
+    let gguf = arg_value(&args, "--gguf");
+    if let Some(dir) = &hf {
+        let t0 = Instant::now();
+        let lm = load_hf(dir, &device);
+        let load_s = t0.elapsed().as_secs_f64();
+        println!(
+            "{dir} loaded in {load_s:.1} s; peak RSS so far {:.0} MB",
+            peak_rss_mb()
+        );
+        let prompt: Vec<u32> = prompt.iter().map(|t| t % lm.vocab_size() as u32).collect();
+        let f = bench(lm.as_ref(), &prompt, &opts);
+        print(&format!("{dir} (fp32)"), &f, &opts, load_s);
+        println!("  peak RSS {:.0} MB", peak_rss_mb());
+    }
+    if hf.is_none() && gguf.is_none() {
+        let t0 = Instant::now();
+        let opt = opt125m_random(&device);
+        let load_s = t0.elapsed().as_secs_f64();
+        println!(
+            "OPT-125m-shaped random weights built in {load_s:.1} s; peak RSS so far {:.0} MB (fp32 weights 501 MB)",
+            peak_rss_mb()
+        );
+        let f = bench(&opt, &prompt, &opts);
+        print("OPT-125m-shaped (fp32, random)", &f, &opts, load_s);
+        println!("  peak RSS {:.0} MB", peak_rss_mb());
+        drop(opt);
+    }
+    if hf.is_some() && gguf.is_none() {
+        return;
+    }
+    let path = gguf.map_or_else(
+        || substance_model::load::models_dir().join("SmolLM2-135M-Instruct.Q4_1.gguf"),
+        std::path::PathBuf::from,
     );
-    let f = bench(&opt, &PROMPT, quick);
-    print("OPT-125m-shaped (fp32, random)", &f);
-    println!("  peak RSS {:.0} MB", peak_rss_mb());
-    drop(opt);
-    let dir = substance_model::load::models_dir();
-    let path = dir.join("SmolLM2-135M-Instruct.Q4_1.gguf");
     if path.is_file() {
         let t0 = Instant::now();
         let bytes = std::fs::read(&path).expect("read the GGUF");
@@ -283,10 +412,18 @@ fn main() {
             &device,
         ) {
             Ok(m) => {
-                println!("SmolLM2-135M loaded in {:.1} s", t0.elapsed().as_secs_f64());
-                let prompt: Vec<u32> = PROMPT.iter().map(|t| t % 49152).collect();
-                let f = bench(m.lm(), &prompt, quick);
-                print("SmolLM2-135M-Instruct (Q4_1 dequantised to fp32)", &f);
+                drop(bytes);
+                let load_s = t0.elapsed().as_secs_f64();
+                println!("SmolLM2-135M loaded in {load_s:.1} s");
+                let vocab = m.lm().vocab_size() as u32;
+                let prompt: Vec<u32> = prompt.iter().map(|t| t % vocab).collect();
+                let f = bench(m.lm(), &prompt, &opts);
+                print(
+                    "SmolLM2-135M-Instruct (Q4_1 dequantised to fp32)",
+                    &f,
+                    &opts,
+                    load_s,
+                );
                 println!("  peak RSS {:.0} MB", peak_rss_mb());
             }
             Err(e) => println!("SmolLM2: {e}"),
