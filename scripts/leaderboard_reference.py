@@ -35,6 +35,16 @@ alpaca_lc/annotations.json, instruction_difficulty.csv, df_gamed.csv, reference.
 alpaca_lc/real_minimal.json  (only when $SUBSTANCE_DATA has alpaca-eval/results)
     length_controlled_minimal of the real annotations as scikit-learn computes it (numbers only).
 
+    python3 scripts/leaderboard_reference.py --bench DIR [--runs N]
+
+is the peer of `cargo xtask bench leaderboard`: it reads the synthetic set that the substance-leaderboard
+`bench` example dumps into DIR (`judgments.jsonl`, `metadata.jsonl`), times the v0.1 leaderboard as
+show_result.py computes it (battles + compute_mle_elo + 100 bootstrap rounds; and with style control:
+battles with metadata + construct_style_matrices + fit_bt + 100 bootstrap rounds), and writes DIR/peer.json
+and the same as `key=value` lines in DIR/peer.txt: the timings and the point estimates (win rates: lbfgs as
+the reference runs it, the Newton-polished MLE, the style-controlled fit at the reference's tol and at
+tol=1e-12, and its exact minimiser by Newton's method). $SUBSTANCE_REF_VENV moves the virtual environment.
+
 The reference functions below are re-written from the upstream code (same operations, same library calls);
 the upstream files are cited above each one.
 """
@@ -43,7 +53,7 @@ import os
 import subprocess
 import sys
 
-VENV = "/tmp/substance-leaderboard-ref-venv"
+VENV = os.path.abspath(os.environ.get("SUBSTANCE_REF_VENV", "/tmp/substance-leaderboard-ref-venv"))
 REQUIREMENTS = ["numpy==2.4.6", "pandas==3.1.1", "scikit-learn==1.9.1", "patsy==1.0.3"]
 
 
@@ -724,7 +734,100 @@ def alpaca_reference():
             json.dump(real, f, indent=1, sort_keys=True)
 
 
+# ----------------------------------------------------------------------------------------------------------
+# The peer of `cargo xtask bench leaderboard`.
+
+def bench(d, runs):
+    import time
+
+    judg = pd.read_json(os.path.join(d, "judgments.jsonl"), lines=True, dtype={"question_id": str})
+    meta = pd.read_json(os.path.join(d, "metadata.jsonl"), lines=True, dtype={"question_id": str})
+    metadata = {}
+    for row in meta.itertuples(index=False):
+        metadata.setdefault(row.model, {})[row.question_id] = {"conv_metadata": {
+            "token_len": int(row.token_len), "header_count": int(row.header_count),
+            "list_count": int(row.list_count), "bold_count": int(row.bold_count)}}
+
+    def battles_of(md):
+        b = judg.apply(lambda row: get_battles_from_row(row, False, 3, BASELINE, md), axis=1)
+        return pd.DataFrame(b[b.map(len) > 0].explode().tolist())
+
+    def v01():
+        battles = battles_of(None)
+        elo = compute_mle_elo(battles, baseline_model=BASELINE)
+        np.random.seed(42)
+        boot = get_bootstrap_result(battles, compute_mle_elo, 100)
+        lower = {m: np.percentile(boot[m], 2.5) for m in elo.index}
+        upper = {m: np.percentile(boot[m], 97.5) for m in elo.index}
+        return battles, elo, win_rate_table_column(lower, BASELINE), win_rate_table_column(upper, BASELINE)
+
+    def v01_style():
+        battles = battles_of(metadata)
+        X, Y, models = construct_style_matrices(battles)
+        sc, _ = fit_bt(X, Y, models, baseline_model=BASELINE)
+        np.random.seed(42)
+        boot = get_bootstrap_result_style_control(X, Y, battles, models, 100)
+        lower = {m: np.percentile(boot[m], 2.5) for m in models.index}
+        return battles, X, Y, models, sc, lower
+
+    times = {"v01": [], "v01-style": []}
+    for _ in range(runs):
+        t = time.perf_counter()
+        battles, elo, _, _ = v01()
+        times["v01"].append(time.perf_counter() - t)
+        t = time.perf_counter()
+        battles_m, X, Y, models, sc, _ = v01_style()
+        times["v01-style"].append(time.perf_counter() - t)
+        print("peer run: v01 %.2f s, v01-style %.2f s" % (times["v01"][-1], times["v01-style"][-1]), flush=True)
+
+    # Point estimates (outside the timing): the reference's lbfgs, the MLE polished by Newton, the
+    # style-controlled fit at the reference's tol and at tol=1e-12.
+    def rebase(s):
+        return {m: float(v - s[BASELINE] + 1000) for m, v in s.items()}
+
+    elo_newton = newton_polish(battles, elo, baseline_model=BASELINE)
+    sc_tight, _ = fit_bt(X, Y, models, baseline_model=BASELINE, tol=1e-12)
+    # lbfgs also stops on its relative-decrease test (ftol = 64 eps), so tol=1e-12 is not the exact
+    # minimiser either; Newton's method on fit_bt's objective (L2, C = 1, no intercept) gives it.
+    w = np.zeros(X.shape[1])
+    for _ in range(30):
+        p = 1 / (1 + np.exp(-X @ w))
+        g = X.T @ (p - Y) + w
+        H = X.T @ (X * (p * (1 - p))[:, None]) + np.eye(X.shape[1])
+        w -= np.linalg.solve(H, g)
+    sc_newton = pd.Series(400 * w[: len(models)] + 1000, index=models.index)
+    out = {
+        "generator": "scripts/leaderboard_reference.py --bench", "versions": VERSIONS,
+        "python": sys.version.split()[0], "runs": runs, "rounds": 100, "n_battles": int(len(battles)),
+        "timings": times,
+        "win_rate": {
+            "v01": win_rate_table_column(elo.to_dict(), BASELINE),
+            "v01-newton": win_rate_table_column(elo_newton, BASELINE),
+            "v01-style": win_rate_table_column(rebase(sc), BASELINE),
+            "v01-style-tight": win_rate_table_column(rebase(sc_tight), BASELINE),
+            "v01-style-newton": win_rate_table_column(rebase(sc_newton), BASELINE),
+        },
+    }
+    with open(os.path.join(d, "peer.json"), "w") as f:
+        json.dump(out, f, indent=1, sort_keys=True)
+    # The same as `key=value` lines, the format of the Rust example's output.
+    with open(os.path.join(d, "peer.txt"), "w") as f:
+        f.write("LB_META runs=%d rounds=100 n_battles=%d python=%s numpy=%s pandas=%s scikit-learn=%s\n" % (
+            runs, len(battles), out["python"], np.__version__, pd.__version__, sklearn.__version__))
+        for case, ts in times.items():
+            for t in ts:
+                f.write("LB_PEER_TIME case=%s s=%r\n" % (case, t))
+        for case, wr in out["win_rate"].items():
+            for m, v in wr.items():
+                f.write("LB_WR case=%s model=%s wr=%r\n" % (case, m, float(v)))
+
+
 if __name__ == "__main__":
     warnings.simplefilter("ignore")  # scikit-learn 1.8+ deprecations of `penalty=`, liblinear notices
-    arena_reference()
-    alpaca_reference()
+    if "--bench" in sys.argv:
+        argv = sys.argv[1:]
+        runs = int(argv[argv.index("--runs") + 1]) if "--runs" in argv else 1
+        bench(argv[argv.index("--bench") + 1], runs)
+    else:
+        arena_reference()
+        alpaca_reference()

@@ -1,5 +1,6 @@
 //! Arbitrary bytes and arbitrary texts never panic, and the statistics stay in range. (The verdict
 //! parsers are substance-judge's and tested there.)
+#![cfg(not(target_family = "wasm"))]
 #![allow(clippy::unwrap_used)]
 
 use proptest::prelude::*;
