@@ -34,7 +34,8 @@ use substance_model::LocalModel;
 /// `substance serve`.
 #[derive(Args)]
 pub struct ServeArgs {
-    /// Local model spec: `gguf:PATH`, `hf:DIR` or `hf:ORG/NAME`.
+    /// Local model spec: `gguf:PATH`, `hf:DIR` or `hf:ORG/NAME` (downloaded from the Hugging Face hub
+    /// into `$SUBSTANCE_MODELS/hf/ORG/NAME` when not cached; `HF_ENDPOINT`, `HF_TOKEN`, `HF_HUB_OFFLINE`).
     #[arg(long)]
     model: String,
     /// Name under which `/v1/models` lists the model (default: the model's id).
@@ -60,7 +61,7 @@ pub fn run(a: ServeArgs) -> Result<ExitCode> {
         .name("substance-serve-model".into())
         .spawn(move || {
             let device = burn::tensor::Device::flex();
-            let model = match LocalModel::load(&spec, &device) {
+            let model = match crate::models::load_local(&spec, &device) {
                 Ok(m) => m,
                 Err(e) => {
                     let _ = ready_tx.send(Err(e.to_string()));

@@ -33,8 +33,7 @@ pub fn open(spec: &str, opts: &ModelOptions) -> Result<Box<dyn LanguageModel>> {
     if spec.starts_with("gguf:") || spec.starts_with("hf:") {
         let device = burn::tensor::Device::flex();
         eprintln!("loading {spec} on the CPU (burn Flex)…");
-        let model = substance_model::LocalModel::load(spec, &device)
-            .with_context(|| format!("cannot load {spec}"))?;
+        let model = load_local(spec, &device).with_context(|| format!("cannot load {spec}"))?;
         return Ok(Box::new(Local {
             model,
             seed: opts.sampling_seed,
@@ -65,6 +64,71 @@ pub fn open(spec: &str, opts: &ModelOptions) -> Result<Box<dyn LanguageModel>> {
         "unknown model spec `{spec}`: use replay:FILE, gguf:PATH, hf:DIR, hf:ORG/NAME, openai:NAME or \
          http(s)://HOST:PORT/v1#NAME"
     )
+}
+
+/// Load a local model spec (`gguf:PATH`, `hf:DIR`, `hf:ORG/NAME`). A hub model the cache lacks is
+/// downloaded (`HF_ENDPOINT`, `HF_TOKEN`, `HF_HUB_OFFLINE`, `SUBSTANCE_MODELS`), with a message naming
+/// the cache folder and a progress bar per file on stderr.
+pub fn load_local(
+    spec: &str,
+    device: &burn::tensor::Device,
+) -> Result<substance_model::LocalModel, substance_model::ModelError> {
+    use indicatif::{ProgressBar, ProgressStyle};
+    use substance_model::hub::{HubEvent, HubOptions};
+
+    let opts = HubOptions::from_env();
+    let mut announced = false;
+    let mut bar: Option<ProgressBar> = None;
+    let mut on_event = |e: HubEvent<'_>| match e {
+        HubEvent::Start { file, total } => {
+            if !announced {
+                announced = true;
+                eprintln!(
+                    "{spec} is not fully cached: downloading from {} into {}",
+                    opts.endpoint,
+                    opts.cache_dir.display()
+                );
+            }
+            let pb = match total {
+                Some(n) => ProgressBar::new(n).with_style(
+                    ProgressStyle::with_template(
+                        "{msg} [{bar:30}] {bytes}/{total_bytes} ({bytes_per_sec}, eta {eta})",
+                    )
+                    .unwrap_or_else(|_| ProgressStyle::default_bar())
+                    .progress_chars("=> "),
+                ),
+                None => ProgressBar::new_spinner(),
+            };
+            pb.set_message(file.to_owned());
+            bar = Some(pb);
+        }
+        HubEvent::Progress { done, .. } => {
+            if let Some(pb) = &bar {
+                pb.set_position(done);
+            }
+        }
+        HubEvent::Done {
+            file,
+            bytes,
+            sha256_checked,
+        } => {
+            if let Some(pb) = bar.take() {
+                pb.finish_and_clear();
+            }
+            let check = if sha256_checked {
+                "sha256 verified"
+            } else {
+                "no digest from the hub"
+            };
+            eprintln!("  {file}: {bytes} bytes, {check}");
+        }
+        HubEvent::Absent { file } => eprintln!("  {file}: not in the repository (optional)"),
+    };
+    let model = substance_model::LocalModel::load_with_hub(spec, device, &opts, &mut on_event);
+    if let Some(pb) = bar.take() {
+        pb.abandon();
+    }
+    model
 }
 
 struct Local {

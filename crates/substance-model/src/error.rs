@@ -103,16 +103,66 @@ pub enum ModelError {
         /// What is wrong.
         message: String,
     },
-    /// A hub model was asked for, but this build cannot download and no local copy exists.
+    /// A hub model (`hf:ORG/NAME`) is not in the local cache and cannot be downloaded: no network, the
+    /// hub unreachable, `HF_HUB_OFFLINE` set, or a build without downloads (wasm32, or without the `hub`
+    /// feature).
     #[error(
-        "offline: cannot download `{name}` from the Hugging Face hub; place its files (config.json, \
-         model.safetensors, tokenizer.json) in {dir} or pass `hf:DIR` / `gguf:PATH`"
+        "offline: `{name}` is not cached and {reason}; place its files (config.json, model.safetensors, \
+         tokenizer.json) in {dir} by hand, or pass `hf:DIR` / `gguf:PATH`"
     )]
     Offline {
         /// `ORG/NAME`.
         name: String,
-        /// The folder the files are looked up in.
+        /// The cache folder the files are looked up in (and downloaded to).
         dir: String,
+        /// Why it cannot be downloaded.
+        reason: String,
+    },
+    /// The hub has no such file (HTTP 404).
+    #[error("hub: `{file}` not found in {repo} at revision {revision} ({url} answered 404)")]
+    HubNotFound {
+        /// `ORG/NAME`.
+        repo: String,
+        /// Branch, tag or commit.
+        revision: String,
+        /// The file.
+        file: String,
+        /// The URL asked (no credentials).
+        url: String,
+    },
+    /// The hub answered a download with an error status other than 404.
+    #[error("hub: {repo}: `{file}`: HTTP {status}: {message}")]
+    HubStatus {
+        /// `ORG/NAME`.
+        repo: String,
+        /// The file.
+        file: String,
+        /// HTTP status.
+        status: u16,
+        /// The URL and, for 401/403/429, what to do.
+        message: String,
+    },
+    /// A downloaded file does not match what the hub announced (its sha256 or its length); nothing was
+    /// put into the cache.
+    #[error("hub: {repo}: `{file}` failed verification: {message}; nothing was cached")]
+    HubIntegrity {
+        /// `ORG/NAME`.
+        repo: String,
+        /// The file.
+        file: String,
+        /// The mismatch.
+        message: String,
+    },
+    /// Another download failure: a broken transfer, a redirect loop, a layout the loader cannot read
+    /// (sharded weights).
+    #[error("hub: {repo}: `{file}`: {message}")]
+    Hub {
+        /// `ORG/NAME`.
+        repo: String,
+        /// The file.
+        file: String,
+        /// What went wrong.
+        message: String,
     },
     /// The input does not fit the model's context window.
     #[error("input of {len} tokens exceeds the model's context of {max} tokens")]

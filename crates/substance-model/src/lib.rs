@@ -13,6 +13,11 @@
 //!   metadata). Spec strings (`gguf:PATH`, `hf:DIR`, `hf:ORG/NAME`) parse into [`ModelSpec`]. Every
 //!   missing, unused or mis-shaped tensor, truncated file or bad config field is a typed [`ModelError`]
 //!   naming it.
+//! - **Hub downloads** (`hub` module; native only, feature `hub`, on by default): `hf:ORG/NAME` is
+//!   fetched once from the Hugging Face hub into `$SUBSTANCE_MODELS/hf/ORG/NAME` (temporary file +
+//!   rename, sha256 checked against the hub's LFS digest) and read from there afterwards without any
+//!   request. It is the crate's only network I/O and only fills a folder that the ordinary folder loader
+//!   then reads; no network → [`ModelError::Offline`] naming the folder to fill by hand.
 //! - **Tokenizer**: Hugging Face `tokenizers` built with fancy-regex (no onig) on every target, so native
 //!   and wasm tokenize identically. **Chat templates are recognised, not executed**: ChatML (SmolLM2)
 //!   is rendered by [`ChatTemplate`]; any other Jinja template is a clear error.
@@ -74,6 +79,8 @@ pub mod config;
 pub mod error;
 pub mod gguf;
 pub mod gpt2;
+#[cfg(all(feature = "hub", not(target_arch = "wasm32")))]
+pub mod hub;
 pub mod llama;
 pub mod lm;
 pub mod load;

@@ -168,13 +168,17 @@ fn template_text(v: serde_json::Value) -> Option<String> {
 /// Where a model comes from, as written on the command line.
 ///
 /// - `gguf:PATH` — a GGUF file.
-/// - `hf:DIR` — a local Hugging Face folder (`config.json`, `model.safetensors`, `tokenizer.json`).
-/// - `hf:ORG/NAME` — a hub model. This build does not download: it is looked up in
-///   `$SUBSTANCE_MODELS/hf/ORG/NAME` (default `models/hf/ORG/NAME`), and is an
-///   [`ModelError::Offline`] error when absent.
+/// - `hf:DIR` — a local Hugging Face folder (`config.json`, `model.safetensors`, `tokenizer.json`,
+///   optionally `generation_config.json` and `tokenizer_config.json`).
+/// - `hf:ORG/NAME` — a model on the Hugging Face hub, kept in the cache folder
+///   `$SUBSTANCE_MODELS/hf/ORG/NAME` (default `models/hf/ORG/NAME`). Natively, with the `hub` feature
+///   (on by default), [`Model::load`] downloads what the cache lacks from `$HF_ENDPOINT` (default
+///   `https://huggingface.co`, revision `main`, `$HF_TOKEN` as bearer token) — see [`crate::hub`]; a
+///   complete cached folder is used without any request. No network, `HF_HUB_OFFLINE=1`, or a build
+///   without downloads (wasm32) → [`ModelError::Offline`], naming the folder to place the files in.
 ///
 /// `hf:` followed by exactly `ORG/NAME` (no leading `/` or `.`) parses as a hub name; at load time a
-/// local folder of that relative path, if it exists, is used first.
+/// local folder of that relative path, if it holds a `config.json`, is used first.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ModelSpec {
     /// `gguf:PATH`.
@@ -245,26 +249,63 @@ pub fn models_dir() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("models"))
 }
 
+/// The cache folder of a hub model at revision `main`: `models_dir()/hf/ORG/NAME`.
+pub fn hub_cache_dir(org: &str, name: &str) -> PathBuf {
+    models_dir().join("hf").join(org).join(name)
+}
+
+/// Whether a model folder holds the files a load needs (`config.json`, `tokenizer.json`,
+/// `model.safetensors`). A download renames the weights in last, so an interrupted one is incomplete.
+pub fn is_complete_dir(dir: &Path) -> bool {
+    ["config.json", "tokenizer.json", "model.safetensors"]
+        .iter()
+        .all(|f| dir.join(f).is_file())
+}
+
 impl ModelSpec {
-    /// The local path this spec reads (a hub name resolves to its cache folder, or is `Offline`).
+    /// A relative folder `ORG/NAME` holding a `config.json` (used before the cache).
+    fn local_hub_folder(org: &str, name: &str) -> Option<PathBuf> {
+        let rel = Path::new(org).join(name);
+        rel.join("config.json").is_file().then_some(rel)
+    }
+
+    /// The local path this spec reads, without touching the network: a hub name resolves to a local
+    /// `ORG/NAME` folder or its complete cache folder, and is otherwise [`ModelError::Offline`].
     pub fn resolve(&self) -> Result<PathBuf> {
         match self {
             Self::Gguf(p) | Self::HfDir(p) => Ok(p.clone()),
             Self::HfHub { org, name } => {
-                let rel = Path::new(org).join(name);
-                if rel.join("config.json").is_file() {
+                if let Some(rel) = Self::local_hub_folder(org, name) {
                     return Ok(rel);
                 }
-                let dir = models_dir().join("hf").join(org).join(name);
-                if dir.is_dir() {
+                let dir = hub_cache_dir(org, name);
+                if is_complete_dir(&dir) {
                     Ok(dir)
                 } else {
                     Err(ModelError::Offline {
                         name: format!("{org}/{name}"),
                         dir: dir.display().to_string(),
+                        reason: "this build does not download from the hub".to_owned(),
                     })
                 }
             }
+        }
+    }
+
+    /// The local path this spec reads, downloading a hub model into `opts.cache_dir` when it is not
+    /// there yet (see [`crate::hub`]); `progress` hears about each file.
+    #[cfg(all(feature = "hub", not(target_arch = "wasm32")))]
+    pub fn fetch(
+        &self,
+        opts: &crate::hub::HubOptions,
+        progress: &mut dyn FnMut(crate::hub::HubEvent<'_>),
+    ) -> Result<PathBuf> {
+        match self {
+            Self::Gguf(p) | Self::HfDir(p) => Ok(p.clone()),
+            Self::HfHub { org, name } => match Self::local_hub_folder(org, name) {
+                Some(rel) => Ok(rel),
+                None => crate::hub::fetch(org, name, opts, progress),
+            },
         }
     }
 }
@@ -308,13 +349,34 @@ impl Model {
         )
     }
 
-    /// Load what a spec names.
+    /// Load what a spec names. A hub model not yet cached is downloaded with
+    /// [`HubOptions::from_env`](crate::hub::HubOptions::from_env) (with the `hub` feature; without
+    /// it, it is [`ModelError::Offline`]).
     pub fn load(spec: &ModelSpec, device: &Device) -> Result<Self> {
+        #[cfg(feature = "hub")]
+        let path = spec.fetch(&crate::hub::HubOptions::from_env(), &mut |_| {})?;
+        #[cfg(not(feature = "hub"))]
         let path = spec.resolve()?;
+        Self::load_path(spec, &path, device)
+    }
+
+    /// Load what a spec names, downloading a hub model with explicit options and a progress callback.
+    #[cfg(feature = "hub")]
+    pub fn load_with_hub(
+        spec: &ModelSpec,
+        device: &Device,
+        opts: &crate::hub::HubOptions,
+        progress: &mut dyn FnMut(crate::hub::HubEvent<'_>),
+    ) -> Result<Self> {
+        let path = spec.fetch(opts, progress)?;
+        Self::load_path(spec, &path, device)
+    }
+
+    fn load_path(spec: &ModelSpec, path: &Path, device: &Device) -> Result<Self> {
         let id = spec.to_string();
         match spec {
-            ModelSpec::Gguf(_) => Self::from_gguf_file(&path, &id, device),
-            ModelSpec::HfDir(_) | ModelSpec::HfHub { .. } => Self::from_hf_dir(&path, &id, device),
+            ModelSpec::Gguf(_) => Self::from_gguf_file(path, &id, device),
+            ModelSpec::HfDir(_) | ModelSpec::HfHub { .. } => Self::from_hf_dir(path, &id, device),
         }
     }
 
@@ -405,8 +467,11 @@ mod tests {
         let e = spec.resolve().unwrap_err();
         assert!(matches!(e, ModelError::Offline { .. }));
         let msg = e.to_string();
+        let dir = hub_cache_dir("no-such-org-xyz", "no-such-model");
         assert!(
-            msg.contains("offline") && msg.contains("no-such-org-xyz/no-such-model"),
+            msg.contains("offline")
+                && msg.contains("no-such-org-xyz/no-such-model")
+                && msg.contains(&dir.display().to_string()),
             "{msg}"
         );
     }

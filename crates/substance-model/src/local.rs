@@ -142,6 +142,21 @@ impl LocalModel {
         Ok(Self::new(Model::load(&spec, device)?))
     }
 
+    /// [`LocalModel::load`] with explicit hub options and a download progress callback (for
+    /// `hf:ORG/NAME`; see [`crate::hub`]).
+    #[cfg(feature = "hub")]
+    pub fn load_with_hub(
+        spec: &str,
+        device: &burn::tensor::Device,
+        opts: &crate::hub::HubOptions,
+        progress: &mut dyn FnMut(crate::hub::HubEvent<'_>),
+    ) -> Result<Self> {
+        let spec: crate::load::ModelSpec = spec.parse()?;
+        Ok(Self::new(Model::load_with_hub(
+            &spec, device, opts, progress,
+        )?))
+    }
+
     /// [`LocalModel::loglikelihood_async`], blocking.
     pub fn loglikelihood(&self, requests: &[[String; 2]]) -> Result<Vec<ChoiceLogLik>> {
         crate::read::block_on(self.loglikelihood_async(requests))
