@@ -13,8 +13,9 @@
 //!   (`web/`, `pkg/`, `models/`) on http://127.0.0.1:8080 (`web.rs`).
 //! - `e2e`: the Playwright end-to-end tests of the browser app (`tests/e2e/`, headless Chromium).
 //! - `bench [model|web|leaderboard|all]`: speed and memory side by side with the peers (`bench/`).
-//! - `test`: everything CI checks — formatting, the workspace tests, clippy, and that every pure crate
-//!   compiles for `wasm32-unknown-unknown` (installing the target with rustup if missing).
+//! - `test`: everything CI checks — formatting, the workspace tests, the native wgpu parity tests on
+//!   Mesa lavapipe (Debian's `mesa-vulkan-drivers`, installed when missing), clippy, and that every pure
+//!   crate compiles for `wasm32-unknown-unknown` (installing the target with rustup if missing).
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
@@ -93,32 +94,65 @@ fn command_output(cmd: &str, args: &[&str]) -> Option<String> {
         .then(|| String::from_utf8_lossy(&o.stdout).into_owned())
 }
 
+/// `apt-get install` Debian packages (as root; otherwise fail naming the command to run).
+fn apt_install(packages: &[&str], why: &str) -> Result<()> {
+    let is_root = command_output("id", &["-u"]).is_some_and(|u| u.trim() == "0");
+    if !is_root {
+        bail!(
+            "{why} need Debian's {0}: apt-get install -y {0}",
+            packages.join(" ")
+        );
+    }
+    run(Command::new("apt-get").arg("update").arg("-qq"))?;
+    run(Command::new("apt-get")
+        .args(["install", "-y", "-qq"])
+        .args(packages)
+        .env("DEBIAN_FRONTEND", "noninteractive"))
+}
+
+/// Whether Mesa's lavapipe (Vulkan on the CPU, package `mesa-vulkan-drivers`) is installed: its ICD
+/// manifest `lvp_icd.<arch>.json` in the Vulkan loader's folder.
+fn lavapipe_installed() -> bool {
+    std::fs::read_dir("/usr/share/vulkan/icd.d").is_ok_and(|d| {
+        d.filter_map(|e| e.ok())
+            .any(|e| e.file_name().to_string_lossy().starts_with("lvp_icd"))
+    })
+}
+
 /// Install what the browser tests need when it is missing: wasm-bindgen-cli (pinned) and Debian's
-/// Chromium + ChromeDriver (+ Mesa's Vulkan drivers for native wgpu), the latter only as root.
+/// Chromium + ChromeDriver, the latter only as root.
 fn setup_browser() -> Result<()> {
     pkg::ensure_wasm_bindgen()?;
     let chromium_ok =
         Path::new("/usr/bin/chromium").is_file() && Path::new("/usr/bin/chromedriver").is_file();
     if !chromium_ok {
-        let is_root = command_output("id", &["-u"]).is_some_and(|u| u.trim() == "0");
-        if !is_root {
-            bail!(
-                "browser tests need Debian's chromium and chromium-driver: apt-get install -y chromium chromium-driver"
-            );
-        }
-        run(Command::new("apt-get").arg("update").arg("-qq"))?;
-        run(Command::new("apt-get")
-            .args([
-                "install",
-                "-y",
-                "-qq",
-                "chromium",
-                "chromium-driver",
-                "mesa-vulkan-drivers",
-            ])
-            .env("DEBIAN_FRONTEND", "noninteractive"))?;
+        apt_install(&["chromium", "chromium-driver"], "browser tests")?;
     }
     Ok(())
+}
+
+/// The native wgpu parity tests (`crates/substance-model/tests/parity_wgpu.rs`) on Vulkan through
+/// lavapipe, installed when missing. `SUBSTANCE_REQUIRE_WGPU=vulkan` makes a missing adapter a failure
+/// instead of the skip a developer without Vulkan gets.
+fn wgpu_tests() -> Result<()> {
+    if !lavapipe_installed() {
+        apt_install(&["mesa-vulkan-drivers"], "native wgpu tests (lavapipe)")?;
+    }
+    // The Vulkan loader wants a writable runtime folder; without one it prints noise on every start.
+    let runtime_dir = root().join("target/tmp/xdg-runtime");
+    std::fs::create_dir_all(&runtime_dir)?;
+    run(cargo()
+        .args([
+            "test",
+            "-p",
+            "substance-model",
+            "--features",
+            "wgpu",
+            "--test",
+            "parity_wgpu",
+        ])
+        .env("SUBSTANCE_REQUIRE_WGPU", "vulkan")
+        .env("XDG_RUNTIME_DIR", runtime_dir))
 }
 
 /// Run the `#[wasm_bindgen_test]` suites in headless Chromium (WebGPU through SwiftShader is enabled).
@@ -165,6 +199,8 @@ fn test() -> Result<()> {
         );
     }
     run(cargo().args(["test", "--workspace", "--all-targets"]))?;
+    // `--workspace` builds substance-model without its `wgpu` feature, so its native wgpu tests run here.
+    wgpu_tests()?;
     run(cargo().args([
         "clippy",
         "--workspace",

@@ -1,7 +1,16 @@
 //! Parity with Hugging Face transformers on burn's wgpu backend (natively: Vulkan — Mesa lavapipe in CI).
 //!
-//! Built only with `--features wgpu`. When no adapter can be created the tests print why and pass
-//! without checking anything (a machine without any Vulkan/GL driver cannot run them).
+//! Built only with `--features wgpu`; `cargo xtask test` runs it as its own step
+//! (`cargo test -p substance-model --features wgpu --test parity_wgpu`, after installing Debian's
+//! `mesa-vulkan-drivers` when lavapipe is missing) with `SUBSTANCE_REQUIRE_WGPU=vulkan`.
+//!
+//! - `SUBSTANCE_REQUIRE_WGPU` unset: when no adapter can be created the tests print `SKIPPED` and why,
+//!   and pass without checking anything (a developer machine without any Vulkan/GL driver).
+//! - `SUBSTANCE_REQUIRE_WGPU=1`: no adapter is a failure.
+//! - `SUBSTANCE_REQUIRE_WGPU=vulkan`: the Vulkan API is pinned (no fallback to GL) and no adapter is a
+//!   failure — what CI asks for.
+//!
+//! The adapter in use (name, API, driver) is printed once, so a log shows what ran.
 #![cfg(not(target_family = "wasm"))]
 #![cfg(feature = "wgpu")]
 #![allow(
@@ -16,17 +25,42 @@ mod common;
 use std::sync::OnceLock;
 
 use burn::tensor::Device;
+use burn::tensor::wgpu::WgpuBackend;
 use common::*;
 
 /// The wgpu runtime can be initialised once per process; tests share it.
 fn device() -> Option<Device> {
     static DEVICE: OnceLock<Option<Device>> = OnceLock::new();
     DEVICE
-        .get_or_init(|| match Device::wgpu_options().init() {
-            Ok(d) => Some(d),
-            Err(e) => {
-                eprintln!("SKIPPED: no wgpu adapter ({e}); install a Vulkan driver (apt-get install mesa-vulkan-drivers)");
-                None
+        .get_or_init(|| {
+            let required = std::env::var("SUBSTANCE_REQUIRE_WGPU")
+                .ok()
+                .filter(|v| !v.is_empty() && v != "0");
+            let mut options = Device::wgpu_options();
+            if required.as_deref() == Some("vulkan") {
+                options = options.graphics_api(WgpuBackend::Vulkan);
+            }
+            match options.init_with_setup() {
+                Ok((device, setup)) => {
+                    let info = setup.adapter.get_info();
+                    eprintln!(
+                        "wgpu adapter: {} ({:?}, driver {} {})",
+                        info.name, info.backend, info.driver, info.driver_info
+                    );
+                    Some(device)
+                }
+                Err(e) if required.is_some() => panic!(
+                    "SUBSTANCE_REQUIRE_WGPU={} but no wgpu adapter could be created ({e}); install a Vulkan \
+                     driver (apt-get install mesa-vulkan-drivers: lavapipe runs on the CPU)",
+                    required.unwrap_or_default()
+                ),
+                Err(e) => {
+                    eprintln!(
+                        "SKIPPED: no wgpu adapter ({e}); install a Vulkan driver (apt-get install \
+                         mesa-vulkan-drivers), or set SUBSTANCE_REQUIRE_WGPU=1 to make this a failure"
+                    );
+                    None
+                }
             }
         })
         .clone()
