@@ -12,7 +12,7 @@
 //! 1. **Native**: `cargo build --release --example bench`, run with `--dump target/bench-leaderboard/set`
 //!    so the peer reads the very same judgments and answer metadata.
 //! 2. **wasm**: the same example for `wasm32-wasip1` (SIMD128; the target is added with rustup when
-//!    missing) under Node's WASI (a small runner written to `target/bench-leaderboard/wasi_run.mjs`).
+//!    missing) under Node's WASI (`scripts/perf/wasi_run.mjs`, as `cargo xtask bench model`).
 //! 3. **Peer**: `scripts/leaderboard_reference.py --bench` — the reference's own computation
 //!    (pandas, scikit-learn `LogisticRegression`, the NumPy bootstrap, as `show_result.py` @0489bf3)
 //!    on the dumped set, in the script's pinned venv (here `target/bench-venv`, created when missing).
@@ -40,16 +40,6 @@ const CASES: [(&str, &str); 4] = [
     ("v2", "v2 bootstrap means"),
     ("v2-style", "v2 + style control"),
 ];
-
-/// The Node WASI runner: `node wasi_run.mjs FILE.wasm ARGS…` (stdout/stderr are the process's).
-const WASI_RUNNER: &str = r#"import { readFile } from 'node:fs/promises';
-import { WASI } from 'node:wasi';
-const [wasmPath, ...args] = process.argv.slice(2);
-const wasi = new WASI({ version: 'preview1', args: ['bench', ...args], env: {}, returnOnExit: true });
-const module = await WebAssembly.compile(await readFile(wasmPath));
-const instance = await WebAssembly.instantiate(module, wasi.getImportObject());
-process.exitCode = wasi.start(instance);
-"#;
 
 fn flag(args: &[String], name: &str) -> bool {
     args.iter().any(|a| a == name)
@@ -262,14 +252,12 @@ pub fn run(args: &[String]) -> Result<()> {
     } else {
         ensure_wasip1()?;
         build_example(&["--target", "wasm32-wasip1"])?;
-        let runner = out_dir.join("wasi_run.mjs");
-        std::fs::write(&runner, WASI_RUNNER)
-            .with_context(|| format!("cannot write {}", runner.display()))?;
         Some(bench_lines(
             Command::new("node")
-                .arg("--no-warnings")
-                .arg(&runner)
+                .arg("--no-incremental-marking")
+                .arg(root().join("scripts/perf/wasi_run.mjs"))
                 .arg(target_dir().join("wasm32-wasip1/release/examples/bench.wasm"))
+                .arg(&out_dir)
                 .args(&common),
         )?)
     };
