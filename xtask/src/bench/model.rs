@@ -1,4 +1,5 @@
-//! `cargo xtask bench model [--no-wasm] [--no-peer] [--no-smollm2] [--wgpu]` (see `mod.rs`).
+//! `cargo xtask bench model [--no-wasm] [--no-peer] [--no-smollm2] [--wgpu] [--no-build]` (see `mod.rs`;
+//! `--no-build` runs the `speed` binaries already in `target/`).
 //!
 //! One run, identical weights and token ids for every engine:
 //!
@@ -278,6 +279,7 @@ struct Options {
     peer: bool,
     smollm2: bool,
     wgpu: bool,
+    build: bool,
 }
 
 impl Options {
@@ -287,6 +289,7 @@ impl Options {
             peer: true,
             smollm2: true,
             wgpu: false,
+            build: true,
         };
         for a in args {
             match a.as_str() {
@@ -294,8 +297,9 @@ impl Options {
                 "--no-peer" => o.peer = false,
                 "--no-smollm2" => o.smollm2 = false,
                 "--wgpu" => o.wgpu = true,
+                "--no-build" => o.build = false,
                 other => bail!(
-                    "unknown argument to `cargo xtask bench model`: {other} (use --no-wasm, --no-peer, --no-smollm2, --wgpu)"
+                    "unknown argument to `cargo xtask bench model`: {other} (use --no-wasm, --no-peer, --no-smollm2, --wgpu, --no-build)"
                 ),
             }
         }
@@ -319,25 +323,30 @@ pub fn run(args: &[String]) -> Result<()> {
     } else {
         &[]
     };
-    timed(
-        "cargo build --release --example speed (native)",
-        &mut builds,
-        || {
-            run_cmd(
-                cargo()
-                    .args([
-                        "build",
-                        "--release",
-                        "-p",
-                        "substance-model",
-                        "--example",
-                        "speed",
-                    ])
-                    .args(features),
-            )
-        },
-    )?;
-    if opts.wasm {
+    if !opts.build {
+        builds.push(("speed example".into(), "not rebuilt (--no-build)".into()));
+    }
+    if opts.build {
+        timed(
+            "cargo build --release --example speed (native)",
+            &mut builds,
+            || {
+                run_cmd(
+                    cargo()
+                        .args([
+                            "build",
+                            "--release",
+                            "-p",
+                            "substance-model",
+                            "--example",
+                            "speed",
+                        ])
+                        .args(features),
+                )
+            },
+        )?;
+    }
+    if opts.wasm && opts.build {
         timed(
             "cargo build --release --example speed (wasm32-wasip1)",
             &mut builds,

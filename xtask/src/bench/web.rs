@@ -1,8 +1,419 @@
-//! `cargo xtask bench web` (see `mod.rs`).
+//! `cargo xtask bench web [--no-pkg-build] [--no-webgpu] [--quick]` (see `mod.rs`). `--quick` is a smoke
+//! test of the pages (8 tokens, 2 scoring rows), not a measurement.
+//!
+//! Our browser package against transformers.js in the same headless Chromium (Debian's, through
+//! playwright-core from `tests/e2e/`), on the same weights as `bench model` (the peer setup in
+//! `target/perf/` is shared, see `model.rs`):
+//!
+//! 1. `cargo xtask pkg` (profile `web`: optimised, no LTO), timed — unless `--no-pkg-build`.
+//! 2. A static server on 127.0.0.1 (a free port) with cross-origin isolation (COOP/COEP), serving the
+//!    bench page `tests/bench/` (not part of the app: it calls the package API directly), `pkg/`,
+//!    `models/` and the peer setup `target/perf/`.
+//! 3. One fresh browser per job (`scripts/perf/web_bench.mjs`), so each job's renderer peak memory (VmHWM)
+//!    is its own and nothing is cached:
+//!    - ours on CPU wasm (burn Flex, SIMD128), OPT weights: decode (`start()` + `next()` per token) and
+//!      scoring (`loglikelihood()` of the 8×128 rows);
+//!    - the peer: transformers.js 4.3.1 default browser path (ORT-web asyncify WASM), fp32, one thread:
+//!      decode through `generate()` with a streamer, scoring as one 8×128 forward;
+//!    - ours on WebGPU (SwiftShader, a CPU emulation: correctness only, 8 tokens and 2 rows);
+//!    - time to the first scored item: navigation start → package instantiated → SmolLM2-135M-Instruct
+//!      GGUF (98 MB) fetched from the server → `WasmModel.load` (CPU) → `WasmSuite.sample("sample-knowledge")`
+//!      → `WasmRun.step()` resolved for the first item, all in the page's main thread.
+//! 4. gzip sizes (level 9) of what each side downloads besides the weights: ours is
+//!    `substance_wasm_bg.wasm` and `substance_wasm.js`; the peer's default browser path is
+//!    transformers.js's `dist/transformers.js` and ORT-web's asyncify `.wasm` and `.mjs`.
 
-use anyhow::{Result, bail};
+use std::io::Write;
+use std::path::{Component, Path, PathBuf};
+use std::process::Command;
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::{Context, Result, anyhow, bail};
+
+use super::model::{capture, f, load1, perf_dir, setup_peer, tagged};
+use crate::{fetch_model, root};
+
+/// URL prefix → folder (relative to the repository root) of the bench server.
+const MOUNTS: &[(&str, &str)] = &[
+    ("/bench/", "tests/bench"),
+    ("/pkg/", "pkg"),
+    ("/models/", "models"),
+    ("/perf/", "target/perf"),
+];
+
+fn mime(path: &Path) -> &'static str {
+    match path.extension().and_then(|e| e.to_str()).unwrap_or("") {
+        "html" => "text/html; charset=utf-8",
+        "js" | "mjs" => "text/javascript; charset=utf-8",
+        "wasm" => "application/wasm",
+        "json" => "application/json",
+        _ => "application/octet-stream",
+    }
+}
+
+fn resolve(url_path: &str) -> Option<PathBuf> {
+    let decoded = percent_encoding::percent_decode_str(url_path)
+        .decode_utf8()
+        .ok()?;
+    let (prefix, dir) = MOUNTS.iter().find(|(p, _)| decoded.starts_with(p))?;
+    let mut path = root().join(dir);
+    for c in Path::new(&decoded[prefix.len()..]).components() {
+        match c {
+            Component::Normal(s) => path.push(s),
+            _ => return None,
+        }
+    }
+    path.is_file().then_some(path)
+}
+
+/// The bench server: static files with cross-origin isolation, on a free port.
+struct Server {
+    server: Arc<tiny_http::Server>,
+    threads: Vec<std::thread::JoinHandle<()>>,
+    origin: String,
+}
+
+impl Server {
+    fn start() -> Result<Self> {
+        let server = tiny_http::Server::http(("127.0.0.1", 0))
+            .map_err(|e| anyhow!("cannot listen on 127.0.0.1: {e}"))?;
+        let port = server
+            .server_addr()
+            .to_ip()
+            .map(|a| a.port())
+            .context("server has no IP address")?;
+        let server = Arc::new(server);
+        let threads = (0..4)
+            .map(|_| {
+                let s = Arc::clone(&server);
+                std::thread::spawn(move || {
+                    while let Ok(req) = s.recv() {
+                        respond(req);
+                    }
+                })
+            })
+            .collect();
+        Ok(Self {
+            server,
+            threads,
+            origin: format!("http://127.0.0.1:{port}"),
+        })
+    }
+
+    fn stop(self) {
+        for _ in &self.threads {
+            self.server.unblock();
+        }
+        for t in self.threads {
+            let _ = t.join();
+        }
+    }
+}
+
+/// Add a header (fixed ASCII names and values: building one cannot fail in practice; a failure drops it).
+fn with<R: std::io::Read>(
+    mut resp: tiny_http::Response<R>,
+    name: &str,
+    value: &str,
+) -> tiny_http::Response<R> {
+    if let Ok(h) = tiny_http::Header::from_bytes(name.as_bytes(), value.as_bytes()) {
+        resp.add_header(h);
+    }
+    resp
+}
+
+fn isolated<R: std::io::Read>(resp: tiny_http::Response<R>) -> tiny_http::Response<R> {
+    let resp = with(resp, "Cross-Origin-Opener-Policy", "same-origin");
+    let resp = with(resp, "Cross-Origin-Embedder-Policy", "require-corp");
+    let resp = with(resp, "Cross-Origin-Resource-Policy", "same-origin");
+    with(resp, "Cache-Control", "no-store")
+}
+
+fn respond(req: tiny_http::Request) {
+    let path = req.url().split(['?', '#']).next().unwrap_or("/").to_owned();
+    let file = resolve(&path).and_then(|p| std::fs::File::open(&p).ok().map(|f| (p, f)));
+    let _ = match file {
+        Some((p, f)) => req.respond(isolated(with(
+            tiny_http::Response::from_file(f),
+            "Content-Type",
+            mime(&p),
+        ))),
+        None => req.respond(isolated(
+            tiny_http::Response::from_string(format!("not found: {path}\n")).with_status_code(404),
+        )),
+    };
+}
+
+fn gzip_size(path: &Path) -> Result<(u64, u64)> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    enc.write_all(&bytes)?;
+    Ok((bytes.len() as u64, enc.finish()?.len() as u64))
+}
+
+fn mb(n: u64) -> String {
+    format!("{:.2} MB", n as f64 / 1e6)
+}
+
+/// One page job in a fresh browser; the page's result object (or an error).
+fn job(
+    origin: &str,
+    query: &str,
+    timeout_s: u32,
+    webgpu: bool,
+) -> Result<(serde_json::Value, String)> {
+    let load = load1();
+    let mut cmd = Command::new("node");
+    cmd.arg(root().join("scripts/perf/web_bench.mjs"))
+        .arg(origin)
+        .arg(query)
+        .arg(timeout_s.to_string());
+    if webgpu {
+        cmd.arg("webgpu");
+    }
+    let out = capture(&mut cmd)?;
+    let j = tagged(&out, "WEB_JSON")?
+        .into_iter()
+        .next()
+        .context("no WEB_JSON line")?;
+    if let Some(e) = j.get("error") {
+        bail!("bench page {query}: {}", e.as_str().unwrap_or("?"));
+    }
+    Ok((j, load))
+}
 
 /// Run the `web` benchmark.
-pub fn run(_args: &[String]) -> Result<()> {
-    bail!("`cargo xtask bench web` is not built yet")
+pub fn run(args: &[String]) -> Result<()> {
+    let mut build_pkg = true;
+    let mut webgpu = true;
+    let mut quick = "";
+    for a in args {
+        match a.as_str() {
+            "--quick" => quick = "&quick=1",
+            "--no-pkg-build" => build_pkg = false,
+            "--no-webgpu" => webgpu = false,
+            other => bail!(
+                "unknown argument to `cargo xtask bench web`: {other} (use --no-pkg-build, --no-webgpu, --quick)"
+            ),
+        }
+    }
+    if !Path::new("/usr/bin/chromium").is_file() && std::env::var_os("CHROMIUM").is_none() {
+        bail!("bench web needs Debian's chromium (apt-get install -y chromium)");
+    }
+    let e2e = root().join("tests/e2e");
+    if !e2e.join("node_modules/playwright-core").is_dir() {
+        crate::run(
+            Command::new("npm")
+                .args(["ci", "--no-audit", "--no-fund"])
+                .current_dir(&e2e),
+        )?;
+    }
+    let setup = setup_peer()?;
+    fetch_model()?;
+    let pkg_time = if build_pkg {
+        let t0 = Instant::now();
+        crate::pkg::build(crate::pkg::PkgOptions::default())?;
+        format!("{:.0} s", t0.elapsed().as_secs_f64())
+    } else {
+        "not built (--no-pkg-build)".into()
+    };
+    let sizes_txt = std::fs::read_to_string(root().join("pkg/SIZES.txt")).unwrap_or_default();
+    let pkg_profile = sizes_txt
+        .lines()
+        .next()
+        .and_then(|l| l.split("profile ").nth(1))
+        .and_then(|s| s.split([',', ')']).next())
+        .unwrap_or("?")
+        .to_owned();
+
+    let server = Server::start()?;
+    eprintln!("bench web: serving on {}", server.origin);
+    let o = server.origin.clone();
+    let results = (|| -> Result<Vec<(String, serde_json::Value, String)>> {
+        let mut r = Vec::new();
+        let (j, l) = job(
+            &o,
+            &format!("engine=ours&job=speed&backend=cpu{quick}"),
+            1200,
+            false,
+        )?;
+        r.push(("ours".into(), j, l));
+        let (j, l) = job(&o, &format!("engine=peer{quick}"), 1200, false)?;
+        r.push(("peer".into(), j, l));
+        if webgpu {
+            match job(
+                &o,
+                "engine=ours&job=speed&backend=webgpu&quick=1",
+                1200,
+                true,
+            ) {
+                Ok((j, l)) => r.push(("ours-webgpu".into(), j, l)),
+                Err(e) => eprintln!("WebGPU job failed: {e:#}"),
+            }
+        }
+        let (j, l) = job(&o, "engine=ours&job=first-item&backend=cpu", 600, false)?;
+        r.push(("first-item".into(), j, l));
+        Ok(r)
+    })();
+    server.stop();
+    let results = results?;
+    let get = |name: &str| results.iter().find(|(n, _, _)| n == name);
+
+    let js = perf_dir().join("js/node_modules");
+    let ours_sizes = [
+        gzip_size(&root().join("pkg/substance_wasm_bg.wasm"))?,
+        gzip_size(&root().join("pkg/substance_wasm.js"))?,
+    ];
+    let peer_sizes = [
+        gzip_size(&js.join("onnxruntime-web/dist/ort-wasm-simd-threaded.asyncify.wasm"))?,
+        gzip_size(&js.join("onnxruntime-web/dist/ort-wasm-simd-threaded.asyncify.mjs"))?,
+        gzip_size(&js.join("@huggingface/transformers/dist/transformers.js"))?,
+    ];
+
+    println!();
+    println!(
+        "## cargo xtask bench web — {} ({} cores), headless Chromium {}",
+        crate::command_output("date", &["-u", "+%Y-%m-%d %H:%M UTC"])
+            .unwrap_or_default()
+            .trim(),
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        crate::command_output("/usr/bin/chromium", &["--version"])
+            .unwrap_or_default()
+            .trim()
+    );
+    println!(
+        "Weights: target/perf/opt125m-random (OPT-125m-shaped, fp32, torch seed 0) for both sides; ours from model.safetensors, the peer from its ONNX export. Our package: pkg/ (profile {pkg_profile})."
+    );
+    println!();
+    println!(
+        "| engine | backend | load avg | load s | prefill 32 tok ms | decode tok/s | e2e 128 tok/s | scoring 8x128 tok/s | renderer peak MB | greedy = torch | log-lik max-abs vs torch | note |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|");
+    let peer = get("peer").map(|(_, j, _)| &j["result"]);
+    let pf = |k: &str| peer.and_then(|p| f(p, k));
+    for (name, j, load) in &results {
+        if name == "first-item" {
+            continue;
+        }
+        let r = &j["result"];
+        let g = |k: &str| f(r, k);
+        let ours = name.starts_with("ours");
+        let ratio = |k: &str, inv: bool| match (g(k), pf(k)) {
+            (Some(a), Some(b)) if name == "ours" && a > 0.0 && b > 0.0 => {
+                format!(" ({:.2}x)", if inv { b / a } else { a / b })
+            }
+            _ => String::new(),
+        };
+        let (engine, backend, note) = match name.as_str() {
+            "ours" => (
+                "ours (pkg, burn Flex)".to_owned(),
+                "CPU wasm SIMD128, 1 thread".to_owned(),
+                "prefill = start() (last-position logits); scoring = loglikelihood() of 8 requests"
+                    .to_owned(),
+            ),
+            "ours-webgpu" => (
+                "ours (pkg, burn wgpu)".to_owned(),
+                "WebGPU on SwiftShader".to_owned(),
+                "correctness only (CPU emulation; 8 tokens, 2 rows)".to_owned(),
+            ),
+            _ => (
+                format!(
+                    "peer: {}",
+                    r["engine"].as_str().unwrap_or("transformers.js")
+                ),
+                "ORT-web asyncify WASM, 1 thread".to_owned(),
+                "prefill = forward with full logits; scoring = one 8x128 forward".to_owned(),
+            ),
+        };
+        let fmt = |x: Option<f64>, d: usize| x.map_or_else(|| "-".into(), |x| format!("{x:.d$}"));
+        println!(
+            "| {engine} | {backend} | {load} | {} | {}{} | {}{} | {}{} | {}{} | {}{} | {} | {} | {note} |",
+            fmt(g("load_s"), 1),
+            fmt(g("prefill_ms"), 1),
+            ratio("prefill_ms", true),
+            fmt(g("decode_tok_s"), 1),
+            ratio("decode_tok_s", false),
+            fmt(g("e2e_tok_s"), 1),
+            ratio("e2e_tok_s", false),
+            fmt(g("score_tok_s"), 1),
+            ratio("score_tok_s", false),
+            fmt(f(j, "renderer_peak_mb"), 0),
+            if ours {
+                ratio_mem(
+                    f(j, "renderer_peak_mb"),
+                    get("peer").and_then(|(_, p, _)| f(p, "renderer_peak_mb")),
+                    name == "ours",
+                )
+            } else {
+                String::new()
+            },
+            r["greedy_vs_torch"].as_str().unwrap_or("-"),
+            fmt(g("loglik_max_abs_vs_torch"), 7),
+        );
+    }
+    println!();
+    println!(
+        "Ratios in parentheses: ours / peer (prefill: peer ms / our ms; memory: our peak / peer peak)."
+    );
+    if let Some((_, j, load)) = get("first-item") {
+        let r = &j["result"];
+        let m = &r["marks"];
+        let t = |k: &str| f(m, k).map_or_else(|| "-".into(), |x| format!("{:.2} s", x / 1e3));
+        println!();
+        println!(
+            "Time from page load to the first scored item (ours, CPU wasm, main thread, fresh profile; load avg {load}): {} \
+             — package instantiated at {}, SmolLM2-135M-Instruct Q4_1 GGUF (98 MB) fetched at {}, loaded at {}, first item of {} ({}) scored at {}; renderer peak {} MB.",
+            t("first_item"),
+            t("wasm_ready"),
+            t("model_fetched"),
+            t("model_loaded"),
+            r["suite"].as_str().unwrap_or("?"),
+            r["item"].as_str().unwrap_or("?"),
+            t("first_item"),
+            f(j, "renderer_peak_mb").map_or_else(|| "-".into(), |x| format!("{x:.0}")),
+        );
+    }
+    println!();
+    println!("Download sizes (gzip -9) besides the weights:");
+    println!(
+        "- ours: substance_wasm_bg.wasm {} raw / {} gzip + substance_wasm.js {} / {} gzip (profile {pkg_profile}; WebGPU and CPU in one module)",
+        mb(ours_sizes[0].0),
+        mb(ours_sizes[0].1),
+        mb(ours_sizes[1].0),
+        mb(ours_sizes[1].1)
+    );
+    println!(
+        "- peer: ort-wasm-simd-threaded.asyncify.wasm {} / {} gzip + its .mjs {} / {} gzip + transformers.js {} / {} gzip",
+        mb(peer_sizes[0].0),
+        mb(peer_sizes[0].1),
+        mb(peer_sizes[1].0),
+        mb(peer_sizes[1].1),
+        mb(peer_sizes[2].0),
+        mb(peer_sizes[2].1)
+    );
+    let total = |s: &[(u64, u64)]| s.iter().map(|x| x.1).sum::<u64>();
+    println!(
+        "- total gzip: ours {}, peer {}",
+        mb(total(&ours_sizes)),
+        mb(total(&peer_sizes))
+    );
+    println!();
+    println!("cargo xtask pkg (profile web): {pkg_time}");
+    println!(
+        "Setup (target/perf/): {}",
+        setup
+            .iter()
+            .map(|(w, s)| format!("{w}: {s}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    );
+    Ok(())
+}
+
+fn ratio_mem(ours: Option<f64>, peer: Option<f64>, show: bool) -> String {
+    match (ours, peer) {
+        (Some(a), Some(b)) if show && b > 0.0 => format!(" ({:.2}x)", a / b),
+        _ => String::new(),
+    }
 }
