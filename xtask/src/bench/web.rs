@@ -315,7 +315,10 @@ pub fn run(args: &[String]) -> Result<()> {
             "ours-webgpu" => (
                 "ours (pkg, burn wgpu)".to_owned(),
                 "WebGPU on SwiftShader".to_owned(),
-                "correctness only (CPU emulation; 8 tokens, 2 rows)".to_owned(),
+                match j.get("error") {
+                    Some(e) => format!("FAILED: {}", e.as_str().unwrap_or("?")),
+                    None => "correctness only (CPU emulation; 4 tokens, 1 row)".to_owned(),
+                },
             ),
             _ => (
                 format!(
