@@ -770,15 +770,20 @@ def bench(d, runs):
         lower = {m: np.percentile(boot[m], 2.5) for m in models.index}
         return battles, X, Y, models, sc, lower
 
+    # Wall seconds, and CPU seconds of the process (all threads: NumPy's BLAS may use several).
     times = {"v01": [], "v01-style": []}
+    cpu = {"v01": [], "v01-style": []}
     for _ in range(runs):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         battles, elo, _, _ = v01()
         times["v01"].append(time.perf_counter() - t)
-        t = time.perf_counter()
+        cpu["v01"].append(time.process_time() - c)
+        t, c = time.perf_counter(), time.process_time()
         battles_m, X, Y, models, sc, _ = v01_style()
         times["v01-style"].append(time.perf_counter() - t)
-        print("peer run: v01 %.2f s, v01-style %.2f s" % (times["v01"][-1], times["v01-style"][-1]), flush=True)
+        cpu["v01-style"].append(time.process_time() - c)
+        print("peer run: v01 %.2f s (CPU %.2f s), v01-style %.2f s (CPU %.2f s)" % (
+            times["v01"][-1], cpu["v01"][-1], times["v01-style"][-1], cpu["v01-style"][-1]), flush=True)
 
     # Point estimates (outside the timing): the reference's lbfgs, the MLE polished by Newton, the
     # style-controlled fit at the reference's tol and at tol=1e-12.
@@ -799,7 +804,7 @@ def bench(d, runs):
     out = {
         "generator": "scripts/leaderboard_reference.py --bench", "versions": VERSIONS,
         "python": sys.version.split()[0], "runs": runs, "rounds": 100, "n_battles": int(len(battles)),
-        "timings": times,
+        "timings": times, "cpu_seconds": cpu,
         "win_rate": {
             "v01": win_rate_table_column(elo.to_dict(), BASELINE),
             "v01-newton": win_rate_table_column(elo_newton, BASELINE),
@@ -815,8 +820,8 @@ def bench(d, runs):
         f.write("LB_META runs=%d rounds=100 n_battles=%d python=%s numpy=%s pandas=%s scikit-learn=%s\n" % (
             runs, len(battles), out["python"], np.__version__, pd.__version__, sklearn.__version__))
         for case, ts in times.items():
-            for t in ts:
-                f.write("LB_PEER_TIME case=%s s=%r\n" % (case, t))
+            for t, c in zip(ts, cpu[case]):
+                f.write("LB_PEER_TIME case=%s s=%r cpu_s=%r\n" % (case, t, c))
         for case, wr in out["win_rate"].items():
             for m, v in wr.items():
                 f.write("LB_WR case=%s model=%s wr=%r\n" % (case, m, float(v)))
