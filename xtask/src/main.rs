@@ -52,10 +52,14 @@ fn root() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("."))
 }
 
+/// Run a command to completion, failing on a non-zero exit. It runs in the repository root unless the
+/// caller set another directory (e.g. `npm ci` in `tests/e2e`).
 fn run(cmd: &mut Command) -> Result<()> {
+    if cmd.get_current_dir().is_none() {
+        cmd.current_dir(root());
+    }
     eprintln!("$ {:?}", cmd);
     let status = cmd
-        .current_dir(root())
         .status()
         .with_context(|| format!("cannot start {cmd:?}"))?;
     if !status.success() {
