@@ -23,7 +23,6 @@ use anyhow::{Context, Result, bail};
 use clap::{Args, ValueEnum};
 use substance_core::GenerationSpec;
 use substance_judge::import::{llmbar, pandalm};
-use substance_judge::probe::{Placement, RestyleOptions};
 use substance_judge::report::{
     recorded_observations_with_distractors, recorded_single_observations,
 };
@@ -101,29 +100,6 @@ pub struct BiasArgs {
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
-}
-
-fn probe_of(name: &str) -> Result<Probe> {
-    Ok(match name.trim() {
-        "swap" | "position_swap" => Probe::PositionSwap,
-        "padding" | "verbosity_padding" => Probe::VerbosityPadding {
-            side: None,
-            sentences: 3,
-            placement: Placement::End,
-        },
-        "markdown" | "markdown_restyle" => Probe::MarkdownRestyle {
-            side: None,
-            options: RestyleOptions::default(),
-        },
-        "corrupt" | "substance_corruption" => Probe::SubstanceCorruption {
-            side: None,
-            kind: None,
-        },
-        "reference-drop" | "reference_drop" => Probe::ReferenceDrop,
-        other => {
-            bail!("unknown probe `{other}`: use swap, padding, markdown, corrupt, reference-drop")
-        }
-    })
 }
 
 /// The pairs read from the input files, a label for them, and (PandaLM) the judges whose verdicts were
@@ -276,7 +252,7 @@ pub fn run(a: BiasArgs) -> Result<ExitCode> {
     let probes: Vec<Probe> = a
         .probes
         .iter()
-        .map(|p| probe_of(p))
+        .map(|p| Probe::from_short_name(p).map_err(anyhow::Error::from))
         .collect::<Result<_>>()?;
     let opts = ReportOptions {
         resamples: a.bootstrap,
