@@ -360,6 +360,8 @@ struct Keyed {
     max_in_flight: std::sync::atomic::AtomicUsize,
     requests: std::sync::atomic::AtomicUsize,
     first_turns: std::sync::Mutex<Vec<String>>,
+    /// Answer 400 to any request whose messages contain this text.
+    refuse: std::sync::Mutex<Option<String>>,
 }
 
 impl Keyed {
@@ -397,6 +399,18 @@ impl substance_endpoint::server::ServeBackend for Keyed {
         self.max_in_flight.fetch_max(now, SeqCst);
         self.requests.fetch_add(1, SeqCst);
         let key = serde_json::to_string(&req.messages).unwrap();
+        let refused = self
+            .refuse
+            .lock()
+            .unwrap()
+            .as_ref()
+            .is_some_and(|r| key.contains(r.as_str()));
+        if refused {
+            self.in_flight.fetch_sub(1, SeqCst);
+            return Err(substance_endpoint::server::ApiFailure::bad_request(
+                "refused by the test",
+            ));
+        }
         if !req.messages.iter().any(|m| m.role == "assistant") {
             self.first_turns.lock().unwrap().push(key.clone());
         }
@@ -490,6 +504,161 @@ fn judge_concurrency_matches_sequential() {
             );
         }
     }
+}
+
+/// `substance run --concurrency 4` against an endpoint whose reply is a function of the request: the
+/// receipt and the summary equal those of `--concurrency 1` byte for byte (items answered out of order
+/// are written in selection order), every item is asked exactly once, more than one request was in
+/// flight (one at a time with 1), and the receipt verifies. When one item fails, the run stops with an
+/// error naming it, the journal keeps the finished prefix, and `--resume` completes it to the same
+/// receipt.
+#[test]
+fn run_concurrency_matches_sequential() {
+    let dir = tempfile::tempdir().unwrap();
+    let suite = repo().join("suites/sample-instructions");
+    let n_items = std::fs::read_to_string(suite.join("items.jsonl"))
+        .unwrap()
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .count();
+    let backend = std::sync::Arc::new(Keyed::default());
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let server =
+        substance_endpoint::server::Server::start(listener, backend.clone(), Default::default())
+            .unwrap();
+    let model = format!("http://{}/v1#keyed", server.local_addr());
+    let run = |concurrency: &str, out: &Path, extra: &[&str]| {
+        bin()
+            .arg("run")
+            .arg(&suite)
+            .args(["--model", &model, "--concurrency", concurrency, "--json"])
+            .args(["--bootstrap", "50", "--out"])
+            .arg(out)
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let mut runs = Vec::new();
+    for concurrency in ["1", "4"] {
+        let out = dir.path().join(format!("run-{concurrency}.jsonl"));
+        let res = run(concurrency, &out, &[]);
+        assert!(
+            res.status.success(),
+            "{}",
+            String::from_utf8_lossy(&res.stderr)
+        );
+        let (first, requests, max_in_flight) = backend.take();
+        runs.push((
+            std::fs::read_to_string(&out).unwrap(),
+            res.stdout,
+            first,
+            requests,
+            max_in_flight,
+        ));
+    }
+    let (seq, par) = (&runs[0], &runs[1]);
+    assert_eq!(seq.3, n_items, "one request per item");
+    assert_eq!(par.3, n_items, "each item asked once");
+    assert_eq!(par.2, seq.2, "the same requests");
+    assert_eq!(par.0, seq.0, "receipts differ");
+    assert_eq!(par.1, seq.1, "summaries differ");
+    assert_eq!(seq.4, 1, "--concurrency 1 is sequential");
+    assert!(
+        (2..=4).contains(&par.4),
+        "{} requests in flight at most",
+        par.4
+    );
+    let verified = bin()
+        .arg("verify")
+        .arg(dir.path().join("run-4.jsonl"))
+        .arg("--suite")
+        .arg(&suite)
+        .output()
+        .unwrap();
+    assert!(
+        verified.status.success(),
+        "{}",
+        String::from_utf8_lossy(&verified.stdout)
+    );
+
+    // Item if-12 fails: the error names it, the finished prefix is kept, --resume completes the run.
+    let refused_input: String = std::fs::read_to_string(suite.join("items.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .find(|v| v["id"] == "if-12")
+        .map(|v| v["input"].as_str().unwrap().chars().take(40).collect())
+        .unwrap();
+    let key = serde_json::to_string(&refused_input).unwrap();
+    *backend.refuse.lock().unwrap() = Some(key[1..key.len() - 1].to_owned());
+    let out = dir.path().join("run-fail.jsonl");
+    let res = run("4", &out, &[]);
+    assert!(!res.status.success());
+    let err = String::from_utf8_lossy(&res.stderr);
+    assert!(err.contains("if-12"), "{err}");
+    assert!(!out.exists(), "no receipt from a failed run");
+    let partial = dir.path().join("run-fail.jsonl.partial");
+    let kept = std::fs::read_to_string(&partial).unwrap();
+    assert!(
+        seq.0.starts_with(&kept),
+        "the journal is a prefix of the full receipt"
+    );
+    let kept_items = kept.lines().count() - 1;
+    assert_eq!(
+        kept_items, 11,
+        "items before if-12 are kept, nothing after it"
+    );
+    backend.take();
+    *backend.refuse.lock().unwrap() = None;
+    let res = run("4", &out, &["--resume"]);
+    assert!(
+        res.status.success(),
+        "{}",
+        String::from_utf8_lossy(&res.stderr)
+    );
+    assert_eq!(
+        backend.take().1,
+        n_items - kept_items,
+        "resume asks only the rest"
+    );
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), seq.0);
+    server.shutdown();
+}
+
+/// Live `substance bias --concurrency 4` gives the report of `--concurrency 1` byte for byte (the
+/// judge's reply is a function of the request), with more than one request in flight.
+#[test]
+fn bias_live_concurrency_matches_sequential() {
+    let backend = std::sync::Arc::new(Keyed::default());
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let server =
+        substance_endpoint::server::Server::start(listener, backend.clone(), Default::default())
+            .unwrap();
+    let mut runs = Vec::new();
+    for concurrency in ["1", "4"] {
+        let out = run_ok(
+            bin()
+                .args(["bias", "--probes", "swap,padding,corrupt", "--seed", "5"])
+                .args(["--bootstrap", "50", "--json", "--concurrency", concurrency])
+                .arg("--pairs")
+                .arg(example_pairs())
+                .arg("--judge")
+                .arg(format!("http://{}/v1#keyed", server.local_addr())),
+        );
+        let (_, requests, max_in_flight) = backend.take();
+        runs.push((out.stdout, requests, max_in_flight));
+    }
+    server.shutdown();
+    assert_eq!(runs[0].0, runs[1].0, "reports differ");
+    assert_eq!(runs[0].1, runs[1].1, "same number of requests");
+    assert_eq!(runs[0].2, 1);
+    assert!(
+        (2..=4).contains(&runs[1].2),
+        "{} in flight at most",
+        runs[1].2
+    );
+    let report: substance_judge::BiasReport = serde_json::from_slice(&runs[1].0).unwrap();
+    assert!(report.flip_rate.n > 0);
 }
 
 /// `substance bias --recorded` on the crate's example pairs: the report equals `bias_report` computed

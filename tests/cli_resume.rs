@@ -238,10 +238,12 @@ fn resume_of_another_run_names_the_field_and_leaves_the_file() {
     }
 }
 
-/// A scripted completion endpoint that answers the first `open_for` requests at once and holds every
-/// later one until [`Gated::open`] — so a run can be killed at a known point, deterministically.
+/// A scripted completion endpoint that answers the prompts of some items at once and holds every other
+/// request until [`Gated::open`] — so a run (with several requests in flight) can be killed at a known
+/// point, deterministically.
 struct Gated {
-    open_for: usize,
+    /// Inputs of the items answered at once (a prompt is answered when it contains one).
+    answer_at_once: Vec<String>,
     requests: AtomicUsize,
     open: Mutex<bool>,
     wake: Condvar,
@@ -262,15 +264,20 @@ impl ServeBackend for Gated {
         }
     }
     fn completions(&self, req: CompletionRequest) -> Result<CompletionResponse, ApiFailure> {
-        if self.requests.fetch_add(1, Ordering::SeqCst) >= self.open_for {
+        self.requests.fetch_add(1, Ordering::SeqCst);
+        let CompletionPrompt::Text(prompt) = &req.prompt else {
+            return Err(ApiFailure::bad_request("one text prompt"));
+        };
+        if !self
+            .answer_at_once
+            .iter()
+            .any(|i| prompt.contains(i.as_str()))
+        {
             let mut open = self.open.lock().unwrap();
             while !*open {
                 open = self.wake.wait(open).unwrap();
             }
         }
-        let CompletionPrompt::Text(prompt) = &req.prompt else {
-            return Err(ApiFailure::bad_request("one text prompt"));
-        };
         // The answer depends on the prompt only: every run gets the same responses.
         let text = format!(" Let me think.\n#### {}", prompt.len() % 97);
         Ok(CompletionResponse {
@@ -295,14 +302,24 @@ impl ServeBackend for Gated {
 /// `kill -9` in the middle of a run, then `--resume`: every item of the selection is in the receipt
 /// exactly once, in order, the receipt verifies, and it equals an uninterrupted run's byte for byte.
 ///
-/// The model is a scripted endpoint that answers the first 5 items and then holds the 6th request, so
-/// the run is certainly mid-way (5 items flushed, one in flight) when it is killed.
+/// The run keeps 8 requests in flight (the default `--concurrency`); the model is a scripted endpoint
+/// that answers the first 5 items and holds the requests of the others, so the run is certainly
+/// mid-way (5 items flushed, later ones in flight) when it is killed.
 #[test]
 fn kill_9_mid_run_then_resume_scores_every_item_once() {
     let dir = tempfile::tempdir().unwrap();
     let suite = repo().join("suites/sample-math");
+    let answer_at_once: Vec<String> = std::fs::read_to_string(suite.join("items.jsonl"))
+        .unwrap()
+        .lines()
+        .take(5)
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            v["input"].as_str().unwrap().to_owned()
+        })
+        .collect();
     let backend = Arc::new(Gated {
-        open_for: 5,
+        answer_at_once,
         requests: AtomicUsize::new(0),
         open: Mutex::new(false),
         wake: Condvar::new(),

@@ -31,7 +31,7 @@ use substance_judge::{
     bias_report,
 };
 
-use crate::cmd_judge::{judge_pairs, open_judge, read_pairs};
+use crate::cmd_judge::{judge_pairs_concurrent, open_judge, read_pairs};
 use crate::util::print_json;
 
 /// How the input files of `substance bias` are read.
@@ -97,6 +97,10 @@ pub struct BiasArgs {
     /// Environment variable holding the endpoint's API key.
     #[arg(long)]
     pub api_key_env: Option<String>,
+    /// Concurrent requests to an endpoint judge (live; the report is the same whatever the
+    /// concurrency). A local judge model answers one at a time.
+    #[arg(long, default_value_t = 8)]
+    pub concurrency: usize,
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
@@ -338,9 +342,35 @@ pub fn run(a: BiasArgs) -> Result<ExitCode> {
                 q
             })
             .collect();
-        judge_pairs(&judge, model.as_mut(), &settings, &mut originals, |_| {
-            BTreeMap::new()
-        })?;
+        // An endpoint judges `--concurrency` conversations at once; a local model one at a time.
+        let workers = if crate::models::is_endpoint(spec) {
+            a.concurrency.max(1)
+        } else {
+            1
+        };
+        let open_more = || open_judge(spec, a.api_key_env.clone());
+        let mut judge_all = |what: &str, pairs: &mut [JudgedPair]| -> Result<()> {
+            let pb = crate::util::progress(0, what);
+            judge_pairs_concurrent(
+                &judge,
+                model.as_mut(),
+                &open_more,
+                workers,
+                &settings,
+                pairs,
+                &pb,
+                |_| BTreeMap::new(),
+            )?;
+            pb.finish_and_clear();
+            eprintln!("{what}: {} conversations judged", pb.position());
+            Ok(())
+        };
+        eprintln!(
+            "judging {} pairs and {} probe(s) with {judge_id} ({protocol}, {workers} at a time)",
+            originals.len(),
+            probes.len()
+        );
+        judge_all("originals", &mut originals)?;
         let mut obs = Vec::new();
         let mut records = Vec::new();
         for probe in &probes {
@@ -354,9 +384,7 @@ pub fn run(a: BiasArgs) -> Result<ExitCode> {
             }
             let mut probed: Vec<JudgedPair> =
                 perturbed.iter().map(|(_, x)| x.pair.clone()).collect();
-            judge_pairs(&judge, model.as_mut(), &settings, &mut probed, |_| {
-                BTreeMap::new()
-            })?;
+            judge_all(probe.name(), &mut probed)?;
             for ((orig, x), jp) in perturbed.iter().zip(&probed) {
                 obs.push(BiasObservation::from_probe(
                     orig,

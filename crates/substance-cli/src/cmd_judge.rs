@@ -107,31 +107,14 @@ fn judge_model_options(api_key_env: Option<String>) -> crate::models::ModelOptio
     }
 }
 
-/// Whether a judge spec is an endpoint (several connections judge at once) rather than a local model
-/// (loaded once, one request at a time).
-fn is_endpoint(spec: &str) -> bool {
-    ["openai:", "http://", "https://"]
-        .iter()
-        .any(|p| spec.starts_with(p))
-}
-
-/// Judge every pair with `model` (all games of the protocol), appending one verdict per game.
-pub fn judge_pairs(
-    judge: &Judge,
-    model: &mut dyn LanguageModel,
-    settings: &GenerationSpec,
-    pairs: &mut [JudgedPair],
-    meta: impl FnMut(&JudgedPair) -> BTreeMap<String, serde_json::Value>,
-) -> Result<()> {
-    let no_more = || -> Result<Box<dyn LanguageModel>> { bail!("one worker only") };
-    judge_pairs_concurrent(judge, model, &no_more, 1, settings, pairs, meta)
-}
-
-/// [`judge_pairs`] on `workers` workers: `model` judges on this thread, and each of the other
+/// Judge every pair with `model` (all games of the protocol), appending one verdict per game, on
+/// `workers` workers: `model` judges on this thread, and each of the other
 /// `workers − 1` opens its own model with `open_more` on its own thread. The pair × game conversations
 /// are handed out one at a time; each is judged exactly once, and the verdicts are appended per pair in
 /// game order, as [`judge_pairs`] does. On failure, no new conversation starts, the pairs are left
-/// untouched, and the error of the first failed conversation (in input order) is returned.
+/// untouched, and the error of the first failed conversation (in input order) is returned. `progress`
+/// advances by one per finished conversation (its length is set here).
+#[allow(clippy::too_many_arguments)]
 pub fn judge_pairs_concurrent(
     judge: &Judge,
     model: &mut dyn LanguageModel,
@@ -139,6 +122,7 @@ pub fn judge_pairs_concurrent(
     workers: usize,
     settings: &GenerationSpec,
     pairs: &mut [JudgedPair],
+    progress: &indicatif::ProgressBar,
     mut meta: impl FnMut(&JudgedPair) -> BTreeMap<String, serde_json::Value>,
 ) -> Result<()> {
     let judge_id = model.info().id;
@@ -146,6 +130,7 @@ pub fn judge_pairs_concurrent(
     let units: Vec<(usize, Game)> = (0..pairs.len())
         .flat_map(|p| games.iter().map(move |g| (p, *g)))
         .collect();
+    progress.set_length(units.len() as u64);
     let shared: &[JudgedPair] = pairs;
     let next = AtomicUsize::new(0);
     let failed = AtomicBool::new(false);
@@ -159,6 +144,7 @@ pub fn judge_pairs_concurrent(
                 break;
             };
             let r = judge_game(judge, model, &judge_id, settings, &shared[p], game);
+            progress.inc(1);
             if r.is_err() {
                 failed.store(true, Ordering::SeqCst);
             }
@@ -275,7 +261,7 @@ pub fn run(a: JudgeArgs) -> Result<ExitCode> {
         stop: Vec::new(),
         temperature: a.temperature,
     };
-    let workers = if is_endpoint(&a.judge) {
+    let workers = if crate::models::is_endpoint(&a.judge) {
         a.concurrency.max(1)
     } else {
         1
@@ -286,6 +272,7 @@ pub fn run(a: JudgeArgs) -> Result<ExitCode> {
         judge.games().len()
     );
     let open_more = || open_judge(&a.judge, a.api_key_env.clone());
+    let pb = crate::util::progress(0, "judging");
     judge_pairs_concurrent(
         &judge,
         model.as_mut(),
@@ -293,8 +280,10 @@ pub fn run(a: JudgeArgs) -> Result<ExitCode> {
         workers,
         &settings,
         &mut pairs,
+        &pb,
         |_| BTreeMap::new(),
     )?;
+    pb.finish_and_clear();
     if let Some(out) = &a.out {
         write_pairs(out, &pairs)?;
         eprintln!("judged pairs written to {}", out.display());

@@ -11,7 +11,7 @@ use clap::Args;
 use substance_core::{
     Header, ReceiptLine, ReceiptReader, ReceiptWriter, Seeds, Selection, Suite, Summary,
 };
-use substance_runner::{RunOptions, RunSession, drive};
+use substance_runner::{RunOptions, RunSession, drive_concurrent};
 use substance_score::{VerifyReport, verify_reader};
 
 use crate::util::{load_suite, open, print_json, progress, resolve_suite};
@@ -81,14 +81,12 @@ fn parse_shard(s: &str) -> Result<[usize; 2], String> {
 
 pub fn run(a: RunArgs) -> Result<ExitCode> {
     let (dir, suite) = load_suite(&a.suite)?;
-    let mut model = crate::models::open(
-        &a.model,
-        &crate::models::ModelOptions {
-            sampling_seed: a.sampling_seed,
-            api_key_env: a.api_key_env.clone(),
-            concurrency: a.concurrency,
-        },
-    )?;
+    let model_options = crate::models::ModelOptions {
+        sampling_seed: a.sampling_seed,
+        api_key_env: a.api_key_env.clone(),
+        concurrency: a.concurrency,
+    };
+    let mut model = crate::models::open(&a.model, &model_options)?;
     let out = a
         .out
         .unwrap_or_else(|| PathBuf::from("out").join(format!("{}.receipt.jsonl", suite.spec.name)));
@@ -142,17 +140,30 @@ pub fn run(a: RunArgs) -> Result<ExitCode> {
         }
     };
     let n = session.total();
+    // An endpoint answers `--concurrency` requests at once (one connection per worker); a local model
+    // or a replay answers one at a time.
+    let workers = if crate::models::is_endpoint(&a.model) {
+        a.concurrency.max(1)
+    } else {
+        1
+    };
     eprintln!(
-        "running {} ({} items) from {}",
+        "running {} ({} items, {workers} at a time) from {}",
         suite.spec.name,
         n,
         dir.display()
     );
     let pb = progress(n as u64, &suite.spec.name);
     pb.set_position(session.done() as u64);
-    let summary = drive(session, &mut model, BufWriter::new(file), |done, _| {
-        pb.set_position(done as u64)
-    })
+    let open_more = || crate::models::open(&a.model, &model_options).map_err(|e| format!("{e:#}"));
+    let summary = drive_concurrent(
+        session,
+        &mut model,
+        &open_more,
+        workers,
+        BufWriter::new(file),
+        |done, _| pb.set_position(done as u64),
+    )
     .with_context(|| {
         format!(
             "run stopped; finished items are kept in {} (continue with --resume)",

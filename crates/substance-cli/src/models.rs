@@ -21,6 +21,14 @@ pub struct ModelOptions {
     pub concurrency: usize,
 }
 
+/// Whether a model spec is an endpoint (several connections answer at once) rather than a local model
+/// or a replay (loaded once, one request at a time).
+pub fn is_endpoint(spec: &str) -> bool {
+    ["openai:", "http://", "https://"]
+        .iter()
+        .any(|p| spec.starts_with(p))
+}
+
 /// Open a model spec.
 pub fn open(spec: &str, opts: &ModelOptions) -> Result<Box<dyn LanguageModel>> {
     if let Some(path) = spec.strip_prefix("replay:") {
@@ -39,7 +47,7 @@ pub fn open(spec: &str, opts: &ModelOptions) -> Result<Box<dyn LanguageModel>> {
             seed: opts.sampling_seed,
         }));
     }
-    if spec.starts_with("openai:") || spec.starts_with("http://") || spec.starts_with("https://") {
+    if is_endpoint(spec) {
         let parsed = substance_endpoint::ModelSpec::parse(spec)?;
         let mut config = ClientConfig::new(parsed.base_url.clone());
         config.concurrency = opts.concurrency.max(1);

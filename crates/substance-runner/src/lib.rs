@@ -7,7 +7,8 @@
 //!
 //! The per-item logic is a sans-IO state machine, [`RunSession`] (no I/O, no threads, builds for
 //! `wasm32-unknown-unknown`), so any driver — this crate's blocking [`run`] / [`drive`], a thread pool, an
-//! `async` browser loop — produces the same receipt. The receipt is also the journal:
+//! `async` browser loop — produces the same receipt ([`drive_concurrent`] keeps several requests in
+//! flight, one model per worker, and writes what [`drive`] writes). The receipt is also the journal:
 //! [`RunSession::resume`] continues an interrupted run from it. [`ReplayModel`] answers from recorded
 //! responses (a JSONL of `{id, response}` lines or an earlier receipt); local burn models and HTTP
 //! endpoints plug in behind [`LanguageModel`] in the CLI. [`merge_receipts`] joins the receipts of a
@@ -24,6 +25,8 @@ pub use session::{
 use std::borrow::Borrow;
 use std::collections::HashMap;
 use std::io::Write;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde::Deserialize;
 use substance_core::{
@@ -324,27 +327,166 @@ pub fn run<W: Write, M: LanguageModel + ?Sized>(
 /// `out` (flushed line by line, so the receipt is a journal an interrupted run resumes from), then the
 /// summary. `out` must already hold the header (and any finished lines of a resumed run).
 pub fn drive<S: Borrow<Suite>, W: Write, M: LanguageModel + ?Sized>(
-    mut session: RunSession<S>,
+    session: RunSession<S>,
     model: &mut M,
-    mut out: W,
-    mut progress: impl FnMut(usize, usize),
+    out: W,
+    progress: impl FnMut(usize, usize),
 ) -> Result<Summary, RunError> {
-    while let Some(p) = session.next_request()? {
-        let response = match &p.request {
-            Request::LogLikelihood(pairs) => model
-                .loglikelihood(&p.item, pairs)
-                .map(PendingRequest::loglikelihoods),
-            Request::Generate(settings) => model.generate(&p.item, &p.prompt, settings),
-        }
-        .map_err(|m| session.model_error(&p, m))?;
-        for line in session.complete(p.index, response)? {
-            out.write_all(line.text.as_bytes())?;
-        }
-        out.flush()?;
-        progress(session.done(), session.total());
+    let pool = Pool::new(session, out, progress);
+    pool.work(model);
+    pool.finish()
+}
+
+/// [`drive`] with up to `workers` requests in flight: `model` answers on the calling thread and each
+/// of the other `workers − 1` workers opens its own model with `open_more` on its own scoped thread
+/// (so a model need not be `Send`; one endpoint connection per worker). Items are handed out in
+/// selection order, each exactly once; the session (on whichever thread holds its lock) writes every
+/// line as soon as all earlier ones are written, so the receipt is byte-identical to [`drive`]'s
+/// whatever order the answers come in, and it stays a journal: a kill keeps every finished prefix.
+///
+/// On the first failure no new item is handed out; answers already in flight are still recorded (those
+/// that extend the finished prefix reach `out`), and the error of the earliest failed item in selection
+/// order is returned. With `workers ≤ 1` no thread is spawned (this is how `wasm32` callers use it).
+pub fn drive_concurrent<S, W, M>(
+    session: RunSession<S>,
+    model: &mut M,
+    open_more: &(dyn Fn() -> Result<Box<dyn LanguageModel>, String> + Sync),
+    workers: usize,
+    out: W,
+    progress: impl FnMut(usize, usize) + Send,
+) -> Result<Summary, RunError>
+where
+    S: Borrow<Suite> + Send,
+    W: Write + Send,
+    M: LanguageModel + ?Sized,
+{
+    let total = session.total();
+    let pool = Pool::new(session, out, progress);
+    let remaining = total.saturating_sub(pool.lock()?.session.done());
+    let spawn = workers.max(1).min(remaining.max(1)) - 1;
+    if spawn == 0 {
+        pool.work(model);
+    } else {
+        std::thread::scope(|s| {
+            for _ in 0..spawn {
+                s.spawn(|| match open_more() {
+                    Ok(mut m) => pool.work(m.as_mut()),
+                    Err(message) => pool.fail(
+                        usize::MAX,
+                        RunError::Options(format!(
+                            "cannot open another connection to the model: {message}"
+                        )),
+                    ),
+                });
+            }
+            pool.work(model);
+        });
     }
-    let finished = session.finish()?;
-    out.write_all(finished.text.as_bytes())?;
-    out.flush()?;
-    Ok(finished.summary)
+    pool.finish()
+}
+
+/// What the workers of [`drive_concurrent`] share: the session, the receipt and the errors, behind one
+/// lock (held only to hand out, record and write, never while a model answers).
+struct Pool<S: Borrow<Suite>, W, P> {
+    state: Mutex<PoolState<S, W, P>>,
+    failed: AtomicBool,
+}
+
+struct PoolState<S: Borrow<Suite>, W, P> {
+    session: RunSession<S>,
+    out: W,
+    progress: P,
+    /// Items handed out so far (the sequence number of the next one, for ordering errors).
+    handed: usize,
+    /// Failures, by sequence number of the item (`usize::MAX`: not tied to an item).
+    errors: Vec<(usize, RunError)>,
+}
+
+impl<S: Borrow<Suite>, W: Write, P: FnMut(usize, usize)> Pool<S, W, P> {
+    fn new(session: RunSession<S>, out: W, progress: P) -> Self {
+        Self {
+            state: Mutex::new(PoolState {
+                session,
+                out,
+                progress,
+                handed: 0,
+                errors: Vec::new(),
+            }),
+            failed: AtomicBool::new(false),
+        }
+    }
+
+    /// The earliest failure, or the sealed summary written after the items.
+    fn finish(self) -> Result<Summary, RunError> {
+        let PoolState {
+            session,
+            mut out,
+            errors,
+            ..
+        } = self
+            .state
+            .into_inner()
+            .map_err(|_| RunError::Options("a run worker panicked".into()))?;
+        if let Some((_, e)) = errors.into_iter().min_by_key(|(seq, _)| *seq) {
+            return Err(e);
+        }
+        let finished = session.finish()?;
+        out.write_all(finished.text.as_bytes())?;
+        out.flush()?;
+        Ok(finished.summary)
+    }
+
+    fn lock(&self) -> Result<std::sync::MutexGuard<'_, PoolState<S, W, P>>, RunError> {
+        self.state
+            .lock()
+            .map_err(|_| RunError::Options("a run worker panicked".into()))
+    }
+
+    fn fail(&self, seq: usize, e: RunError) {
+        self.failed.store(true, Ordering::SeqCst);
+        if let Ok(mut st) = self.state.lock() {
+            st.errors.push((seq, e));
+        }
+    }
+
+    /// One worker: take the next item, answer it with `model` (lock released), record it; until the
+    /// items run out or some worker failed.
+    fn work<M: LanguageModel + ?Sized>(&self, model: &mut M) {
+        while !self.failed.load(Ordering::SeqCst) {
+            let next = self.lock().and_then(|mut st| {
+                let p = st.session.next_request()?;
+                let seq = st.handed;
+                st.handed += 1;
+                Ok(p.map(|p| (seq, p)))
+            });
+            let (seq, p) = match next {
+                Ok(Some(x)) => x,
+                Ok(None) => return,
+                Err(e) => return self.fail(usize::MAX, e),
+            };
+            let answer = match &p.request {
+                Request::LogLikelihood(pairs) => model
+                    .loglikelihood(&p.item, pairs)
+                    .map(PendingRequest::loglikelihoods),
+                Request::Generate(settings) => model.generate(&p.item, &p.prompt, settings),
+            };
+            let recorded = self.lock().and_then(|mut st| {
+                let response = answer.map_err(|m| st.session.model_error(&p, m))?;
+                let lines = st.session.complete(p.index, response)?;
+                if lines.is_empty() {
+                    return Ok(());
+                }
+                for line in &lines {
+                    st.out.write_all(line.text.as_bytes())?;
+                }
+                st.out.flush()?;
+                let (done, total) = (st.session.done(), st.session.total());
+                (st.progress)(done, total);
+                Ok(())
+            });
+            if let Err(e) = recorded {
+                return self.fail(seq, e);
+            }
+        }
+    }
 }

@@ -248,3 +248,89 @@ fn resume_rejects_edited_or_misplaced_lines_naming_the_line() {
         .unwrap();
     assert!(e.to_string().contains("journal line 2"), "{e}");
 }
+
+/// A replayed model that waits before answering: longer for earlier items, so concurrent workers
+/// finish out of order; it can also fail on one item.
+struct Slow {
+    inner: ReplayModel,
+    fail_on: Option<&'static str>,
+}
+
+impl LanguageModel for Slow {
+    fn info(&self) -> ModelInfo {
+        self.inner.info()
+    }
+    fn loglikelihood(
+        &mut self,
+        item: &substance_core::Item,
+        requests: &[[String; 2]],
+    ) -> Result<Vec<substance_core::ChoiceLogLik>, String> {
+        let k: u64 = item.id[1..].parse().unwrap();
+        std::thread::sleep(std::time::Duration::from_millis((6 - k) * 15));
+        if self.fail_on == Some(item.id.as_str()) {
+            return Err("refused".into());
+        }
+        self.inner.loglikelihood(item, requests)
+    }
+    fn generate(
+        &mut self,
+        item: &substance_core::Item,
+        prompt: &substance_core::Prompt,
+        settings: &substance_core::GenerationSpec,
+    ) -> Result<Response, String> {
+        self.inner.generate(item, prompt, settings)
+    }
+}
+
+#[test]
+fn concurrent_drive_writes_the_sequential_receipt_and_stops_at_the_first_failure() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let expected = full_receipt(Selection::default());
+    let s = suite();
+    let opened = AtomicUsize::new(0);
+    for fail_on in [None, Some("q2")] {
+        let open_more = || -> Result<Box<dyn LanguageModel>, String> {
+            opened.fetch_add(1, Ordering::SeqCst);
+            Ok(Box::new(Slow {
+                inner: model(),
+                fail_on,
+            }))
+        };
+        let mut m = Slow {
+            inner: model(),
+            fail_on,
+        };
+        let session = RunSession::new(&s, m.info(), &opts(Selection::default())).unwrap();
+        let mut out = session.header_line().unwrap().into_bytes();
+        let mut seen = Vec::new();
+        let r = substance_runner::drive_concurrent(
+            session,
+            &mut m,
+            &open_more,
+            3,
+            &mut out,
+            |done, total| seen.push((done, total)),
+        );
+        let text = String::from_utf8(out).unwrap();
+        match fail_on {
+            None => {
+                r.unwrap();
+                assert_eq!(text, expected);
+                assert_eq!(seen.last(), Some(&(5, 5)));
+                assert!(seen.windows(2).all(|w| w[0].0 < w[1].0), "{seen:?}");
+            }
+            Some(id) => {
+                let e = r.unwrap_err().to_string();
+                assert!(e.contains(id), "{e}");
+                // q1 is kept (it precedes the failure), nothing after q2 is written.
+                assert_eq!(text.lines().count(), 2, "{text}");
+                assert!(expected.starts_with(&text));
+            }
+        }
+    }
+    assert_eq!(
+        opened.load(Ordering::SeqCst),
+        4,
+        "two extra workers per run"
+    );
+}
