@@ -37,7 +37,7 @@ use substance_model::llama::{Llama, LlamaConfig};
 use substance_model::opt::{Opt, OptConfig};
 use substance_model::read::read_f32;
 use substance_model::runtime::EncodedPair;
-use substance_model::weights::{MemorySource, SafetensorsSource, WeightMap};
+use substance_model::weights::{MemorySource, SafetensorsFile, WeightMap};
 use substance_model::{CausalLm, LoglikOptions, Model};
 
 const PROMPT: [u32; 32] = [
@@ -132,6 +132,26 @@ fn peak_rss_mb() -> f64 {
         .map_or(f64::NAN, |kb| kb / 1024.0)
 }
 
+/// High-water mark of this process's memory so far: VmHWM natively; on wasm the linear memory size
+/// (it only grows, so it is the heap's high-water mark).
+fn high_water_mb() -> f64 {
+    #[cfg(target_arch = "wasm32")]
+    {
+        core::arch::wasm32::memory_size(0) as f64 * 65536.0 / 1e6
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        peak_rss_mb()
+    }
+}
+
+/// With `--phases`: print the memory high-water mark after a phase.
+fn phase(opts: &Opts, name: &str) {
+    if opts.phases {
+        println!("memory after {name}: {:.0} MB", high_water_mb());
+    }
+}
+
 struct Figures {
     prefill_ms: f64,
     decode_ms: f64,
@@ -149,6 +169,7 @@ struct Opts {
     batch: Option<Vec<Vec<u32>>>,
     dump_prefill: Option<String>,
     json: bool,
+    phases: bool,
 }
 
 fn bench(lm: &dyn CausalLm, prompt: &[u32], opts: &Opts) -> Figures {
@@ -170,6 +191,7 @@ fn bench(lm: &dyn CausalLm, prompt: &[u32], opts: &Opts) -> Figures {
         }
     }
     let prefill_ms = median(times);
+    phase(opts, "prefill");
     if let Some(path) = &opts.dump_prefill {
         let mut cache = lm.new_cache(1);
         let logits = lm
@@ -209,6 +231,7 @@ fn bench(lm: &dyn CausalLm, prompt: &[u32], opts: &Opts) -> Figures {
         }
     }
     let decode_ms = median(run_medians);
+    phase(opts, "decode");
     // scoring: 8×128 random tokens, full logits read back
     let mut rng = ChaCha8Rng::seed_from_u64(1);
     let rows: Vec<Vec<u32>> = match &opts.batch {
@@ -230,14 +253,20 @@ fn bench(lm: &dyn CausalLm, prompt: &[u32], opts: &Opts) -> Figures {
         let t0 = Instant::now();
         let mut cache = lm.new_cache(rows.len());
         let logits = lm.forward(tokens(&rows, &device), &mut cache).unwrap();
-        let v = block_on(read_f32(logits)).unwrap();
+        phase(opts, "full-logits forward");
+        // read back in place (no second copy of the 200 MB of logits)
+        let data = block_on(substance_model::read::read_data(logits)).unwrap();
+        let v = data.as_slice::<f32>().unwrap();
         assert_eq!(v.len(), rows.len() * rows[0].len() * vocab);
-        drop(v);
+        assert!(v[v.len() - 1].is_finite());
+        phase(opts, "full-logits read");
+        drop(data);
         if i >= 1 {
             times.push(t0.elapsed().as_secs_f64());
         }
     }
     let score_tok_s = n_tok / median(times);
+    phase(opts, "full-logits scoring");
     // the log-likelihood path on the same tokens: context = first token, continuation = the other 127
     let pairs: Vec<EncodedPair> = rows
         .iter()
@@ -256,6 +285,7 @@ fn bench(lm: &dyn CausalLm, prompt: &[u32], opts: &Opts) -> Figures {
         }
     }
     let loglik_tok_s = n_tok / median(times);
+    phase(opts, "log-likelihood scoring");
     Figures {
         prefill_ms,
         decode_ms,
@@ -319,8 +349,9 @@ fn arg_value(args: &[String], flag: &str) -> Option<String> {
 /// gives token ids).
 fn load_hf(dir: &str, device: &Device) -> Box<dyn CausalLm> {
     let cfg = std::fs::read_to_string(format!("{dir}/config.json")).expect("read config.json");
-    let bytes = std::fs::read(format!("{dir}/model.safetensors")).expect("read model.safetensors");
-    let src = SafetensorsSource::parse("model.safetensors", &bytes).unwrap();
+    // Tensor by tensor, as `substance run --model hf:DIR` loads: the file is never held whole.
+    let src = SafetensorsFile::open(std::path::Path::new(&format!("{dir}/model.safetensors")))
+        .expect("open model.safetensors");
     let w = WeightMap::new(&src, device);
     let kind: serde_json::Value = serde_json::from_str(&cfg).unwrap();
     match kind["model_type"].as_str() {
@@ -353,6 +384,7 @@ fn main() {
         batch: None,
         dump_prefill: arg_value(&args, "--dump-prefill"),
         json: args.iter().any(|a| a == "--json"),
+        phases: args.iter().any(|a| a == "--phases"),
     };
     let mut prompt = PROMPT.to_vec();
     if let Some(path) = arg_value(&args, "--inputs") {
@@ -374,8 +406,8 @@ fn main() {
         let lm = load_hf(dir, &device);
         let load_s = t0.elapsed().as_secs_f64();
         println!(
-            "{dir} loaded in {load_s:.1} s; peak RSS so far {:.0} MB",
-            peak_rss_mb()
+            "{dir} loaded in {load_s:.1} s; memory high-water mark so far {:.0} MB",
+            high_water_mb()
         );
         let prompt: Vec<u32> = prompt.iter().map(|t| t % lm.vocab_size() as u32).collect();
         let f = bench(lm.as_ref(), &prompt, &opts);

@@ -15,7 +15,7 @@ use crate::lm::CausalLm;
 use crate::opt::{Opt, OptConfig};
 use crate::runtime::{Model, ModelMeta};
 use crate::tokenizer::Tokenizer;
-use crate::weights::{SafetensorsSource, WeightMap};
+use crate::weights::{SafetensorsSource, TensorSource, WeightMap};
 
 /// The files of a Hugging Face model folder, as bytes (the browser passes these).
 #[derive(Debug, Clone, Copy)]
@@ -56,11 +56,21 @@ fn utf8<'a>(file: &str, bytes: &'a [u8]) -> Result<&'a str> {
 impl Model {
     /// Load a Hugging Face model from its files' bytes. `id` names the model in receipts.
     pub fn from_hf_bytes(id: &str, files: HfFiles<'_>, device: &Device) -> Result<Self> {
+        let src = SafetensorsSource::parse("model.safetensors", files.weights)?;
+        Self::from_hf_source(id, files, &src, sha256_hex(files.weights), device)
+    }
+
+    /// [`Model::from_hf_bytes`] with the weights read from `src` (`files.weights` is not used).
+    fn from_hf_source(
+        id: &str,
+        files: HfFiles<'_>,
+        src: &dyn TensorSource,
+        weights_sha256: String,
+        device: &Device,
+    ) -> Result<Self> {
         let cfg_text = utf8("config.json", files.config)?;
         let kind: ModelType = parse_json("config.json", cfg_text)?;
-        let weights_file = "model.safetensors";
-        let src = SafetensorsSource::parse(weights_file, files.weights)?;
-        let w = WeightMap::new(&src, device);
+        let w = WeightMap::new(src, device);
         let (lm, ids): (Box<dyn CausalLm>, [TokenIds; 2]) = match kind.model_type.as_deref() {
             Some("opt") => {
                 let c: OptConfig = parse_json("config.json", cfg_text)?;
@@ -108,7 +118,7 @@ impl Model {
         let bos = generation.bos_token_id.first().or(bos.first());
         let meta = ModelMeta {
             id: id.to_owned(),
-            weights_sha256: sha256_hex(files.weights),
+            weights_sha256,
             architecture: lm.architecture().name().to_owned(),
             source: "hf-safetensors".to_owned(),
         };
@@ -310,6 +320,26 @@ impl ModelSpec {
     }
 }
 
+/// SHA-256 (hex) of a file, streamed in 1 MiB blocks.
+#[cfg(not(target_arch = "wasm32"))]
+fn sha256_file(path: &Path) -> Result<String> {
+    use std::io::Read;
+    let io = |source| ModelError::Io {
+        path: path.display().to_string(),
+        source,
+    };
+    let mut f = std::fs::File::open(path).map_err(io)?;
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = f.read(&mut buf).map_err(io)?;
+        if n == 0 {
+            return Ok(hex::encode(h.finalize()));
+        }
+        h.update(&buf[..n]);
+    }
+}
+
 #[cfg(not(target_arch = "wasm32"))]
 fn read(path: &Path) -> Result<Vec<u8>> {
     std::fs::read(path).map_err(|source| ModelError::Io {
@@ -329,22 +359,28 @@ fn read_opt(path: &Path) -> Result<Option<Vec<u8>>> {
 
 #[cfg(not(target_arch = "wasm32"))]
 impl Model {
-    /// Load a Hugging Face folder.
+    /// Load a Hugging Face folder. `model.safetensors` is read tensor by tensor
+    /// ([`SafetensorsFile`](crate::weights::SafetensorsFile)), never whole, so loading peaks at about
+    /// the weights' size rather than twice it.
     pub fn from_hf_dir(dir: &Path, id: &str, device: &Device) -> Result<Self> {
         let config = read(&dir.join("config.json"))?;
-        let weights = read(&dir.join("model.safetensors"))?;
+        let weights_path = dir.join("model.safetensors");
+        let src = crate::weights::SafetensorsFile::open(&weights_path)?;
+        let weights_sha256 = sha256_file(&weights_path)?;
         let tokenizer = read(&dir.join("tokenizer.json"))?;
         let generation_config = read_opt(&dir.join("generation_config.json"))?;
         let tokenizer_config = read_opt(&dir.join("tokenizer_config.json"))?;
-        Self::from_hf_bytes(
+        Self::from_hf_source(
             id,
             HfFiles {
                 config: &config,
-                weights: &weights,
+                weights: &[],
                 tokenizer: &tokenizer,
                 generation_config: generation_config.as_deref(),
                 tokenizer_config: tokenizer_config.as_deref(),
             },
+            &src,
+            weights_sha256,
             device,
         )
     }

@@ -22,6 +22,16 @@ pub async fn read_f32<const D: usize>(t: Tensor<D>) -> Result<Vec<f32>> {
     }
 }
 
+/// Read a tensor back as burn's `TensorData` without converting it: on the CPU backend this hands over
+/// the tensor's own buffer. [`read_f32`] copies that buffer into a `Vec<f32>` whenever its allocation
+/// is aligned for SIMD rather than for `f32` (Flex's buffers are), which for full-vocabulary logits
+/// is hundreds of MB; read large outputs with this and `as_slice::<f32>()`.
+pub async fn read_data<const D: usize>(t: Tensor<D>) -> Result<burn::tensor::TensorData> {
+    t.into_data_async()
+        .await
+        .map_err(|e| ModelError::Device(e.to_string()))
+}
+
 /// Read an int tensor as a row-major `Vec<i64>`.
 pub async fn read_i64<const D: usize>(t: Tensor<D, Int>) -> Result<Vec<i64>> {
     let data = t

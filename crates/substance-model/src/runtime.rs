@@ -153,6 +153,14 @@ pub struct LoglikOptions {
     pub max_batch: usize,
     /// Most padded tokens (rows × width) per forward pass.
     pub max_batch_tokens: usize,
+    /// Scored positions whose vocabulary-sized logits are made at once: scoring holds
+    /// `vocab × score_chunk` floats besides the weights, not `vocab ×` every scored position.
+    #[serde(default = "default_score_chunk")]
+    pub score_chunk: usize,
+}
+
+fn default_score_chunk() -> usize {
+    256
 }
 
 impl Default for LoglikOptions {
@@ -161,6 +169,7 @@ impl Default for LoglikOptions {
             add_special_tokens: false,
             max_batch: 8,
             max_batch_tokens: 4096,
+            score_chunk: default_score_chunk(),
         }
     }
 }
@@ -578,7 +587,8 @@ pub async fn score_pairs(
             end += 1;
         }
         let batch = &queue[k..end];
-        let scored = score_batch(lm, batch.iter().map(|&i| &inputs[i]).collect()).await?;
+        let rows = batch.iter().map(|&i| &inputs[i]).collect();
+        let scored = score_batch(lm, rows, opts.score_chunk.max(1)).await?;
         for (&i, r) in batch.iter().zip(scored) {
             results[i] = Some(r);
         }
@@ -593,6 +603,7 @@ pub async fn score_pairs(
 async fn score_batch(
     lm: &dyn CausalLm,
     rows: Vec<&(Vec<u32>, Vec<u32>)>,
+    chunk: usize,
 ) -> Result<Vec<LogLikelihood>> {
     let b = rows.len();
     let width = rows.iter().map(|(inp, _)| inp.len()).max().unwrap_or(0);
@@ -615,15 +626,24 @@ async fn score_batch(
     let device = lm.device();
     let index: Tensor<1, Int> = Tensor::from_data(TensorData::new(index, [n]), device);
     let picked = hidden.reshape([b * width, h]).select(0, index);
-    // logits of the picked positions, vocabulary along dim 0 ([vocab, n]: no transpose copy)
-    let logits = lm.project_columns(picked);
-    let targets: Tensor<2, Int> = Tensor::from_data(TensorData::new(targets, [1, n]), device);
-    // log p(target) = logit(target) - logsumexp; the argmax of the logits is the argmax of log p
-    let (max, argmax) = logits.clone().max_dim_with_indices(0);
-    let lse = (logits.clone() - max.clone()).exp().sum_dim(0).log() + max;
-    let chosen = logits.gather(0, targets) - lse;
-    let chosen = read_f32(chosen).await?;
-    let argmax = read_i64(argmax).await?;
+    // The vocabulary-sized logits are made `chunk` positions at a time, so scoring holds
+    // `vocab × chunk` floats (a few tens of MB) besides the weights, not `vocab × n`.
+    let mut chosen = Vec::with_capacity(n);
+    let mut argmax = Vec::with_capacity(n);
+    for start in (0..n).step_by(chunk) {
+        let end = (start + chunk).min(n);
+        let part = picked.clone().slice([start..end, 0..h]);
+        // logits of the picked positions, vocabulary along dim 0 ([vocab, k]: no transpose copy)
+        let logits = lm.project_columns(part);
+        let t: Vec<i64> = targets[start..end].to_vec();
+        let t: Tensor<2, Int> = Tensor::from_data(TensorData::new(t, [1, end - start]), device);
+        // log p(target) = logit(target) - logsumexp; the argmax of the logits is the argmax of log p
+        let (max, am) = logits.clone().max_dim_with_indices(0);
+        let lse = (logits.clone() - max.clone()).exp().sum_dim(0).log() + max;
+        let c = logits.gather(0, t) - lse;
+        chosen.extend(read_f32(c).await?);
+        argmax.extend(read_i64(am).await?);
+    }
     let mut out = Vec::with_capacity(b);
     let mut o = 0;
     for (_, cont) in &rows {

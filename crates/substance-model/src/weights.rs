@@ -68,35 +68,185 @@ impl TensorSource for SafetensorsSource<'_> {
                 file: self.file.clone(),
                 name: name.to_owned(),
             })?;
-        let data = t.data();
-        let out = match t.dtype() {
-            Dtype::F32 => data
-                .chunks_exact(4)
-                .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-                .collect(),
-            Dtype::F16 => data
-                .chunks_exact(2)
-                .map(|c| half::f16::from_le_bytes([c[0], c[1]]).to_f32())
-                .collect(),
-            Dtype::BF16 => data
-                .chunks_exact(2)
-                .map(|c| half::bf16::from_le_bytes([c[0], c[1]]).to_f32())
-                .collect(),
-            Dtype::F64 => data
-                .chunks_exact(8)
-                .map(|c| {
-                    f64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]) as f32
-                })
-                .collect(),
-            other => {
-                return Err(ModelError::Dtype {
-                    file: self.file.clone(),
-                    name: name.to_owned(),
-                    dtype: format!("{other:?}"),
-                });
-            }
+        to_f32(&self.file, name, t.dtype(), t.data())
+    }
+}
+
+/// Little-endian `dtype` values → f32 (`F32`, `F16`, `BF16`, `F64`; anything else is
+/// [`ModelError::Dtype`]).
+fn to_f32(file: &str, name: &str, dtype: Dtype, data: &[u8]) -> Result<Vec<f32>> {
+    Ok(match dtype {
+        Dtype::F32 => data
+            .chunks_exact(4)
+            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+            .collect(),
+        Dtype::F16 => data
+            .chunks_exact(2)
+            .map(|c| half::f16::from_le_bytes([c[0], c[1]]).to_f32())
+            .collect(),
+        Dtype::BF16 => data
+            .chunks_exact(2)
+            .map(|c| half::bf16::from_le_bytes([c[0], c[1]]).to_f32())
+            .collect(),
+        Dtype::F64 => data
+            .chunks_exact(8)
+            .map(|c| f64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]) as f32)
+            .collect(),
+        other => {
+            return Err(ModelError::Dtype {
+                file: file.to_owned(),
+                name: name.to_owned(),
+                dtype: format!("{other:?}"),
+            });
+        }
+    })
+}
+
+/// One tensor's entry in a safetensors header.
+#[derive(serde::Deserialize)]
+struct HeaderEntry {
+    dtype: Dtype,
+    shape: Vec<usize>,
+    data_offsets: (u64, u64),
+}
+
+/// A `.safetensors` file read tensor by tensor: only the header is parsed up front, and each tensor is
+/// read from its byte range when asked for, so loading holds the model's tensors and at most one
+/// tensor's bytes — not the whole file besides (the file is as large as the weights: that copy made a
+/// load's peak memory twice the weights). The header is checked as the `safetensors` crate checks a
+/// buffer (every range inside the data section, sized by dtype × shape, no overlaps); the crate's own
+/// parser needs the whole file in memory, which is what this source avoids.
+pub struct SafetensorsFile {
+    file: String,
+    handle: std::sync::Mutex<std::fs::File>,
+    /// Byte offset of the data section.
+    data_start: u64,
+    tensors: std::collections::BTreeMap<String, HeaderEntry>,
+}
+
+/// Headers larger than this are refused (the `safetensors` crate's limit).
+const MAX_HEADER: u64 = 100_000_000;
+
+impl SafetensorsFile {
+    /// Open `path` and parse its header. A truncated file, a header that is not the format's JSON, or
+    /// a tensor range outside the file is a [`ModelError::Weights`] naming the file.
+    pub fn open(path: &std::path::Path) -> Result<Self> {
+        use std::io::Read;
+        let file = path.display().to_string();
+        let io = |source| ModelError::Io {
+            path: file.clone(),
+            source,
         };
-        Ok(out)
+        let bad = |message: String| ModelError::Weights {
+            file: file.clone(),
+            message,
+        };
+        let mut handle = std::fs::File::open(path).map_err(io)?;
+        let len = handle.metadata().map_err(io)?.len();
+        let mut n = [0u8; 8];
+        handle
+            .read_exact(&mut n)
+            .map_err(|e| bad(format!("cannot read the header length: {e}")))?;
+        let n = u64::from_le_bytes(n);
+        if n > MAX_HEADER || n.saturating_add(8) > len {
+            return Err(bad(format!(
+                "header length {n} does not fit the file ({len} bytes)"
+            )));
+        }
+        let mut header = vec![0u8; n as usize];
+        handle
+            .read_exact(&mut header)
+            .map_err(|e| bad(format!("cannot read the header: {e}")))?;
+        let map: std::collections::BTreeMap<String, serde_json::Value> =
+            serde_json::from_slice(&header).map_err(|e| bad(format!("header: {e}")))?;
+        let data_start = 8 + n;
+        let data_len = len - data_start;
+        let mut tensors = std::collections::BTreeMap::new();
+        let mut ranges = Vec::new();
+        for (name, v) in map {
+            if name == "__metadata__" {
+                continue;
+            }
+            let e: HeaderEntry = serde_json::from_value(v)
+                .map_err(|e| bad(format!("header entry `{name}`: {e}")))?;
+            let (start, end) = e.data_offsets;
+            let want = e
+                .shape
+                .iter()
+                .try_fold(e.dtype.bitsize() as u64, |a, &d| a.checked_mul(d as u64))
+                .map(|bits| bits.div_ceil(8));
+            if start > end || end > data_len || want != Some(end - start) {
+                return Err(bad(format!(
+                    "tensor `{name}`: bytes {start}..{end} do not hold {:?} {:?} within the                      {data_len}-byte data section (truncated or corrupt file?)",
+                    e.dtype, e.shape
+                )));
+            }
+            ranges.push((start, end, name.clone()));
+            tensors.insert(name, e);
+        }
+        ranges.sort_unstable();
+        if let Some(w) = ranges.windows(2).find(|w| w[1].0 < w[0].1) {
+            return Err(bad(format!(
+                "tensors `{}` and `{}` overlap",
+                w[0].2, w[1].2
+            )));
+        }
+        Ok(Self {
+            file,
+            handle: std::sync::Mutex::new(handle),
+            data_start,
+            tensors,
+        })
+    }
+
+    fn read_range(&self, name: &str, e: &HeaderEntry, into: &mut [u8]) -> Result<()> {
+        use std::io::{Read, Seek, SeekFrom};
+        let mut f = self.handle.lock().map_err(|_| ModelError::Weights {
+            file: self.file.clone(),
+            message: "the file handle was poisoned by a panic".into(),
+        })?;
+        f.seek(SeekFrom::Start(self.data_start + e.data_offsets.0))
+            .and_then(|_| f.read_exact(into))
+            .map_err(|err| ModelError::Weights {
+                file: self.file.clone(),
+                message: format!("cannot read tensor `{name}`: {err}"),
+            })
+    }
+}
+
+impl TensorSource for SafetensorsFile {
+    fn file(&self) -> &str {
+        &self.file
+    }
+    fn names(&self) -> Vec<String> {
+        self.tensors.keys().cloned().collect()
+    }
+    fn shape(&self, name: &str) -> Option<Vec<usize>> {
+        self.tensors.get(name).map(|e| e.shape.clone())
+    }
+    fn read_f32(&self, name: &str) -> Result<Vec<f32>> {
+        let e = self
+            .tensors
+            .get(name)
+            .ok_or_else(|| ModelError::MissingTensor {
+                file: self.file.clone(),
+                name: name.to_owned(),
+            })?;
+        let bytes = (e.data_offsets.1 - e.data_offsets.0) as usize;
+        if e.dtype == Dtype::F32 {
+            // Straight into the f32 buffer: no second copy of the largest tensors.
+            let mut v = vec![0f32; bytes / 4];
+            self.read_range(name, e, bytemuck::cast_slice_mut(&mut v))?;
+            if cfg!(target_endian = "big") {
+                for x in &mut v {
+                    *x = f32::from_bits(u32::from_le(x.to_bits()));
+                }
+            }
+            return Ok(v);
+        }
+        let mut raw = vec![0u8; bytes];
+        self.read_range(name, e, &mut raw)?;
+        to_f32(&self.file, name, e.dtype, &raw)
     }
 }
 

@@ -7,7 +7,7 @@ mod common;
 use burn::tensor::Device;
 use common::*;
 use proptest::prelude::*;
-use substance_model::ModelError;
+use substance_model::{Model, ModelError};
 
 fn err(f: &Folder) -> ModelError {
     f.load(&Device::flex()).unwrap_err()
@@ -24,6 +24,68 @@ fn truncated_weights_are_a_weights_error() {
         assert!(e.to_string().contains("model.safetensors"), "{e}");
         f.weights.truncate(5);
         assert!(matches!(err(&f), ModelError::Weights { .. }));
+    }
+}
+
+/// The file-backed source `from_hf_dir` uses reads every tensor exactly as the whole-buffer source
+/// (the `safetensors` crate's parser) does.
+#[test]
+fn file_source_reads_what_the_buffer_source_reads() {
+    use substance_model::weights::{SafetensorsFile, SafetensorsSource, TensorSource};
+    for name in ARCHS {
+        let path = fixtures().join(name).join("model.safetensors");
+        let bytes = std::fs::read(&path).unwrap();
+        let whole = SafetensorsSource::parse("model.safetensors", &bytes).unwrap();
+        let file = SafetensorsFile::open(&path).unwrap();
+        let mut names = file.names();
+        names.sort();
+        let mut want = whole.names();
+        want.sort();
+        assert_eq!(names, want, "{name}");
+        for t in &names {
+            assert_eq!(file.shape(t), whole.shape(t), "{name} {t}");
+            let (a, b) = (file.read_f32(t).unwrap(), whole.read_f32(t).unwrap());
+            assert!(
+                a.iter().zip(&b).all(|(x, y)| x.to_bits() == y.to_bits()),
+                "{name} {t}"
+            );
+            assert_eq!(a.len(), b.len());
+        }
+    }
+}
+
+/// A truncated weights file in a model folder is a `Weights` error naming the file, at any cut.
+#[test]
+fn truncated_weight_files_on_disk_are_a_weights_error() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in ARCHS {
+        let src = fixtures().join(name);
+        let f = folder(name);
+        let header_end = 8 + u64::from_le_bytes(f.weights[..8].try_into().unwrap()) as usize;
+        let n = f.weights.len();
+        for cut in [
+            0,
+            5,
+            8,
+            header_end - 1,
+            header_end,
+            header_end + 4,
+            n / 2,
+            n - 1,
+        ] {
+            let d = dir.path().join(format!("{name}-{cut}"));
+            std::fs::create_dir_all(&d).unwrap();
+            for file in ["config.json", "tokenizer.json", "generation_config.json"] {
+                std::fs::copy(src.join(file), d.join(file)).unwrap();
+            }
+            std::fs::write(d.join("model.safetensors"), &f.weights[..cut]).unwrap();
+            let e = Model::from_hf_dir(&d, "test", &Device::flex()).unwrap_err();
+            assert!(
+                matches!(e, ModelError::Weights { .. }),
+                "{name} cut {cut}: {e:?}"
+            );
+            assert!(e.to_string().contains("model.safetensors"), "{e}");
+        }
     }
 }
 
@@ -213,6 +275,29 @@ proptest! {
             f.weights.truncate(cut);
         }
         let _ = f.load(&Device::flex());
+    }
+
+    /// A byte changed anywhere in the header of a weights file on disk: the file source never panics,
+    /// and whenever both it and the buffer source accept the file they read the same values.
+    #[test]
+    fn corrupted_weight_files_on_disk_never_panic(pos in 0usize..2048, val in any::<u8>()) {
+        use substance_model::weights::{SafetensorsFile, SafetensorsSource, TensorSource};
+        let mut f = folder("tiny-gpt2");
+        let p = pos.min(f.weights.len() - 1);
+        f.weights[p] = val;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("model.safetensors");
+        std::fs::write(&path, &f.weights).unwrap();
+        if let Ok(file) = SafetensorsFile::open(&path) {
+            let whole = SafetensorsSource::parse("model.safetensors", &f.weights).ok();
+            for t in file.names() {
+                let a = file.read_f32(&t);
+                if let (Ok(a), Some(Ok(b))) = (a, whole.as_ref().map(|w| w.read_f32(&t))) {
+                    prop_assert_eq!(a.len(), b.len());
+                    prop_assert!(a.iter().zip(&b).all(|(x, y)| x.to_bits() == y.to_bits()));
+                }
+            }
+        }
     }
 
     #[test]

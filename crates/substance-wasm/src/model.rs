@@ -541,6 +541,7 @@ impl WasmModel {
             add_special_tokens: o.add_special_tokens.unwrap_or(self.inner.add_bos),
             max_batch: o.max_batch.unwrap_or(d.max_batch),
             max_batch_tokens: o.max_batch_tokens.unwrap_or(d.max_batch_tokens),
+            ..d
         };
         let out = self
             .inner

@@ -126,8 +126,28 @@ pub fn check_loglik(model: &Model, name: &str, section: &str) -> f64 {
         add_special_tokens: add,
         ..Default::default()
     };
+    // the vocabulary-sized logits made two positions at a time (chunk edges inside continuations)
+    let chunked = LoglikOptions {
+        add_special_tokens: add,
+        score_chunk: 2,
+        ..Default::default()
+    };
     let unbatched = model.loglikelihood(&reqs, &one).unwrap();
     let batched = model.loglikelihood(&reqs, &all).unwrap();
+    let in_chunks = model.loglikelihood(&reqs, &chunked).unwrap();
+    for (c, b) in in_chunks.iter().zip(&batched) {
+        assert_eq!(
+            c.is_greedy, b.is_greedy,
+            "{name}/{section}: chunked is_greedy"
+        );
+        assert_eq!(c.token_logprobs.len(), b.token_logprobs.len());
+        for (x, y) in c.token_logprobs.iter().zip(&b.token_logprobs) {
+            assert!(
+                (x - y).abs() <= 1e-5,
+                "{name}/{section}: chunked {x} vs {y}"
+            );
+        }
+    }
     let mut worst = 0.0f64;
     for ((p, u), b) in pairs.iter().zip(&unbatched).zip(&batched) {
         let want = p["logprob"].as_f64().unwrap();
