@@ -435,6 +435,35 @@ impl substance_endpoint::server::ServeBackend for Keyed {
     }
 }
 
+/// A [`Keyed`] judge behind the real OpenAI-compatible server on a free port.
+fn keyed_server() -> (substance_endpoint::server::Server, std::sync::Arc<Keyed>) {
+    let backend = std::sync::Arc::new(Keyed::default());
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let server =
+        substance_endpoint::server::Server::start(listener, backend.clone(), Default::default())
+            .unwrap();
+    (server, backend)
+}
+
+/// One run against a [`Keyed`] endpoint: (output file, stdout, sorted first requests, request count,
+/// most requests in flight).
+type KeyedRun = (String, Vec<u8>, Vec<String>, usize, usize);
+
+/// The `--concurrency 4` run `par` did what the `--concurrency 1` run `seq` did — the same requests,
+/// as many, the same output and stdout byte for byte — with 2 to 4 requests in flight (`seq`: one).
+fn assert_concurrent_equals_sequential(what: &str, seq: &KeyedRun, par: &KeyedRun) {
+    assert_eq!(par.2, seq.2, "{what}: the same requests, each once");
+    assert_eq!(par.3, seq.3, "{what}: same number of requests");
+    assert_eq!(par.0, seq.0, "{what}: outputs differ");
+    assert_eq!(par.1, seq.1, "{what}: stdout differs");
+    assert_eq!(seq.4, 1, "{what}: --concurrency 1 is sequential");
+    assert!(
+        (2..=4).contains(&par.4),
+        "{what}: {} requests in flight at most",
+        par.4
+    );
+}
+
 /// `substance judge --concurrency 4` against a judge that answers each request the same way whenever it
 /// comes: the judged pairs file and the summary equal those of `--concurrency 1` byte for byte, every
 /// pair × game conversation is started exactly once (the same multiset of first requests, one per
@@ -445,14 +474,7 @@ fn judge_concurrency_matches_sequential() {
     let n_pairs = read_pairs(&example_pairs()).len();
     for protocol in ["arena-hard-v0.1", "mt-bench-pair"] {
         // One server for both runs (the judge id names its address); counters are taken after each run.
-        let backend = std::sync::Arc::new(Keyed::default());
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let server = substance_endpoint::server::Server::start(
-            listener,
-            backend.clone(),
-            Default::default(),
-        )
-        .unwrap();
+        let (server, backend) = keyed_server();
         let mut runs = Vec::new();
         for concurrency in ["1", "4"] {
             let out = dir.path().join(format!("{protocol}-{concurrency}.jsonl"));
@@ -477,16 +499,7 @@ fn judge_concurrency_matches_sequential() {
         server.shutdown();
         let (seq, par) = (&runs[0], &runs[1]);
         assert_eq!(seq.2.len(), 2 * n_pairs, "{protocol}: two games per pair");
-        assert_eq!(par.2, seq.2, "{protocol}: each conversation started once");
-        assert_eq!(par.3, seq.3, "{protocol}: same number of requests");
-        assert_eq!(par.0, seq.0, "{protocol}: judged pairs differ");
-        assert_eq!(par.1, seq.1, "{protocol}: summaries differ");
-        assert_eq!(seq.4, 1, "{protocol}: --concurrency 1 is sequential");
-        assert!(
-            (2..=4).contains(&par.4),
-            "{protocol}: {} requests in flight at most",
-            par.4
-        );
+        assert_concurrent_equals_sequential(protocol, seq, par);
         // The script exercises parsed, unparsed and (v0.1) retried verdicts.
         let judged = read_pairs(&dir.path().join(format!("{protocol}-4.jsonl")));
         let new: Vec<&substance_judge::RecordedVerdict> = judged
@@ -521,11 +534,7 @@ fn run_concurrency_matches_sequential() {
         .lines()
         .filter(|l| !l.trim().is_empty())
         .count();
-    let backend = std::sync::Arc::new(Keyed::default());
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let server =
-        substance_endpoint::server::Server::start(listener, backend.clone(), Default::default())
-            .unwrap();
+    let (server, backend) = keyed_server();
     let model = format!("http://{}/v1#keyed", server.local_addr());
     let run = |concurrency: &str, out: &Path, extra: &[&str]| {
         bin()
@@ -629,11 +638,7 @@ fn run_concurrency_matches_sequential() {
 /// judge's reply is a function of the request), with more than one request in flight.
 #[test]
 fn bias_live_concurrency_matches_sequential() {
-    let backend = std::sync::Arc::new(Keyed::default());
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let server =
-        substance_endpoint::server::Server::start(listener, backend.clone(), Default::default())
-            .unwrap();
+    let (server, backend) = keyed_server();
     let mut runs = Vec::new();
     for concurrency in ["1", "4"] {
         let out = run_ok(
@@ -645,19 +650,12 @@ fn bias_live_concurrency_matches_sequential() {
                 .arg("--judge")
                 .arg(format!("http://{}/v1#keyed", server.local_addr())),
         );
-        let (_, requests, max_in_flight) = backend.take();
-        runs.push((out.stdout, requests, max_in_flight));
+        let (first, requests, max_in_flight) = backend.take();
+        runs.push((String::new(), out.stdout, first, requests, max_in_flight));
     }
     server.shutdown();
-    assert_eq!(runs[0].0, runs[1].0, "reports differ");
-    assert_eq!(runs[0].1, runs[1].1, "same number of requests");
-    assert_eq!(runs[0].2, 1);
-    assert!(
-        (2..=4).contains(&runs[1].2),
-        "{} in flight at most",
-        runs[1].2
-    );
-    let report: substance_judge::BiasReport = serde_json::from_slice(&runs[1].0).unwrap();
+    assert_concurrent_equals_sequential("bias", &runs[0], &runs[1]);
+    let report: substance_judge::BiasReport = serde_json::from_slice(&runs[1].1).unwrap();
     assert!(report.flip_rate.n > 0);
 }
 

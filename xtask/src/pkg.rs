@@ -1,9 +1,12 @@
-//! `cargo xtask pkg [--dev] [--cpu-only]`: the npm package of the bindings in `pkg/`.
+//! `cargo xtask pkg [--dev] [--cpu-only] [--wasm-opt]`: the npm package of the bindings in `pkg/`.
 //!
 //! Plain `cargo build --target wasm32-unknown-unknown -p substance-wasm` + `wasm-bindgen --target web`
-//! (wasm-pack adds nothing we need, and would pick up Debian's broken `wasm-opt`, TOOLCHAIN.md). Then
-//! `wasm-opt -O` when a recent one (binaryen ≥ 116) is on the PATH, a `package.json` (version = the
-//! crate's), and the gzip sizes of what a page downloads, printed and written to `pkg/SIZES.txt`.
+//! (wasm-pack adds nothing we need, and would pick up Debian's broken `wasm-opt`, TOOLCHAIN.md; the
+//! release package drops the `name` section, 6.5 MB of function names). Then `wasm-opt -Oz` when a
+//! recent one (binaryen ≥ 116) is on the PATH, or with `--wasm-opt`, npm's `binaryen@132` installed into
+//! `target/tools/binaryen` (it takes ~6 minutes and ~0.9 GB here for ~11% less gzip, so the first command
+//! does not pay for it); a `package.json` (version = the crate's), and the gzip sizes of what a page
+//! downloads, printed and written to `pkg/SIZES.txt`.
 //!
 //! Profiles: `web` (optimised, no LTO) by default — what the app serves; `--dev` builds with
 //! `wasm-dev`, the profile every other wasm32 build of `cargo xtask test` shares, which is what the
@@ -43,18 +46,23 @@ pub struct PkgOptions {
     pub dev: bool,
     /// Leave burn's wgpu backend out (CPU wasm only).
     pub cpu_only: bool,
+    /// Install npm's binaryen when no usable `wasm-opt` is on the PATH, and optimise for size.
+    pub wasm_opt: bool,
 }
 
 impl PkgOptions {
-    /// Parse `--dev` / `--cpu-only`.
+    /// Parse `--dev` / `--cpu-only` / `--wasm-opt`.
     pub fn parse(args: &[String]) -> Result<Self> {
         let mut o = Self::default();
         for a in args {
             match a.as_str() {
                 "--dev" => o.dev = true,
                 "--cpu-only" => o.cpu_only = true,
+                "--wasm-opt" => o.wasm_opt = true,
                 other => {
-                    bail!("unknown argument to `cargo xtask pkg`: {other} (use --dev, --cpu-only)")
+                    bail!(
+                        "unknown argument to `cargo xtask pkg`: {other} (use --dev, --cpu-only, --wasm-opt)"
+                    )
                 }
             }
         }
@@ -64,6 +72,26 @@ impl PkgOptions {
     fn profile(self) -> &'static str {
         if self.dev { "wasm-dev" } else { "web" }
     }
+}
+
+/// npm's `binaryen@132` (TOOLCHAIN.md: it works with wasm-bindgen 0.2.130), installed into
+/// `target/tools/binaryen` when missing: the command that runs its `wasm-opt`, and its version.
+fn npm_wasm_opt() -> Result<(Command, String)> {
+    let dir = root().join("target/tools/binaryen");
+    let bin = dir.join("node_modules/binaryen/bin/wasm-opt");
+    if !bin.is_file() {
+        std::fs::create_dir_all(&dir)?;
+        if !dir.join("package.json").is_file() {
+            std::fs::write(dir.join("package.json"), "{\"private\": true}\n")?;
+        }
+        run(Command::new("npm")
+            .args(["install", "--no-audit", "--no-fund", "binaryen@132.0.0"])
+            .current_dir(&dir))
+        .context("npm install binaryen@132.0.0 (Node 20+ and npm are needed)")?;
+    }
+    let mut cmd = Command::new("node");
+    cmd.arg(&bin);
+    Ok((cmd, "binaryen 132 (npm)".to_owned()))
 }
 
 /// A `wasm-opt` that does not break wasm-bindgen's glue (binaryen ≥ 116; Debian's 108 does, TOOLCHAIN.md).
@@ -122,16 +150,28 @@ pub fn build(opts: PkgOptions) -> Result<()> {
             }
         }
     }
-    run(Command::new("wasm-bindgen")
+    let mut bindgen = Command::new("wasm-bindgen");
+    bindgen
         .arg(&wasm)
         .args(["--target", "web", "--out-dir"])
-        .arg(&pkg))?;
+        .arg(&pkg);
+    if !opts.dev {
+        // Function names only serve stack traces; the dev package keeps them.
+        bindgen.args(["--remove-name-section", "--remove-producers-section"]);
+    }
+    run(&mut bindgen)?;
     let bg = pkg.join("substance_wasm_bg.wasm");
-    match usable_wasm_opt() {
-        Some(v) if !opts.dev => {
+    let wasm_opt = match usable_wasm_opt() {
+        Some(v) => Some((Command::new("wasm-opt"), v)),
+        None if opts.wasm_opt && !opts.dev => Some(npm_wasm_opt()?),
+        None => None,
+    };
+    match wasm_opt {
+        Some((mut cmd, v)) if !opts.dev => {
             eprintln!("wasm-opt: {v}");
-            run(Command::new("wasm-opt")
-                .arg("-O")
+            run(cmd
+                .arg("-Oz")
+                .arg("--strip-debug")
                 .arg("--enable-simd")
                 .arg("--enable-bulk-memory")
                 .arg("--enable-nontrapping-float-to-int")
@@ -142,7 +182,9 @@ pub fn build(opts: PkgOptions) -> Result<()> {
                 .arg(&bg))?;
         }
         Some(_) => {}
-        None => eprintln!("(no wasm-opt ≥ 116 on the PATH: the package is not size-optimised)"),
+        None => eprintln!(
+            "(no wasm-opt ≥ 116 on the PATH: the package is not size-optimised; `--wasm-opt` installs one)"
+        ),
     }
     let version = env!("CARGO_PKG_VERSION");
     let webgpu = if opts.cpu_only {

@@ -268,7 +268,7 @@ fn port_from(args: &[String]) -> Result<u16> {
 fn build_pkg(dev: bool) -> Result<()> {
     crate::pkg::build(crate::pkg::PkgOptions {
         dev,
-        cpu_only: false,
+        ..Default::default()
     })
 }
 

@@ -15,7 +15,7 @@
 //! (LLMBar `result.json` / `dataset.json`, subset and evaluator read from the path) or `pandalm` (the
 //! test set and any verdict files, joined on `idx`).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -31,7 +31,7 @@ use substance_judge::{
     bias_report,
 };
 
-use crate::cmd_judge::{judge_pairs_concurrent, open_judge, read_pairs};
+use crate::cmd_judge::{judge_with_progress, open_judge, read_pairs};
 use crate::util::print_json;
 
 /// How the input files of `substance bias` are read.
@@ -349,21 +349,16 @@ pub fn run(a: BiasArgs) -> Result<ExitCode> {
             1
         };
         let open_more = || open_judge(spec, a.api_key_env.clone());
-        let mut judge_all = |what: &str, pairs: &mut [JudgedPair]| -> Result<()> {
-            let pb = crate::util::progress(0, what);
-            judge_pairs_concurrent(
+        let mut judge_all = |what: &str, pairs: &mut [JudgedPair]| {
+            judge_with_progress(
+                what,
                 &judge,
                 model.as_mut(),
                 &open_more,
                 workers,
                 &settings,
                 pairs,
-                &pb,
-                |_| BTreeMap::new(),
-            )?;
-            pb.finish_and_clear();
-            eprintln!("{what}: {} conversations judged", pb.position());
-            Ok(())
+            )
         };
         eprintln!(
             "judging {} pairs and {} probe(s) with {judge_id} ({protocol}, {workers} at a time)",

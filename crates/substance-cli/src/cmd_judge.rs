@@ -196,6 +196,33 @@ pub fn judge_pairs_concurrent(
     Ok(())
 }
 
+/// [`judge_pairs_concurrent`] with a progress bar named `what` on stderr (cleared when done) and no
+/// extra verdict metadata.
+pub fn judge_with_progress(
+    what: &str,
+    judge: &Judge,
+    model: &mut dyn LanguageModel,
+    open_more: &(dyn Fn() -> Result<Box<dyn LanguageModel>> + Sync),
+    workers: usize,
+    settings: &GenerationSpec,
+    pairs: &mut [JudgedPair],
+) -> Result<()> {
+    let pb = crate::util::progress(0, what);
+    judge_pairs_concurrent(
+        judge,
+        model,
+        open_more,
+        workers,
+        settings,
+        pairs,
+        &pb,
+        |_| BTreeMap::new(),
+    )?;
+    pb.finish_and_clear();
+    eprintln!("{what}: {} conversations judged", pb.position());
+    Ok(())
+}
+
 /// One game of one pair: the conversation with the judge until the protocol has a verdict.
 fn judge_game(
     judge: &Judge,
@@ -272,18 +299,15 @@ pub fn run(a: JudgeArgs) -> Result<ExitCode> {
         judge.games().len()
     );
     let open_more = || open_judge(&a.judge, a.api_key_env.clone());
-    let pb = crate::util::progress(0, "judging");
-    judge_pairs_concurrent(
+    judge_with_progress(
+        "judging",
         &judge,
         model.as_mut(),
         &open_more,
         workers,
         &settings,
         &mut pairs,
-        &pb,
-        |_| BTreeMap::new(),
     )?;
-    pb.finish_and_clear();
     if let Some(out) = &a.out {
         write_pairs(out, &pairs)?;
         eprintln!("judged pairs written to {}", out.display());

@@ -36,7 +36,7 @@ pub enum LeaderboardError {
     MissingBaseline(String),
     /// A style feature needs answer metadata that is not there.
     #[error(
-        "no answer metadata for model {model:?}, question {question_id:?} (style control needs token length and markdown counts)"
+        "no answer metadata for model {model:?}, question {question_id:?} (style control needs token length and markdown counts: a `token_len` in the answer file, or its text in a build with the `tiktoken` feature, as the CLI is)"
     )]
     MissingMetadata {
         /// The model whose answer is missing.
