@@ -20,7 +20,9 @@
 //!
 //! - Each file streams into a hidden temporary file beside its destination (`.FILE.part-PID`), is
 //!   flushed to disk and only then renamed into place; a failed or interrupted transfer removes its
-//!   temporary file (a killed process may leave a `.part-PID` file, which nothing reads).
+//!   temporary file. A killed process may leave a `.part-PID` file, which nothing reads; the next
+//!   download of that file removes it once that process is gone (checked through `/proc`, so on Linux;
+//!   elsewhere such files stay).
 //! - A cached model is *complete* when `config.json`, `tokenizer.json` and `model.safetensors` are all
 //!   present; the weights are renamed in last. A complete folder is used without any request (offline
 //!   runs keep working); an incomplete one fetches only what is missing.
@@ -474,6 +476,7 @@ impl<'a> Client<'a> {
     }
 
     /// Download one file into `dir` through a temporary file, verifying length and sha256.
+    /// (Any `.FILE.part-PID` left by a process that no longer runs is removed first.)
     fn download(
         &self,
         file: &str,
@@ -490,6 +493,7 @@ impl<'a> Client<'a> {
         };
         // The folder appears with the first file the hub actually serves (an unreachable hub leaves none).
         std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
+        remove_stale_parts(dir, file);
         let tmp_path = dir.join(format!(".{file}.part-{}", std::process::id()));
         let mut out = std::fs::File::create(&tmp_path).map_err(|e| io(&tmp_path, e))?;
         let tmp = TempFile {
@@ -614,5 +618,32 @@ mod tests {
         );
         let shown = format!("{o:?}");
         assert!(!shown.contains("hf_secret"), "{shown}");
+    }
+}
+
+/// Remove `dir/.FILE.part-PID` files whose process is gone (killed mid-download). Only where `/proc`
+/// tells which processes run; a file whose PID is alive (another download in progress) is left alone,
+/// and a file that cannot be removed is left for the next attempt.
+fn remove_stale_parts(dir: &Path, file: &str) {
+    let proc = Path::new("/proc");
+    if !proc.join("self").exists() {
+        return;
+    }
+    let prefix = format!(".{file}.part-");
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix(prefix.as_str()))
+            .and_then(|p| p.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if pid != std::process::id() && !proc.join(pid.to_string()).exists() {
+            let _ = std::fs::remove_file(e.path());
+        }
     }
 }

@@ -408,6 +408,25 @@ fn wrong_sha256_leaves_nothing_that_loads_and_a_retry_fetches_only_the_weights()
     assert!(retried.iter().any(|p| p.ends_with("/model.safetensors")));
 }
 
+/// A `.FILE.part-PID` left by a killed download is removed by the next download of that file when its
+/// process is gone; one whose process runs (another download) is left alone.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_killed_downloads_temporary_file_is_removed_by_the_next_download() {
+    let hub = Hub::start(Mode::Normal);
+    let cache = tempfile::tempdir().unwrap();
+    let dir = cache.path().join(ORG).join(NAME);
+    std::fs::create_dir_all(&dir).unwrap();
+    // A PID above the kernel's limit (pid_max ≤ 2^22) never runs; PID 1 always does.
+    let dead = dir.join(".model.safetensors.part-4294967295");
+    let alive = dir.join(".model.safetensors.part-1");
+    std::fs::write(&dead, b"half a file").unwrap();
+    std::fs::write(&alive, b"someone else's download").unwrap();
+    load(&options(hub.endpoint(), cache.path())).unwrap();
+    assert!(!dead.exists(), "{:?}", listing(&dir));
+    assert!(alive.exists(), "{:?}", listing(&dir));
+}
+
 #[test]
 fn truncated_transfer_leaves_nothing_that_loads() {
     let hub = Hub::start(Mode::Truncated);
