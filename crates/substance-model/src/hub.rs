@@ -552,6 +552,33 @@ impl<'a> Client<'a> {
     }
 }
 
+/// Remove `dir/.FILE.part-PID` files whose process is gone (killed mid-download). Only where `/proc`
+/// tells which processes run; a file whose PID is alive (another download in progress) is left alone,
+/// and a file that cannot be removed is left for the next attempt.
+fn remove_stale_parts(dir: &Path, file: &str) {
+    let proc = Path::new("/proc");
+    if !proc.join("self").exists() {
+        return;
+    }
+    let prefix = format!(".{file}.part-");
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix(prefix.as_str()))
+            .and_then(|p| p.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if pid != std::process::id() && !proc.join(pid.to_string()).exists() {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -618,32 +645,5 @@ mod tests {
         );
         let shown = format!("{o:?}");
         assert!(!shown.contains("hf_secret"), "{shown}");
-    }
-}
-
-/// Remove `dir/.FILE.part-PID` files whose process is gone (killed mid-download). Only where `/proc`
-/// tells which processes run; a file whose PID is alive (another download in progress) is left alone,
-/// and a file that cannot be removed is left for the next attempt.
-fn remove_stale_parts(dir: &Path, file: &str) {
-    let proc = Path::new("/proc");
-    if !proc.join("self").exists() {
-        return;
-    }
-    let prefix = format!(".{file}.part-");
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for e in entries.flatten() {
-        let name = e.file_name();
-        let Some(pid) = name
-            .to_str()
-            .and_then(|n| n.strip_prefix(prefix.as_str()))
-            .and_then(|p| p.parse::<u32>().ok())
-        else {
-            continue;
-        };
-        if pid != std::process::id() && !proc.join(pid.to_string()).exists() {
-            let _ = std::fs::remove_file(e.path());
-        }
     }
 }
