@@ -530,6 +530,37 @@ impl Model {
     }
 }
 
+/// Logits of every position of `tokens` (`[batch, seq]`), read back to the host as one row-major
+/// `[batch, seq, vocab]` vector, the vocabulary projection made `rows_per_chunk` positions at a time.
+///
+/// The result is the same as reading back [`CausalLm::forward`]; what differs is the memory: burn's CPU
+/// backend creates every tensor through an aligned copy of a zeroed buffer, which wasm32 cannot give back,
+/// so one `[batch·seq, vocab]` logits tensor (206 MB for 8×128 OPT-125m positions) briefly needs twice
+/// its size there. In chunks only the host vector is that large.
+pub async fn logits_on_host(
+    lm: &dyn CausalLm,
+    tokens: Tensor<2, Int>,
+    cache: &mut KvCache,
+    rows_per_chunk: usize,
+) -> Result<Vec<f32>> {
+    let hidden = lm.forward_hidden(tokens, cache)?;
+    let [b, s, h] = hidden.dims();
+    let rows = b * s;
+    let flat = hidden.reshape([rows, h]);
+    let mut out = Vec::with_capacity(rows * lm.vocab_size());
+    let step = rows_per_chunk.max(1);
+    for r0 in (0..rows).step_by(step) {
+        let r1 = (r0 + step).min(rows);
+        let part = flat.clone().slice([r0..r1, 0..h]).reshape([1, r1 - r0, h]);
+        let data = crate::read::read_data(lm.project(part)).await?;
+        let v = data
+            .as_slice::<f32>()
+            .map_err(|e| ModelError::Device(format!("{e:?}")))?;
+        out.extend_from_slice(v);
+    }
+    Ok(out)
+}
+
 /// Log-likelihoods of encoded pairs on any [`CausalLm`] (lm-eval semantics; see
 /// [`Model::loglikelihood_async`]). Token ids must be below the model's vocabulary size.
 pub async fn score_pairs(

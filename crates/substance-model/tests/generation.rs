@@ -175,3 +175,35 @@ fn chat_needs_a_recognised_template() {
         .unwrap_err();
     assert!(e.to_string().contains("no chat template"), "{e}");
 }
+
+/// `logits_on_host` (vocabulary projection in row chunks, read back piece by piece) gives the logits a
+/// whole forward pass reads back, for every architecture, a batch of two rows and chunks that split rows.
+#[test]
+fn chunked_host_logits_equal_the_forward_pass() {
+    use burn::tensor::{Int, Tensor, TensorData};
+    let device = Device::flex();
+    for name in ARCHS {
+        let model = load_hf(name, &device);
+        let lm = model.lm();
+        let ids: Vec<i64> = (0..14)
+            .map(|i| (i * 7 + 3) % lm.vocab_size() as i64)
+            .collect();
+        let tokens = || Tensor::<2, Int>::from_data(TensorData::new(ids.clone(), [2, 7]), &device);
+        let whole = substance_model::read::block_on(substance_model::read::read_f32(
+            lm.forward(tokens(), &mut lm.new_cache(2)).unwrap(),
+        ))
+        .unwrap();
+        for chunk in [1, 3, 14, 64] {
+            let got = substance_model::read::block_on(substance_model::runtime::logits_on_host(
+                lm,
+                tokens(),
+                &mut lm.new_cache(2),
+                chunk,
+            ))
+            .unwrap();
+            assert_eq!(got.len(), whole.len(), "{name}");
+            let d = max_abs(&got, &whole);
+            assert!(d <= 1e-5, "{name} chunk {chunk}: max-abs {d}");
+        }
+    }
+}
