@@ -365,6 +365,18 @@ struct Keyed {
 }
 
 impl Keyed {
+    /// The run just finished: its output file and stdout with [`Keyed::take`]'s counters.
+    fn record(&self, out: &Path, stdout: Vec<u8>) -> KeyedRun {
+        let (first, requests, max_in_flight) = self.take();
+        (
+            std::fs::read_to_string(out).unwrap(),
+            stdout,
+            first,
+            requests,
+            max_in_flight,
+        )
+    }
+
     /// The sorted first requests, the request count and the most requests in flight so far; resets them.
     fn take(&self) -> (Vec<String>, usize, usize) {
         use std::sync::atomic::Ordering::SeqCst;
@@ -487,14 +499,7 @@ fn judge_concurrency_matches_sequential() {
                     .args(["--concurrency", concurrency, "--json", "--out"])
                     .arg(&out),
             );
-            let (first, requests, max_in_flight) = backend.take();
-            runs.push((
-                std::fs::read_to_string(&out).unwrap(),
-                res.stdout,
-                first,
-                requests,
-                max_in_flight,
-            ));
+            runs.push(backend.record(&out, res.stdout));
         }
         server.shutdown();
         let (seq, par) = (&runs[0], &runs[1]);
@@ -556,14 +561,7 @@ fn run_concurrency_matches_sequential() {
             "{}",
             String::from_utf8_lossy(&res.stderr)
         );
-        let (first, requests, max_in_flight) = backend.take();
-        runs.push((
-            std::fs::read_to_string(&out).unwrap(),
-            res.stdout,
-            first,
-            requests,
-            max_in_flight,
-        ));
+        runs.push(backend.record(&out, res.stdout));
     }
     let (seq, par) = (&runs[0], &runs[1]);
     assert_eq!(seq.3, n_items, "one request per item");
