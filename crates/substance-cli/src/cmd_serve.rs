@@ -34,7 +34,7 @@ use substance_model::LocalModel;
 /// `substance serve`.
 #[derive(Args)]
 pub struct ServeArgs {
-    /// Local model spec: `gguf:PATH`, `hf:DIR` or `hf:ORG/NAME` (downloaded from the Hugging Face hub
+    /// Local model spec: `gguf:PATH`, `hf:DIR` or `hf:ORG/NAME[@REVISION]` (downloaded from the Hugging Face hub
     /// into `$SUBSTANCE_MODELS/hf/ORG/NAME` when not cached; `HF_ENDPOINT`, `HF_TOKEN`, `HF_HUB_OFFLINE`).
     #[arg(long)]
     model: String,

@@ -21,7 +21,7 @@ use crate::util::{load_suite, open, print_json, progress, resolve_suite};
 pub struct RunArgs {
     /// Suite folder, `suite.toml` path, or bundled suite name (`substance suite list`).
     suite: String,
-    /// Model spec: `gguf:PATH`, `hf:DIR` or `hf:ORG/NAME` (local, burn on the CPU; a hub name is
+    /// Model spec: `gguf:PATH`, `hf:DIR` or `hf:ORG/NAME[@REVISION]` (local, burn on the CPU; a hub name is
     /// downloaded into `$SUBSTANCE_MODELS/hf/ORG/NAME` when not cached, from `$HF_ENDPOINT` with
     /// `$HF_TOKEN`), `openai:NAME` or
     /// `http(s)://HOST:PORT/v1#NAME` (OpenAI-compatible endpoint), or `replay:FILE` (recorded responses:

@@ -69,7 +69,7 @@ pub fn open(spec: &str, opts: &ModelOptions) -> Result<Box<dyn LanguageModel>> {
         }));
     }
     bail!(
-        "unknown model spec `{spec}`: use replay:FILE, gguf:PATH, hf:DIR, hf:ORG/NAME, openai:NAME or \
+        "unknown model spec `{spec}`: use replay:FILE, gguf:PATH, hf:DIR, hf:ORG/NAME[@REV], openai:NAME or \
          http(s)://HOST:PORT/v1#NAME"
     )
 }

@@ -10,8 +10,9 @@
 //! `{endpoint}/{org}/{name}/resolve/{revision}/{file}` for `config.json`, `tokenizer.json`,
 //! `generation_config.json` and `tokenizer_config.json` (both optional: a 404 is fine) and
 //! `model.safetensors`, in that order — the weights last. The endpoint is `$HF_ENDPOINT` or
-//! `https://huggingface.co`, the revision `main`; `$HF_TOKEN`, when set, is sent as a bearer token to the
-//! endpoint's own origin only (never to the CDN a weights file redirects to), and is never logged,
+//! `https://huggingface.co`, the revision `main` unless the spec pins one (`hf:ORG/NAME@REVISION`);
+//! `$HF_TOKEN`, when set, is sent as a bearer token to the endpoint's own origin only (never to the CDN
+//! a weights file redirects to), and is never logged,
 //! written or put into an error message. Files land in `$SUBSTANCE_MODELS/hf/ORG/NAME` (default
 //! `models/hf/ORG/NAME`; `NAME@REVISION` for another revision), the folder [`ModelSpec::resolve`] has
 //! always looked in, so a folder placed there by hand works the same.
@@ -128,12 +129,9 @@ impl HubOptions {
 
     /// The cache folder of `ORG/NAME` at this revision.
     pub fn repo_dir(&self, org: &str, name: &str) -> PathBuf {
-        let leaf = if self.revision == "main" {
-            name.to_owned()
-        } else {
-            format!("{name}@{}", self.revision.replace('/', "--"))
-        };
-        self.cache_dir.join(org).join(leaf)
+        self.cache_dir
+            .join(org)
+            .join(crate::load::hub_cache_leaf(name, &self.revision))
     }
 }
 
@@ -232,16 +230,9 @@ pub fn fetch(
     Ok(dir)
 }
 
-/// Branch and tag names: letters, digits, `.`, `_`, `-` and `/` (no `..`), so a revision cannot
-/// escape the URL path or the cache folder.
+/// A revision must pass [`crate::load::valid_revision`] before it reaches a URL or a folder name.
 fn check_revision(repo: &str, revision: &str) -> Result<()> {
-    let ok = !revision.is_empty()
-        && !revision.contains("..")
-        && !revision.starts_with('/')
-        && revision
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '/'));
-    if ok {
+    if crate::load::valid_revision(revision) {
         Ok(())
     } else {
         Err(ModelError::Spec {

@@ -195,12 +195,15 @@ pub enum ModelSpec {
     Gguf(PathBuf),
     /// `hf:DIR`.
     HfDir(PathBuf),
-    /// `hf:ORG/NAME`.
+    /// `hf:ORG/NAME` or `hf:ORG/NAME@REVISION` (a branch, tag or commit: pinning it makes a receipt's
+    /// model id name exactly the weights it scored).
     HfHub {
         /// Organisation.
         org: String,
         /// Model name.
         name: String,
+        /// Revision when given (`main` otherwise).
+        revision: Option<String>,
     },
 }
 
@@ -229,11 +232,22 @@ impl FromStr for ModelSpec {
             if rest.is_empty() {
                 return Err(err("missing folder or ORG/NAME after `hf:`"));
             }
-            let parts: Vec<&str> = rest.split('/').collect();
+            let (repo, revision) = match rest.split_once('@') {
+                Some((repo, rev)) => (repo, Some(rev)),
+                None => (rest, None),
+            };
+            let parts: Vec<&str> = repo.split('/').collect();
             if parts.len() == 2 && parts.iter().all(|p| hub_part(p)) {
+                if revision.is_some_and(|r| !valid_revision(r)) {
+                    return Err(err(
+                        "a revision after `@` is a branch, tag or commit: letters, digits, `.`, `_`, `-` \
+                         and `/`, without `..`",
+                    ));
+                }
                 return Ok(Self::HfHub {
                     org: parts[0].to_owned(),
                     name: parts[1].to_owned(),
+                    revision: revision.map(str::to_owned),
                 });
             }
             return Ok(Self::HfDir(PathBuf::from(rest)));
@@ -247,8 +261,38 @@ impl std::fmt::Display for ModelSpec {
         match self {
             Self::Gguf(p) => write!(f, "gguf:{}", p.display()),
             Self::HfDir(p) => write!(f, "hf:{}", p.display()),
-            Self::HfHub { org, name } => write!(f, "hf:{org}/{name}"),
+            Self::HfHub {
+                org,
+                name,
+                revision: None,
+            } => write!(f, "hf:{org}/{name}"),
+            Self::HfHub {
+                org,
+                name,
+                revision: Some(r),
+            } => write!(f, "hf:{org}/{name}@{r}"),
         }
+    }
+}
+
+/// Branch and tag names a hub revision may use: letters, digits, `.`, `_`, `-` and `/` (no `..`, no
+/// leading `/`), so a revision cannot step out of the cache folder or the URL path.
+pub fn valid_revision(revision: &str) -> bool {
+    !revision.is_empty()
+        && !revision.contains("..")
+        && !revision.starts_with('/')
+        && revision
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '/'))
+}
+
+/// The cache folder name of hub model `name` at `revision`: `NAME` for `main`, else `NAME@REVISION`
+/// (with `/` written `--`).
+pub fn hub_cache_leaf(name: &str, revision: &str) -> String {
+    if revision == "main" {
+        name.to_owned()
+    } else {
+        format!("{name}@{}", revision.replace('/', "--"))
     }
 }
 
@@ -284,11 +328,18 @@ impl ModelSpec {
     pub fn resolve(&self) -> Result<PathBuf> {
         match self {
             Self::Gguf(p) | Self::HfDir(p) => Ok(p.clone()),
-            Self::HfHub { org, name } => {
-                if let Some(rel) = Self::local_hub_folder(org, name) {
-                    return Ok(rel);
+            Self::HfHub {
+                org,
+                name,
+                revision,
+            } => {
+                if revision.is_none() {
+                    if let Some(rel) = Self::local_hub_folder(org, name) {
+                        return Ok(rel);
+                    }
                 }
-                let dir = hub_cache_dir(org, name);
+                let leaf = hub_cache_leaf(name, revision.as_deref().unwrap_or("main"));
+                let dir = models_dir().join("hf").join(org).join(leaf);
                 if is_complete_dir(&dir) {
                     Ok(dir)
                 } else {
@@ -312,10 +363,25 @@ impl ModelSpec {
     ) -> Result<PathBuf> {
         match self {
             Self::Gguf(p) | Self::HfDir(p) => Ok(p.clone()),
-            Self::HfHub { org, name } => match Self::local_hub_folder(org, name) {
+            Self::HfHub {
+                org,
+                name,
+                revision: None,
+            } => match Self::local_hub_folder(org, name) {
                 Some(rel) => Ok(rel),
                 None => crate::hub::fetch(org, name, opts, progress),
             },
+            Self::HfHub {
+                org,
+                name,
+                revision: Some(r),
+            } => {
+                let opts = crate::hub::HubOptions {
+                    revision: r.clone(),
+                    ..opts.clone()
+                };
+                crate::hub::fetch(org, name, &opts, progress)
+            }
         }
     }
 }
@@ -477,7 +543,18 @@ mod tests {
                 .unwrap(),
             ModelSpec::HfHub {
                 org: "HuggingFaceTB".into(),
-                name: "SmolLM2-135M".into()
+                name: "SmolLM2-135M".into(),
+                revision: None,
+            }
+        );
+        assert_eq!(
+            "hf:HuggingFaceTB/SmolLM2-135M@refs/pr/3"
+                .parse::<ModelSpec>()
+                .unwrap(),
+            ModelSpec::HfHub {
+                org: "HuggingFaceTB".into(),
+                name: "SmolLM2-135M".into(),
+                revision: Some("refs/pr/3".into()),
             }
         );
         assert_eq!(
@@ -490,11 +567,30 @@ mod tests {
             "hf:/abs/dir".parse::<ModelSpec>().unwrap(),
             ModelSpec::HfDir("/abs/dir".into())
         );
-        for bad in ["", "gguf:", "hf:", "onnx:x", "x.gguf"] {
+        for bad in [
+            "",
+            "gguf:",
+            "hf:",
+            "onnx:x",
+            "x.gguf",
+            "hf:org/name@",
+            "hf:org/name@../../etc",
+            "hf:org/name@/abs",
+            "hf:org/name@a b",
+        ] {
             assert!(bad.parse::<ModelSpec>().is_err(), "{bad}");
         }
-        let s = "hf:org/name";
-        assert_eq!(s.parse::<ModelSpec>().unwrap().to_string(), s);
+        for s in ["hf:org/name", "hf:org/name@v1.0", "hf:org/name@0a1b2c3d"] {
+            assert_eq!(s.parse::<ModelSpec>().unwrap().to_string(), s);
+        }
+    }
+
+    #[test]
+    fn a_pinned_revision_has_its_own_cache_folder() {
+        let spec: ModelSpec = "hf:no-such-org-xyz/no-such-model@v2/x".parse().unwrap();
+        let msg = spec.resolve().unwrap_err().to_string();
+        let dir = models_dir().join("hf/no-such-org-xyz/no-such-model@v2--x");
+        assert!(msg.contains(&dir.display().to_string()), "{msg}");
     }
 
     #[test]

@@ -150,7 +150,12 @@ fn serve(
         };
         return respond(&mut stream, "200 OK", &[], sent, body.len());
     }
-    let Some(file) = path.strip_prefix(&resolve) else {
+    // `main` and one tag, `v1`, hold the model; any other revision is unknown.
+    let pinned = format!("/{ORG}/{NAME}/resolve/v1/");
+    let Some(file) = path
+        .strip_prefix(&resolve)
+        .or_else(|| path.strip_prefix(&pinned))
+    else {
         return not_found(&mut stream);
     };
     if mode == Mode::Gated {
@@ -406,6 +411,37 @@ fn wrong_sha256_leaves_nothing_that_loads_and_a_retry_fetches_only_the_weights()
         "{retried:?}"
     );
     assert!(retried.iter().any(|p| p.ends_with("/model.safetensors")));
+}
+
+/// `hf:ORG/NAME@v1` downloads from `resolve/v1/` into its own cache folder (`NAME@v1`), names the
+/// revision in the model id (so receipts do), and an unknown revision is a typed error, not `main`.
+#[test]
+fn a_pinned_revision_downloads_that_revision_into_its_own_folder() {
+    let hub = Hub::start(Mode::Normal);
+    let cache = tempfile::tempdir().unwrap();
+    let opts = options(hub.endpoint(), cache.path());
+    let pinned: ModelSpec = format!("hf:{ORG}/{NAME}@v1").parse().unwrap();
+    let model = Model::load_with_hub(&pinned, &Device::flex(), &opts, &mut |_| {}).unwrap();
+    assert_eq!(model.meta().id, format!("hf:{ORG}/{NAME}@v1"));
+    let hits: Vec<String> = hub.hits().iter().map(|h| h.path.clone()).collect();
+    assert!(!hits.is_empty());
+    assert!(
+        hits.iter()
+            .filter(|p| p.contains("/resolve/"))
+            .all(|p| p.contains("/resolve/v1/")),
+        "{hits:?}"
+    );
+    assert!(is_complete_dir(
+        &cache.path().join(ORG).join(format!("{NAME}@v1"))
+    ));
+    assert!(!cache.path().join(ORG).join(NAME).exists());
+    let unknown: ModelSpec = format!("hf:{ORG}/{NAME}@v9").parse().unwrap();
+    let e = Model::load_with_hub(&unknown, &Device::flex(), &opts, &mut |_| {}).unwrap_err();
+    assert!(
+        !matches!(e, ModelError::Offline { .. })
+            && e.to_string().contains(&format!("{ORG}/{NAME}")),
+        "{e:?}"
+    );
 }
 
 /// A `.FILE.part-PID` left by a killed download is removed by the next download of that file when its
