@@ -135,3 +135,28 @@ fn wgpu_smollm2_135m_matches_its_reference() {
     let worst = common::gguf::check_smollm2(&path, &device, 2e-3);
     eprintln!("SmolLM2-135M: wgpu max-abs {worst:e} (tolerance 2e-3)");
 }
+
+/// From 64 positions on, the output projection takes its other form (`x · Wᵀ`); on wgpu it gives the
+/// logits the CPU backend gives (2 rows × 40 tokens).
+#[test]
+fn wgpu_many_position_logits_equal_the_cpu_ones() {
+    let Some(device) = device() else { return };
+    for name in ARCHS {
+        let gpu = load_hf(name, &device);
+        let cpu = load_hf(name, &Device::flex());
+        let vocab = gpu.lm().vocab_size() as u32;
+        let rows: Vec<Vec<u32>> = (0..2u32)
+            .map(|r| (0..40u32).map(|i| (i * 13 + r * 7 + 5) % vocab).collect())
+            .collect();
+        let (g, c) = (gpu.logits(&rows).unwrap(), cpu.logits(&rows).unwrap());
+        let mut worst = 0f32;
+        for (gr, cr) in g.iter().zip(&c) {
+            assert_eq!(gr.len(), 40);
+            for (x, y) in gr.iter().zip(cr) {
+                worst = worst.max(max_abs(x, y));
+            }
+        }
+        assert!(worst <= 1e-4, "{name}: wgpu vs CPU max-abs {worst}");
+        eprintln!("{name}: 80-position logits, wgpu vs CPU max-abs {worst:e}");
+    }
+}
