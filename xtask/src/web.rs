@@ -185,6 +185,12 @@ pub struct WebServer {
     pub origin: String,
 }
 
+/// Worker threads of the static server. Each one is held for as long as a response is being written,
+/// and a page that streams the 50 MB package and the 98 MB model into slow consumers (streaming
+/// compilation, the weights cache) can hold several at once: with 8, the page's own small modules
+/// sometimes waited minutes for a free worker (an end-to-end run timed out on `page.goto`).
+const SERVER_THREADS: usize = 64;
+
 impl WebServer {
     /// Bind `127.0.0.1:port` (0: any free port) and serve on `threads` worker threads.
     pub fn start(port: u16, threads: usize) -> Result<WebServer> {
@@ -294,7 +300,7 @@ pub fn web(args: &[String]) -> Result<()> {
 
 /// Serve until interrupted, printing the URL.
 pub fn serve(port: u16) -> Result<()> {
-    let server = WebServer::start(port, 8)?;
+    let server = WebServer::start(port, SERVER_THREADS)?;
     println!();
     println!("substance browser app: {}", server.app_url());
     println!(
@@ -319,7 +325,7 @@ pub fn e2e() -> Result<()> {
         .context("npm ci in tests/e2e (Node 20+ and npm are needed)")?;
     }
     build_pkg(true)?;
-    let server = WebServer::start(0, 8)?;
+    let server = WebServer::start(0, SERVER_THREADS)?;
     eprintln!("e2e: serving on {}", server.origin);
     let status = Command::new("node")
         .args(["--test", "--test-concurrency=1"])

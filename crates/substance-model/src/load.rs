@@ -60,8 +60,10 @@ impl Model {
         Self::from_hf_source(id, files, &src, sha256_hex(files.weights), device)
     }
 
-    /// [`Model::from_hf_bytes`] with the weights read from `src` (`files.weights` is not used).
-    fn from_hf_source(
+    /// [`Model::from_hf_bytes`] with the weights read from `src` (`files.weights` is not used) and their
+    /// SHA-256 given (it names the weights in receipts): for weights read tensor by tensor, from a file
+    /// or from a buffer the model's memory does not hold.
+    pub fn from_hf_source(
         id: &str,
         files: HfFiles<'_>,
         src: &dyn TensorSource,

@@ -110,42 +110,93 @@ struct HeaderEntry {
     data_offsets: (u64, u64),
 }
 
+/// Random access to the bytes of one weights file: a file on disk ([`FileBytes`]), or a buffer that
+/// lives outside the model's memory (the browser keeps the downloaded file in a JS `ArrayBuffer`).
+pub trait ByteSource {
+    /// Length in bytes.
+    fn byte_len(&self) -> u64;
+    /// Fill `into` with the bytes from `offset` on (an error if the source ends first).
+    fn read_at(&self, offset: u64, into: &mut [u8]) -> std::io::Result<()>;
+}
+
+/// A file on disk as a [`ByteSource`].
+pub struct FileBytes {
+    handle: std::sync::Mutex<std::fs::File>,
+    len: u64,
+}
+
+impl FileBytes {
+    /// Open `path`.
+    pub fn open(path: &std::path::Path) -> std::io::Result<Self> {
+        let handle = std::fs::File::open(path)?;
+        let len = handle.metadata()?.len();
+        Ok(Self {
+            handle: std::sync::Mutex::new(handle),
+            len,
+        })
+    }
+}
+
+impl ByteSource for FileBytes {
+    fn byte_len(&self) -> u64 {
+        self.len
+    }
+    fn read_at(&self, offset: u64, into: &mut [u8]) -> std::io::Result<()> {
+        use std::io::{Read, Seek, SeekFrom};
+        let mut f = self
+            .handle
+            .lock()
+            .map_err(|_| std::io::Error::other("the file handle was poisoned by a panic"))?;
+        f.seek(SeekFrom::Start(offset))?;
+        f.read_exact(into)
+    }
+}
+
 /// A `.safetensors` file read tensor by tensor: only the header is parsed up front, and each tensor is
 /// read from its byte range when asked for, so loading holds the model's tensors and at most one
 /// tensor's bytes — not the whole file besides (the file is as large as the weights: that copy made a
 /// load's peak memory twice the weights). The header is checked as the `safetensors` crate checks a
 /// buffer (every range inside the data section, sized by dtype × shape, no overlaps); the crate's own
 /// parser needs the whole file in memory, which is what this source avoids.
-pub struct SafetensorsFile {
+pub struct SafetensorsRanged<B: ByteSource> {
     file: String,
-    handle: std::sync::Mutex<std::fs::File>,
+    bytes: B,
     /// Byte offset of the data section.
     data_start: u64,
     tensors: std::collections::BTreeMap<String, HeaderEntry>,
 }
 
+/// [`SafetensorsRanged`] over a file on disk.
+pub type SafetensorsFile = SafetensorsRanged<FileBytes>;
+
 /// Headers larger than this are refused (the `safetensors` crate's limit).
 const MAX_HEADER: u64 = 100_000_000;
 
-impl SafetensorsFile {
+impl SafetensorsRanged<FileBytes> {
     /// Open `path` and parse its header. A truncated file, a header that is not the format's JSON, or
     /// a tensor range outside the file is a [`ModelError::Weights`] naming the file.
     pub fn open(path: &std::path::Path) -> Result<Self> {
-        use std::io::Read;
         let file = path.display().to_string();
-        let io = |source| ModelError::Io {
+        let bytes = FileBytes::open(path).map_err(|source| ModelError::Io {
             path: file.clone(),
             source,
-        };
+        })?;
+        Self::parse(&file, bytes)
+    }
+}
+
+impl<B: ByteSource> SafetensorsRanged<B> {
+    /// Parse the header of `bytes` (named `file` in errors). A truncated source, a header that is not
+    /// the format's JSON, or a tensor range outside the data is a [`ModelError::Weights`].
+    pub fn parse(file: &str, bytes: B) -> Result<Self> {
         let bad = |message: String| ModelError::Weights {
-            file: file.clone(),
+            file: file.to_owned(),
             message,
         };
-        let mut handle = std::fs::File::open(path).map_err(io)?;
-        let len = handle.metadata().map_err(io)?.len();
+        let len = bytes.byte_len();
         let mut n = [0u8; 8];
-        handle
-            .read_exact(&mut n)
+        bytes
+            .read_at(0, &mut n)
             .map_err(|e| bad(format!("cannot read the header length: {e}")))?;
         let n = u64::from_le_bytes(n);
         if n > MAX_HEADER || n.saturating_add(8) > len {
@@ -154,8 +205,8 @@ impl SafetensorsFile {
             )));
         }
         let mut header = vec![0u8; n as usize];
-        handle
-            .read_exact(&mut header)
+        bytes
+            .read_at(8, &mut header)
             .map_err(|e| bad(format!("cannot read the header: {e}")))?;
         let map: std::collections::BTreeMap<String, serde_json::Value> =
             serde_json::from_slice(&header).map_err(|e| bad(format!("header: {e}")))?;
@@ -177,7 +228,8 @@ impl SafetensorsFile {
                 .map(|bits| bits.div_ceil(8));
             if start > end || end > data_len || want != Some(end - start) {
                 return Err(bad(format!(
-                    "tensor `{name}`: bytes {start}..{end} do not hold {:?} {:?} within the                      {data_len}-byte data section (truncated or corrupt file?)",
+                    "tensor `{name}`: bytes {start}..{end} do not hold {:?} {:?} within the \
+                     {data_len}-byte data section (truncated or corrupt file?)",
                     e.dtype, e.shape
                 )));
             }
@@ -192,21 +244,31 @@ impl SafetensorsFile {
             )));
         }
         Ok(Self {
-            file,
-            handle: std::sync::Mutex::new(handle),
+            file: file.to_owned(),
+            bytes,
             data_start,
             tensors,
         })
     }
 
+    /// Size in bytes of the largest tensor once converted to f32.
+    pub fn largest_f32_bytes(&self) -> u64 {
+        self.tensors
+            .values()
+            .map(|e| {
+                e.shape
+                    .iter()
+                    .map(|&d| d as u64)
+                    .product::<u64>()
+                    .saturating_mul(4)
+            })
+            .max()
+            .unwrap_or(0)
+    }
+
     fn read_range(&self, name: &str, e: &HeaderEntry, into: &mut [u8]) -> Result<()> {
-        use std::io::{Read, Seek, SeekFrom};
-        let mut f = self.handle.lock().map_err(|_| ModelError::Weights {
-            file: self.file.clone(),
-            message: "the file handle was poisoned by a panic".into(),
-        })?;
-        f.seek(SeekFrom::Start(self.data_start + e.data_offsets.0))
-            .and_then(|_| f.read_exact(into))
+        self.bytes
+            .read_at(self.data_start + e.data_offsets.0, into)
             .map_err(|err| ModelError::Weights {
                 file: self.file.clone(),
                 message: format!("cannot read tensor `{name}`: {err}"),
@@ -214,7 +276,7 @@ impl SafetensorsFile {
     }
 }
 
-impl TensorSource for SafetensorsFile {
+impl<B: ByteSource> TensorSource for SafetensorsRanged<B> {
     fn file(&self) -> &str {
         &self.file
     }

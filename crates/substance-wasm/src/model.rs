@@ -7,6 +7,7 @@ use std::rc::Rc;
 use burn::tensor::Device;
 use serde::{Deserialize, Serialize};
 use substance_core::Message;
+use substance_model::weights::{ByteSource, SafetensorsRanged};
 use substance_model::{
     GenerateOptions, GenerationState, HfFiles, LocalModel, LoglikOptions, Model, Sampling,
 };
@@ -243,19 +244,54 @@ fn largest_gguf(file: &str, bytes: &[u8]) -> Result<u64, JsValue> {
         .unwrap_or(0))
 }
 
-fn largest_safetensors(bytes: &[u8]) -> Result<u64, JsValue> {
-    let (_, meta) = safetensors::SafeTensors::read_metadata(bytes).map_err(|e| {
+/// The weights file the page holds (a JS `Uint8Array`), read a range at a time: it is never copied
+/// whole into wasm memory, so loading holds the tensors and one tensor's bytes besides, not the file too.
+struct JsBytes(js_sys::Uint8Array);
+
+impl ByteSource for JsBytes {
+    fn byte_len(&self) -> u64 {
+        u64::from(self.0.length())
+    }
+    fn read_at(&self, offset: u64, into: &mut [u8]) -> std::io::Result<()> {
+        let end = offset
+            .checked_add(into.len() as u64)
+            .filter(|&e| e <= self.byte_len())
+            .ok_or_else(|| {
+                std::io::Error::new(
+                    std::io::ErrorKind::UnexpectedEof,
+                    "past the end of the file",
+                )
+            })?;
+        // Both ends fit in u32: `end` ≤ the array's length, itself a u32.
+        self.0.subarray(offset as u32, end as u32).copy_to(into);
+        Ok(())
+    }
+}
+
+/// SHA-256 (hex) of the bytes of a JS array, hashed 1 MiB at a time.
+fn sha256_js(a: &js_sys::Uint8Array) -> String {
+    use sha2::{Digest, Sha256};
+    let len = a.length();
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    let mut off = 0u32;
+    while off < len {
+        let end = off.saturating_add(1 << 20).min(len);
+        let chunk = &mut buf[..(end - off) as usize];
+        a.subarray(off, end).copy_to(chunk);
+        h.update(&*chunk);
+        off = end;
+    }
+    hex::encode(h.finalize())
+}
+
+fn js_u8_array(obj: &JsValue, key: &str) -> Result<js_sys::Uint8Array, JsValue> {
+    get(obj, key).dyn_into::<js_sys::Uint8Array>().map_err(|_| {
         js_error(
-            "ModelError",
-            format!("model.safetensors: malformed weights file: {e}"),
+            "InputError",
+            format!("source.{key}: expected a Uint8Array (an HF model needs config, weights and tokenizer)"),
         )
-    })?;
-    Ok(meta
-        .tensors()
-        .values()
-        .map(|t| (t.shape.iter().product::<usize>() as u64).saturating_mul(4))
-        .max()
-        .unwrap_or(0))
+    })
 }
 
 fn u8s(obj: &JsValue, key: &str, required: bool) -> Result<Option<Vec<u8>>, JsValue> {
@@ -375,7 +411,7 @@ impl WasmModel {
                     ));
                 }
                 let config = u8s(&source, "config", true)?.unwrap_or_default();
-                let weights = u8s(&source, "weights", true)?.unwrap_or_default();
+                let weights = js_u8_array(&source, "weights")?;
                 let tokenizer = u8s(&source, "tokenizer", true)?.unwrap_or_default();
                 let generation = u8s(&source, "generation_config", false)?;
                 let tok_config = u8s(&source, "tokenizer_config", false)?;
@@ -383,18 +419,21 @@ impl WasmModel {
                     o.id.clone()
                         .or_else(|| o.file_name.clone())
                         .unwrap_or_else(|| "model".into());
-                let largest = largest_safetensors(&weights)?;
+                let src = SafetensorsRanged::parse("model.safetensors", JsBytes(weights.clone()))
+                    .map_err(&load_err)?;
+                let largest = src.largest_f32_bytes();
                 let (device, backend, reason) = choose_device(&backend, largest)
                     .await
                     .map_err(|e| js_error("BackendError", e))?;
                 let files = HfFiles {
                     config: &config,
-                    weights: &weights,
+                    weights: &[],
                     tokenizer: &tokenizer,
                     generation_config: generation.as_deref(),
                     tokenizer_config: tok_config.as_deref(),
                 };
-                let m = Model::from_hf_bytes(&id, files, &device).map_err(load_err)?;
+                let m = Model::from_hf_source(&id, files, &src, sha256_js(&weights), &device)
+                    .map_err(load_err)?;
                 (m, backend, reason, largest)
             }
             other => {
