@@ -7,26 +7,13 @@ use substance_core::{Seeds, Selection, Suite};
 use substance_runner::{ReplayModel, RunOptions, run};
 use substance_score::verify_reader;
 
-const SUITE_TOML: &str = r#"format = 1
-name = "mc"
-version = "1"
-output_type = "multiple_choice"
-scorers = ["acc", "acc_norm"]
-data = "items.jsonl"
-"#;
+mod common;
+use common::{ITEMS, REPLAY, SUITE_TOML};
 
-const ITEMS: &str = r#"{"id":"q1","input":"Question: 2+2?\nAnswer:","choices":["4","five"],"gold":[0],"group":"math"}
-{"id":"q2","input":"Question: capital of France?\nAnswer:","choices":["Paris","Zürich"],"gold":[0],"group":"geo"}
-{"id":"q3","input":"Question: largest planet?\nAnswer:","choices":["Mars","Jupiter","Venus"],"gold":[1],"group":"geo"}
-"#;
-
-const REPLAY: &str = r#"{"id":"q1","response":{"kind":"log_likelihood","choices":[{"ll":-1.0,"is_greedy":true},{"ll":-6.0,"is_greedy":false}]}}
-{"id":"q2","response":{"kind":"log_likelihood","choices":[{"ll":-7.0,"is_greedy":false},{"ll":-6.5,"is_greedy":false}]}}
-{"id":"q3","response":{"kind":"log_likelihood","choices":[{"ll":-9.0,"is_greedy":false},{"ll":-9.5,"is_greedy":true},{"ll":-12.0,"is_greedy":false}]}}
-"#;
-
+/// The shared fixture's first three items (q1–q3: the counts below are worked out for them).
 fn suite() -> Suite {
-    substance_suite::load_suite_from_parts(SUITE_TOML, ITEMS, None, "mem").unwrap()
+    let items: String = ITEMS.lines().take(3).map(|l| format!("{l}\n")).collect();
+    substance_suite::load_suite_from_parts(SUITE_TOML, &items, None, "mem").unwrap()
 }
 
 fn receipt(sel: Selection) -> Vec<u8> {
@@ -164,6 +151,8 @@ proptest! {
     fn truncated_receipts_fail(cut in 0usize..100_000) {
         let bytes = receipt(Selection::default());
         let cut = cut % bytes.len();
+        // Dropping only the final newline leaves every line whole: that receipt is complete.
+        prop_assume!(&bytes[cut..] != b"\n");
         let report = verify_reader(&bytes[..cut], None);
         prop_assert!(!report.ok);
     }
