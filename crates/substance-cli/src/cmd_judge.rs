@@ -111,26 +111,24 @@ fn judge_model_options(api_key_env: Option<String>) -> crate::models::ModelOptio
 /// `workers` workers: `model` judges on this thread, and each of the other
 /// `workers − 1` opens its own model with `open_more` on its own thread. The pair × game conversations
 /// are handed out one at a time; each is judged exactly once, and the verdicts are appended per pair in
-/// game order, as [`judge_pairs`] does. On failure, no new conversation starts, the pairs are left
-/// untouched, and the error of the first failed conversation (in input order) is returned. `progress`
-/// advances by one per finished conversation (its length is set here).
-#[allow(clippy::too_many_arguments)]
-pub fn judge_pairs_concurrent(
+/// game order. On failure, no new conversation starts, the pairs are left untouched, and the error of
+/// the first failed conversation (in input order) is returned. A progress bar named `what` counts the
+/// conversations on stderr (cleared when done, then a one-line count).
+pub fn judge_with_progress(
+    what: &str,
     judge: &Judge,
     model: &mut dyn LanguageModel,
     open_more: &(dyn Fn() -> Result<Box<dyn LanguageModel>> + Sync),
     workers: usize,
     settings: &GenerationSpec,
     pairs: &mut [JudgedPair],
-    progress: &indicatif::ProgressBar,
-    mut meta: impl FnMut(&JudgedPair) -> BTreeMap<String, serde_json::Value>,
 ) -> Result<()> {
     let judge_id = model.info().id;
     let games = judge.games();
     let units: Vec<(usize, Game)> = (0..pairs.len())
         .flat_map(|p| games.iter().map(move |g| (p, *g)))
         .collect();
-    progress.set_length(units.len() as u64);
+    let progress = crate::util::progress(units.len() as u64, what);
     let shared: &[JudgedPair] = pairs;
     let next = AtomicUsize::new(0);
     let failed = AtomicBool::new(false);
@@ -187,39 +185,10 @@ pub fn judge_pairs_concurrent(
     }
     let mut verdicts = verdicts.into_iter();
     for pair in pairs.iter_mut() {
-        let extra = meta(pair);
-        for mut v in verdicts.by_ref().take(games.len()) {
-            v.meta.extend(extra.clone());
-            pair.verdicts.push(v);
-        }
+        pair.verdicts.extend(verdicts.by_ref().take(games.len()));
     }
-    Ok(())
-}
-
-/// [`judge_pairs_concurrent`] with a progress bar named `what` on stderr (cleared when done) and no
-/// extra verdict metadata.
-pub fn judge_with_progress(
-    what: &str,
-    judge: &Judge,
-    model: &mut dyn LanguageModel,
-    open_more: &(dyn Fn() -> Result<Box<dyn LanguageModel>> + Sync),
-    workers: usize,
-    settings: &GenerationSpec,
-    pairs: &mut [JudgedPair],
-) -> Result<()> {
-    let pb = crate::util::progress(0, what);
-    judge_pairs_concurrent(
-        judge,
-        model,
-        open_more,
-        workers,
-        settings,
-        pairs,
-        &pb,
-        |_| BTreeMap::new(),
-    )?;
-    pb.finish_and_clear();
-    eprintln!("{what}: {} conversations judged", pb.position());
+    progress.finish_and_clear();
+    eprintln!("{what}: {} conversations judged", progress.position());
     Ok(())
 }
 
