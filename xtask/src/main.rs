@@ -25,6 +25,7 @@ use std::process::Command;
 use anyhow::{Context, Result, bail};
 
 mod bench;
+mod http;
 mod pkg;
 mod web;
 

@@ -1,6 +1,6 @@
 //! `cargo xtask web`: set up and serve the browser app; `e2e()`: its Playwright tests.
 //!
-//! The server is a static file server ([`tiny_http`], a few worker threads) over a fixed set of folders of
+//! The server is a static file server ([`crate::http`], a thread per connection) over a fixed set of folders of
 //! the repository, mounted at the same paths they have in the tree, so `web/worker.js` imports
 //! `../pkg/substance_wasm.js` exactly as it would from any other static host rooted at the repository:
 //!
@@ -22,11 +22,10 @@
 use std::path::{Component, Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
-use std::thread::JoinHandle;
 
-use anyhow::{Context, Result, anyhow, bail};
-use tiny_http::{Header, Request, Response, Server, StatusCode};
+use anyhow::{Context, Result, bail};
 
+use crate::http::{Body, Reply, Request, Server};
 use crate::{fetch_model, root, run};
 
 /// The app's Content-Security-Policy. Scripts only from this origin (plus WebAssembly compilation);
@@ -71,28 +70,15 @@ fn mime(path: &Path) -> &'static str {
     }
 }
 
-/// Add a header; names and values here are fixed ASCII strings or ASCII formatted by us, so building one
-/// cannot fail in practice (a failure drops the header rather than the response).
-fn with<R: std::io::Read>(mut resp: Response<R>, name: &str, value: &str) -> Response<R> {
-    if let Ok(h) = Header::from_bytes(name.as_bytes(), value.as_bytes()) {
-        resp.add_header(h);
-    }
-    resp
-}
-
-fn with_security_headers<R: std::io::Read>(mut resp: Response<R>) -> Response<R> {
-    for (k, v) in [
-        ("Content-Security-Policy", CSP),
-        ("Cross-Origin-Opener-Policy", "same-origin"),
-        ("Cross-Origin-Embedder-Policy", "require-corp"),
-        ("Cross-Origin-Resource-Policy", "same-origin"),
-        ("X-Content-Type-Options", "nosniff"),
-        ("Referrer-Policy", "no-referrer"),
-        ("Cache-Control", "no-cache"),
-    ] {
-        resp = with(resp, k, v);
-    }
-    resp
+fn with_security_headers(reply: Reply) -> Reply {
+    reply
+        .with("Content-Security-Policy", CSP)
+        .with("Cross-Origin-Opener-Policy", "same-origin")
+        .with("Cross-Origin-Embedder-Policy", "require-corp")
+        .with("Cross-Origin-Resource-Policy", "same-origin")
+        .with("X-Content-Type-Options", "nosniff")
+        .with("Referrer-Policy", "no-referrer")
+        .with("Cache-Control", "no-cache")
 }
 
 /// Map a request path (already without the query) to a file, or `None` when it is not served.
@@ -136,89 +122,45 @@ fn out_index(base: &Path) -> String {
     format!("{{\"receipts\":[{}]}}", quoted.join(","))
 }
 
-fn respond(base: &Path, req: Request) {
-    let url = req.url().to_owned();
-    let path = url.split(['?', '#']).next().unwrap_or("/").to_owned();
-    let method = req.method().as_str().to_owned();
-    let result = if method != "GET" && method != "HEAD" {
-        req.respond(with_security_headers(
-            Response::from_string("method not allowed\n").with_status_code(StatusCode(405)),
-        ))
+fn respond(base: &Path, req: &Request) -> Reply {
+    let path = req.path.as_str();
+    let reply = if req.method != "GET" && req.method != "HEAD" {
+        Reply::text(405, "method not allowed\n").with("Allow", "GET, HEAD")
     } else if path == "/" || path == "/index.html" {
-        req.respond(with_security_headers(with(
-            Response::empty(StatusCode(302)),
-            "Location",
-            "/web/",
-        )))
+        Reply::text(302, "").with("Location", "/web/")
     } else if path == "/out/index.json" {
-        req.respond(with_security_headers(with(
-            Response::from_string(out_index(base)),
-            "Content-Type",
-            "application/json",
-        )))
+        Reply {
+            status: 200,
+            headers: vec![("Content-Type", "application/json".into())],
+            body: Body::Bytes(out_index(base).into_bytes()),
+        }
     } else {
-        match resolve(base, &path).and_then(|p| std::fs::File::open(&p).ok().map(|f| (p, f))) {
-            Some((p, f)) => req.respond(with_security_headers(with(
-                Response::from_file(f),
-                "Content-Type",
-                mime(&p),
-            ))),
-            None => req.respond(with_security_headers(with(
-                Response::from_string(format!("not found: {path}\n"))
-                    .with_status_code(StatusCode(404)),
-                "Content-Type",
-                "text/plain; charset=utf-8",
-            ))),
+        match resolve(base, path).and_then(|p| std::fs::File::open(&p).ok().map(|f| (p, f))) {
+            Some((p, f)) => Reply {
+                status: 200,
+                headers: vec![("Content-Type", mime(&p).into())],
+                body: Body::File(f),
+            },
+            None => Reply::text(404, format!("not found: {path}\n")),
         }
     };
-    if let Err(e) = result {
-        // A client that went away mid-download (the app's cancel button does that): not an error.
-        eprintln!("web: {method} {url}: {e}");
-    }
+    with_security_headers(reply)
 }
 
 /// A running server: its URL, and [`WebServer::stop`] to shut it down.
 pub struct WebServer {
-    server: Arc<Server>,
-    threads: Vec<JoinHandle<()>>,
+    server: Server,
     /// `http://127.0.0.1:PORT`
     pub origin: String,
 }
 
-/// Worker threads of the static server. Each one is held for as long as a response is being written,
-/// and a page that streams the 50 MB package and the 98 MB model into slow consumers (streaming
-/// compilation, the weights cache) can hold several at once: with 8, the page's own small modules
-/// sometimes waited minutes for a free worker (an end-to-end run timed out on `page.goto`).
-const SERVER_THREADS: usize = 64;
-
 impl WebServer {
-    /// Bind `127.0.0.1:port` (0: any free port) and serve on `threads` worker threads.
-    pub fn start(port: u16, threads: usize) -> Result<WebServer> {
-        let server = Server::http(("127.0.0.1", port))
-            .map_err(|e| anyhow!("cannot listen on 127.0.0.1:{port}: {e}"))?;
-        let port = server
-            .server_addr()
-            .to_ip()
-            .map(|a| a.port())
-            .context("server has no IP address")?;
-        let server = Arc::new(server);
+    /// Bind `127.0.0.1:port` (0: any free port) and serve the mounted folders.
+    pub fn start(port: u16) -> Result<WebServer> {
         let base = root();
-        let threads = (0..threads.max(1))
-            .map(|_| {
-                let server = Arc::clone(&server);
-                let base = base.clone();
-                std::thread::spawn(move || {
-                    while let Ok(req) = server.recv() {
-                        respond(&base, req);
-                    }
-                })
-            })
-            .collect();
-        Ok(WebServer {
-            server,
-            threads,
-            origin: format!("http://127.0.0.1:{port}"),
-        })
+        let server = Server::start(port, Arc::new(move |req: &Request| respond(&base, req)))?;
+        let origin = server.origin.clone();
+        Ok(WebServer { server, origin })
     }
 
     /// The app's URL.
@@ -228,19 +170,12 @@ impl WebServer {
 
     /// Block until the process is interrupted.
     pub fn wait(self) {
-        for t in self.threads {
-            let _ = t.join();
-        }
+        self.server.wait();
     }
 
-    /// Stop accepting requests and join the worker threads.
+    /// Stop accepting requests.
     pub fn stop(self) {
-        for _ in &self.threads {
-            self.server.unblock();
-        }
-        for t in self.threads {
-            let _ = t.join();
-        }
+        self.server.stop();
     }
 }
 
@@ -300,7 +235,7 @@ pub fn web(args: &[String]) -> Result<()> {
 
 /// Serve until interrupted, printing the URL.
 pub fn serve(port: u16) -> Result<()> {
-    let server = WebServer::start(port, SERVER_THREADS)?;
+    let server = WebServer::start(port)?;
     println!();
     println!("substance browser app: {}", server.app_url());
     println!(
@@ -325,7 +260,7 @@ pub fn e2e() -> Result<()> {
         .context("npm ci in tests/e2e (Node 20+ and npm are needed)")?;
     }
     build_pkg(true)?;
-    let server = WebServer::start(0, SERVER_THREADS)?;
+    let server = WebServer::start(0)?;
     eprintln!("e2e: serving on {}", server.origin);
     let status = Command::new("node")
         .args(["--test", "--test-concurrency=1"])

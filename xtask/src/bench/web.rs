@@ -29,9 +29,10 @@ use std::process::Command;
 use std::sync::Arc;
 use std::time::Instant;
 
-use anyhow::{Context, Result, anyhow, bail};
+use anyhow::{Context, Result, bail};
 
 use super::model::{capture, f, load1, perf_dir, setup_peer, tagged};
+use crate::http::{Body, Reply, Request, Server};
 use crate::{fetch_model, root};
 
 /// URL prefix → folder (relative to the repository root) of the bench server.
@@ -68,81 +69,25 @@ fn resolve(url_path: &str) -> Option<PathBuf> {
 }
 
 /// The bench server: static files with cross-origin isolation, on a free port.
-struct Server {
-    server: Arc<tiny_http::Server>,
-    threads: Vec<std::thread::JoinHandle<()>>,
-    origin: String,
+fn start_server() -> Result<Server> {
+    Server::start(0, Arc::new(respond))
 }
 
-impl Server {
-    fn start() -> Result<Self> {
-        let server = tiny_http::Server::http(("127.0.0.1", 0))
-            .map_err(|e| anyhow!("cannot listen on 127.0.0.1: {e}"))?;
-        let port = server
-            .server_addr()
-            .to_ip()
-            .map(|a| a.port())
-            .context("server has no IP address")?;
-        let server = Arc::new(server);
-        let threads = (0..4)
-            .map(|_| {
-                let s = Arc::clone(&server);
-                std::thread::spawn(move || {
-                    while let Ok(req) = s.recv() {
-                        respond(req);
-                    }
-                })
-            })
-            .collect();
-        Ok(Self {
-            server,
-            threads,
-            origin: format!("http://127.0.0.1:{port}"),
-        })
-    }
-
-    fn stop(self) {
-        for _ in &self.threads {
-            self.server.unblock();
-        }
-        for t in self.threads {
-            let _ = t.join();
-        }
-    }
-}
-
-/// Add a header (fixed ASCII names and values: building one cannot fail in practice; a failure drops it).
-fn with<R: std::io::Read>(
-    mut resp: tiny_http::Response<R>,
-    name: &str,
-    value: &str,
-) -> tiny_http::Response<R> {
-    if let Ok(h) = tiny_http::Header::from_bytes(name.as_bytes(), value.as_bytes()) {
-        resp.add_header(h);
-    }
-    resp
-}
-
-fn isolated<R: std::io::Read>(resp: tiny_http::Response<R>) -> tiny_http::Response<R> {
-    let resp = with(resp, "Cross-Origin-Opener-Policy", "same-origin");
-    let resp = with(resp, "Cross-Origin-Embedder-Policy", "require-corp");
-    let resp = with(resp, "Cross-Origin-Resource-Policy", "same-origin");
-    with(resp, "Cache-Control", "no-store")
-}
-
-fn respond(req: tiny_http::Request) {
-    let path = req.url().split(['?', '#']).next().unwrap_or("/").to_owned();
-    let file = resolve(&path).and_then(|p| std::fs::File::open(&p).ok().map(|f| (p, f)));
-    let _ = match file {
-        Some((p, f)) => req.respond(isolated(with(
-            tiny_http::Response::from_file(f),
-            "Content-Type",
-            mime(&p),
-        ))),
-        None => req.respond(isolated(
-            tiny_http::Response::from_string(format!("not found: {path}\n")).with_status_code(404),
-        )),
+fn respond(req: &Request) -> Reply {
+    let file = resolve(&req.path).and_then(|p| std::fs::File::open(&p).ok().map(|f| (p, f)));
+    let reply = match file {
+        Some((p, f)) => Reply {
+            status: 200,
+            headers: vec![("Content-Type", mime(&p).into())],
+            body: Body::File(f),
+        },
+        None => Reply::text(404, format!("not found: {}\n", req.path)),
     };
+    reply
+        .with("Cross-Origin-Opener-Policy", "same-origin")
+        .with("Cross-Origin-Embedder-Policy", "require-corp")
+        .with("Cross-Origin-Resource-Policy", "same-origin")
+        .with("Cache-Control", "no-store")
 }
 
 fn gzip_size(path: &Path) -> Result<(u64, u64)> {
@@ -227,7 +172,7 @@ pub fn run(args: &[String]) -> Result<()> {
         .unwrap_or("?")
         .to_owned();
 
-    let server = Server::start()?;
+    let server = start_server()?;
     eprintln!("bench web: serving on {}", server.origin);
     let o = server.origin.clone();
     let results = (|| -> Result<Vec<(String, serde_json::Value, String)>> {
