@@ -114,6 +114,79 @@ fn mib(n: u64) -> String {
     format!("{:.2} MiB", n as f64 / (1u64 << 20) as f64)
 }
 
+/// The linker's constructor function must be called from exactly one place: substance-wasm's start
+/// function (`run_constructors`). When nothing calls it, `wasm-ld` wraps every export with a call to it,
+/// re-running all static constructors on each call into the package (~4 ms per generated token). This
+/// reads the linked module (its name section, which cargo's output keeps) and counts the call sites.
+fn check_constructors_run_once(wasm: &Path) -> Result<()> {
+    let bytes = std::fs::read(wasm).with_context(|| format!("cannot read {}", wasm.display()))?;
+    match constructor_call_sites(&bytes)
+        .with_context(|| format!("cannot parse {}", wasm.display()))?
+    {
+        None => eprintln!(
+            "(no function named __wasm_call_ctors in {}: constructor check skipped)",
+            wasm.display()
+        ),
+        Some(1) => {}
+        Some(n) => bail!(
+            "{}: __wasm_call_ctors is called from {n} places, not once: the linker has wrapped the \
+             exports, so every call into the package re-runs the static constructors (does \
+             substance-wasm's start function still call run_constructors?)",
+            wasm.display()
+        ),
+    }
+    Ok(())
+}
+
+/// How many `call` instructions target `__wasm_call_ctors` (`None` when no function has that name).
+fn constructor_call_sites(bytes: &[u8]) -> Result<Option<usize>> {
+    use wasmparser::{KnownCustom, Name, Operator, Parser, Payload, TypeRef};
+    let mut imported = 0u32;
+    let mut ctors = None;
+    let mut bodies = Vec::new();
+    for payload in Parser::new(0).parse_all(bytes) {
+        match payload? {
+            Payload::ImportSection(reader) => {
+                for import in reader.into_imports() {
+                    if matches!(import?.ty, TypeRef::Func(_) | TypeRef::FuncExact(_)) {
+                        imported += 1;
+                    }
+                }
+            }
+            Payload::CodeSectionEntry(body) => bodies.push(body),
+            Payload::CustomSection(c) => {
+                if let KnownCustom::Name(names) = c.as_known() {
+                    for name in names {
+                        if let Name::Function(map) = name? {
+                            for naming in map {
+                                let naming = naming?;
+                                if naming.name == "__wasm_call_ctors" {
+                                    ctors = Some(naming.index);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    let Some(ctors) = ctors else { return Ok(None) };
+    if ctors < imported {
+        return Ok(Some(0));
+    }
+    let mut sites = 0;
+    for body in bodies {
+        let mut ops = body.get_operators_reader()?;
+        while !ops.eof() {
+            if let Operator::Call { function_index } = ops.read()? {
+                sites += usize::from(function_index == ctors);
+            }
+        }
+    }
+    Ok(Some(sites))
+}
+
 /// Build `pkg/`.
 pub fn build(opts: PkgOptions) -> Result<()> {
     ensure_wasm_bindgen()?;
@@ -136,6 +209,7 @@ pub fn build(opts: PkgOptions) -> Result<()> {
         .join("target/wasm32-unknown-unknown")
         .join(profile)
         .join("substance_wasm.wasm");
+    check_constructors_run_once(&wasm)?;
     let pkg = root().join("pkg");
     // Keep pkg/README.md (committed); everything else is regenerated.
     if pkg.is_dir() {
