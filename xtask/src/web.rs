@@ -276,3 +276,101 @@ pub fn e2e() -> Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A throwaway tree: `web/index.html`, `web/.hidden`, `web/sub/` (no index), `pkg/a b.js`, and a file
+    /// outside the mounts.
+    fn tree(test: &str) -> PathBuf {
+        let base =
+            std::env::temp_dir().join(format!("substance-web-{}-{test}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&base);
+        for (file, text) in [
+            ("web/index.html", "<p>app</p>"),
+            ("web/.hidden", "secret"),
+            ("web/sub/x.txt", "x"),
+            ("pkg/a b.js", "js"),
+            ("Cargo.toml", "outside"),
+        ] {
+            let p = base.join(file);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, text).unwrap();
+        }
+        base
+    }
+
+    fn get(base: &Path, method: &str, path: &str) -> Reply {
+        respond(
+            base,
+            &Request {
+                method: method.into(),
+                path: path.into(),
+            },
+        )
+    }
+
+    fn header<'a>(r: &'a Reply, name: &str) -> Option<&'a str> {
+        r.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    #[test]
+    fn only_mounted_visible_files_are_served() {
+        let base = tree("resolve");
+        assert_eq!(resolve(&base, "/web/"), Some(base.join("web/index.html")));
+        assert_eq!(resolve(&base, "/web"), Some(base.join("web/index.html")));
+        assert_eq!(
+            resolve(&base, "/pkg/a%20b.js"),
+            Some(base.join("pkg/a b.js"))
+        );
+        assert_eq!(
+            resolve(&base, "/web/sub/x.txt"),
+            Some(base.join("web/sub/x.txt"))
+        );
+        for refused in [
+            "/web/.hidden",
+            "/web/%2e%2e/Cargo.toml",
+            "/web/../Cargo.toml",
+            "/web//etc/passwd",
+            "/web/sub/",
+            "/Cargo.toml",
+            "/web/%ff",
+        ] {
+            assert_eq!(resolve(&base, refused), None, "{refused}");
+        }
+        let _ = std::fs::remove_dir_all(&base);
+    }
+
+    #[test]
+    fn replies_carry_the_security_headers() {
+        let base = tree("respond");
+        let ok = get(&base, "GET", "/web/");
+        assert_eq!(ok.status, 200);
+        assert_eq!(
+            header(&ok, "Content-Type"),
+            Some("text/html; charset=utf-8")
+        );
+        let redirect = get(&base, "GET", "/");
+        assert_eq!(
+            (redirect.status, header(&redirect, "Location")),
+            (302, Some("/web/"))
+        );
+        assert_eq!(get(&base, "POST", "/web/").status, 405);
+        assert_eq!(get(&base, "GET", "/web/.hidden").status, 404);
+        let index = get(&base, "GET", "/out/index.json");
+        assert!(matches!(&index.body, Body::Bytes(b) if b == br#"{"receipts":[]}"#));
+        for r in [ok, redirect, index, get(&base, "GET", "/nope")] {
+            assert_eq!(header(&r, "Content-Security-Policy"), Some(CSP));
+            assert_eq!(
+                header(&r, "Cross-Origin-Embedder-Policy"),
+                Some("require-corp")
+            );
+            assert_eq!(header(&r, "X-Content-Type-Options"), Some("nosniff"));
+        }
+        let _ = std::fs::remove_dir_all(&base);
+    }
+}
