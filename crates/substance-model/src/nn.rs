@@ -93,16 +93,38 @@ impl Linear {
 /// back. For single-token decoding that is the fastest CPU form: `x · Wᵀ` through a transposed view
 /// made the step ~15× slower, and `x · W'` with a pre-transposed `[hidden, vocab]` copy ~1.4× slower
 /// (its 200 KB accumulator row does not stay in L1). A tied model holds its embedding once.
+///
+/// On a GPU the matrices are held in row blocks of at most [`GPU_BLOCK_BYTES`]: a storage buffer larger
+/// than the device's binding limit cannot be created (WebGPU's default limit is 128 MiB, and lavapipe
+/// has no more; OPT-125m's tied embedding is 154 MB). A lookup then gathers from every block with the
+/// ids outside it masked out, and a projection concatenates the blocks' logits. On the CPU there is one
+/// block and both are exactly the unblocked operations.
 #[derive(Debug, Clone)]
 pub struct TokenEmbedding {
-    /// `[vocab, hidden]` lookup table.
-    table: Tensor<2>,
-    /// `[vocab, hidden]` output projection when untied.
-    head: Option<Tensor<2>>,
+    /// `[vocab, hidden]` lookup table, in row blocks of `block_rows` (the last may be shorter).
+    table: Vec<Tensor<2>>,
+    /// `[vocab, hidden]` output projection when untied, in the same blocks.
+    head: Option<Vec<Tensor<2>>>,
+    /// Rows per block.
+    block_rows: usize,
+}
+
+/// Largest block of an embedding matrix on a GPU device (WebGPU's default `maxStorageBufferBindingSize`).
+pub const GPU_BLOCK_BYTES: usize = 128 << 20;
+
+/// Rows per block of a `[rows, cols]` f32 matrix on `device`: all of them on the CPU, at most
+/// [`GPU_BLOCK_BYTES`] worth elsewhere.
+pub fn block_rows(device: &Device, cols: usize) -> usize {
+    if *device == Device::flex() {
+        usize::MAX
+    } else {
+        (GPU_BLOCK_BYTES / (4 * cols.max(1))).max(1)
+    }
 }
 
 impl TokenEmbedding {
-    /// Load `embed` (`[vocab, hidden]`) and, when untied, `head` (`[vocab, hidden]`).
+    /// Load `embed` (`[vocab, hidden]`) and, when untied, `head` (`[vocab, hidden]`), in the device's
+    /// blocks ([`block_rows`]).
     pub fn load(
         w: &mut WeightMap<'_>,
         embed: &str,
@@ -110,39 +132,114 @@ impl TokenEmbedding {
         vocab: usize,
         hidden: usize,
     ) -> Result<Self> {
-        let table = w.matrix(embed, vocab, hidden)?;
+        let rows = block_rows(w.device(), hidden);
+        Self::load_blocked(w, embed, head, vocab, hidden, rows)
+    }
+
+    /// [`TokenEmbedding::load`] with `block_rows` rows per block.
+    pub fn load_blocked(
+        w: &mut WeightMap<'_>,
+        embed: &str,
+        head: Option<&str>,
+        vocab: usize,
+        hidden: usize,
+        block_rows: usize,
+    ) -> Result<Self> {
+        let block_rows = block_rows.clamp(1, vocab.max(1));
+        let table = w.row_blocks(embed, vocab, hidden, block_rows)?;
         let head = match head {
-            Some(h) => Some(w.matrix(h, vocab, hidden)?),
+            Some(h) => Some(w.row_blocks(h, vocab, hidden, block_rows)?),
             None => None,
         };
-        Ok(Self { table, head })
+        Ok(Self {
+            table,
+            head,
+            block_rows,
+        })
     }
 
     /// Embeddings of `tokens` `[batch, seq]` → `[batch, seq, hidden]`.
     pub fn lookup(&self, tokens: Tensor<2, Int>) -> Tensor<3> {
-        burn::tensor::module::embedding(self.table.clone(), tokens)
+        if let [table] = self.table.as_slice() {
+            return burn::tensor::module::embedding(table.clone(), tokens);
+        }
+        let mut sum: Option<Tensor<3>> = None;
+        for (i, block) in self.table.iter().enumerate() {
+            let lo = (i * self.block_rows) as i64;
+            let rows = block.dims()[0] as i64;
+            // Ids of this block, shifted to it; the others are clamped into it and masked out.
+            let inside = tokens
+                .clone()
+                .greater_equal_elem(lo)
+                .float()
+                .mul(tokens.clone().lower_elem(lo + rows).float());
+            let local = (tokens.clone() - lo).clamp(0, rows - 1);
+            let part =
+                burn::tensor::module::embedding(block.clone(), local) * inside.unsqueeze_dim(2);
+            sum = Some(match sum {
+                Some(s) => s + part,
+                None => part,
+            });
+        }
+        sum.unwrap_or_else(|| {
+            let [b, n] = tokens.dims();
+            Tensor::zeros([b, n, 0], &tokens.device())
+        })
+    }
+
+    /// The output projection's blocks.
+    fn head_blocks(&self) -> &[Tensor<2>] {
+        self.head.as_deref().unwrap_or(&self.table)
     }
 
     /// Logits `[batch, n, vocab]` of hidden states `[batch, n, hidden]`.
     pub fn project(&self, hidden: Tensor<3>) -> Tensor<3> {
         let [b, n, d] = hidden.dims();
-        let w = self.head.as_ref().unwrap_or(&self.table).clone();
-        let v = w.dims()[0];
         let x = hidden.reshape([b * n, d]);
-        if b * n < PROJECT_ROWS_DIRECT {
-            w.matmul(x.transpose()).transpose().reshape([b, n, v])
+        let logits = if b * n < PROJECT_ROWS_DIRECT {
+            cat(
+                self.head_blocks()
+                    .iter()
+                    .map(|w| w.clone().matmul(x.clone().transpose()))
+                    .collect(),
+                0,
+            )
+            .transpose()
         } else {
             // Many positions: `x · Wᵀ` straight into `[b·n, vocab]` (gemm reads the transposed view
             // through its strides): no `[vocab, b·n]` intermediate and transposed copy, which for
             // 8×128 OPT-125m logits cost 206 MB more and ran ~15% slower natively.
-            x.matmul(w.transpose()).reshape([b, n, v])
-        }
+            cat(
+                self.head_blocks()
+                    .iter()
+                    .map(|w| x.clone().matmul(w.clone().transpose()))
+                    .collect(),
+                1,
+            )
+        };
+        let v = logits.dims()[1];
+        logits.reshape([b, n, v])
     }
 
     /// Logits `[vocab, n]` of hidden states `[n, hidden]` (no transpose back).
     pub fn project_columns(&self, hidden: Tensor<2>) -> Tensor<2> {
-        let w = self.head.as_ref().unwrap_or(&self.table).clone();
-        w.matmul(hidden.transpose())
+        let xt = hidden.transpose();
+        cat(
+            self.head_blocks()
+                .iter()
+                .map(|w| w.clone().matmul(xt.clone()))
+                .collect(),
+            0,
+        )
+    }
+}
+
+/// The blocks' results joined along `dim` (one block: itself, not a copy).
+fn cat(mut parts: Vec<Tensor<2>>, dim: usize) -> Tensor<2> {
+    if parts.len() == 1 {
+        parts.remove(0)
+    } else {
+        Tensor::cat(parts, dim)
     }
 }
 
@@ -365,34 +462,116 @@ pub fn int_tensor(ids: Vec<i64>, batch: usize, seq: usize, device: &Device) -> T
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::weights::MemorySource;
+
+    const V: usize = 23;
+    const D: usize = 8;
+
+    fn values(n: usize, a: usize, m: usize) -> Vec<f32> {
+        (0..n)
+            .map(|i| ((i * a % m) as f32 - (m / 2) as f32) / 25.0)
+            .collect()
+    }
+
+    /// The embedding `[V, D]` (and, when `untied`, a different head) loaded in blocks of `block_rows`.
+    fn embedding(block_rows: usize, untied: bool) -> TokenEmbedding {
+        let mut src = MemorySource::new("test.safetensors");
+        src.insert("embed", vec![V, D], values(V * D, 37, 101));
+        src.insert("head", vec![V, D], values(V * D, 29, 89));
+        let device = Device::flex();
+        let mut w = WeightMap::new(&src, &device);
+        let head = untied.then_some("head");
+        TokenEmbedding::load_blocked(&mut w, "embed", head, V, D, block_rows).unwrap()
+    }
+
+    fn host<const N: usize>(t: Tensor<N>) -> Vec<f32> {
+        t.into_data().try_to_vec::<f32>().unwrap()
+    }
+
+    /// Largest absolute difference (the lengths must agree). The projection's sums may be ordered
+    /// differently when the matrix is split, so they agree to rounding, not bit for bit.
+    fn max_abs(a: Vec<f32>, b: Vec<f32>) -> f32 {
+        assert_eq!(a.len(), b.len());
+        a.iter()
+            .zip(&b)
+            .map(|(x, y)| (x - y).abs())
+            .fold(0.0, f32::max)
+    }
 
     /// Both forms of the output projection — `W · xᵀ` transposed back (few positions) and `x · Wᵀ`
-    /// (from [`PROJECT_ROWS_DIRECT`] positions on) — equal the plain sum of products.
+    /// (from [`PROJECT_ROWS_DIRECT`] positions on) — equal the plain sum of products, whole or in blocks.
     #[test]
     fn projection_equals_the_plain_product_on_both_paths() {
         let device = Device::flex();
-        let (v, d) = (23, 8);
-        let wv: Vec<f32> = (0..v * d)
-            .map(|i| ((i * 37 % 101) as f32 - 50.0) / 25.0)
-            .collect();
-        let emb = TokenEmbedding {
-            table: Tensor::<2>::from_data(TensorData::new(wv.clone(), [v, d]), &device),
-            head: None,
-        };
-        for (b, n) in [(1, 3), (2, PROJECT_ROWS_DIRECT / 2), (2, 35), (1, 70)] {
-            let xv: Vec<f32> = (0..b * n * d)
-                .map(|i| ((i * 13 % 97) as f32 - 48.0) / 30.0)
-                .collect();
-            let x = Tensor::<3>::from_data(TensorData::new(xv.clone(), [b, n, d]), &device);
-            let got = emb.project(x).into_data().try_to_vec::<f32>().unwrap();
-            assert_eq!(got.len(), b * n * v);
-            for r in 0..b * n {
-                for c in 0..v {
-                    let want: f32 = (0..d).map(|k| xv[r * d + k] * wv[c * d + k]).sum();
-                    let g = got[r * v + c];
-                    assert!((g - want).abs() <= 1e-5, "{b}x{n}: [{r},{c}] {g} vs {want}");
+        let wv = values(V * D, 37, 101);
+        for block_rows in [V, 5] {
+            let emb = embedding(block_rows, false);
+            assert_eq!(emb.table.len(), V.div_ceil(block_rows));
+            for (b, n) in [(1, 3), (2, PROJECT_ROWS_DIRECT / 2), (2, 35), (1, 70)] {
+                let xv = values(b * n * D, 13, 97);
+                let x = Tensor::<3>::from_data(TensorData::new(xv.clone(), [b, n, D]), &device);
+                let got = host(emb.project(x));
+                assert_eq!(got.len(), b * n * V);
+                for r in 0..b * n {
+                    for c in 0..V {
+                        let want: f32 = (0..D).map(|k| xv[r * D + k] * wv[c * D + k]).sum();
+                        let g = got[r * V + c];
+                        assert!(
+                            (g - want).abs() <= 1e-5,
+                            "blocks of {block_rows}, {b}x{n}: [{r},{c}] {g} vs {want}"
+                        );
+                    }
                 }
             }
         }
+    }
+
+    /// Blocks (as on a GPU, where one buffer may not hold the matrix) give the values of the whole
+    /// matrix: lookups (exactly) of ids in every block and at the block edges, and every projection form
+    /// (to rounding).
+    #[test]
+    fn blocked_embedding_equals_the_whole_one() {
+        let device = Device::flex();
+        for untied in [false, true] {
+            let whole = embedding(V, untied);
+            let blocked = embedding(5, untied);
+            assert_eq!((whole.table.len(), blocked.table.len()), (1, 5));
+            let ids: Vec<i64> = vec![0, 4, 5, 9, 10, 22, 14, 3];
+            let tokens = || int_tensor(ids.clone(), 2, 4, &device);
+            assert_eq!(host(whole.lookup(tokens())), host(blocked.lookup(tokens())));
+            let table = values(V * D, 37, 101);
+            let looked = host(blocked.lookup(tokens()));
+            for (p, &id) in ids.iter().enumerate() {
+                let id = id as usize;
+                assert_eq!(
+                    looked[p * D..(p + 1) * D],
+                    table[id * D..(id + 1) * D],
+                    "id {id}"
+                );
+            }
+            for n in [2, 70] {
+                let x = Tensor::<3>::from_data(
+                    TensorData::new(values(n * D, 13, 97), [1, n, D]),
+                    &device,
+                );
+                let diff = max_abs(host(whole.project(x.clone())), host(blocked.project(x)));
+                assert!(diff <= 1e-5, "project, {n} positions: max-abs {diff}");
+            }
+            let x = Tensor::<2>::from_data(TensorData::new(values(3 * D, 11, 83), [3, D]), &device);
+            let diff = max_abs(
+                host(whole.project_columns(x.clone())),
+                host(blocked.project_columns(x)),
+            );
+            assert!(diff <= 1e-5, "project_columns: max-abs {diff}");
+        }
+    }
+
+    #[test]
+    fn gpu_blocks_stay_under_the_binding_limit() {
+        assert_eq!(block_rows(&Device::flex(), 768), usize::MAX);
+        // OPT-125m on a GPU: 154 MB of embedding in two blocks of at most 128 MiB.
+        let rows = GPU_BLOCK_BYTES / (4 * 768);
+        assert_eq!(rows, 43_690);
+        assert!(rows * 768 * 4 <= GPU_BLOCK_BYTES && 50_272_usize.div_ceil(rows) == 2);
     }
 }

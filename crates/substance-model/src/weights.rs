@@ -448,6 +448,35 @@ impl<'s> WeightMap<'s> {
         ))
     }
 
+    /// A 2-D tensor `[rows, cols]` as row blocks of at most `block_rows` rows, each its own tensor on the
+    /// device (one block — the whole matrix, no copy — when `block_rows >= rows`).
+    pub fn row_blocks(
+        &mut self,
+        name: &str,
+        rows: usize,
+        cols: usize,
+        block_rows: usize,
+    ) -> Result<Vec<Tensor<2>>> {
+        let v = self.take(name, &[rows, cols])?;
+        let block_rows = block_rows.max(1);
+        if block_rows >= rows {
+            return Ok(vec![Tensor::from_data(
+                TensorData::new(v, [rows, cols]),
+                &self.device,
+            )]);
+        }
+        Ok((0..rows)
+            .step_by(block_rows)
+            .map(|lo| {
+                let hi = (lo + block_rows).min(rows);
+                Tensor::from_data(
+                    TensorData::new(v[lo * cols..hi * cols].to_vec(), [hi - lo, cols]),
+                    &self.device,
+                )
+            })
+            .collect())
+    }
+
     /// A 2-D tensor stored `[rows, cols]` in the file, placed on the device transposed (`[cols, rows]`,
     /// contiguous).
     pub fn matrix_transposed(&mut self, name: &str, rows: usize, cols: usize) -> Result<Tensor<2>> {

@@ -160,3 +160,51 @@ fn wgpu_many_position_logits_equal_the_cpu_ones() {
         eprintln!("{name}: 80-position logits, wgpu vs CPU max-abs {worst:e}");
     }
 }
+
+/// An embedding split into row blocks on the GPU (what a matrix over the binding limit becomes: OPT-125m's
+/// 154 MB table on lavapipe) gives the CPU's whole-matrix lookups exactly and its projections to 1e-5,
+/// with ids at every block edge.
+#[test]
+fn wgpu_blocked_embedding_equals_the_cpu_one() {
+    use burn::tensor::{Int, Tensor, TensorData};
+    use substance_model::nn::TokenEmbedding;
+    use substance_model::weights::{MemorySource, WeightMap};
+
+    let Some(device) = device() else { return };
+    let (v, d) = (50, 16);
+    let mut src = MemorySource::new("blocks.safetensors");
+    let table: Vec<f32> = (0..v * d)
+        .map(|i| ((i * 37 % 101) as f32 - 50.0) / 25.0)
+        .collect();
+    src.insert("embed", vec![v, d], table);
+    let load = |device: &Device, rows: usize| {
+        let mut w = WeightMap::new(&src, device);
+        TokenEmbedding::load_blocked(&mut w, "embed", None, v, d, rows).unwrap()
+    };
+    let (gpu, cpu) = (load(&device, 7), load(&Device::flex(), v));
+    let host = |t: Tensor<3>| t.into_data().try_to_vec::<f32>().unwrap();
+    let ids: Vec<i64> = vec![0, 6, 7, 13, 14, 48, 49, 21, 35, 42, 1, 27];
+    let tokens =
+        |device: &Device| Tensor::<2, Int>::from_data(TensorData::new(ids.clone(), [3, 4]), device);
+    assert_eq!(
+        host(gpu.lookup(tokens(&device))),
+        host(cpu.lookup(tokens(&Device::flex())))
+    );
+    for n in [3, 70] {
+        let x: Vec<f32> = (0..n * d)
+            .map(|i| ((i * 13 % 97) as f32 - 48.0) / 30.0)
+            .collect();
+        let on =
+            |device: &Device| Tensor::<3>::from_data(TensorData::new(x.clone(), [1, n, d]), device);
+        let (g, c) = (
+            host(gpu.project(on(&device))),
+            host(cpu.project(on(&Device::flex()))),
+        );
+        assert_eq!(g.len(), n * v);
+        let worst = max_abs(&g, &c);
+        assert!(
+            worst <= 1e-5,
+            "{n} positions: wgpu blocks vs CPU max-abs {worst}"
+        );
+    }
+}
