@@ -172,7 +172,11 @@ struct Opts {
     phases: bool,
 }
 
-fn bench(lm: &dyn CausalLm, prompt: &[u32], opts: &Opts) -> Figures {
+fn bench(
+    lm: &dyn CausalLm,
+    prompt: &[u32],
+    opts: &Opts,
+) -> substance_model::error::Result<Figures> {
     let quick = opts.quick;
     let device = lm.device().clone();
     let vocab = lm.vocab_size();
@@ -181,10 +185,8 @@ fn bench(lm: &dyn CausalLm, prompt: &[u32], opts: &Opts) -> Figures {
     for i in 0..(if quick { 3 } else { 7 }) {
         let t0 = Instant::now();
         let mut cache = lm.new_cache(1);
-        let logits = lm
-            .forward(tokens(&[prompt.to_vec()], &device), &mut cache)
-            .unwrap();
-        let v = block_on(read_f32(logits)).unwrap();
+        let logits = lm.forward(tokens(&[prompt.to_vec()], &device), &mut cache)?;
+        let v = block_on(read_f32(logits))?;
         assert_eq!(v.len(), prompt.len() * vocab);
         if i >= 2 {
             times.push(t0.elapsed().as_secs_f64() * 1e3);
@@ -194,10 +196,8 @@ fn bench(lm: &dyn CausalLm, prompt: &[u32], opts: &Opts) -> Figures {
     phase(opts, "prefill");
     if let Some(path) = &opts.dump_prefill {
         let mut cache = lm.new_cache(1);
-        let logits = lm
-            .forward(tokens(&[prompt.to_vec()], &device), &mut cache)
-            .unwrap();
-        let v = block_on(read_f32(logits)).unwrap();
+        let logits = lm.forward(tokens(&[prompt.to_vec()], &device), &mut cache)?;
+        let v = block_on(read_f32(logits))?;
         let bytes: Vec<u8> = v.iter().flat_map(|x| x.to_le_bytes()).collect();
         std::fs::write(path, bytes).expect("write the prefill logits");
     }
@@ -209,19 +209,15 @@ fn bench(lm: &dyn CausalLm, prompt: &[u32], opts: &Opts) -> Figures {
     for run in 0..(if quick { 2 } else { 4 }) {
         let t_all = Instant::now();
         let mut cache = lm.new_cache(1);
-        let h = lm
-            .forward_hidden(tokens(&[prompt.to_vec()], &device), &mut cache)
-            .unwrap();
+        let h = lm.forward_hidden(tokens(&[prompt.to_vec()], &device), &mut cache)?;
         let last = h.narrow(1, prompt.len() - 1, 1);
-        let mut next = argmax(&block_on(read_f32(lm.project(last))).unwrap());
+        let mut next = argmax(&block_on(read_f32(lm.project(last)))?);
         let mut step_ms = Vec::with_capacity(steps);
         generated = vec![next];
         for _ in 0..steps {
             let t0 = Instant::now();
-            let logits = lm
-                .forward(tokens(&[vec![next]], &device), &mut cache)
-                .unwrap();
-            next = argmax(&block_on(read_f32(logits)).unwrap());
+            let logits = lm.forward(tokens(&[vec![next]], &device), &mut cache)?;
+            next = argmax(&block_on(read_f32(logits))?);
             step_ms.push(t0.elapsed().as_secs_f64() * 1e3);
             generated.push(next);
         }
@@ -258,8 +254,7 @@ fn bench(lm: &dyn CausalLm, prompt: &[u32], opts: &Opts) -> Figures {
             tokens(&rows, &device),
             &mut cache,
             128,
-        ))
-        .unwrap();
+        ))?;
         assert_eq!(v.len(), rows.len() * rows[0].len() * vocab);
         assert!(v[v.len() - 1].is_finite());
         phase(opts, "full-logits read");
@@ -281,7 +276,7 @@ fn bench(lm: &dyn CausalLm, prompt: &[u32], opts: &Opts) -> Figures {
     let mut times = Vec::new();
     for i in 0..(if quick { 2 } else { 4 }) {
         let t0 = Instant::now();
-        let r = block_on(loglik(lm, &pairs)).unwrap();
+        let r = block_on(loglik(lm, &pairs))?;
         assert_eq!(r.len(), rows.len());
         if i >= 1 {
             times.push(t0.elapsed().as_secs_f64());
@@ -289,14 +284,14 @@ fn bench(lm: &dyn CausalLm, prompt: &[u32], opts: &Opts) -> Figures {
     }
     let loglik_tok_s = n_tok / median(times);
     phase(opts, "log-likelihood scoring");
-    Figures {
+    Ok(Figures {
         prefill_ms,
         decode_ms,
         e2e_tok_s: median(e2e),
         score_tok_s,
         loglik_tok_s,
         tokens: generated,
-    }
+    })
 }
 
 async fn loglik(lm: &dyn CausalLm, pairs: &[EncodedPair]) -> substance_model::Result<Vec<f64>> {
@@ -380,6 +375,15 @@ fn ids(v: &serde_json::Value) -> Vec<u32> {
         .collect()
 }
 
+/// The figures, or the model's error printed (a device that cannot hold the model, say) and exit 1.
+#[allow(clippy::print_stderr)]
+fn or_exit(r: substance_model::error::Result<Figures>) -> Figures {
+    r.unwrap_or_else(|e| {
+        eprintln!("error: {e}");
+        std::process::exit(1)
+    })
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let mut opts = Opts {
@@ -413,7 +417,7 @@ fn main() {
             high_water_mb()
         );
         let prompt: Vec<u32> = prompt.iter().map(|t| t % lm.vocab_size() as u32).collect();
-        let f = bench(lm.as_ref(), &prompt, &opts);
+        let f = or_exit(bench(lm.as_ref(), &prompt, &opts));
         print(&format!("{dir} (fp32)"), &f, &opts, load_s);
         println!("  peak RSS {:.0} MB", peak_rss_mb());
     }
@@ -425,7 +429,7 @@ fn main() {
             "OPT-125m-shaped random weights built in {load_s:.1} s; peak RSS so far {:.0} MB (fp32 weights 501 MB)",
             peak_rss_mb()
         );
-        let f = bench(&opt, &prompt, &opts);
+        let f = or_exit(bench(&opt, &prompt, &opts));
         print("OPT-125m-shaped (fp32, random)", &f, &opts, load_s);
         println!("  peak RSS {:.0} MB", peak_rss_mb());
         drop(opt);
@@ -452,7 +456,7 @@ fn main() {
                 println!("SmolLM2-135M loaded in {load_s:.1} s");
                 let vocab = m.lm().vocab_size() as u32;
                 let prompt: Vec<u32> = prompt.iter().map(|t| t % vocab).collect();
-                let f = bench(m.lm(), &prompt, &opts);
+                let f = or_exit(bench(m.lm(), &prompt, &opts));
                 print(
                     "SmolLM2-135M-Instruct (Q4_1 dequantised to fp32)",
                     &f,
