@@ -11,35 +11,19 @@
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use substance_core::{ReceiptLine, Response};
 
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_substance"))
-}
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+mod support;
+use support::{bin, repo, run_ok};
 
 fn tiny_llama() -> String {
     format!(
         "hf:{}",
         repo().join("tests/fixtures/models/tiny-llama").display()
     )
-}
-
-fn run_ok(cmd: &mut Command) -> Output {
-    let out = cmd.output().unwrap();
-    assert!(
-        out.status.success(),
-        "{cmd:?} failed\nstdout:\n{}\nstderr:\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
 }
 
 fn verify(receipt: &Path) -> (bool, String) {
