@@ -116,7 +116,7 @@ fn mib(n: u64) -> String {
 
 /// The linker's constructor function must be called from exactly one place: substance-wasm's start
 /// function (`run_constructors`). When nothing calls it, `wasm-ld` wraps every export with a call to it,
-/// re-running all static constructors on each call into the package (~4 ms per generated token). This
+/// re-running all static constructors on each call into the package (~7 ms per generated token). This
 /// reads the linked module (its name section, which cargo's output keeps) and counts the call sites.
 fn check_constructors_run_once(wasm: &Path) -> Result<()> {
     let bytes = std::fs::read(wasm).with_context(|| format!("cannot read {}", wasm.display()))?;
