@@ -64,8 +64,9 @@ fn start() {
 /// treats the module as a "command" that is entered once and inserts a call to it at the top of *every*
 /// exported function. Each call into the package — every `next()` of a generation, every future poll —
 /// then re-ran all constructors: about 7 ms per generated token (the pkg in Node decoded at 33.3
-/// ms/token, now 26.3). Calling it here, from the start function wasm-bindgen runs right after instantiation, makes the module
-/// a "reactor" and the linker leaves the exports alone (inventory's documentation describes this fix).
+/// ms/token, now 26.3). Calling it here, from the start function wasm-bindgen runs right after
+/// instantiation, makes the module a "reactor" and the linker leaves the exports alone (inventory's
+/// documentation describes this fix).
 #[allow(unsafe_code)]
 fn run_constructors() {
     unsafe extern "C" {
