@@ -97,7 +97,7 @@ impl Server {
                     }
                     let Ok(stream) = stream else { continue };
                     let handler = Arc::clone(&handler);
-                    let open = Arc::clone(&open);
+                    let counter = Arc::clone(&open);
                     let n = open.fetch_add(1, Ordering::AcqRel);
                     let spawned =
                         std::thread::Builder::new()
@@ -114,9 +114,11 @@ impl Server {
                                 } else {
                                     serve_connection(stream, &*handler);
                                 }
-                                open.fetch_sub(1, Ordering::AcqRel);
+                                counter.fetch_sub(1, Ordering::AcqRel);
                             });
                     if spawned.is_err() {
+                        // The closure (and its stream) was dropped without running.
+                        open.fetch_sub(1, Ordering::AcqRel);
                         eprintln!("web: cannot start a connection thread");
                     }
                 }
