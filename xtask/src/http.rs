@@ -60,6 +60,15 @@ impl Reply {
         }
     }
 
+    /// A `200` streaming `file` as `content_type`.
+    pub fn file(file: std::fs::File, content_type: &str) -> Reply {
+        Reply {
+            status: 200,
+            headers: vec![("Content-Type", content_type.into())],
+            body: Body::File(file),
+        }
+    }
+
     /// Add a header.
     pub fn with(mut self, name: &'static str, value: impl Into<String>) -> Reply {
         self.headers.push((name, value.into()));

@@ -49,7 +49,8 @@ const MOUNTS: &[(&str, &str)] = &[
 /// Default port of `cargo xtask web`.
 pub const DEFAULT_PORT: u16 = 8080;
 
-fn mime(path: &Path) -> &'static str {
+/// The Content-Type of a served file, by extension.
+pub(crate) fn mime(path: &Path) -> &'static str {
     match path
         .extension()
         .and_then(|e| e.to_str())
@@ -81,12 +82,19 @@ fn with_security_headers(reply: Reply) -> Reply {
         .with("Cache-Control", "no-cache")
 }
 
-/// Map a request path (already without the query) to a file, or `None` when it is not served.
+/// Map a request path (already without the query) to a file of the app's [`MOUNTS`], or `None`.
 fn resolve(base: &Path, url_path: &str) -> Option<PathBuf> {
+    resolve_in(base, MOUNTS, url_path)
+}
+
+/// Map a request path to a file under `mounts` (URL prefix → folder relative to `base`), or `None` when
+/// it is not served: percent-decoded; `..`, hidden, root and other non-plain components refused; a
+/// folder serves its `index.html`.
+pub(crate) fn resolve_in(base: &Path, mounts: &[(&str, &str)], url_path: &str) -> Option<PathBuf> {
     let decoded = percent_encoding::percent_decode_str(url_path)
         .decode_utf8()
         .ok()?;
-    let (prefix, dir) = MOUNTS.iter().find(|(prefix, _)| {
+    let (prefix, dir) = mounts.iter().find(|(prefix, _)| {
         decoded.starts_with(prefix) || decoded == prefix.trim_end_matches('/')
     })?;
     let rest = decoded.get(prefix.len()..).unwrap_or("");
@@ -136,11 +144,7 @@ fn respond(base: &Path, req: &Request) -> Reply {
         }
     } else {
         match resolve(base, path).and_then(|p| std::fs::File::open(&p).ok().map(|f| (p, f))) {
-            Some((p, f)) => Reply {
-                status: 200,
-                headers: vec![("Content-Type", mime(&p).into())],
-                body: Body::File(f),
-            },
+            Some((p, f)) => Reply::file(f, mime(&p)),
             None => Reply::text(404, format!("not found: {path}\n")),
         }
     };

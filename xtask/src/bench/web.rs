@@ -24,7 +24,7 @@
 //!    transformers.js's `dist/transformers.js` and ORT-web's asyncify `.wasm` and `.mjs`.
 
 use std::io::Write;
-use std::path::{Component, Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::sync::Arc;
 use std::time::Instant;
@@ -32,7 +32,8 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 
 use super::model::{capture, f, load1, perf_dir, setup_peer, tagged};
-use crate::http::{Body, Reply, Request, Server};
+use crate::http::{Reply, Request, Server};
+use crate::web::{mime, resolve_in};
 use crate::{fetch_model, root};
 
 /// URL prefix → folder (relative to the repository root) of the bench server.
@@ -43,44 +44,16 @@ const MOUNTS: &[(&str, &str)] = &[
     ("/perf/", "target/perf"),
 ];
 
-fn mime(path: &Path) -> &'static str {
-    match path.extension().and_then(|e| e.to_str()).unwrap_or("") {
-        "html" => "text/html; charset=utf-8",
-        "js" | "mjs" => "text/javascript; charset=utf-8",
-        "wasm" => "application/wasm",
-        "json" => "application/json",
-        _ => "application/octet-stream",
-    }
-}
-
-fn resolve(url_path: &str) -> Option<PathBuf> {
-    let decoded = percent_encoding::percent_decode_str(url_path)
-        .decode_utf8()
-        .ok()?;
-    let (prefix, dir) = MOUNTS.iter().find(|(p, _)| decoded.starts_with(p))?;
-    let mut path = root().join(dir);
-    for c in Path::new(&decoded[prefix.len()..]).components() {
-        match c {
-            Component::Normal(s) => path.push(s),
-            _ => return None,
-        }
-    }
-    path.is_file().then_some(path)
-}
-
 /// The bench server: static files with cross-origin isolation, on a free port.
 fn start_server() -> Result<Server> {
     Server::start(0, Arc::new(respond))
 }
 
 fn respond(req: &Request) -> Reply {
-    let file = resolve(&req.path).and_then(|p| std::fs::File::open(&p).ok().map(|f| (p, f)));
+    let file = resolve_in(&root(), MOUNTS, &req.path)
+        .and_then(|p| std::fs::File::open(&p).ok().map(|f| (p, f)));
     let reply = match file {
-        Some((p, f)) => Reply {
-            status: 200,
-            headers: vec![("Content-Type", mime(&p).into())],
-            body: Body::File(f),
-        },
+        Some((p, f)) => Reply::file(f, mime(&p)),
         None => Reply::text(404, format!("not found: {}\n", req.path)),
     };
     reply
@@ -363,5 +336,45 @@ fn ratio_mem(ours: Option<f64>, peer: Option<f64>, show: bool) -> String {
     match (ours, peer) {
         (Some(a), Some(b)) if show && b > 0.0 => format!(" ({:.2}x)", a / b),
         _ => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn get(path: &str) -> Reply {
+        respond(&Request {
+            method: "GET".into(),
+            path: path.into(),
+        })
+    }
+
+    #[test]
+    fn the_bench_server_serves_its_mounts_isolated() {
+        let page = get("/bench/index.html");
+        assert_eq!(page.status, 200);
+        let header = |r: &Reply, name: &str| {
+            r.headers
+                .iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| v.clone())
+        };
+        assert_eq!(
+            header(&page, "Content-Type").as_deref(),
+            Some("text/html; charset=utf-8")
+        );
+        for refused in [
+            "/bench/../Cargo.toml",
+            "/web/index.html",
+            "/bench/%2e%2e/README.md",
+        ] {
+            let r = get(refused);
+            assert_eq!(r.status, 404, "{refused}");
+            assert_eq!(
+                header(&r, "Cross-Origin-Embedder-Policy").as_deref(),
+                Some("require-corp")
+            );
+        }
     }
 }
