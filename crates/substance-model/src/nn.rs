@@ -118,8 +118,13 @@ pub fn block_rows(device: &Device, cols: usize) -> usize {
     if *device == Device::flex() {
         usize::MAX
     } else {
-        (GPU_BLOCK_BYTES / (4 * cols.max(1))).max(1)
+        gpu_block_rows(cols)
     }
+}
+
+/// Rows of a `[rows, cols]` f32 matrix that fit in [`GPU_BLOCK_BYTES`] (at least one).
+pub fn gpu_block_rows(cols: usize) -> usize {
+    (GPU_BLOCK_BYTES / (4 * cols.max(1))).max(1)
 }
 
 impl TokenEmbedding {
@@ -569,9 +574,20 @@ mod tests {
     #[test]
     fn gpu_blocks_stay_under_the_binding_limit() {
         assert_eq!(block_rows(&Device::flex(), 768), usize::MAX);
-        // OPT-125m on a GPU: 154 MB of embedding in two blocks of at most 128 MiB.
-        let rows = GPU_BLOCK_BYTES / (4 * 768);
-        assert_eq!(rows, 43_690);
-        assert!(rows * 768 * 4 <= GPU_BLOCK_BYTES && 50_272_usize.div_ceil(rows) == 2);
+        // OPT-125m (50272 x 768): 154 MB of embedding in two blocks of at most 128 MiB; SmolLM2-135M
+        // (49152 x 576, 113 MB) in one; a row wider than the limit still gets a block of one row.
+        for (vocab, hidden, blocks) in [(50_272_usize, 768, 2), (49_152, 576, 1), (10, 1 << 26, 10)]
+        {
+            let rows = gpu_block_rows(hidden);
+            assert!(
+                rows == 1 || rows * hidden * 4 <= GPU_BLOCK_BYTES,
+                "{hidden}: {rows} rows"
+            );
+            assert!(
+                (rows + 1) * hidden * 4 > GPU_BLOCK_BYTES,
+                "{hidden}: one more row would fit"
+            );
+            assert_eq!(vocab.div_ceil(rows), blocks, "{vocab} x {hidden}");
+        }
     }
 }
