@@ -604,3 +604,121 @@ fn local_model_receipt_verifies() {
         "local runs record the weights hash"
     );
 }
+
+/// Issue 11: a receipt records a local model by its folder's name and weights hash, never by the path
+/// that leads to it (receipts are published; paths carry user and directory names).
+#[test]
+fn receipts_carry_no_local_paths() {
+    let dir = tempfile::tempdir().unwrap();
+    let models = dir.path().join("home-of-someone").join("models");
+    let model = models.join("tiny-llama");
+    std::fs::create_dir_all(&model).unwrap();
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/models/tiny-llama");
+    for f in std::fs::read_dir(&src).unwrap() {
+        let f = f.unwrap().path();
+        std::fs::copy(&f, model.join(f.file_name().unwrap())).unwrap();
+    }
+    let (suite, responses) = fixture(dir.path());
+    for (spec, id) in [
+        (format!("hf:{}", model.display()), "hf:tiny-llama"),
+        (format!("hf:{}/", model.display()), "hf:tiny-llama"),
+        (
+            format!("replay:{}", responses.display()),
+            "replay:responses.jsonl",
+        ),
+    ] {
+        let receipt = dir.path().join("r.jsonl");
+        run_ok(
+            bin()
+                .current_dir(dir.path())
+                .args(["run", "--limit", "1", "--out"])
+                .arg(&receipt)
+                .arg("--model")
+                .arg(&spec)
+                .arg(&suite),
+        );
+        let text = std::fs::read_to_string(&receipt).unwrap();
+        assert!(!text.contains("home-of-someone"), "{spec}: {text}");
+        assert!(!text.contains(&*dir.path().to_string_lossy()), "{spec}");
+        let header: serde_json::Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+        assert_eq!(header["model"]["id"], id, "{spec}");
+        std::fs::remove_file(&receipt).unwrap();
+    }
+}
+
+/// Issue 11: strings from files (item ids, model names, texts) reach the terminal with control
+/// characters escaped: no raw ESC, BEL, BS, CR, C1 or bidi control in what the CLI writes, on stdout or
+/// stderr, in text or JSON mode.
+#[test]
+fn hostile_strings_are_escaped_on_the_terminal() {
+    const HOSTILE: &str = "x\u{1b}]0;pwned\u{7}\u{1b}[2J\u{8}\r\u{9b}1m\u{202e}kcab";
+    let raw_controls = |bytes: &[u8]| {
+        let text = String::from_utf8_lossy(bytes);
+        text.chars()
+            .filter(|&c| {
+                (c < ' ' && c != '\n' && c != '\t')
+                    || ('\u{7f}'..='\u{9f}').contains(&c)
+                    || ('\u{202a}'..='\u{202e}').contains(&c)
+                    || ('\u{2066}'..='\u{2069}').contains(&c)
+            })
+            .collect::<String>()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (suite, _) = fixture(dir.path());
+    let item = |id: &str, input: &str| serde_json::json!({"id": id, "input": input, "target": "4"});
+    let ids = [format!("a{HOSTILE}"), format!("b{HOSTILE}")];
+    let items: Vec<String> = ids
+        .iter()
+        .map(|id| item(id, &format!("Q {HOSTILE}")).to_string())
+        .collect();
+    std::fs::write(suite.join("items.jsonl"), items.join("\n") + "\n").unwrap();
+    let responses = dir.path().join("hostile.jsonl");
+    let lines: Vec<String> = ids
+        .iter()
+        .map(|id| serde_json::json!({"id": id, "text": format!("#### 4 {HOSTILE}")}).to_string())
+        .collect();
+    std::fs::write(&responses, lines.join("\n") + "\n").unwrap();
+    let receipt = dir.path().join("r.jsonl");
+    for json in [false, true] {
+        let mut cmd = bin();
+        cmd.arg("run")
+            .arg(&suite)
+            .arg("--model")
+            .arg(format!("replay:{}", responses.display()))
+            .arg("--out")
+            .arg(&receipt);
+        if json {
+            cmd.arg("--json");
+        }
+        let out = run_ok(&mut cmd);
+        assert_eq!(raw_controls(&out.stdout), "", "run stdout, json {json}");
+        assert_eq!(raw_controls(&out.stderr), "", "run stderr, json {json}");
+    }
+    // Tamper one response so verify names the item (its hostile id) in its report.
+    edit_line(&receipt, 1, |v| {
+        v["response"]["text"] = format!("wrong {HOSTILE}").into()
+    });
+    for json in [false, true] {
+        let mut cmd = bin();
+        cmd.arg("verify").arg(&receipt).arg("--suite").arg(&suite);
+        if json {
+            cmd.arg("--json");
+        }
+        let out = cmd.output().unwrap();
+        assert!(!out.status.success());
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            stdout.contains("\\u{1b}") || stdout.contains("\\u001b"),
+            "{stdout}"
+        );
+        assert_eq!(raw_controls(&out.stdout), "", "verify stdout, json {json}");
+        assert_eq!(raw_controls(&out.stderr), "", "verify stderr, json {json}");
+        if json {
+            let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+            assert!(
+                v.to_string().contains('\u{202e}'),
+                "JSON escapes keep the text"
+            );
+        }
+    }
+}

@@ -266,7 +266,7 @@ pub fn run(a: BiasArgs) -> Result<ExitCode> {
     let report: BiasReport = if a.recorded {
         for p in &probes {
             if !matches!(p, Probe::PositionSwap) {
-                eprintln!(
+                errln!(
                     "note: probe {} needs a live judge (--judge); skipped in --recorded mode",
                     p.name()
                 );
@@ -286,7 +286,7 @@ pub fn run(a: BiasArgs) -> Result<ExitCode> {
                     many.join(", ")
                 ),
             };
-            eprintln!(
+            errln!(
                 "note: PandaLM records one game per pair: no position-swap statistics, length and \
                  style only"
             );
@@ -360,7 +360,7 @@ pub fn run(a: BiasArgs) -> Result<ExitCode> {
                 pairs,
             )
         };
-        eprintln!(
+        errln!(
             "judging {} pairs and {} probe(s) with {judge_id} ({protocol}, {workers} at a time)",
             originals.len(),
             probes.len()
@@ -374,7 +374,7 @@ pub fn run(a: BiasArgs) -> Result<ExitCode> {
                 let seed = substance_judge::probe::item_seed(a.seed, &p.id);
                 match probe.apply(p, seed) {
                     Ok(x) => perturbed.push((p, x)),
-                    Err(e) => eprintln!("note: {} on {}: {e}; skipped", probe.name(), p.id),
+                    Err(e) => errln!("note: {} on {}: {e}; skipped", probe.name(), p.id),
                 }
             }
             let mut probed: Vec<JudgedPair> =
@@ -413,26 +413,29 @@ fn fmt_est(e: &substance_judge::report::Estimate) -> String {
 }
 
 fn print_report(r: &BiasReport) {
-    println!("{}", r.label);
-    println!(
+    outln!("{}", r.label);
+    outln!(
         "{} observations ({} with a missing verdict); bootstrap {} × seed {}",
-        r.n_observations, r.n_missing, r.options.resamples, r.options.seed
+        r.n_observations,
+        r.n_missing,
+        r.options.resamples,
+        r.options.seed
     );
-    println!("{:<24} {}", "flip rate", fmt_est(&r.flip_rate));
+    outln!("{:<24} {}", "flip rate", fmt_est(&r.flip_rate));
     for (p, e) in &r.flip_rate_by_probe {
-        println!("  {:<22} {}", p, fmt_est(e));
+        outln!("  {:<22} {}", p, fmt_est(e));
     }
-    println!(
+    outln!(
         "{:<24} {}",
         "position consistency",
         fmt_est(&r.position_consistency)
     );
-    println!(
+    outln!(
         "{:<24} {}",
         "length preference",
         fmt_est(&r.length_preference)
     );
-    println!(
+    outln!(
         "{:<24} {}",
         "style vs substance",
         fmt_est(&r.style_vs_substance)

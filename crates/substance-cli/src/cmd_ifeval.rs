@@ -44,7 +44,7 @@ pub fn run(a: IfevalArgs) -> Result<ExitCode> {
         .with_context(|| format!("in {}", a.responses.display()))?;
     let (joined, unmatched) = join_responses(&inputs, &responses);
     for u in &unmatched {
-        eprintln!(
+        errln!(
             "{}: line {}: {} (skipped)",
             a.responses.display(),
             u.index + 1,
@@ -95,29 +95,35 @@ pub fn run(a: IfevalArgs) -> Result<ExitCode> {
             f.write_all(b"\n")?;
         }
         f.flush()?;
-        eprintln!("wrote {} result lines to {}", rows.len(), out.display());
+        errln!("wrote {} result lines to {}", rows.len(), out.display());
     }
     let m = metrics(&verdicts);
     if a.json {
         print_json(&m)?;
         return Ok(ExitCode::SUCCESS);
     }
-    println!("responses scored          {}", verdicts.len());
-    println!("prompt_level_strict_acc   {:.4}", m.prompt_level_strict_acc);
-    println!("inst_level_strict_acc     {:.4}", m.inst_level_strict_acc);
-    println!("prompt_level_loose_acc    {:.4}", m.prompt_level_loose_acc);
-    println!("inst_level_loose_acc      {:.4}", m.inst_level_loose_acc);
+    outln!("responses scored          {}", verdicts.len());
+    outln!("prompt_level_strict_acc   {:.4}", m.prompt_level_strict_acc);
+    outln!("inst_level_strict_acc     {:.4}", m.inst_level_strict_acc);
+    outln!("prompt_level_loose_acc    {:.4}", m.prompt_level_loose_acc);
+    outln!("inst_level_loose_acc      {:.4}", m.inst_level_loose_acc);
     if a.breakdown {
         let ids: Vec<Vec<String>> = rows.iter().map(|r| r.instruction_id_list.clone()).collect();
         let b = breakdown(&ids, &verdicts);
-        println!(
+        outln!(
             "\n{:<48} {:>6} {:>8} {:>8}",
-            "category / instruction", "n", "strict", "loose"
+            "category / instruction",
+            "n",
+            "strict",
+            "loose"
         );
         for (name, c) in b.by_category.iter().chain(b.by_instruction.iter()) {
-            println!(
+            outln!(
                 "{:<48} {:>6} {:>8.4} {:>8.4}",
-                name, c.total, c.strict_acc, c.loose_acc
+                name,
+                c.total,
+                c.strict_acc,
+                c.loose_acc
             );
         }
     }

@@ -188,7 +188,7 @@ pub fn judge_with_progress(
         pair.verdicts.extend(verdicts.by_ref().take(games.len()));
     }
     progress.finish_and_clear();
-    eprintln!("{what}: {} conversations judged", progress.position());
+    errln!("{what}: {} conversations judged", progress.position());
     Ok(())
 }
 
@@ -262,7 +262,7 @@ pub fn run(a: JudgeArgs) -> Result<ExitCode> {
     } else {
         1
     };
-    eprintln!(
+    errln!(
         "judging {} pairs with {judge_id} ({protocol}, {} game(s) each, {workers} at a time)",
         pairs.len(),
         judge.games().len()
@@ -279,7 +279,7 @@ pub fn run(a: JudgeArgs) -> Result<ExitCode> {
     )?;
     if let Some(out) = &a.out {
         write_pairs(out, &pairs)?;
-        eprintln!("judged pairs written to {}", out.display());
+        errln!("judged pairs written to {}", out.display());
     }
     // Agreement with human labels, on the verdicts just made.
     let mine: Vec<JudgedPair> = pairs
@@ -320,12 +320,12 @@ pub fn run(a: JudgeArgs) -> Result<ExitCode> {
             "agreement": agree,
         }))?;
     } else {
-        println!(
+        outln!(
             "{} pairs, {n_verdicts} verdicts ({n_parsed} parsed) by {judge_id} ({protocol})",
             pairs.len()
         );
         match &agree {
-            Some(ag) => println!(
+            Some(ag) => outln!(
                 "agreement with human labels: {:.4} (n = {}, {} without a verdict), macro F1 {:.4}, κ {}",
                 ag.accuracy,
                 ag.n,
@@ -336,7 +336,7 @@ pub fn run(a: JudgeArgs) -> Result<ExitCode> {
                     .unwrap_or_else(|| "-".into())
             ),
             None => {
-                println!("no human labels (or a single-answer protocol): no agreement computed")
+                outln!("no human labels (or a single-answer protocol): no agreement computed")
             }
         }
     }

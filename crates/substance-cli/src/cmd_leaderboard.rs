@@ -153,7 +153,7 @@ pub fn leaderboard(a: LeaderboardArgs) -> Result<ExitCode> {
             "bootstrap_rounds": board.bootstrap_rounds, "seed": board.seed, "rows": rows}),
         )?;
     } else {
-        print!("{board}");
+        out!("{board}");
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -201,9 +201,17 @@ pub fn alpaca(a: AlpacaArgs) -> Result<ExitCode> {
         print_json(&rows)?;
         return Ok(ExitCode::SUCCESS);
     }
-    println!(
+    outln!(
         "{:<32} {:>9} {:>8} {:>6} {:>6} {:>6} {:>6} {:>9} {:>9}  lc variant",
-        "model", "win_rate", "se", "wins", "base", "draws", "total", "discrete", "lc"
+        "model",
+        "win_rate",
+        "se",
+        "wins",
+        "base",
+        "draws",
+        "total",
+        "discrete",
+        "lc"
     );
     for r in &rows {
         let h = &r.head2head;
@@ -217,7 +225,7 @@ pub fn alpaca(a: AlpacaArgs) -> Result<ExitCode> {
             ),
             None => ("-".into(), String::new()),
         };
-        println!(
+        outln!(
             "{:<32} {:>9.4} {:>8.4} {:>6} {:>6} {:>6} {:>6} {:>9.4} {:>9}  {}",
             r.model,
             h.win_rate,

@@ -55,7 +55,7 @@ pub fn run(a: MergeArgs) -> Result<ExitCode> {
     };
     std::fs::rename(&partial, &a.out)
         .with_context(|| format!("cannot move {} to {}", partial.display(), a.out.display()))?;
-    eprintln!(
+    errln!(
         "merged {} shards of {} ({} items, model {}) into {}",
         merged.shards,
         merged.header.suite.name,

@@ -74,7 +74,7 @@ pub fn run(a: ServeArgs) -> Result<ExitCode> {
             }
         })
         .context("cannot start the model thread")?;
-    eprintln!("loading {} on the CPU (burn Flex)…", a.model);
+    errln!("loading {} on the CPU (burn Flex)…", a.model);
     let id = ready_rx
         .recv()
         .context("the model thread ended")?
@@ -91,7 +91,7 @@ pub fn run(a: ServeArgs) -> Result<ExitCode> {
     let server = Server::start(listener, backend, ServeOptions::default())
         .context("cannot start the server")?;
     let addr = server.local_addr();
-    eprintln!("serving {name} at http://{addr}/v1 (use --model http://{addr}/v1#{name})");
+    errln!("serving {name} at http://{addr}/v1 (use --model http://{addr}/v1#{name})");
     server.wait();
     Ok(ExitCode::SUCCESS)
 }

@@ -95,7 +95,7 @@ pub fn run(a: SosArgs) -> Result<ExitCode> {
     if a.json {
         print_json(&report)?;
     } else {
-        print!("{report}");
+        out!("{report}");
     }
     Ok(ExitCode::SUCCESS)
 }

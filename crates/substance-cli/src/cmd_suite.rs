@@ -53,7 +53,7 @@ pub fn run(c: SuiteCommand) -> Result<ExitCode> {
         SuiteCommand::Show { suite, json } => show(&suite, json),
         SuiteCommand::Formats => {
             for i in substance_suite::import::importers() {
-                println!("{:<16} {}", i.name, i.summary);
+                outln!("{:<16} {}", i.name, i.summary);
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -91,19 +91,22 @@ fn list(as_json: bool) -> Result<ExitCode> {
                     "name": s.spec.name, "version": s.spec.version, "items": s.items.len(),
                     "output_type": s.spec.output_type, "scorers": s.spec.scorers, "path": dir.display().to_string(),
                 })),
-                Err(e) => eprintln!("warning: skipping {}: {e}", dir.display()),
+                Err(e) => errln!("warning: skipping {}: {e}", dir.display()),
             }
         }
     }
     if as_json {
         print_json(&rows)?;
     } else {
-        println!(
+        outln!(
             "{:<24} {:<8} {:>6}  {:<16} scorers",
-            "name", "version", "items", "output"
+            "name",
+            "version",
+            "items",
+            "output"
         );
         for r in &rows {
-            println!(
+            outln!(
                 "{:<24} {:<8} {:>6}  {:<16} {}",
                 r["name"].as_str().unwrap_or_default(),
                 r["version"].as_str().unwrap_or_default(),
@@ -138,30 +141,30 @@ fn show(arg: &str, as_json: bool) -> Result<ExitCode> {
         }))?;
         return Ok(ExitCode::SUCCESS);
     }
-    println!(
+    outln!(
         "{} {} — {}",
         suite.spec.name,
         suite.spec.version,
         dir.display()
     );
     if !suite.spec.description.is_empty() {
-        println!("{}", suite.spec.description);
+        outln!("{}", suite.spec.description);
     }
-    println!("sha256      {sha}");
-    println!(
+    outln!("sha256      {sha}");
+    outln!(
         "items       {} (few-shot pool {})",
         suite.items.len(),
         suite.fewshot_pool.len()
     );
-    println!("output      {:?}", suite.spec.output_type);
+    outln!("output      {:?}", suite.spec.output_type);
     for name in &suite.spec.scorers {
         let d = substance_score::scorer(name)
             .map(|s| s.describe())
             .unwrap_or("(unknown scorer)");
-        println!("scorer      {name}: {d}");
+        outln!("scorer      {name}: {d}");
     }
     if let Some(p) = first {
-        println!(
+        outln!(
             "\nfirst prompt, exactly as sent:\n{}",
             serde_json::to_string_pretty(&p)?
         );
@@ -185,7 +188,7 @@ fn import(
         .with_context(|| format!("importing {} as `{format}`", file.display()))?;
     substance_suite::write_suite_dir(&suite, out)
         .with_context(|| format!("cannot write {}", out.display()))?;
-    eprintln!(
+    errln!(
         "wrote {} ({} items, sha256 {})",
         out.display(),
         suite.items.len(),

@@ -119,13 +119,13 @@ pub fn run(a: RunArgs) -> Result<ExitCode> {
         Some(journal) => resume_from(&suite, model.info(), &opts, journal, &partial)?,
         None => {
             if a.resume {
-                eprintln!(
+                errln!(
                     "nothing to resume ({} and {} do not exist): starting a new run",
                     partial.display(),
                     out.display()
                 );
             } else if partial.is_file() {
-                eprintln!(
+                errln!(
                     "note: replacing {} left by an interrupted run (--resume continues one)",
                     partial.display()
                 );
@@ -147,7 +147,7 @@ pub fn run(a: RunArgs) -> Result<ExitCode> {
     } else {
         1
     };
-    eprintln!(
+    errln!(
         "running {} ({} items, {workers} at a time) from {}",
         suite.spec.name,
         n,
@@ -173,7 +173,7 @@ pub fn run(a: RunArgs) -> Result<ExitCode> {
     pb.finish_and_clear();
     std::fs::rename(&partial, &out)
         .with_context(|| format!("cannot move {} to {}", partial.display(), out.display()))?;
-    eprintln!("receipt written to {}", out.display());
+    errln!("receipt written to {}", out.display());
     if a.json {
         print_json(&summary)?;
     } else {
@@ -223,7 +223,7 @@ fn resume_from<'s>(
     if resumed.dropped_summary {
         notes.push("the run had finished; its summary is written again".to_owned());
     }
-    eprintln!(
+    errln!(
         "resuming {}: kept {} of {} items{}{}",
         journal.display(),
         resumed.kept_items,
@@ -236,23 +236,33 @@ fn resume_from<'s>(
 
 /// Print a summary as a table.
 pub fn print_summary(s: &Summary) {
-    println!(
+    outln!(
         "{:<28} {:>9} {:>9} {:>7}  {:<21} 95% CI (bootstrap)",
-        "metric", "value", "stderr", "n", "95% CI (normal)"
+        "metric",
+        "value",
+        "stderr",
+        "n",
+        "95% CI (normal)"
     );
     for (name, a) in &s.metrics {
         let bs = a
             .bootstrap_ci95
             .map(|[l, h]| format!("[{l:.4}, {h:.4}]"))
             .unwrap_or_else(|| "-".into());
-        println!(
+        outln!(
             "{:<28} {:>9.4} {:>9.4} {:>7}  [{:.4}, {:.4}]  {}",
-            name, a.value, a.stderr, a.n, a.ci95[0], a.ci95[1], bs
+            name,
+            a.value,
+            a.stderr,
+            a.n,
+            a.ci95[0],
+            a.ci95[1],
+            bs
         );
     }
     for (g, metrics) in &s.groups {
         for (name, a) in metrics {
-            println!(
+            outln!(
                 "  {:<26} {:>9.4} {:>9.4} {:>7}",
                 format!("{g}/{name}"),
                 a.value,
@@ -339,7 +349,7 @@ pub fn score(a: ScoreArgs) -> Result<ExitCode> {
             groups,
         },
     };
-    eprintln!("{changed} item(s) had scores different from the receipt's");
+    errln!("{changed} item(s) had scores different from the receipt's");
     if a.json {
         print_json(&summary.metrics)?;
     } else {
@@ -386,7 +396,7 @@ pub fn verify(a: VerifyArgs) -> Result<ExitCode> {
         } else {
             match header_suite_name(path).and_then(|n| resolve_suite(&n).ok()) {
                 Some(dir) => {
-                    eprintln!(
+                    errln!(
                         "{}: checking against suite {}",
                         path.display(),
                         dir.display()
@@ -434,31 +444,35 @@ fn print_report(path: &Path, r: &VerifyReport) {
         }
     );
     if r.ok {
-        println!("OK        {what}");
+        outln!("OK        {what}");
         if let Some(s) = &r.recomputed {
             for (name, agg) in &s.metrics {
-                println!(
+                outln!(
                     "          {name} = {:.4} ± {:.4} (n = {})",
-                    agg.value, agg.stderr, agg.n
+                    agg.value,
+                    agg.stderr,
+                    agg.n
                 );
             }
         }
         return;
     }
-    println!("MISMATCH  {what}");
+    outln!("MISMATCH  {what}");
     for m in &r.mismatches {
         let at = match (&m.item, m.index) {
             (Some(id), Some(i)) => format!("line {} item `{id}` (#{i})", m.line),
             _ if m.line > 0 => format!("line {}", m.line),
             _ => "receipt".to_owned(),
         };
-        println!(
+        outln!(
             "  {at}: {}: claimed {} but recomputed {}",
-            m.field, m.claimed, m.recomputed
+            m.field,
+            m.claimed,
+            m.recomputed
         );
     }
     let items = r.mismatching_items();
     if !items.is_empty() {
-        println!("  mismatching items: {}", items.join(", "));
+        outln!("  mismatching items: {}", items.join(", "));
     }
 }

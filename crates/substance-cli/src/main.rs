@@ -4,7 +4,8 @@
 //! so `substance … --json | jq` always works. This is the only crate that uses `anyhow`: every library
 //! below returns typed errors, and here they become messages with context (which file, which line).
 
-#![allow(clippy::print_stdout, clippy::print_stderr)]
+#[macro_use]
+mod term;
 
 mod cmd_bias;
 mod cmd_ifeval;
@@ -96,7 +97,7 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            errln!("error: {e:#}");
             ExitCode::from(2)
         }
     }

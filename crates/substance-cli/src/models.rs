@@ -40,7 +40,7 @@ pub fn open(spec: &str, opts: &ModelOptions) -> Result<Box<dyn LanguageModel>> {
     }
     if spec.starts_with("gguf:") || spec.starts_with("hf:") {
         let device = burn::tensor::Device::flex();
-        eprintln!("loading {spec} on the CPU (burn Flex)…");
+        errln!("loading {spec} on the CPU (burn Flex)…");
         let model = load_local(spec, &device).with_context(|| format!("cannot load {spec}"))?;
         return Ok(Box::new(Local {
             model,
@@ -58,7 +58,7 @@ pub fn open(spec: &str, opts: &ModelOptions) -> Result<Box<dyn LanguageModel>> {
                 _ if opts.api_key_env.is_some() => {
                     bail!("environment variable {var} (the API key) is not set")
                 }
-                _ => eprintln!("note: {var} is not set; sending no API key"),
+                _ => errln!("note: {var} is not set; sending no API key"),
             }
         }
         let client = EndpointClient::new(config, NativeTransport::new());
@@ -91,7 +91,7 @@ pub fn load_local(
         HubEvent::Start { file, total } => {
             if !announced {
                 announced = true;
-                eprintln!(
+                errln!(
                     "{spec} is not fully cached: downloading from {} into {}",
                     opts.endpoint,
                     opts.cache_dir.display()
@@ -107,7 +107,7 @@ pub fn load_local(
                 ),
                 None => ProgressBar::new_spinner(),
             };
-            pb.set_message(file.to_owned());
+            pb.set_message(crate::term::escape(file).into_owned());
             bar = Some(pb);
         }
         HubEvent::Progress { done, .. } => {
@@ -128,9 +128,9 @@ pub fn load_local(
             } else {
                 "no digest from the hub"
             };
-            eprintln!("  {file}: {bytes} bytes, {check}");
+            errln!("  {file}: {bytes} bytes, {check}");
         }
-        HubEvent::Absent { file } => eprintln!("  {file}: not in the repository (optional)"),
+        HubEvent::Absent { file } => errln!("  {file}: not in the repository (optional)"),
     };
     let model = substance_model::LocalModel::load_with_hub(spec, device, &opts, &mut on_event);
     if let Some(pb) = bar.take() {

@@ -80,12 +80,18 @@ pub fn progress(total: u64, what: &str) -> ProgressBar {
         .unwrap_or_else(|_| ProgressStyle::default_bar())
         .progress_chars("=> ");
     pb.set_style(style);
-    pb.set_message(what.to_owned());
+    pb.set_message(crate::term::escape(what).into_owned());
     pb
 }
 
 /// Print a value as pretty JSON on stdout.
 pub fn print_json<T: serde::Serialize>(v: &T) -> Result<()> {
-    println!("{}", serde_json::to_string_pretty(v)?);
+    let text = serde_json::to_string_pretty(v)?;
+    // `print_json` output is JSON: escape with JSON's own `\uXXXX`, not the text form of `outln!`.
+    crate::term::write(
+        crate::term::Stream::Out,
+        format_args!("{}", crate::term::escape_json(&text)),
+        true,
+    );
     Ok(())
 }

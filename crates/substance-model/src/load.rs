@@ -277,6 +277,30 @@ impl std::fmt::Display for ModelSpec {
     }
 }
 
+impl ModelSpec {
+    /// The spec as a receipt records it: a local file or folder by its own name only (`gguf:x.gguf`,
+    /// `hf:my-model`), never the path that leads to it, which would publish the user's directory names
+    /// (the weights' sha256 beside it identifies the file); a hub name as written (`hf:ORG/NAME@REV`).
+    pub fn public_id(&self) -> String {
+        let leaf = |p: &Path| {
+            // `hf:.` or `hf:models/x/` name their folder through the canonical path.
+            let named = p.file_name().map(|n| n.to_string_lossy().into_owned());
+            named
+                .or_else(|| {
+                    std::fs::canonicalize(p)
+                        .ok()
+                        .and_then(|c| c.file_name().map(|n| n.to_string_lossy().into_owned()))
+                })
+                .unwrap_or_else(|| "model".to_owned())
+        };
+        match self {
+            Self::Gguf(p) => format!("gguf:{}", leaf(p)),
+            Self::HfDir(p) => format!("hf:{}", leaf(p)),
+            Self::HfHub { .. } => self.to_string(),
+        }
+    }
+}
+
 /// Branch and tag names a hub revision may use: letters, digits, `.`, `_`, `-` and `/` (no `..`, no
 /// leading `/`), so a revision cannot step out of the cache folder or the URL path.
 pub fn valid_revision(revision: &str) -> bool {
@@ -477,7 +501,7 @@ impl Model {
     }
 
     fn load_path(spec: &ModelSpec, path: &Path, device: &Device) -> Result<Self> {
-        let id = spec.to_string();
+        let id = spec.public_id();
         match spec {
             ModelSpec::Gguf(_) => Self::from_gguf_file(path, &id, device),
             ModelSpec::HfDir(_) | ModelSpec::HfHub { .. } => Self::from_hf_dir(path, &id, device),

@@ -387,6 +387,14 @@ impl<'s> WeightMap<'s> {
         self.src.shape(name).is_some()
     }
 
+    /// Whether any tensor name of the file starts with `prefix`. Loaders pick a checkpoint's naming
+    /// scheme (`transformer.` or none, `model.decoder.` or `decoder.`) with this, from every name rather
+    /// than from one tensor, so a file that lacks that one tensor is still read with its own scheme and
+    /// the missing tensor is named as the file would spell it.
+    pub fn any_starts_with(&self, prefix: &str) -> bool {
+        self.src.names().iter().any(|n| n.starts_with(prefix))
+    }
+
     /// Read `name`, check its shape, mark it used.
     pub fn take(&mut self, name: &str, expected: &[usize]) -> Result<Vec<f32>> {
         let Some(found) = self.src.shape(name) else {

@@ -89,19 +89,28 @@ fn truncated_weight_files_on_disk_are_a_weights_error() {
     }
 }
 
+/// Removing any one tensor is a `MissingTensor` error naming it as the file spells it (GPT-2's
+/// `transformer.wte.weight`, not the bare-`GPT2Model` name `wte.weight`). Every tensor is removed in
+/// turn, in file order, so the test does not depend on which one a map happens to yield first
+/// (issue 11: it once picked by allocation address and failed about one run in four).
 #[test]
 fn a_missing_tensor_is_named() {
     for name in ARCHS {
-        let mut f = folder(name);
-        let mut entries = st_read(&f.weights);
-        let removed = entries.remove(entries.len() / 2).0;
-        f.weights = st_write(&entries);
-        match err(&f) {
-            ModelError::MissingTensor { name: n, file } => {
-                assert_eq!(n, removed);
-                assert_eq!(file, "model.safetensors");
+        let f = folder(name);
+        let entries = st_read(&f.weights);
+        assert!(entries.len() > 10, "{name}: {} tensors", entries.len());
+        for i in 0..entries.len() {
+            let mut g = folder(name);
+            let mut kept = entries.clone();
+            let removed = kept.remove(i).0;
+            g.weights = st_write(&kept);
+            match g.load(&Device::flex()) {
+                Err(ModelError::MissingTensor { name: n, file }) => {
+                    assert_eq!(n, removed, "{name}");
+                    assert_eq!(file, "model.safetensors");
+                }
+                other => panic!("{name} without {removed}: {:?}", other.err()),
             }
-            e => panic!("{name}: {e:?}"),
         }
     }
 }

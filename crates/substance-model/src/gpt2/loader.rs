@@ -37,7 +37,7 @@ impl Gpt2 {
             });
         }
         let c = &config;
-        let p = if w.contains("transformer.wte.weight") {
+        let p = if w.any_starts_with("transformer.") {
             "transformer."
         } else {
             ""

@@ -34,7 +34,7 @@ impl Opt {
     pub fn load(config: OptConfig, mut w: WeightMap<'_>) -> Result<Self> {
         config.validate(w.file())?;
         let c = &config;
-        let p = if w.contains("model.decoder.embed_tokens.weight") {
+        let p = if w.any_starts_with("model.decoder.") {
             "model.decoder."
         } else {
             "decoder."

@@ -193,7 +193,7 @@ pub fn st_read(bytes: &[u8]) -> StEntries {
     let n = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
     let header: serde_json::Map<String, Value> = serde_json::from_slice(&bytes[8..8 + n]).unwrap();
     let data = &bytes[8 + n..];
-    let mut out: StEntries = header
+    let mut out: Vec<(usize, _)> = header
         .into_iter()
         .filter(|(k, _)| k != "__metadata__")
         .map(|(k, v)| {
@@ -209,15 +209,19 @@ pub fn st_read(bytes: &[u8]) -> StEntries {
                 .map(|x| x.as_u64().unwrap() as usize)
                 .collect();
             (
-                k,
-                v["dtype"].as_str().unwrap().to_owned(),
-                shape,
-                data[a..b].to_vec(),
+                a,
+                (
+                    k,
+                    v["dtype"].as_str().unwrap().to_owned(),
+                    shape,
+                    data[a..b].to_vec(),
+                ),
             )
         })
-        .collect();
-    out.sort_by_key(|e| e.3.as_ptr() as usize);
-    out
+        .collect::<Vec<_>>();
+    // File order is data order (`serde_json::Map` yields names sorted, not in file order).
+    out.sort_by_key(|(offset, _)| *offset);
+    out.into_iter().map(|(_, e)| e).collect()
 }
 
 /// Write a safetensors file.
