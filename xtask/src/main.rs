@@ -13,6 +13,7 @@
 //!   (`web/`, `pkg/`, `models/`) on http://127.0.0.1:8080 (`web.rs`).
 //! - `e2e`: the Playwright end-to-end tests of the browser app (`tests/e2e/`, headless Chromium).
 //! - `bench [model|web|leaderboard|all]`: speed and memory side by side with the peers (`bench/`).
+//! - `fuzz [TARGET|all] [--secs N]`: coverage-guided fuzzing of every reader (cargo-fuzz; `fuzz.rs`).
 //! - `test`: everything CI checks — formatting, the workspace tests, the native wgpu parity tests on
 //!   Mesa lavapipe (Debian's `mesa-vulkan-drivers`, installed when missing), clippy, and that every pure
 //!   crate compiles for `wasm32-unknown-unknown` (installing the target with rustup if missing).
@@ -25,6 +26,7 @@ use std::process::Command;
 use anyhow::{Context, Result, bail};
 
 mod bench;
+mod fuzz;
 mod http;
 mod pkg;
 mod web;
@@ -398,9 +400,12 @@ fn main() -> Result<()> {
         "web" => web::web(&std::env::args().skip(2).collect::<Vec<_>>()),
         "e2e" => web::e2e(),
         "bench" => bench::bench(&std::env::args().skip(2).collect::<Vec<_>>()),
+        "fuzz" => fuzz::fuzz(&std::env::args().skip(2).collect::<Vec<_>>()),
         "pkg" => pkg::build(pkg::PkgOptions::parse(
             &std::env::args().skip(2).collect::<Vec<_>>(),
         )?),
-        _ => bail!("usage: cargo xtask <demo|test|fetch-model|browser-test|pkg|web|e2e|bench>"),
+        _ => {
+            bail!("usage: cargo xtask <demo|test|fetch-model|browser-test|pkg|web|e2e|bench|fuzz>")
+        }
     }
 }

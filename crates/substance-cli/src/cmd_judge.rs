@@ -70,14 +70,11 @@ pub struct JudgeArgs {
 
 /// Read a JudgedPair JSONL file.
 pub fn read_pairs(path: &Path) -> Result<Vec<JudgedPair>> {
-    read_text(path)?
-        .lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty())
-        .map(|(i, l)| {
-            serde_json::from_str(l).with_context(|| format!("{}: line {}", path.display(), i + 1))
-        })
-        .collect()
+    let name = path.display().to_string();
+    Ok(substance_judge::examples::parse_pairs(
+        &read_text(path)?,
+        &name,
+    )?)
 }
 
 /// Write pairs as JSONL.

@@ -2,7 +2,7 @@
 
 use std::ffi::OsString;
 use std::fs::{File, OpenOptions};
-use std::io::{BufRead, BufWriter, Seek, SeekFrom, Write};
+use std::io::{BufWriter, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -14,7 +14,7 @@ use substance_core::{
 use substance_runner::{RunOptions, RunSession, drive_concurrent};
 use substance_score::{VerifyReport, verify_reader};
 
-use crate::util::{load_suite, open, print_json, progress, resolve_suite};
+use crate::util::{load_suite, open, print_json, progress, suite_roots};
 
 /// `substance run`.
 #[derive(Args)]
@@ -376,13 +376,26 @@ pub struct VerifyArgs {
     json: bool,
 }
 
-fn header_suite_name(path: &Path) -> Option<String> {
-    let mut first = String::new();
-    open(path).ok()?.read_line(&mut first).ok()?;
-    match serde_json::from_str::<ReceiptLine>(&first).ok()? {
-        ReceiptLine::Header(h) => Some(h.suite.name),
-        _ => None,
+/// The bundled suite a receipt's header names, looked up only among the bundled suites: the name comes
+/// from the (untrusted) receipt, so a name that is a path (`../x`, `/home/…`) is never followed.
+fn header_suite(path: &Path) -> Option<PathBuf> {
+    let first = ReceiptReader::new(open(path).ok()?).next()?.ok()?;
+    let ReceiptLine::Header(h) = first else {
+        return None;
+    };
+    let name = h.suite.name;
+    let plain = !name.is_empty()
+        && !name.starts_with('.')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    if !plain {
+        return None;
     }
+    suite_roots()
+        .into_iter()
+        .map(|root| root.join(&name))
+        .find(|dir| dir.join("suite.toml").is_file())
 }
 
 pub fn verify(a: VerifyArgs) -> Result<ExitCode> {
@@ -394,7 +407,7 @@ pub fn verify(a: VerifyArgs) -> Result<ExitCode> {
         } else if let Some(s) = &a.suite {
             Some(load_suite(s)?.1)
         } else {
-            match header_suite_name(path).and_then(|n| resolve_suite(&n).ok()) {
+            match header_suite(path) {
                 Some(dir) => {
                     errln!(
                         "{}: checking against suite {}",

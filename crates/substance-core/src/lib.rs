@@ -4,7 +4,10 @@
 //!
 //! Design choices:
 //! - **No I/O and no heavy dependencies.** This crate is compiled into the browser bundle and into every
-//!   other crate; it only needs `serde`, `sha2` and `thiserror`. Reading files is the caller's job; the
+//!   other crate; it only needs `serde`, `sha2` and `thiserror`.
+//! - **One reading policy** ([`input`]): every reader of outside bytes in the kit decodes text, reads
+//!   JSONL records, detects duplicates and counts skips through that module, so no two readers disagree
+//!   on the same bytes. Reading files is the caller's job; the
 //!   receipt reader works over any [`std::io::BufRead`] so a browser `ReadableStream` adapter, a file or an
 //!   in-memory buffer all stream the same way.
 //! - **Hashes are over canonical JSON** ([`hash::canonical_json`]: object keys sorted, no whitespace,
@@ -20,11 +23,13 @@
 
 pub mod error;
 pub mod hash;
+pub mod input;
 pub mod receipt;
 pub mod types;
 
 pub use error::{CoreError, ReceiptError};
 pub use hash::{canonical_json, sha256_hex};
+pub use input::{InputError, Skipped};
 pub use receipt::{
     Header, ItemRecord, ModelInfo, RECEIPT_SCHEMA, ReceiptLine, ReceiptReader, ReceiptWriter,
     Seeds, Selection, SuiteRef, Summary, ToolInfo,

@@ -55,6 +55,57 @@ pub struct Selection {
     pub shard: Option<[usize; 2]>,
 }
 
+impl Selection {
+    /// `(first index, step)` of the shard (`(0, 1)` unsharded); `None` for a shard not `0 ≤ i < n`.
+    fn stride(&self) -> Option<(usize, usize)> {
+        match self.shard {
+            None => Some((0, 1)),
+            Some([i, n]) if n > 0 && i < n => Some((i, n)),
+            Some(_) => None,
+        }
+    }
+
+    /// How many items of an `n_items` suite the selection covers; `None` for an invalid shard.
+    /// Arithmetic only (a hostile header's `n_items` allocates nothing).
+    pub fn len(&self, n_items: usize) -> Option<usize> {
+        let (first, step) = self.stride()?;
+        let in_shard = if first < n_items {
+            (n_items - first).div_ceil(step)
+        } else {
+            0
+        };
+        Some(self.limit.map_or(in_shard, |l| l.min(in_shard)))
+    }
+
+    /// Whether no item is covered (also for an invalid shard).
+    pub fn is_empty(&self, n_items: usize) -> bool {
+        self.len(n_items).is_none_or(|l| l == 0)
+    }
+
+    /// The suite index of the `j`-th covered item (0-based), if there is one.
+    pub fn nth(&self, n_items: usize, j: usize) -> Option<usize> {
+        let (first, step) = self.stride()?;
+        (j < self.len(n_items)?).then(|| first + j * step)
+    }
+
+    /// Whether suite index `k` is covered.
+    pub fn contains(&self, n_items: usize, k: usize) -> bool {
+        match (self.stride(), self.len(n_items)) {
+            (Some((first, step)), Some(len)) => {
+                k >= first && (k - first) % step == 0 && (k - first) / step < len
+            }
+            _ => false,
+        }
+    }
+
+    /// Indices of the items of an `n_items` suite this selection covers, in order: the shard's items
+    /// (index ≡ i mod n), then the first `limit` of those. `None` for a shard that is not `0 ≤ i < n`.
+    pub fn indices(&self, n_items: usize) -> Option<Vec<usize>> {
+        let len = self.len(n_items)?;
+        (0..len).map(|j| self.nth(n_items, j)).collect()
+    }
+}
+
 /// The model that produced the responses.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -290,8 +341,7 @@ impl<R: BufRead> ReceiptReader<R> {
                 message: "content after the summary line".into(),
             });
         }
-        let parsed: ReceiptLine = serde_json::from_slice(&self.buf)
-            .map_err(|source| ReceiptError::Json { line, source })?;
+        let parsed = self.parse_line(line)?;
         match &parsed {
             ReceiptLine::Header(h) => {
                 if self.seen_header {
@@ -319,6 +369,51 @@ impl<R: BufRead> ReceiptReader<R> {
             ReceiptLine::Item(_) => {}
         }
         Ok(Some(parsed))
+    }
+}
+
+impl<R> ReceiptReader<R> {
+    /// The buffered line as a [`ReceiptLine`], following the reading policy ([`crate::input`]): a
+    /// byte-order mark before the first line is dropped, and a JSON object member given twice is refused
+    /// (serde_json would keep the last one silently).
+    fn parse_line(&self, line: usize) -> Result<ReceiptLine, ReceiptError> {
+        let bytes = if self.seen_header {
+            &self.buf[..]
+        } else {
+            self.buf.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&self.buf)
+        };
+        let json_error = |bytes: &[u8]| match serde_json::from_slice::<ReceiptLine>(bytes) {
+            Err(source) => ReceiptError::Json { line, source },
+            Ok(_) => ReceiptError::Structure {
+                line,
+                message: "malformed JSON".into(),
+            },
+        };
+        let Ok(text) = std::str::from_utf8(bytes) else {
+            return Err(json_error(bytes));
+        };
+        let value = match crate::input::strict_value(text, "receipt", line) {
+            Ok(v @ serde_json::Value::Object(_)) => v,
+            // serde's internally tagged enums would read `["item", …]` as a record.
+            Ok(other) => {
+                return Err(ReceiptError::Structure {
+                    line,
+                    message: format!(
+                        "expected a JSON object (one receipt line), found {}",
+                        crate::input::kind(&other)
+                    ),
+                });
+            }
+            Err(crate::InputError::Member { key, .. }) => {
+                return Err(ReceiptError::Structure {
+                    line,
+                    message: format!("JSON object member `{key}` given twice in one line"),
+                });
+            }
+            // serde_json's own error names the column and what was expected.
+            Err(_) => return Err(json_error(bytes)),
+        };
+        ReceiptLine::deserialize(value).map_err(|source| ReceiptError::Json { line, source })
     }
 }
 
@@ -482,6 +577,45 @@ mod tests {
     }
 
     #[test]
+    fn selection_arithmetic_matches_filtering() {
+        for n_items in 0..12 {
+            for shard in [
+                None,
+                Some([0, 1]),
+                Some([0, 3]),
+                Some([2, 3]),
+                Some([4, 5]),
+                Some([6, 5]),
+            ] {
+                for limit in [None, Some(0), Some(1), Some(3), Some(20)] {
+                    let sel = Selection { limit, shard };
+                    let brute: Option<Vec<usize>> = match shard {
+                        Some([i, n]) if i >= n => None,
+                        _ => {
+                            let (i, n) = shard.map_or((0, 1), |[i, n]| (i, n));
+                            let v: Vec<usize> = (0..n_items).filter(|k| k % n == i).collect();
+                            Some(v.into_iter().take(limit.unwrap_or(usize::MAX)).collect())
+                        }
+                    };
+                    assert_eq!(sel.indices(n_items), brute, "{sel:?} of {n_items}");
+                    let brute = brute.unwrap_or_default();
+                    assert_eq!(sel.is_empty(n_items), brute.is_empty());
+                    for k in 0..14 {
+                        assert_eq!(sel.contains(n_items, k), brute.contains(&k), "{sel:?} {k}");
+                    }
+                }
+            }
+        }
+        // A hostile header's size costs nothing.
+        let sel = Selection {
+            limit: None,
+            shard: Some([1, 2]),
+        };
+        assert_eq!(sel.len(usize::MAX), Some(usize::MAX / 2));
+        assert!(sel.contains(usize::MAX, usize::MAX - 2));
+    }
+
+    #[test]
     fn round_trip_and_digests() {
         let mut w = ReceiptWriter::new(Vec::new(), &header()).unwrap();
         let sealed = w.write_item(record()).unwrap();
@@ -540,6 +674,45 @@ mod tests {
             .unwrap()
             .unwrap_err();
         assert!(e.to_string().contains("unsupported schema"));
+    }
+
+    #[test]
+    fn bom_crlf_and_repeated_members_follow_the_reading_policy() {
+        let h = serde_json::to_string(&ReceiptLine::Header(Box::new(header()))).unwrap();
+        let item = serde_json::to_string(&ReceiptLine::Item(Box::new(record()))).unwrap();
+        // A BOM before the header and CRLF line ends are accepted.
+        let text = format!("\u{feff}{h}\r\n{item}\r\n");
+        let lines: Vec<_> = ReceiptReader::new(text.as_bytes())
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(lines.len(), 2);
+        // A BOM anywhere else is not a BOM: it is refused as malformed JSON.
+        let text = format!("{h}\n\u{feff}{item}\n");
+        let e = ReceiptReader::new(text.as_bytes())
+            .nth(1)
+            .unwrap()
+            .unwrap_err();
+        assert!(matches!(e, ReceiptError::Json { line: 2, .. }), "{e}");
+        // A member given twice is refused, not resolved to the last value.
+        let twice = item.replacen("{", "{\"index\":7,", 1);
+        let e = ReceiptReader::new(format!("{h}\n{twice}\n").as_bytes())
+            .nth(1)
+            .unwrap()
+            .unwrap_err();
+        assert!(
+            matches!(&e, ReceiptError::Structure { line: 2, message } if message.contains("`index` given twice")),
+            "{e}"
+        );
+        // Valid JSON that is not an object is refused with its line.
+        let as_array = format!("[\"item\", {}]", serde_json::to_string(&record()).unwrap());
+        let e = ReceiptReader::new(format!("{h}\n{as_array}\n").as_bytes())
+            .nth(1)
+            .unwrap()
+            .unwrap_err();
+        assert!(
+            matches!(&e, ReceiptError::Structure { line: 2, message } if message.contains("found an array")),
+            "{e}"
+        );
     }
 
     proptest::proptest! {

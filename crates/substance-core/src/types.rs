@@ -298,9 +298,17 @@ pub const SUITE_DIGEST_TAG: &str = "substance.suite/1";
 pub const SELECTION_DIGEST_TAG: &str = "substance.selection/1";
 
 impl Suite {
-    /// Validate the spec and every item.
+    /// Validate the spec and every item; a suite without items is refused (a 0-item suite would score
+    /// 0 / 0).
     pub fn validate(&self, context: &str) -> Result<(), CoreError> {
         self.spec.validate(context)?;
+        if self.items.is_empty() {
+            return Err(CoreError::Invalid {
+                context: context.to_owned(),
+                field: "items".into(),
+                message: "the suite has no items (no records in the input)".into(),
+            });
+        }
         let mut seen = std::collections::BTreeSet::new();
         for item in &self.items {
             item.validate(self.spec.output_type, context)?;

@@ -56,6 +56,24 @@ pub enum IfevalError {
         /// What is wrong.
         message: String,
     },
+    /// The input holds no records (rule 2 of [`substance_core::input`]).
+    #[error("no records ({what})")]
+    Empty {
+        /// What was found instead (`empty file`, `whitespace only`).
+        what: String,
+    },
+    /// A key or prompt that must be unique appears twice.
+    #[error("line {line}: duplicate {what} `{key}` (first at line {first_line})")]
+    Duplicate {
+        /// 1-based line of the second occurrence.
+        line: usize,
+        /// 1-based line of the first occurrence.
+        first_line: usize,
+        /// `key` or `prompt`.
+        what: String,
+        /// The repeated value.
+        key: String,
+    },
     /// A JSONL line could not be parsed.
     #[error("line {line}: {message}")]
     Line {

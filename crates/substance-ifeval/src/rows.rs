@@ -5,6 +5,8 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use substance_core::{InputError, input};
+
 use crate::error::IfevalError;
 
 /// One line of IFEval's `input_data.jsonl`.
@@ -94,8 +96,8 @@ pub struct ResultRow {
 }
 
 /// Join responses to input rows: by `key` when the response has one, otherwise by exact prompt
-/// text. The same prompt may be answered many times (every answer is joined); when several input
-/// rows share a key or a prompt text, the first one wins. Output order is response order;
+/// text. The same prompt may be answered many times (every answer is joined); input rows from
+/// [`parse_inputs`] have unique keys and prompts (were they to repeat, the first row would win). Output order is response order;
 /// responses that match nothing are returned, with their index, instead of being dropped.
 pub fn join_responses(
     inputs: &[InputRow],
@@ -139,17 +141,23 @@ pub fn join_responses(
 }
 
 fn object(line: usize, text: &str) -> Result<Map<String, Value>, IfevalError> {
-    match serde_json::from_str::<Value>(text) {
-        Ok(Value::Object(m)) => Ok(m),
-        Ok(_) => Err(IfevalError::Line {
+    input::object_line(text, "", line).map_err(|e| match e {
+        InputError::Member { key, .. } => IfevalError::Line {
             line,
-            message: "expected a JSON object".into(),
-        }),
-        Err(e) => Err(IfevalError::Line {
+            message: format!("JSON object member `{key}` given twice"),
+        },
+        InputError::Syntax { message, .. } if message.starts_with("expected") => {
+            IfevalError::Line { line, message }
+        }
+        InputError::Syntax { message, .. } => IfevalError::Line {
             line,
-            message: format!("malformed JSON: {e}"),
-        }),
-    }
+            message: format!("malformed {message}"),
+        },
+        other => IfevalError::Line {
+            line,
+            message: other.to_string(),
+        },
+    })
 }
 
 fn field_err(line: usize, field: &str, message: impl Into<String>) -> IfevalError {
@@ -242,25 +250,58 @@ pub fn parse_response_line(line: usize, text: &str) -> Result<ResponseRow, Ifeva
     })
 }
 
+/// The records of a JSONL text under the reading policy ([`substance_core::input`]): BOM and CRLF
+/// accepted, blank lines skipped, an input without records refused. Returns each record's line.
 fn parse_lines<T>(
     text: &str,
     parse: fn(usize, &str) -> Result<T, IfevalError>,
-) -> Result<Vec<T>, IfevalError> {
-    text.lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty())
-        .map(|(i, l)| parse(i + 1, l))
-        .collect()
+) -> Result<Vec<(usize, T)>, IfevalError> {
+    let rows = input::lines(text)
+        .map(|(n, l)| parse(n, l).map(|r| (n, r)))
+        .collect::<Result<Vec<_>, _>>()?;
+    input::require_records(rows.len(), text, "").map_err(|e| match e {
+        InputError::Empty { what, .. } => IfevalError::Empty { what },
+        other => IfevalError::Line {
+            line: 0,
+            message: other.to_string(),
+        },
+    })?;
+    Ok(rows)
 }
 
-/// Parse a whole `input_data.jsonl` text (blank lines are skipped; errors name the line).
+/// Parse a whole `input_data.jsonl` text (blank lines are skipped; errors name the line). Keys and
+/// prompts must be unique: the join finds a row by either, so a repeat would make it ambiguous.
 pub fn parse_inputs(text: &str) -> Result<Vec<InputRow>, IfevalError> {
-    parse_lines(text, parse_input_line)
+    let rows = parse_lines(text, parse_input_line)?;
+    let mut keys = std::collections::BTreeMap::new();
+    let mut prompts = std::collections::BTreeMap::new();
+    for (line, row) in &rows {
+        let dup = |what: &str, key: String, first_line: usize| IfevalError::Duplicate {
+            line: *line,
+            first_line,
+            what: what.to_owned(),
+            key,
+        };
+        if let Some(&first) = keys.get(&row.key) {
+            return Err(dup("key", row.key.to_string(), first));
+        }
+        if let Some(&first) = prompts.get(row.prompt.as_str()) {
+            let shown: String = row.prompt.chars().take(60).collect();
+            return Err(dup("prompt", shown, first));
+        }
+        keys.insert(row.key, *line);
+        prompts.insert(row.prompt.as_str(), *line);
+    }
+    Ok(rows.into_iter().map(|(_, r)| r).collect())
 }
 
-/// Parse a whole response JSONL text (blank lines are skipped; errors name the line).
+/// Parse a whole response JSONL text (blank lines are skipped; errors name the line). A prompt may
+/// be answered many times (samples): every answer is kept.
 pub fn parse_responses(text: &str) -> Result<Vec<ResponseRow>, IfevalError> {
-    parse_lines(text, parse_response_line)
+    Ok(parse_lines(text, parse_response_line)?
+        .into_iter()
+        .map(|(_, r)| r)
+        .collect())
 }
 
 #[cfg(test)]
@@ -336,5 +377,46 @@ mod tests {
                 .to_string()
                 .contains("line 1")
         );
+    }
+
+    #[test]
+    fn reading_policy_empty_arrays_repeats_and_bom() {
+        let row = |key: i64, prompt: &str| {
+            format!(
+                "{{\"key\": {key}, \"prompt\": \"{prompt}\", \"instruction_id_list\": [], \"kwargs\": []}}"
+            )
+        };
+        for text in ["", "  \n\n"] {
+            assert!(matches!(parse_inputs(text), Err(IfevalError::Empty { .. })));
+            assert!(matches!(
+                parse_responses(text),
+                Err(IfevalError::Empty { .. })
+            ));
+        }
+        let e = parse_responses("[\"p\", \"r\"]").unwrap_err().to_string();
+        assert!(
+            e.contains("line 1") && e.contains("expected a JSON object"),
+            "{e}"
+        );
+        let e = parse_responses("{\"prompt\": \"p\", \"response\": \"a\", \"response\": \"b\"}")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("`response` given twice"), "{e}");
+        let e = parse_inputs(&format!("{}\n{}\n", row(1, "a"), row(1, "b"))).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("line 2: duplicate key `1` (first at line 1)"),
+            "{e}"
+        );
+        let e = parse_inputs(&format!("{}\n\n{}\n", row(1, "a"), row(2, "a"))).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("line 3: duplicate prompt `a` (first at line 1)"),
+            "{e}"
+        );
+        let rows =
+            parse_inputs(&format!("\u{feff}{}\r\n{}\r\n", row(1, "a"), row(2, "b"))).unwrap();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[1].prompt, "b");
     }
 }

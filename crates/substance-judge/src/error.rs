@@ -127,6 +127,10 @@ pub enum ImportError {
         /// What is wrong.
         message: String,
     },
+    /// The input broke the reading policy ([`substance_core::input`]): no records, a JSON object
+    /// member given twice, JSON syntax.
+    #[error(transparent)]
+    Input(#[from] substance_core::InputError),
     /// Two files that must describe the same items disagree (lengths, ids).
     #[error("{file}: does not match {other}: {message}")]
     Mismatch {

@@ -15,16 +15,19 @@ pub fn judge_lab() -> Result<Vec<JudgedPair>, ImportError> {
 
 /// Read JSON Lines of [`JudgedPair`]s (the crate's own JSON shape).
 pub fn parse_pairs(text: &str, file: &str) -> Result<Vec<JudgedPair>, ImportError> {
+    let mut ids = substance_core::input::UniqueKeys::new("id");
     parse_jsonl(text, file)?
         .into_iter()
         .map(|(line, v)| {
             Rec::new(file, Loc::Line(line), &v)?;
-            serde_json::from_value(v).map_err(|e| ImportError::Json {
+            let pair: JudgedPair = serde_json::from_value(v).map_err(|e| ImportError::Json {
                 file: file.to_owned(),
                 line,
                 field: "$".into(),
                 message: e.to_string(),
-            })
+            })?;
+            ids.insert(&pair.id, file, line)?;
+            Ok(pair)
         })
         .collect()
 }

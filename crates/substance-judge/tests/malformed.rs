@@ -164,7 +164,13 @@ fn errors_name_file_line_and_field() {
         "judgments/m.jsonl:1: field `model`: missing field"
     );
     let e = arena_hard::import_v01(b"\n\n{oops\n", "m.jsonl", "b").unwrap_err();
-    assert!(matches!(e, ImportError::Json { line: 3, .. }), "{e:?}");
+    assert!(
+        matches!(
+            e,
+            ImportError::Input(substance_core::InputError::Syntax { line: 3, .. })
+        ),
+        "{e:?}"
+    );
     let e = mt_bench::import_single(b"{\"question_id\": 1, \"model\": \"m\", \"judge\": [\"gpt-4\", \"single-v1\"], \"score\": \"9\"}", "s.jsonl", None).unwrap_err();
     assert_eq!(
         e.to_string(),
@@ -188,6 +194,73 @@ fn errors_name_file_line_and_field() {
         e.to_string(),
         "h.json: record 0: field `chosen_instruction`: not a Prometheus absolute-grading prompt"
     );
+}
+
+type Importer = fn(&[u8], &str) -> Result<Vec<JudgedPair>, ImportError>;
+
+/// Every importer of recorded judgments follows the one reading policy (`substance_core::input`): an
+/// input without records is an error (never 0 pairs), and a JSON object member given twice is refused
+/// (serde_json would keep the last one), on the line it is on.
+#[test]
+fn every_importer_follows_the_reading_policy() {
+    let importers: [(&str, Importer); 11] = [
+        ("arena_hard v0.1", |b, f| {
+            arena_hard::import_v01(b, f, "base")
+        }),
+        ("arena_hard v2", arena_hard::import_v2),
+        ("alpaca_eval", alpaca_eval::import_annotations),
+        ("mt_bench single", |b, f| {
+            mt_bench::import_single(b, f, None)
+        }),
+        ("mt_bench pair", |b, f| mt_bench::import_pair(b, f, None)),
+        ("mt_bench votes", mt_bench::import_votes),
+        ("pandalm", pandalm::import_testset),
+        ("llmbar", |b, f| llmbar::import(b, f, "s", None, false)),
+        ("prometheus autoj", prometheus::import_autoj_pairwise),
+        ("prometheus hhh", prometheus::import_hhh),
+        ("prometheus absolute", prometheus::import_absolute),
+    ];
+    for (name, import) in importers {
+        for empty in ["", " \n\r\n", "\u{feff}", "[]", "[]\n"] {
+            match import(empty.as_bytes(), "f.json") {
+                Err(ImportError::Input(substance_core::InputError::Empty { file, .. })) => {
+                    assert_eq!(file, "f.json", "{name}");
+                }
+                // `[]` in a JSONL format is a line that is not an object.
+                Err(e) if empty.starts_with('[') && e.to_string().contains("f.json:1") => {}
+                other => panic!("{name} on {empty:?}: {other:?}"),
+            }
+        }
+        for twice in ["\n{\"a\": 1, \"a\": 2}\n", "[\n{\"a\": 1, \"a\": 2}]"] {
+            let e = import(twice.as_bytes(), "f.json").unwrap_err().to_string();
+            // Array formats reject the JSONL text as "not an array" first; JSONL formats the array.
+            assert!(
+                e.contains("f.json: line 2: JSON object member `a` given twice")
+                    || e.contains("expected a JSON array")
+                    || e.contains("f.json: line 1")
+                    || e.contains("f.json:1"),
+                "{name} on {twice:?}: {e}"
+            );
+        }
+    }
+    // The header-only CSV (XSTest) holds no records either.
+    let e = xstest::import_completions(b"id,prompt,completion,final_label\n", "x.csv").unwrap_err();
+    assert!(e.to_string().contains("x.csv: no records"), "{e}");
+    // A repeated or empty id is refused with both lines.
+    let row = |id: &str| format!("{id},p,c,1_full_compliance\n");
+    let csv = format!(
+        "id,prompt,completion,final_label\n{}{}",
+        row("v2-1"),
+        row("v2-1")
+    );
+    let e = xstest::import_completions(csv.as_bytes(), "x.csv").unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("line 3: duplicate id `v2-1` (first at line 2)"),
+        "{e}"
+    );
+    let csv = format!("id,prompt,completion,final_label\n{}", row(""));
+    assert!(xstest::import_completions(csv.as_bytes(), "x.csv").is_err());
 }
 
 /// Adversarial judge outputs, with what each reference parser does on them.

@@ -10,8 +10,15 @@
 //! | [`parse_mt_bench_single`], [`parse_mt_bench_pair`] | FastChat `*_single.jsonl` / `*_pair.jsonl` judgments |
 //! | [`parse_bootstrap_stats`] | Arena-Hard notebook `bootstrap_stats_*.jsonl` (`{model, score, lower, upper, results}`) |
 //! | [`parse_instruction_difficulty`], [`parse_gamed_rows`] | AlpacaEval `instruction_difficulty.csv` and `df_gamed.csv` |
+//!
+//! Every parser follows the kit's reading policy ([`substance_core::input`]): a leading BOM and CRLF are
+//! accepted, an input without records is an error, a JSON object member given twice is refused. One
+//! deliberate departure: Python's `json` writes `NaN`/`Infinity` for a missing float (AlpacaEval's
+//! `preference` of a failed annotation), and the reference reads them back as missing, so these parsers
+//! read those bare tokens as `null` — the records stay, marked missing, and the leaderboards count them.
 
 use serde_json::{Map, Value};
+use substance_core::{InputError, input};
 
 use crate::error::{LeaderboardError, Result};
 use crate::style::{MarkdownCounts, StyleMeta};
@@ -165,33 +172,55 @@ pub struct BootstrapStats {
 // ---------------------------------------------------------------------------------------------------------
 // helpers
 
+/// The non-blank lines with their 1-based numbers (CRLF accepted, a leading BOM dropped: the reading
+/// policy of [`substance_core::input`]).
 fn lines(bytes: &[u8]) -> impl Iterator<Item = (usize, &[u8])> {
     bytes
+        .strip_prefix(b"\xEF\xBB\xBF")
+        .unwrap_or(bytes)
         .split(|&b| b == b'\n')
         .enumerate()
         .map(|(i, l)| (i + 1, l.strip_suffix(b"\r").unwrap_or(l)))
         .filter(|(_, l)| l.iter().any(|b| !b.is_ascii_whitespace()))
 }
 
+/// One JSON document (or JSONL line starting at `line`) with Python's non-finite tokens read as
+/// missing ([`sanitize_non_finite`]) and a JSON object member given twice refused.
+fn json_value(file: &str, line: usize, text: &str) -> Result<Value> {
+    let sanitized = sanitize_non_finite(text);
+    input::strict_value(&sanitized, file, line).map_err(|e| match e {
+        InputError::Member { line, key, .. } => LeaderboardError::parse(
+            file,
+            line,
+            Some(&key),
+            "JSON object member given twice in one record",
+        ),
+        InputError::Syntax { line, message, .. } => {
+            LeaderboardError::parse(file, line, None, format!("invalid {message}"))
+        }
+        other => LeaderboardError::parse(file, line, None, other.to_string()),
+    })
+}
+
 fn json_line(file: &str, line: usize, raw: &[u8]) -> Result<Map<String, Value>> {
     let text = std::str::from_utf8(raw)
         .map_err(|e| LeaderboardError::parse(file, line, None, format!("not UTF-8: {e}")))?;
-    let sanitized = sanitize_non_finite(text);
-    match serde_json::from_str::<Value>(&sanitized) {
-        Ok(Value::Object(m)) => Ok(m),
-        Ok(_) => Err(LeaderboardError::parse(
+    match json_value(file, line, text)? {
+        Value::Object(m) => Ok(m),
+        other => Err(LeaderboardError::parse(
             file,
             line,
             None,
-            "expected a JSON object",
-        )),
-        Err(e) => Err(LeaderboardError::parse(
-            file,
-            line,
-            None,
-            format!("invalid JSON: {e}"),
+            format!("expected a JSON object, found {}", input::kind(&other)),
         )),
     }
+}
+
+/// `out` when it holds records; an input without records is an error (never a table of nothing).
+fn nonempty<T>(out: Vec<T>, bytes: &[u8], file: &str) -> Result<Vec<T>> {
+    input::require_records(out.len(), &String::from_utf8_lossy(bytes), file)
+        .map_err(|e| LeaderboardError::parse(file, 0, None, e.to_string()))?;
+    Ok(out)
 }
 
 /// Replace the bare `NaN`, `Infinity` and `-Infinity` tokens that Python's `json` module writes (outside
@@ -393,7 +422,7 @@ pub fn parse_arena_judgments(
             games,
         });
     }
-    Ok(out)
+    nonempty(out, bytes, file)
 }
 
 /// Parse an Arena-Hard answer JSONL file (either layout, detected per line).
@@ -477,7 +506,7 @@ pub fn parse_answers(bytes: &[u8], file: &str) -> Result<Vec<Answer>> {
             markdown: meta.and_then(markdown_from_meta),
         });
     }
-    Ok(out)
+    nonempty(out, bytes, file)
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -499,11 +528,12 @@ fn opt_text(o: &Map<String, Value>, key: &str, file: &str, idx: usize) -> Result
 /// Parse an AlpacaEval `annotations.json` (a JSON array of objects). Record numbers in errors are 1-based
 /// positions in the array. `preference` may be a number, `null`, missing or Python's `NaN`.
 pub fn parse_alpaca_annotations(bytes: &[u8], file: &str) -> Result<Vec<AlpacaAnnotation>> {
-    let text = std::str::from_utf8(bytes)
-        .map_err(|e| LeaderboardError::parse(file, 0, None, format!("not UTF-8: {e}")))?;
-    let sanitized = sanitize_non_finite(text);
-    let v: Value = serde_json::from_str(&sanitized)
-        .map_err(|e| LeaderboardError::parse(file, e.line(), None, format!("invalid JSON: {e}")))?;
+    let text = input::text(bytes, file)
+        .map_err(|e| LeaderboardError::parse(file, 0, None, e.to_string()))?;
+    if text.trim().is_empty() {
+        return nonempty(Vec::new(), bytes, file);
+    }
+    let v = json_value(file, 1, text)?;
     let Value::Array(items) = v else {
         return Err(LeaderboardError::parse(
             file,
@@ -538,15 +568,15 @@ pub fn parse_alpaca_annotations(bytes: &[u8], file: &str) -> Result<Vec<AlpacaAn
             preference,
         });
     }
-    Ok(out)
+    nonempty(out, bytes, file)
 }
 
 /// A CSV header and its numbered rows.
 type CsvRows = (Vec<String>, Vec<(usize, Vec<String>)>);
 
 fn parse_csv_rows(bytes: &[u8], file: &str) -> Result<CsvRows> {
-    let text = std::str::from_utf8(bytes)
-        .map_err(|e| LeaderboardError::parse(file, 0, None, format!("not UTF-8: {e}")))?;
+    let text = input::text(bytes, file)
+        .map_err(|e| LeaderboardError::parse(file, 0, None, e.to_string()))?;
     let mut rows = Vec::new();
     let mut header: Option<Vec<String>> = None;
     for (i, line) in text.lines().enumerate() {
@@ -650,7 +680,7 @@ pub fn parse_instruction_difficulty(bytes: &[u8], file: &str) -> Result<Vec<f64>
         seen[idx] = true;
         out[idx] = v;
     }
-    Ok(out)
+    nonempty(out, bytes, file)
 }
 
 /// One row of AlpacaEval's `df_gamed.csv`: annotations of prompted ("gamed") verbose/concise variants of the
@@ -715,7 +745,7 @@ pub fn parse_gamed_rows(bytes: &[u8], file: &str) -> Result<Vec<GamedRow>> {
             not_gamed_baseline: parse_f64_cell(get(cn)?, file, *line, "not_gamed_baseline")? != 0.0,
         });
     }
-    Ok(out)
+    nonempty(out, bytes, file)
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -758,7 +788,7 @@ pub fn parse_mt_bench_single(bytes: &[u8], file: &str) -> Result<Vec<MtBenchSing
             score,
         });
     }
-    Ok(out)
+    nonempty(out, bytes, file)
 }
 
 fn winner(m: &Map<String, Value>, key: &str, file: &str, line: usize) -> Result<PairWinner> {
@@ -791,7 +821,7 @@ pub fn parse_mt_bench_pair(bytes: &[u8], file: &str) -> Result<Vec<MtBenchPair>>
             turn: turn_field(&m, file, line)?,
         });
     }
-    Ok(out)
+    nonempty(out, bytes, file)
 }
 
 /// Parse a notebook `bootstrap_stats_*.jsonl` file.
@@ -824,7 +854,7 @@ pub fn parse_bootstrap_stats(bytes: &[u8], file: &str) -> Result<Vec<BootstrapSt
             results,
         });
     }
-    Ok(out)
+    nonempty(out, bytes, file)
 }
 
 #[cfg(test)]
@@ -885,6 +915,55 @@ mod tests {
             })
         );
         assert_eq!(a[1].text.as_deref(), Some("hi"));
+    }
+
+    #[test]
+    fn every_parser_follows_the_reading_policy() {
+        type Parser = fn(&[u8], &str) -> Result<usize>;
+        let parsers: [(&str, Parser); 8] = [
+            ("arena", |b, f| {
+                parse_arena_judgments(b, f, ArenaVersion::V01).map(|v| v.len())
+            }),
+            ("answers", |b, f| parse_answers(b, f).map(|v| v.len())),
+            ("alpaca", |b, f| {
+                parse_alpaca_annotations(b, f).map(|v| v.len())
+            }),
+            ("difficulty", |b, f| {
+                parse_instruction_difficulty(b, f).map(|v| v.len())
+            }),
+            ("gamed", |b, f| parse_gamed_rows(b, f).map(|v| v.len())),
+            ("mt single", |b, f| {
+                parse_mt_bench_single(b, f).map(|v| v.len())
+            }),
+            ("mt pair", |b, f| parse_mt_bench_pair(b, f).map(|v| v.len())),
+            ("bootstrap", |b, f| {
+                parse_bootstrap_stats(b, f).map(|v| v.len())
+            }),
+        ];
+        for (name, parse) in parsers {
+            for empty in ["", "\u{feff}", " \r\n\n", "[]"] {
+                let e = parse(empty.as_bytes(), "f").unwrap_err().to_string();
+                assert!(e.starts_with("f:"), "{name} on {empty:?}: {e}");
+            }
+            // JSON formats name the member; CSV formats read the line as a header without rows.
+            let e = parse(b"{\"model\": \"a\", \"model\": \"b\"}\n", "f")
+                .unwrap_err()
+                .to_string();
+            assert!(e.starts_with("f:"), "{name}: {e}");
+        }
+        let twice = br#"{"question_id": 1, "model": "m", "model": "n", "games": []}"#;
+        let e = parse_arena_judgments(twice, "j.jsonl", ArenaVersion::V01).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "j.jsonl:1: field `model`: JSON object member given twice in one record"
+        );
+        let bom = b"\xEF\xBB\xBF{\"question_id\": 1, \"model\": \"m\", \"games\": []}\r\n";
+        assert_eq!(
+            parse_arena_judgments(bom, "j", ArenaVersion::V01)
+                .unwrap()
+                .len(),
+            1
+        );
     }
 
     #[test]

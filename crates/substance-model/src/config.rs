@@ -6,8 +6,21 @@ use crate::error::{ModelError, Result};
 
 /// Parse a JSON config, naming the offending field on error (`serde_path_to_error`).
 pub fn parse_json<T: DeserializeOwned>(file: &str, text: &str) -> Result<T> {
-    let de = &mut serde_json::Deserializer::from_str(text);
-    serde_path_to_error::deserialize(de).map_err(|e| {
+    // The reading policy (`substance_core::input`): a BOM is dropped, a member given twice refused.
+    let value =
+        substance_core::input::strict_value(substance_core::input::strip_bom(text), file, 1)
+            .map_err(|e| match e {
+                substance_core::InputError::Member { key, .. } => bad(
+                    file,
+                    &key,
+                    "given twice (JSON would keep the last one silently)",
+                ),
+                substance_core::InputError::Syntax { message, line, .. } => {
+                    bad(file, "-", format!("line {line}: {message}"))
+                }
+                other => bad(file, "-", other.to_string()),
+            })?;
+    serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
         ModelError::Config {
             file: file.to_owned(),
@@ -122,4 +135,39 @@ pub struct GenerationConfig {
     /// Padding id.
     #[serde(default)]
     pub pad_token_id: TokenIds,
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize)]
+    struct Small {
+        hidden_size: usize,
+    }
+
+    #[test]
+    fn configs_follow_the_reading_policy() {
+        let c: Small = parse_json("config.json", "\u{feff}{\"hidden_size\": 8}\r\n").unwrap();
+        assert_eq!(c.hidden_size, 8);
+        let e = parse_json::<Small>("config.json", "{\"hidden_size\": 8, \"hidden_size\": 9}")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("config.json") && e.contains("hidden_size") && e.contains("twice"),
+            "{e}"
+        );
+        let e = parse_json::<Small>("config.json", "{\"hidden_size\": 8.5}")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("config.json") && e.contains("hidden_size"),
+            "{e}"
+        );
+        let e = parse_json::<Small>("config.json", "")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("config.json"), "{e}");
+    }
 }

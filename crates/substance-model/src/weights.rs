@@ -39,6 +39,16 @@ impl<'a> SafetensorsSource<'a> {
     /// Parse the header of `bytes` (no copy). A truncated or inconsistent file is a
     /// [`ModelError::Weights`].
     pub fn parse(file: &str, bytes: &'a [u8]) -> Result<Self> {
+        // The crate keeps the last of two same-named tensors: check the header's JSON first.
+        if let Some(header) = bytes
+            .get(..8)
+            .and_then(|n| <[u8; 8]>::try_from(n).ok())
+            .map(u64::from_le_bytes)
+            .and_then(|n| usize::try_from(n).ok())
+            .and_then(|n| bytes.get(8..8usize.checked_add(n)?))
+        {
+            header_json(file, header)?;
+        }
         let st = SafeTensors::deserialize(bytes).map_err(|e| ModelError::Weights {
             file: file.to_owned(),
             message: format!("{e:?}"),
@@ -185,6 +195,37 @@ impl SafetensorsRanged<FileBytes> {
     }
 }
 
+/// The JSON header of a `.safetensors` file under the reading policy (`substance_core::input`): an
+/// object whose tensor names are unique (a name given twice is refused, naming it) and whose
+/// `__metadata__`, if any, maps strings to strings.
+fn header_json(file: &str, header: &[u8]) -> Result<serde_json::Map<String, serde_json::Value>> {
+    let bad = |message: String| ModelError::Weights {
+        file: file.to_owned(),
+        message,
+    };
+    let text = std::str::from_utf8(header).map_err(|e| bad(format!("header: not UTF-8: {e}")))?;
+    let value = substance_core::input::strict_value(text, file, 1).map_err(|e| match e {
+        substance_core::InputError::Member { key, .. } => {
+            bad(format!("header: tensor `{key}` is given twice"))
+        }
+        other => bad(format!("header: {other}")),
+    })?;
+    let serde_json::Value::Object(map) = value else {
+        return Err(bad("header: not a JSON object".into()));
+    };
+    if let Some(meta) = map.get("__metadata__") {
+        let all_strings = meta
+            .as_object()
+            .is_some_and(|m| m.values().all(serde_json::Value::is_string));
+        if !all_strings {
+            return Err(bad(
+                "header: `__metadata__` must map strings to strings".into()
+            ));
+        }
+    }
+    Ok(map)
+}
+
 impl<B: ByteSource> SafetensorsRanged<B> {
     /// Parse the header of `bytes` (named `file` in errors). A truncated source, a header that is not
     /// the format's JSON, or a tensor range outside the data is a [`ModelError::Weights`].
@@ -208,8 +249,7 @@ impl<B: ByteSource> SafetensorsRanged<B> {
         bytes
             .read_at(8, &mut header)
             .map_err(|e| bad(format!("cannot read the header: {e}")))?;
-        let map: std::collections::BTreeMap<String, serde_json::Value> =
-            serde_json::from_slice(&header).map_err(|e| bad(format!("header: {e}")))?;
+        let map = header_json(file, &header)?;
         let data_start = 8 + n;
         let data_len = len - data_start;
         let mut tensors = std::collections::BTreeMap::new();
@@ -241,6 +281,15 @@ impl<B: ByteSource> SafetensorsRanged<B> {
             return Err(bad(format!(
                 "tensors `{}` and `{}` overlap",
                 w[0].2, w[1].2
+            )));
+        }
+        // As the format (and the `safetensors` crate) wants: the data section is exactly the tensors.
+        let end = ranges.iter().map(|r| r.1).max().unwrap_or(0);
+        if end != data_len {
+            return Err(bad(format!(
+                "{} bytes after the last tensor (the data section is {data_len} bytes, the tensors \
+                 end at {end})",
+                data_len - end.min(data_len)
             )));
         }
         Ok(Self {

@@ -54,6 +54,65 @@ fn file_source_reads_what_the_buffer_source_reads() {
     }
 }
 
+/// `weights` with its JSON header replaced by `edit(header)` (the data section unchanged).
+fn with_header(weights: &[u8], edit: impl Fn(&str) -> String) -> Vec<u8> {
+    let n = u64::from_le_bytes(weights[..8].try_into().unwrap()) as usize;
+    let header = edit(std::str::from_utf8(&weights[8..8 + n]).unwrap().trim_end());
+    let mut out = (header.len() as u64).to_le_bytes().to_vec();
+    out.extend_from_slice(header.as_bytes());
+    out.extend_from_slice(&weights[8 + n..]);
+    out
+}
+
+/// Both safetensors readers (the whole-buffer one and the file-backed one) refuse a tensor name given
+/// twice in the header, non-string metadata, and bytes after the last tensor (issue 11's reading
+/// policy; the `safetensors` crate alone would keep the last of two same-named entries).
+#[test]
+fn weight_headers_follow_the_reading_policy() {
+    use substance_model::weights::{SafetensorsFile, SafetensorsSource};
+    let dir = tempfile::tempdir().unwrap();
+    let weights = std::fs::read(fixtures().join(ARCHS[0]).join("model.safetensors")).unwrap();
+    let first_entry = |h: &str| {
+        let v: serde_json::Map<String, serde_json::Value> = serde_json::from_str(h).unwrap();
+        let (k, e) = v.iter().find(|(k, _)| *k != "__metadata__").unwrap();
+        (k.clone(), e.to_string())
+    };
+    let twice = with_header(&weights, |h| {
+        let (k, e) = first_entry(h);
+        format!("{},\"{k}\":{e}}}", &h[..h.len() - 1])
+    });
+    let metadata = with_header(&weights, |h| {
+        let mut v: serde_json::Map<String, serde_json::Value> = serde_json::from_str(h).unwrap();
+        v.insert("__metadata__".into(), serde_json::json!({"n": 1}));
+        serde_json::Value::Object(v).to_string()
+    });
+    let mut trailing = weights.clone();
+    trailing.extend_from_slice(&[0; 4]);
+    for (bytes, wanted) in [
+        (&twice, "is given twice"),
+        (&metadata, "`__metadata__` must map strings to strings"),
+        (&trailing, ""),
+    ] {
+        let e = SafetensorsSource::parse("model.safetensors", bytes)
+            .err()
+            .unwrap();
+        assert!(matches!(e, ModelError::Weights { .. }), "{e:?}");
+        assert!(e.to_string().contains(wanted), "{e}");
+        let path = dir.path().join("model.safetensors");
+        std::fs::write(&path, bytes).unwrap();
+        let e = SafetensorsFile::open(&path).err().unwrap();
+        assert!(e.to_string().contains(wanted), "{e}");
+        assert!(e.to_string().contains("model.safetensors"), "{e}");
+    }
+    let e = SafetensorsFile::open(&dir.path().join("model.safetensors"))
+        .err()
+        .unwrap();
+    assert!(
+        e.to_string().contains("4 bytes after the last tensor"),
+        "{e}"
+    );
+}
+
 /// A truncated weights file in a model folder is a `Weights` error naming the file, at any cut.
 #[test]
 fn truncated_weight_files_on_disk_are_a_weights_error() {

@@ -31,7 +31,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use serde::Deserialize;
 use substance_core::{
     ChoiceLogLik, GenerationSpec, Item, ModelInfo, Prompt, ReceiptError, ReceiptLine,
-    ReceiptReader, Response, Seeds, Selection, Suite, Summary,
+    ReceiptReader, Response, Seeds, Selection, Suite, Summary, input,
 };
 use substance_score::ScoreError;
 use thiserror::Error;
@@ -61,6 +61,9 @@ pub enum RunError {
     /// Hashing failed.
     #[error(transparent)]
     Core(#[from] substance_core::CoreError),
+    /// An input file broke the reading policy ([`substance_core::input`]).
+    #[error(transparent)]
+    Input(#[from] substance_core::InputError),
     /// A replay file is malformed.
     #[error("{origin}:{line}: {message}")]
     Replay {
@@ -197,29 +200,34 @@ struct ReplayLine {
 impl ReplayModel {
     /// Parse a replay JSONL (`{"id": …, "response": {…}}` or the shorthand `{"id": …, "text": "…"}`) or a
     /// receipt (its item lines' responses are replayed).
+    ///
+    /// Follows the reading policy ([`substance_core::input`]): a BOM and CRLF are accepted, a line that
+    /// is not a JSON object or repeats a member is refused, an id given twice (in either form) is an
+    /// error naming both lines, and a file without responses is an error.
     pub fn parse(text: &str, origin: &str) -> Result<Self, RunError> {
-        let first = text
-            .lines()
-            .find(|l| !l.trim().is_empty())
+        let text = input::strip_bom(text);
+        let first = input::lines(text)
+            .next()
+            .map(|(_, l)| l)
             .unwrap_or_default();
         let mut responses = HashMap::new();
+        let mut ids = input::UniqueKeys::new("id");
         if first.contains("\"type\"") && first.contains("\"header\"") {
-            for line in ReceiptReader::new(text.as_bytes()) {
-                if let ReceiptLine::Item(r) = line? {
+            let mut reader = ReceiptReader::new(text.as_bytes());
+            while let Some(line) = reader.next_line()? {
+                if let ReceiptLine::Item(r) = line {
+                    ids.insert(&r.id, origin, reader.line_number())?;
                     responses.insert(r.id.clone(), r.response.clone());
                 }
             }
         } else {
-            for (i, l) in text.lines().enumerate() {
-                if l.trim().is_empty() {
-                    continue;
-                }
+            for (line, l) in input::lines(text) {
                 let bad = |message: String| RunError::Replay {
                     origin: origin.to_owned(),
-                    line: i + 1,
+                    line,
                     message,
                 };
-                let r: ReplayLine = serde_json::from_str(l).map_err(|e| bad(e.to_string()))?;
+                let r: ReplayLine = input::record(l, origin, line)?;
                 let resp = match (r.response, r.text) {
                     (Some(resp), None) => resp,
                     (None, Some(text)) => Response::Generation {
@@ -228,11 +236,11 @@ impl ReplayModel {
                     },
                     _ => return Err(bad("give exactly one of `response` and `text`".into())),
                 };
-                if responses.insert(r.id.clone(), resp).is_some() {
-                    return Err(bad(format!("duplicate id `{}`", r.id)));
-                }
+                ids.insert(&r.id, origin, line)?;
+                responses.insert(r.id, resp);
             }
         }
+        input::require_records(responses.len(), text, origin)?;
         // The id names the file, not where it lay on the machine that ran it (receipts are shared).
         let name = origin.rsplit(['/', '\\']).next().unwrap_or(origin);
         Ok(Self {
@@ -294,19 +302,12 @@ pub struct RunOptions {
     pub created: Option<String>,
 }
 
-/// Indices of the items a selection covers.
+/// Indices of the items a selection covers ([`Selection::indices`]), an invalid shard refused.
 pub fn selected_indices(n_items: usize, sel: &Selection) -> Result<Vec<usize>, RunError> {
-    let mut idx: Vec<usize> = (0..n_items).collect();
-    if let Some([i, n]) = sel.shard {
-        if n == 0 || i >= n {
-            return Err(RunError::Options(format!("shard {i}/{n}: need 0 ≤ i < n")));
-        }
-        idx.retain(|k| k % n == i);
-    }
-    if let Some(l) = sel.limit {
-        idx.truncate(l);
-    }
-    Ok(idx)
+    sel.indices(n_items).ok_or_else(|| {
+        let [i, n] = sel.shard.unwrap_or_default();
+        RunError::Options(format!("shard {i}/{n}: need 0 ≤ i < n"))
+    })
 }
 
 /// Run `suite` on `model`, streaming the receipt into `out`; `progress(done, total)` after each item.

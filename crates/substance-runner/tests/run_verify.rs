@@ -64,6 +64,42 @@ fn sharded_and_limited_receipts_verify() {
     }
 }
 
+/// A receipt whose header selects every item but whose item lines (and summary, recomputed by a real
+/// run) cover only some does not verify: the missing items are named, since a dropped item changes the
+/// denominator (issue 11).
+#[test]
+fn a_receipt_missing_item_lines_does_not_verify() {
+    let s = suite();
+    let full = receipt(Selection::default());
+    let part = receipt(Selection {
+        limit: Some(2),
+        shard: None,
+    });
+    let header = full.split(|&b| b == b'\n').next().unwrap();
+    let rest = part.splitn(2, |&b| b == b'\n').nth(1).unwrap();
+    let mut spliced = header.to_vec();
+    spliced.push(b'\n');
+    spliced.extend_from_slice(rest);
+    let r = verify_reader(&spliced[..], Some(&s));
+    assert!(!r.ok);
+    let m = r
+        .mismatches
+        .iter()
+        .find(|m| m.field == "items")
+        .unwrap_or_else(|| panic!("{:?}", r.mismatches));
+    assert!(
+        m.recomputed.contains("3 items selected") && m.recomputed.contains("missing indices 2"),
+        "{m:?}"
+    );
+    // The same without the suite: coverage is a property of the receipt alone.
+    let r = verify_reader(&spliced[..], None);
+    assert!(
+        !r.ok && r.mismatches.iter().any(|m| m.field == "items"),
+        "{:?}",
+        r.mismatches
+    );
+}
+
 #[test]
 fn receipt_as_replay_reproduces_the_run() {
     let first = receipt(Selection::default());
@@ -100,7 +136,32 @@ fn replay_errors_name_file_and_line() {
     .err()
     .unwrap()
     .to_string();
-    assert!(e.contains("r.jsonl:2") && e.contains("duplicate"), "{e}");
+    assert!(
+        e.contains("r.jsonl: line 2") && e.contains("duplicate id `a` (first at line 1)"),
+        "{e}"
+    );
+    // The reading policy: no responses, a line that is not an object, a member given twice.
+    for (text, wanted) in [
+        ("", "no records (empty file)"),
+        ("\n \n", "no records (whitespace only)"),
+        ("[\"a\", null, \"x\"]\n", "line 1: expected a JSON object"),
+        (
+            "{\"id\":\"a\",\"text\":\"x\"}\n{\"id\":\"b\",\"id\":\"c\",\"text\":\"x\"}\n",
+            "line 2: JSON object member `id` given twice",
+        ),
+        (
+            "{\"id\":\"\",\"text\":\"x\"}\n",
+            "line 1: field `id`: empty",
+        ),
+    ] {
+        let e = ReplayModel::parse(text, "r.jsonl")
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(e.contains(wanted) && e.contains("r.jsonl"), "{text:?}: {e}");
+    }
+    // A BOM and CRLF are accepted.
+    ReplayModel::parse("\u{feff}{\"id\":\"a\",\"text\":\"x\"}\r\n", "r.jsonl").unwrap();
     let e = ReplayModel::parse("{\"id\":\"a\"}\n", "r.jsonl")
         .err()
         .unwrap()

@@ -74,6 +74,8 @@ pub struct Verifier<'a> {
     items: ListDigest,
     n: usize,
     last_index: Option<usize>,
+    /// Suite index of every item line read, in order.
+    seen: Vec<usize>,
     ids: HashSet<String>,
     mismatches: Vec<Mismatch>,
     summary: Option<(usize, Summary)>,
@@ -100,6 +102,7 @@ impl<'a> Verifier<'a> {
             items: ListDigest::new(ITEMS_DIGEST_TAG),
             n: 0,
             last_index: None,
+            seen: Vec::new(),
             ids: HashSet::new(),
             mismatches: Vec::new(),
             summary: None,
@@ -150,6 +153,23 @@ impl<'a> Verifier<'a> {
     fn push_header(&mut self, line: usize, h: Header) {
         if let Err(e) = h.suite.spec.validate("receipt header") {
             self.report(line, None, "suite.spec", "valid suite spec", e.to_string());
+        }
+        match h.selection.len(h.suite.n_items) {
+            None => self.report(
+                line,
+                None,
+                "selection.shard",
+                format!("{:?}", h.selection.shard.unwrap_or_default()),
+                "a shard [i, n] with 0 ≤ i < n",
+            ),
+            Some(0) => self.report(
+                line,
+                None,
+                "selection",
+                format!("{} of {} items", 0, h.suite.n_items),
+                "at least one item (a receipt of no items scores 0 / 0)",
+            ),
+            Some(_) => {}
         }
         if let Some(suite) = self.suite {
             match suite.sha256() {
@@ -233,8 +253,17 @@ impl<'a> Verifier<'a> {
                 rec.index.to_string(),
                 format!("increasing and < {}", header.suite.n_items),
             );
+        } else if !header.selection.contains(header.suite.n_items, rec.index) {
+            self.report(
+                line,
+                r,
+                "index",
+                rec.index.to_string(),
+                "an item of the header's selection (limit / shard)",
+            );
         }
         self.last_index = Some(rec.index);
+        self.seen.push(rec.index);
         if let Some(suite) = self.suite {
             match suite.items.get(rec.index) {
                 Some(it) if *it != rec.item => self.report(
@@ -288,6 +317,7 @@ impl<'a> Verifier<'a> {
                 metrics,
                 groups,
             };
+            self.check_coverage(&h);
             match self.summary.take() {
                 Some((line, claimed)) => self.compare_summary(line, &claimed, &ours),
                 None if !self.fatal => self.report(
@@ -315,6 +345,55 @@ impl<'a> Verifier<'a> {
             mismatches: self.mismatches,
             recomputed,
         }
+    }
+
+    /// Every item the header's selection covers must have its line: a receipt with item lines deleted
+    /// (and a summary recomputed over the rest) would otherwise verify. Names the first missing items.
+    fn check_coverage(&mut self, h: &Header) {
+        if self.fatal {
+            return;
+        }
+        let Some(expected) = h.selection.len(h.suite.n_items) else {
+            return;
+        };
+        let covered = self
+            .seen
+            .iter()
+            .filter(|&&k| h.selection.contains(h.suite.n_items, k))
+            .count();
+        if covered >= expected {
+            return;
+        }
+        // Walk the selection beside the (increasing) indices read, up to a few missing ones: bounded by
+        // the lines read, whatever the header claims.
+        let mut missing = Vec::new();
+        let mut read = self.seen.iter().peekable();
+        let mut j = 0;
+        while missing.len() < 5 {
+            let Some(k) = h.selection.nth(h.suite.n_items, j) else {
+                break;
+            };
+            while read.next_if(|&&r| r < k).is_some() {}
+            if read.next_if(|&&r| r == k).is_none() {
+                missing.push(k.to_string());
+            }
+            j += 1;
+        }
+        let more = if expected - covered > missing.len() {
+            ", …"
+        } else {
+            ""
+        };
+        self.report(
+            0,
+            None,
+            "items",
+            format!("{covered} item lines of the selection"),
+            format!(
+                "{expected} items selected by the header; missing indices {}{more}",
+                missing.join(", ")
+            ),
+        );
     }
 
     fn compare_summary(&mut self, line: usize, claimed: &Summary, ours: &Summary) {

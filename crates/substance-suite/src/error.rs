@@ -1,7 +1,7 @@
 //! The typed error of this crate. Every variant that comes from input names the file (`origin`) and,
 //! where it is known, the 1-based line and the field, so a person can go straight to the mistake.
 
-use substance_core::CoreError;
+use substance_core::{CoreError, InputError};
 use thiserror::Error;
 
 /// Errors raised while reading, writing, importing or rendering a suite.
@@ -145,6 +145,61 @@ impl SuiteError {
             line,
             field: field.into(),
             message: message.into(),
+        }
+    }
+}
+
+impl From<InputError> for SuiteError {
+    fn from(e: InputError) -> Self {
+        match e {
+            InputError::Utf8 { file, line, offset } => SuiteError::Syntax {
+                file,
+                line: Some(line),
+                message: format!("not valid UTF-8 (byte {offset} of the file)"),
+            },
+            InputError::Empty { file, what } => SuiteError::Syntax {
+                file,
+                line: None,
+                message: format!("no records ({what})"),
+            },
+            InputError::Syntax {
+                file,
+                line,
+                message,
+            } => SuiteError::Syntax {
+                file,
+                line: Some(line),
+                message,
+            },
+            InputError::Field {
+                file,
+                line,
+                field,
+                message,
+            } => SuiteError::Field {
+                file,
+                line: Some(line),
+                field,
+                message,
+            },
+            InputError::Member { file, line, key } => SuiteError::Field {
+                file,
+                line: Some(line),
+                message: format!("JSON object member `{key}` given twice in one record"),
+                field: key,
+            },
+            InputError::Duplicate {
+                file,
+                line,
+                first_line,
+                what,
+                key,
+            } => SuiteError::Field {
+                file,
+                line: Some(line),
+                message: format!("duplicate {what} `{key}` (first at line {first_line})"),
+                field: what,
+            },
         }
     }
 }

@@ -69,32 +69,10 @@ fn line_of(text: &str, offset: usize) -> usize {
         + 1
 }
 
-fn strip_bom(text: &str) -> &str {
-    text.strip_prefix('\u{feff}').unwrap_or(text)
-}
-
-/// Turn a serde path + message into the most precise field name: `missing field `x`` at path `a` → `a.x`.
+/// Turn a serde path + message into the most precise field name (the kit's one rule:
+/// [`substance_core::input::field_name`]).
 pub(crate) fn field_name(path: &str, message: &str) -> String {
-    let path = if path == "." || path == "?" { "" } else { path };
-    for marker in ["missing field `", "unknown field `", "duplicate field `"] {
-        if let Some(rest) = message.split(marker).nth(1) {
-            if let Some(name) = rest.split('`').next() {
-                let last = path.rsplit('.').next().unwrap_or("");
-                return if path.is_empty() {
-                    name.to_owned()
-                } else if last == name {
-                    path.to_owned()
-                } else {
-                    format!("{path}.{name}")
-                };
-            }
-        }
-    }
-    if path.is_empty() {
-        "(document)".to_owned()
-    } else {
-        path.to_owned()
-    }
+    substance_core::input::field_name(path, message)
 }
 
 /// Line of the key at a dotted `path` inside a spanned TOML table.
@@ -172,7 +150,7 @@ fn deserialize_table<T: serde::de::DeserializeOwned>(
 /// Checks: TOML syntax (with line), every spec field (with its dotted path and line), unknown fields,
 /// `data` xor `[source]`, and [`SuiteSpec::validate`].
 pub fn parse_suite_toml(text: &str, origin: &str) -> Result<SuiteFile, SuiteError> {
-    let text = strip_bom(text);
+    let text = substance_core::input::strip_bom(text);
     let mut root = DeTable::parse(text).map_err(|e| SuiteError::Syntax {
         file: origin.to_owned(),
         line: e.span().map(|s| line_of(text, s.start)),
@@ -272,49 +250,14 @@ pub fn parse_suite_toml(text: &str, origin: &str) -> Result<SuiteFile, SuiteErro
     })
 }
 
-fn json_error(file: &str, line: usize, path: &str, e: &serde_json::Error) -> SuiteError {
-    let full = e.to_string();
-    let message = match full.rfind(" at line ") {
-        Some(i) => format!("{} (column {})", &full[..i], e.column()),
-        None => full,
-    };
-    match e.classify() {
-        serde_json::error::Category::Data => SuiteError::Field {
-            file: file.to_owned(),
-            line: Some(line),
-            field: field_name(path, &message),
-            message,
-        },
-        _ => SuiteError::Syntax {
-            file: file.to_owned(),
-            line: Some(line),
-            message: format!("JSON: {message}"),
-        },
-    }
-}
-
-/// Parse one JSON value of type `T` per non-blank line, keeping the 1-based line numbers.
+/// Parse one JSON object of type `T` per non-blank line, keeping the 1-based line numbers, with the
+/// kit's reading policy ([`substance_core::input`]): BOM and CRLF accepted; a line that is not an
+/// object, a member given twice, or a file without records is an error naming the file and line.
 pub(crate) fn parse_jsonl_lines<T: serde::de::DeserializeOwned>(
     text: &str,
     origin: &str,
 ) -> Result<Vec<(usize, T)>, SuiteError> {
-    let text = strip_bom(text);
-    let mut out = Vec::new();
-    for (i, raw) in text.split('\n').enumerate() {
-        let line_no = i + 1;
-        let raw = raw.strip_suffix('\r').unwrap_or(raw);
-        if raw.trim().is_empty() {
-            continue;
-        }
-        let mut de = serde_json::Deserializer::from_str(raw);
-        let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-            let path = e.path().to_string();
-            json_error(origin, line_no, &path, e.inner())
-        })?;
-        de.end().map_err(|e| json_error(origin, line_no, "", &e))?;
-        out.push((line_no, value));
-    }
-    Ok(out)
+    Ok(substance_core::input::jsonl(text, origin)?)
 }
 
 /// Parse a JSONL items file: one [`Item`] per line (blank lines are skipped). Errors name the file, the
@@ -365,12 +308,21 @@ pub(crate) fn validate_suite(suite: &Suite, file: &str) -> Result<(), SuiteError
         file: file.to_owned(),
         source,
     })?;
+    let mut seen = std::collections::BTreeSet::new();
     for ex in &suite.fewshot_pool {
         ex.validate(suite.spec.output_type, &format!("{file} (few-shot pool)"))
             .map_err(|source| SuiteError::Invalid {
                 file: file.to_owned(),
                 source,
             })?;
+        if !seen.insert(ex.id.as_str()) {
+            return Err(SuiteError::Field {
+                file: format!("{file} (few-shot pool)"),
+                line: None,
+                field: "id".to_owned(),
+                message: format!("duplicate few-shot example id `{}`", ex.id),
+            });
+        }
     }
     Ok(())
 }

@@ -155,31 +155,24 @@ pub(crate) fn err(file: &str, loc: Loc, field: &str, message: impl Into<String>)
     }
 }
 
-pub(crate) fn kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}
+use substance_core::input;
+pub(crate) use substance_core::input::kind;
 
-/// Parse a JSON document; syntax errors name the line.
+/// Parse a JSON document under the reading policy ([`substance_core::input`]): syntax errors name the
+/// line, an object member given twice is refused, and a document of whitespace only is an input
+/// without records.
 pub(crate) fn parse_json(text: &str, file: &str) -> Result<Value, ImportError> {
-    serde_json::from_str(text).map_err(|e| ImportError::Json {
-        file: file.to_owned(),
-        line: e.line(),
-        field: "$".into(),
-        message: e.to_string(),
-    })
+    input::require_records(usize::from(!text.trim().is_empty()), text, file)?;
+    Ok(input::strict_value(text, file, 1)?)
 }
 
-/// Parse a top-level JSON array.
+/// Parse a top-level JSON array; an empty array is an input without records.
 pub(crate) fn parse_json_array(text: &str, file: &str) -> Result<Vec<Value>, ImportError> {
     match parse_json(text, file)? {
-        Value::Array(a) => Ok(a),
+        Value::Array(a) => {
+            input::require_records(a.len(), text, file)?;
+            Ok(a)
+        }
         other => Err(ImportError::Json {
             file: file.to_owned(),
             line: 1,
@@ -192,21 +185,13 @@ pub(crate) fn parse_json_array(text: &str, file: &str) -> Result<Vec<Value>, Imp
     }
 }
 
-/// Parse JSON Lines: `(1-based line, value)` for every non-blank line.
+/// Parse JSON Lines: `(1-based line, value)` for every non-blank line; an input without lines is
+/// refused, and so is an object member given twice.
 pub(crate) fn parse_jsonl(text: &str, file: &str) -> Result<Vec<(usize, Value)>, ImportError> {
-    let mut out = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        if line.trim().is_empty() {
-            continue;
-        }
-        let v = serde_json::from_str(line).map_err(|e| ImportError::Json {
-            file: file.to_owned(),
-            line: i + 1,
-            field: "$".into(),
-            message: e.to_string(),
-        })?;
-        out.push((i + 1, v));
-    }
+    let out = input::lines(text)
+        .map(|(n, l)| input::strict_value(l, file, n).map(|v| (n, v)))
+        .collect::<Result<Vec<_>, _>>()?;
+    input::require_records(out.len(), text, file)?;
     Ok(out)
 }
 

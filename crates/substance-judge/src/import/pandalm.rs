@@ -242,7 +242,8 @@ mod tests {
         assert_eq!(file_kind(t, "t.json").unwrap(), FileKind::TestSet);
         let g = br#"[{"idx": 0, "gpt_result": "1"}]"#;
         assert_eq!(file_kind(g, "g.json").unwrap(), FileKind::Verdicts);
-        assert_eq!(file_kind(b"[]", "e.json").unwrap(), FileKind::TestSet);
+        // An empty array holds no records: refused (the reading policy), not taken for a test set.
+        assert!(file_kind(b"[]", "e.json").is_err());
         let e = file_kind(br#"[{"idx": 0}]"#, "x.json").unwrap_err();
         assert!(
             e.to_string().contains("x.json") && e.to_string().contains("record 0"),

@@ -70,6 +70,7 @@ pub fn import_completions(bytes: &[u8], file: &str) -> Result<Vec<JudgedPair>, I
     .collect();
     let model = model_from_file(file);
     let mut out = Vec::new();
+    let mut ids = substance_core::input::UniqueKeys::new("id");
     for row in rdr.records() {
         let row = row.map_err(|e| {
             let line = e.position().map(|p| p.line()).unwrap_or(0);
@@ -95,6 +96,7 @@ pub fn import_completions(bytes: &[u8], file: &str) -> Result<Vec<JudgedPair>, I
             }
         };
         let id = get(c_id);
+        ids.insert(id, file, usize::try_from(line).unwrap_or(usize::MAX))?;
         let mut pair = JudgedPair::new(
             &format!(
                 "xstest/{}{id}",
@@ -136,6 +138,7 @@ pub fn import_completions(bytes: &[u8], file: &str) -> Result<Vec<JudgedPair>, I
         }
         out.push(pair);
     }
+    substance_core::input::require_records(out.len(), text, file)?;
     Ok(out)
 }
 
