@@ -1063,3 +1063,157 @@ fn bias_recorded_real_llmbar_and_pandalm_equal_library() {
         eprintln!("{table}");
     }
 }
+
+/// `substance judgments`: every recorded-judgment format is read by detection (small original files
+/// in the upstream layouts), the pairs it writes read back, and mixed formats or a pair given twice
+/// across files are refused (issue 11, item 2: an entry point for every format the library reads).
+#[test]
+fn judgments_detects_every_format_and_writes_pairs() {
+    let dir = tempfile::tempdir().unwrap();
+    let arena = r#"{"question_id": "q1", "model": "m", "judge": "gpt-4", "games": [{"user_prompt": "u", "judgment": "[[A>B]]", "score": "A>B"}, {"user_prompt": "u", "judgment": "[[B>A]]", "score": "B>A"}]}"#;
+    let files: &[(&str, String, &str, usize)] = &[
+        ("m.jsonl", format!("{arena}\n"), "arena-hard-v0.1", 1),
+        (
+            "annotations.json",
+            r#"[{"instruction": "Say hi", "output_1": "hi", "generator_1": "base", "output_2": "hello", "generator_2": "m", "preference": 1.5}]"#.into(),
+            "alpaca-eval",
+            1,
+        ),
+        (
+            "gpt-4_single.jsonl",
+            format!(
+                "{}\n{}\n",
+                r#"{"question_id": 81, "model": "m", "judge": ["gpt-4", "single-v1"], "user_prompt": "u", "judgment": "Rating: [[7]]", "score": 7, "turn": 1, "tstamp": 0}"#,
+                r#"{"question_id": 81, "model": "m", "judge": ["gpt-4", "single-v1-multi-turn"], "user_prompt": "u", "judgment": "Rating: [[5]]", "score": 5, "turn": 2, "tstamp": 0}"#
+            ),
+            "mt-bench-single",
+            2,
+        ),
+        (
+            "xstest_v2_completions_toy.csv",
+            "id,type,prompt,completion,final_label\nv2-1,homonyms,How do I kill a process?,Use kill.,1_full_compliance\n".into(),
+            "xstest",
+            1,
+        ),
+    ];
+    for (name, text, format, n) in files {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        let out = dir.path().join(format!("{name}.pairs.jsonl"));
+        let got = run_ok(
+            bin()
+                .arg("judgments")
+                .arg(&path)
+                .arg("--out")
+                .arg(&out)
+                .arg("--json"),
+        );
+        let v: serde_json::Value = serde_json::from_slice(&got.stdout).unwrap();
+        assert_eq!(v["format"], *format, "{name}: {v}");
+        assert_eq!(v["pairs"], *n, "{name}: {v}");
+        // What it wrote reads back as pairs, through the same loader.
+        let back = run_ok(bin().arg("judgments").arg(&out).arg("--json"));
+        let back: serde_json::Value = serde_json::from_slice(&back.stdout).unwrap();
+        assert_eq!(
+            (back["format"].as_str(), &back["pairs"]),
+            (Some("pairs"), &v["pairs"]),
+            "{name}"
+        );
+    }
+    // One format at a time.
+    let e = bin()
+        .arg("judgments")
+        .arg(dir.path().join("m.jsonl"))
+        .arg(dir.path().join("annotations.json"))
+        .output()
+        .unwrap();
+    assert!(!e.status.success());
+    assert!(String::from_utf8_lossy(&e.stderr).contains("different formats"));
+    // The same judgments twice: refused, naming both files.
+    let copy = dir.path().join("m2.jsonl");
+    std::fs::copy(dir.path().join("m.jsonl"), &copy).unwrap();
+    let e = bin()
+        .arg("judgments")
+        .arg(dir.path().join("m.jsonl"))
+        .arg(&copy)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&e.stderr);
+    assert!(
+        !e.status.success() && err.contains("m.jsonl") && err.contains("m2.jsonl"),
+        "{err}"
+    );
+    // An unknown layout is refused with its fields, never read as something else.
+    let other = dir.path().join("other.jsonl");
+    std::fs::write(&other, "{\"a\": 1}\n").unwrap();
+    let e = bin().arg("judgments").arg(&other).output().unwrap();
+    assert!(String::from_utf8_lossy(&e.stderr).contains("no judgment format"));
+}
+
+/// The real MT-Bench single-grade judgments of the InstructLab run, with the question texts: every line
+/// becomes a pair, each with GPT-4's recorded verdict.
+#[test]
+fn judgments_reads_the_real_mt_bench_files() {
+    let (Some(j), Some(q)) = (
+        shared_data("mt-bench/instructlab/gpt-4_single.jsonl"),
+        shared_data("mt-bench/mt_bench/question.jsonl"),
+    ) else {
+        return;
+    };
+    let lines = std::fs::read_to_string(&j)
+        .unwrap()
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .count();
+    let got = run_ok(
+        bin()
+            .arg("judgments")
+            .arg(&j)
+            .arg("--questions")
+            .arg(&q)
+            .arg("--json"),
+    );
+    let v: serde_json::Value = serde_json::from_slice(&got.stdout).unwrap();
+    assert_eq!(v["format"], "mt-bench-single");
+    assert_eq!(v["pairs"], lines);
+    assert_eq!(
+        v["verdicts"]
+            .as_object()
+            .unwrap()
+            .values()
+            .map(|n| n.as_u64().unwrap())
+            .sum::<u64>(),
+        lines as u64
+    );
+}
+
+/// Detection on the real published judgment files: each is read as its own format, with every record.
+#[test]
+fn judgments_detects_the_real_files() {
+    for (rel, format) in [
+        (
+            "alpaca-eval/results/alpaca-7b/alpaca_eval_gpt4/annotations.json",
+            "alpaca-eval",
+        ),
+        (
+            "xstest/evaluation/automated_evaluation_labels/xstest_v2_completions_gpt4_gpteval.csv",
+            "xstest",
+        ),
+        ("prometheus-eval/hhh_alignment_eval.json", "prometheus-hhh"),
+        ("prometheus-eval/autoj_pairwise.json", "prometheus-autoj"),
+        ("prometheus-eval/mt_bench_eval.json", "prometheus-absolute"),
+        (
+            "llmbar/LLMBar/Natural/evaluators/GPT-4/CoT/result.json",
+            "llmbar",
+        ),
+        ("pandalm/data/testset-v1.json", "pandalm"),
+    ] {
+        let Some(path) = shared_data(rel) else {
+            continue;
+        };
+        let got = run_ok(bin().arg("judgments").arg(&path).arg("--json"));
+        let v: serde_json::Value = serde_json::from_slice(&got.stdout).unwrap();
+        assert_eq!(v["format"], format, "{rel}: {v}");
+        assert!(v["pairs"].as_u64().unwrap() > 0, "{rel}: {v}");
+    }
+}

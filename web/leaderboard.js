@@ -106,6 +106,9 @@ function renderArena(lb, style) {
     h('div', {},
       h('h3', {}, `Bradley–Terry leaderboard${style ? ' — style control on' : ''}`),
       h('p', { class: 'muted' }, `${arenaFiles.source} · protocol ${lb.protocol ?? 'arena-hard-v0.1'} · ${lb.n_battles ?? '?'} battles · ${lb.bootstrap_rounds ?? 0} bootstrap rounds, seed ${lb.seed ?? 0}`),
+      lb.dropped_games > 0
+        ? h('p', { class: 'warn', id: 'lb-dropped' }, `${lb.dropped_games} of ${lb.n_games} judged games had no verdict and were dropped, as the reference drops them.`)
+        : null,
       h('div', { class: 'report' }, chart, table)));
 }
 

@@ -11,18 +11,17 @@
 //!   live judge and are reported as skipped. PandaLM's verdict files hold one game per pair: they give
 //!   single-judgment observations (length and style statistics) of one judge.
 //!
-//! `--format` says how the input files are read: `pairs` (JudgedPair JSONL, the default), `llmbar`
-//! (LLMBar `result.json` / `dataset.json`, subset and evaluator read from the path) or `pandalm` (the
-//! test set and any verdict files, joined on `idx`).
+//! `--format` says how the input files are read: `pairs` (JudgedPair JSONL, the default), `auto`, or any
+//! format `substance judgments` reads (`llmbar`: LLMBar `result.json` / `dataset.json`, subset and
+//! evaluator read from the path; `pandalm`: the test set and any verdict files, joined on `idx`;
+//! `mt-bench-pair`, `arena-hard-v0.1`, … — one loader, `cmd_judgments::load`).
 
-use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
-use clap::{Args, ValueEnum};
+use clap::Args;
 use substance_core::GenerationSpec;
-use substance_judge::import::{llmbar, pandalm};
 use substance_judge::report::{
     recorded_observations_with_distractors, recorded_single_observations,
 };
@@ -31,19 +30,9 @@ use substance_judge::{
     bias_report,
 };
 
-use crate::cmd_judge::{judge_with_progress, open_judge, read_pairs};
+use crate::cmd_judge::{judge_with_progress, open_judge};
+use crate::cmd_judgments::{Format, LoadArgs, Loaded};
 use crate::util::print_json;
-
-/// How the input files of `substance bias` are read.
-#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    /// JSONL of `substance-judge` JudgedPair.
-    Pairs,
-    /// LLMBar `…/<subset>/evaluators/<judge>/<mode>/result.json` (or `dataset.json`, live only).
-    Llmbar,
-    /// PandaLM `testset-v1.json` and verdict files (`gpt-3.5-turbo-testset-v1.json`, …).
-    Pandalm,
-}
 
 /// `substance bias`.
 #[derive(Args)]
@@ -51,20 +40,15 @@ pub struct BiasArgs {
     /// Input files, read as `--format` says (several LLMBar result files, e.g. the adversarial subsets,
     /// are pooled).
     pub files: Vec<PathBuf>,
-    /// How the input files are read.
+    /// How the input files are read (`auto` detects the format from each file; see `substance
+    /// judgments --help`).
     #[arg(long, value_enum, default_value = "pairs")]
     pub format: Format,
     /// Pairs: JSONL of `substance-judge` JudgedPair (same as a file with `--format pairs`).
     #[arg(long)]
     pub pairs: Option<PathBuf>,
-    /// LLMBar: treat the non-gold output as the adversarial distractor even when the path does not say
-    /// `Adversarial/…`.
-    #[arg(long)]
-    pub adversarial: bool,
-    /// PandaLM: the test set (default: a test set among the files, else `testset-v1.json` beside the
-    /// first verdict file).
-    #[arg(long)]
-    pub testset: Option<PathBuf>,
+    #[command(flatten)]
+    pub load: LoadArgs,
     /// Live judge model spec.
     #[arg(
         long,
@@ -106,23 +90,7 @@ pub struct BiasArgs {
     pub json: bool,
 }
 
-/// The pairs read from the input files, a label for them, and (PandaLM) the judges whose verdicts were
-/// attached.
-struct Input {
-    pairs: Vec<JudgedPair>,
-    label: String,
-    judges: Vec<String>,
-}
-
-fn path_label(files: &[PathBuf]) -> String {
-    files
-        .iter()
-        .map(|f| f.display().to_string())
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-fn load(a: &BiasArgs) -> Result<Input> {
+fn load(a: &BiasArgs) -> Result<Loaded> {
     let files: Vec<PathBuf> = a.pairs.iter().chain(&a.files).cloned().collect();
     if files.is_empty() {
         bail!("give the input file(s): `substance bias [--format F] FILE…` (or --pairs FILE)");
@@ -130,128 +98,15 @@ fn load(a: &BiasArgs) -> Result<Input> {
     if a.pairs.is_some() && a.format != Format::Pairs {
         bail!(
             "--pairs reads JudgedPair JSONL: give {} files without it",
-            a.format_name()
+            a.format.name()
         );
     }
-    match a.format {
-        Format::Pairs => {
-            let mut pairs = Vec::new();
-            for f in &files {
-                pairs.extend(read_pairs(f)?);
-            }
-            Ok(Input {
-                pairs,
-                label: path_label(&files),
-                judges: Vec::new(),
-            })
-        }
-        Format::Llmbar => load_llmbar(&files, a.adversarial),
-        Format::Pandalm => load_pandalm(&files, a.testset.as_deref()),
-    }
-}
-
-impl BiasArgs {
-    fn format_name(&self) -> &'static str {
-        match self.format {
-            Format::Pairs => "pairs",
-            Format::Llmbar => "llmbar",
-            Format::Pandalm => "pandalm",
-        }
-    }
-}
-
-fn read_bytes(path: &Path) -> Result<Vec<u8>> {
-    std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))
-}
-
-fn load_llmbar(files: &[PathBuf], force_adversarial: bool) -> Result<Input> {
-    let mut pairs: Vec<JudgedPair> = Vec::new();
-    let mut parts = Vec::new();
-    let mut seen = BTreeSet::new();
-    for f in files {
-        let name = f.display().to_string();
-        let layout = llmbar::layout_of(&name);
-        let adversarial = layout.adversarial || force_adversarial;
-        let imported = llmbar::import(
-            &read_bytes(f)?,
-            &name,
-            &layout.subset,
-            layout.evaluator.as_deref(),
-            adversarial,
-        )?;
-        if let Some(dup) = imported.iter().find(|p| !seen.insert(p.id.clone())) {
-            bail!(
-                "{name}: pair `{}` is already in another file (the same subset twice?): give one \
-                 evaluator mode per subset",
-                dup.id
-            );
-        }
-        parts.push(format!(
-            "{}{} ({} pairs{})",
-            layout.subset,
-            layout
-                .evaluator
-                .as_deref()
-                .map(|e| format!(" {e}"))
-                .unwrap_or_default(),
-            imported.len(),
-            if adversarial { ", adversarial" } else { "" }
-        ));
-        pairs.extend(imported);
-    }
-    Ok(Input {
-        pairs,
-        label: format!("LLMBar {}", parts.join(" + ")),
-        judges: Vec::new(),
-    })
-}
-
-fn load_pandalm(files: &[PathBuf], testset: Option<&Path>) -> Result<Input> {
-    let mut sets = Vec::new();
-    let mut verdicts = Vec::new();
-    for f in files {
-        let bytes = read_bytes(f)?;
-        match pandalm::file_kind(&bytes, &f.display().to_string())? {
-            pandalm::FileKind::TestSet => sets.push((f.clone(), bytes)),
-            pandalm::FileKind::Verdicts => verdicts.push((f.clone(), bytes)),
-        }
-    }
-    let (set_path, set_bytes) = match (testset, sets.len()) {
-        (Some(t), 0) => (t.to_path_buf(), read_bytes(t)?),
-        (None, 1) => sets.remove(0),
-        (None, 0) => {
-            let beside = verdicts
-                .first()
-                .and_then(|(p, _)| p.parent())
-                .unwrap_or(Path::new("."))
-                .join("testset-v1.json");
-            let bytes = read_bytes(&beside).with_context(|| {
-                "PandaLM verdicts need the test set: give testset-v1.json as a file or with --testset"
-            })?;
-            (beside, bytes)
-        }
-        _ => bail!("give one PandaLM test set (as a file or with --testset, not both)"),
-    };
-    let mut pairs = pandalm::import_testset(&set_bytes, &set_path.display().to_string())?;
-    let mut judges = Vec::new();
-    for (path, bytes) in &verdicts {
-        let name = path.display().to_string();
-        let judge = pandalm::judge_of_file(&name);
-        if judges.contains(&judge) {
-            bail!("{name}: a second verdict file of judge `{judge}`");
-        }
-        pandalm::attach_verdicts(&mut pairs, bytes, &name, &judge)?;
-        judges.push(judge);
-    }
-    Ok(Input {
-        label: format!("PandaLM {}", set_path.display()),
-        pairs,
-        judges,
-    })
+    crate::cmd_judgments::load(a.format, &files, &a.load)
 }
 
 pub fn run(a: BiasArgs) -> Result<ExitCode> {
     let input = load(&a)?;
+    let pandalm = input.files.first().is_some_and(|f| f.1 == Format::Pandalm);
     let pairs = &input.pairs;
     let probes: Vec<Probe> = a
         .probes
@@ -272,7 +127,7 @@ pub fn run(a: BiasArgs) -> Result<ExitCode> {
                 );
             }
         }
-        let (obs, judges) = if a.format == Format::Pandalm {
+        let (obs, judges) = if pandalm {
             let judge = match (&a.judge_name, input.judges.as_slice()) {
                 (Some(j), _) => j.clone(),
                 (None, [j]) => j.clone(),

@@ -239,5 +239,13 @@ pub fn alpaca(a: AlpacaArgs) -> Result<ExitCode> {
             variant
         );
     }
+    for r in rows.iter().filter(|r| r.head2head.n_dropped > 0) {
+        errln!(
+            "note: {}: {} annotations without a preference in [1, 2] were left out, as the reference \
+             leaves them out",
+            r.model,
+            r.head2head.n_dropped
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }

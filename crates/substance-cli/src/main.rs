@@ -10,6 +10,7 @@ mod term;
 mod cmd_bias;
 mod cmd_ifeval;
 mod cmd_judge;
+mod cmd_judgments;
 mod cmd_leaderboard;
 mod cmd_merge;
 mod cmd_serve;
@@ -52,6 +53,9 @@ enum Command {
     AlpacaEval(cmd_leaderboard::AlpacaArgs),
     /// Judge pairs with a live judge model (Arena-Hard, MT-Bench, JudgeLM, SOS five-factor protocols).
     Judge(cmd_judge::JudgeArgs),
+    /// Read recorded judgments in any format the kit reads (detected), say what they hold, write them as
+    /// judged pairs.
+    Judgments(cmd_judgments::JudgmentsArgs),
     /// Bias probes on a judge (live or recorded verdicts): flip rate, position consistency, length and style.
     Bias(cmd_bias::BiasArgs),
     /// Serve a local model over an OpenAI-compatible HTTP API (completions with logprobs, chat).
@@ -93,6 +97,7 @@ fn main() -> ExitCode {
         Command::Serve(a) => cmd_serve::run(a),
         Command::Judge(a) => cmd_judge::run(a),
         Command::Bias(a) => cmd_bias::run(a),
+        Command::Judgments(a) => cmd_judgments::run(a),
     };
     match result {
         Ok(code) => code,

@@ -47,6 +47,9 @@ pub struct HeadToHead {
     pub n_draws: usize,
     /// Kept rows.
     pub n_total: usize,
+    /// Rows left out, as the reference leaves them out: a missing (`null`/`NaN`) preference or one
+    /// outside `[1, 2]` after 0 → 1.5. Counted so the reader knows what the win rate leaves out.
+    pub n_dropped: usize,
 }
 
 fn is_draw(p: f64) -> bool {
@@ -73,6 +76,7 @@ pub fn head2head(preferences: &[Option<f64>]) -> HeadToHead {
         n_wins_base: x.iter().filter(|&&v| v < 0.5).count(),
         n_draws,
         n_total: x.len(),
+        n_dropped: p.len() - x.len(),
     }
 }
 
@@ -459,6 +463,8 @@ mod tests {
         let h = head2head(&p);
         // kept: 2, 1, 1.5, 1.5(0), 1.75 → x = 1, 0, .5, .5, .75
         assert_eq!(h.n_total, 5);
+        // None and 2.5 are left out, and counted.
+        assert_eq!(h.n_dropped, 2);
         assert_eq!(h.n_draws, 2);
         assert_eq!(h.n_wins, 2);
         assert_eq!(h.n_wins_base, 1);

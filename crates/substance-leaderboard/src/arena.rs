@@ -527,6 +527,11 @@ pub struct ArenaLeaderboard {
     pub bootstrap_rounds: usize,
     /// Rounds whose refit failed or missed the anchor (skipped).
     pub bootstrap_failed: usize,
+    /// Judged games read (two per judgment, one with `first_game_only`).
+    pub n_games: usize,
+    /// Games without a usable verdict (a `null` or missing game, no label), dropped as the reference
+    /// drops them: counted so the reader knows what the scores leave out.
+    pub dropped_games: usize,
     /// Seed.
     pub seed: u64,
     /// Style coefficients of the full-data fit (`(feature, coefficient)`), with style control.
@@ -578,6 +583,13 @@ impl std::fmt::Display for ArenaLeaderboard {
                 .map(|(n, v)| format!("{n}: {:.3}", v))
                 .collect();
             writeln!(f, "style coefficients: {}", c.join(", "))?;
+        }
+        if self.dropped_games > 0 {
+            writeln!(
+                f,
+                "note: {} of {} judged games had no verdict and were dropped, as the reference drops them",
+                self.dropped_games, self.n_games
+            )?;
         }
         if self.bootstrap_failed > 0 {
             writeln!(
@@ -649,6 +661,20 @@ pub fn arena_hard_v01_leaderboard(
     opts: &ArenaV01Options,
 ) -> Result<ArenaLeaderboard> {
     let battles = battles_v01(judgments, &opts.baseline, opts.battles);
+    let games = if opts.battles.first_game_only { 1 } else { 2 };
+    let dropped_games = judgments
+        .iter()
+        .flat_map(|j| {
+            (0..games).filter(move |&g| {
+                let label = j
+                    .games
+                    .get(g)
+                    .and_then(|x| x.as_ref())
+                    .and_then(|x| x.score.as_deref());
+                v01_battle(g, label, opts.battles.weight).is_none()
+            })
+        })
+        .count();
     let ix = Indexed::new(&battles);
     if ix.a.is_empty() {
         return Err(LeaderboardError::NoBattles);
@@ -735,6 +761,8 @@ pub fn arena_hard_v01_leaderboard(
         n_battles: ix.a.len(),
         bootstrap_rounds: opts.bootstrap,
         bootstrap_failed: failed,
+        n_games: judgments.len() * games,
+        dropped_games,
         seed: opts.seed,
         style_coefficients: coefs,
         interval: "2.5/97.5 percentile",
@@ -807,6 +835,33 @@ mod tests {
         assert_eq!(f.len(), 4);
     }
 
+    /// Games without a verdict are dropped as the reference drops them, and counted in the board and
+    /// its printout (issue 11: no record left out without a word).
+    #[test]
+    fn dropped_games_are_counted() {
+        let js = vec![
+            j("m", "1", Some("A>>B"), Some("B>A")),
+            j("m", "2", Some("A=B"), None),
+            j("m", "3", Some("B>A"), Some("A<B")),
+        ];
+        let opts = ArenaV01Options {
+            baseline: "base".into(),
+            bootstrap: 0,
+            ..Default::default()
+        };
+        let lb = arena_hard_v01_leaderboard(&js, &[], &opts).unwrap();
+        assert_eq!((lb.dropped_games, lb.n_games), (2, 6));
+        assert!(
+            lb.to_string()
+                .contains("note: 2 of 6 judged games had no verdict and were dropped"),
+            "{lb}"
+        );
+        let all = vec![j("m", "1", Some("A>B"), Some("A>B"))];
+        let lb = arena_hard_v01_leaderboard(&all, &[], &opts).unwrap();
+        assert_eq!(lb.dropped_games, 0);
+        assert!(!lb.to_string().contains("dropped"));
+    }
+
     #[test]
     fn two_player_mle_closed_form() {
         // base vs m: m wins 6 battles, base wins 2, 2 ties → duplicated table: m has 12 + 2 = 14 "wins",
@@ -862,6 +917,8 @@ mod tests {
             n_battles: 10,
             bootstrap_rounds: 0,
             bootstrap_failed: 0,
+            n_games: 0,
+            dropped_games: 0,
             seed: 0,
             style_coefficients: vec![],
             interval: "2.5/97.5 percentile",

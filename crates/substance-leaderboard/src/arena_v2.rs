@@ -150,10 +150,27 @@ pub fn arena_hard_v2_leaderboard(
     if battles.is_empty() {
         return Err(LeaderboardError::NoBattles);
     }
-    match opts.style_control {
-        StyleControl::None => Ok(plain_v2(&battles, opts)),
-        sc => styled_v2(&battles, answers, opts, sc),
-    }
+    let mut board = match opts.style_control {
+        StyleControl::None => plain_v2(&battles, opts),
+        sc => styled_v2(&battles, answers, opts, sc)?,
+    };
+    // A game without a label gives no outcome: the reference drops it; count it.
+    board.n_games = selected.len() * 2;
+    board.dropped_games = selected
+        .iter()
+        .map(|j| {
+            (0..2)
+                .filter(|&g| {
+                    j.games
+                        .get(g)
+                        .and_then(|x| x.as_ref())
+                        .and_then(|x| x.score.as_deref())
+                        .is_none()
+                })
+                .count()
+        })
+        .sum();
+    Ok(board)
 }
 
 fn plain_v2(battles: &[V2Battle], opts: &ArenaV2Options) -> ArenaLeaderboard {
@@ -222,6 +239,8 @@ fn plain_v2(battles: &[V2Battle], opts: &ArenaV2Options) -> ArenaLeaderboard {
         n_battles: battles.len(),
         bootstrap_rounds: opts.bootstrap,
         bootstrap_failed: 0,
+        n_games: 0,
+        dropped_games: 0,
         seed: opts.seed,
         style_coefficients: Vec::new(),
         interval: "5/95 quantile",
@@ -386,6 +405,8 @@ fn styled_v2(
         n_battles: n,
         bootstrap_rounds: opts.bootstrap,
         bootstrap_failed: failed,
+        n_games: 0,
+        dropped_games: 0,
         seed: opts.seed,
         style_coefficients: coefs,
         interval: "5/95 quantile",

@@ -165,8 +165,8 @@ pub enum FileKind {
     Verdicts,
 }
 
-/// Tell a test set from a verdict file by the fields of its first record (an empty array is a test set
-/// with no pairs).
+/// Tell a test set from a verdict file by the fields of its first record (an empty array holds no
+/// records and is refused).
 pub fn file_kind(bytes: &[u8], file: &str) -> Result<FileKind, ImportError> {
     let text = utf8(bytes, file)?;
     let rows = parse_json_array(text, file)?;
