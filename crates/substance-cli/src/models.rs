@@ -136,6 +136,11 @@ pub fn load_local(
     if let Some(pb) = bar.take() {
         pb.abandon();
     }
+    if let Ok(m) = &model {
+        for w in &m.model().meta().warnings {
+            errln!("warning: {w}");
+        }
+    }
     model
 }
 

@@ -92,7 +92,7 @@ fn opt125m_random(device: &Device) -> Opt {
         add(&format!("{l}fc2.weight"), vec![h, f], 0.02, 0.0);
         add(&format!("{l}fc2.bias"), vec![h], 0.0, 0.0);
     }
-    Opt::load(config, WeightMap::new(&src, device)).unwrap()
+    Opt::load(config, &mut WeightMap::new(&src, device)).unwrap()
 }
 
 /// Drive a future on this thread (CPU reads resolve at once); works on wasm32-wasip1 too.
@@ -350,18 +350,18 @@ fn load_hf(dir: &str, device: &Device) -> Box<dyn CausalLm> {
     // Tensor by tensor, as `substance run --model hf:DIR` loads: the file is never held whole.
     let src = SafetensorsFile::open(std::path::Path::new(&format!("{dir}/model.safetensors")))
         .expect("open model.safetensors");
-    let w = WeightMap::new(&src, device);
+    let mut w = WeightMap::new(&src, device);
     let kind: serde_json::Value = serde_json::from_str(&cfg).unwrap();
     match kind["model_type"].as_str() {
         Some("opt") => {
-            Box::new(Opt::load(serde_json::from_str::<OptConfig>(&cfg).unwrap(), w).unwrap())
+            Box::new(Opt::load(serde_json::from_str::<OptConfig>(&cfg).unwrap(), &mut w).unwrap())
         }
         Some("gpt2") => {
-            Box::new(Gpt2::load(serde_json::from_str::<Gpt2Config>(&cfg).unwrap(), w).unwrap())
+            Box::new(Gpt2::load(serde_json::from_str::<Gpt2Config>(&cfg).unwrap(), &mut w).unwrap())
         }
-        Some("llama") => {
-            Box::new(Llama::load(serde_json::from_str::<LlamaConfig>(&cfg).unwrap(), w).unwrap())
-        }
+        Some("llama") => Box::new(
+            Llama::load(serde_json::from_str::<LlamaConfig>(&cfg).unwrap(), &mut w).unwrap(),
+        ),
         other => panic!("model_type {other:?} is not opt, gpt2 or llama"),
     }
 }

@@ -72,22 +72,22 @@ impl Model {
     ) -> Result<Self> {
         let cfg_text = utf8("config.json", files.config)?;
         let kind: ModelType = parse_json("config.json", cfg_text)?;
-        let w = WeightMap::new(src, device);
+        let mut w = WeightMap::new(src, device);
         let (lm, ids): (Box<dyn CausalLm>, [TokenIds; 2]) = match kind.model_type.as_deref() {
             Some("opt") => {
                 let c: OptConfig = parse_json("config.json", cfg_text)?;
                 let ids = [c.bos_token_id.clone(), c.eos_token_id.clone()];
-                (Box::new(Opt::load(c, w)?), ids)
+                (Box::new(Opt::load(c, &mut w)?), ids)
             }
             Some("gpt2") => {
                 let c: Gpt2Config = parse_json("config.json", cfg_text)?;
                 let ids = [c.bos_token_id.clone(), c.eos_token_id.clone()];
-                (Box::new(Gpt2::load(c, w)?), ids)
+                (Box::new(Gpt2::load(c, &mut w)?), ids)
             }
             Some("llama") => {
                 let c: LlamaConfig = parse_json("config.json", cfg_text)?;
                 let ids = [c.bos_token_id.clone(), c.eos_token_id.clone()];
-                (Box::new(Llama::load(c, w)?), ids)
+                (Box::new(Llama::load(c, &mut w)?), ids)
             }
             Some(other) => {
                 return Err(bad(
@@ -118,11 +118,25 @@ impl Model {
             eos.to_vec()
         };
         let bos = generation.bos_token_id.first().or(bos.first());
+        // As transformers does, tensors the architecture does not use are a warning, not an error
+        // (checkpoints carry buffers such as `attn.masked_bias` or an extra head).
+        let warnings = w
+            .unused()
+            .into_iter()
+            .map(|n| {
+                format!(
+                    "{}: tensor `{n}` is not used by the {} architecture (ignored)",
+                    src.file(),
+                    lm.architecture().name()
+                )
+            })
+            .collect();
         let meta = ModelMeta {
             id: id.to_owned(),
             weights_sha256,
             architecture: lm.architecture().name().to_owned(),
             source: "hf-safetensors".to_owned(),
+            warnings,
         };
         Self::assemble(lm, tokenizer, chat_template, eos, bos, meta)
     }
@@ -335,11 +349,14 @@ pub fn hub_cache_dir(org: &str, name: &str) -> PathBuf {
 }
 
 /// Whether a model folder holds the files a load needs (`config.json`, `tokenizer.json`,
-/// `model.safetensors`). A download renames the weights in last, so an interrupted one is incomplete.
+/// `model.safetensors` or a shard index). A download renames the weights in last, so an interrupted
+/// one is incomplete.
 pub fn is_complete_dir(dir: &Path) -> bool {
-    ["config.json", "tokenizer.json", "model.safetensors"]
+    ["config.json", "tokenizer.json"]
         .iter()
         .all(|f| dir.join(f).is_file())
+        && (dir.join("model.safetensors").is_file()
+            || dir.join(crate::weights::SHARD_INDEX).is_file())
 }
 
 impl ModelSpec {
@@ -454,24 +471,78 @@ impl Model {
     /// Load a Hugging Face folder. `model.safetensors` is read tensor by tensor
     /// ([`SafetensorsFile`](crate::weights::SafetensorsFile)), never whole, so loading peaks at about
     /// the weights' size rather than twice it.
+    ///
+    /// A sharded checkpoint (no `model.safetensors`, a `model.safetensors.index.json`) is read through
+    /// its index ([`ShardIndex`](crate::weights::ShardIndex): every shard a plain file name inside
+    /// `dir`). Its weights sha256 is that of the `sha256sum`-style lines `HEX  NAME` of the index and of
+    /// every shard, in byte order of the file names — what
+    /// `LC_ALL=C sha256sum model.safetensors.index.json model-*.safetensors | sha256sum` prints when
+    /// the shards are named as transformers names them.
     pub fn from_hf_dir(dir: &Path, id: &str, device: &Device) -> Result<Self> {
         let config = read(&dir.join("config.json"))?;
         let weights_path = dir.join("model.safetensors");
+        let index_path = dir.join(crate::weights::SHARD_INDEX);
+        if !weights_path.is_file() && index_path.is_file() {
+            let index_bytes = read(&index_path)?;
+            let index = crate::weights::ShardIndex::parse(utf8(
+                crate::weights::SHARD_INDEX,
+                &index_bytes,
+            )?)?;
+            let mut lines = vec![(
+                crate::weights::SHARD_INDEX.to_owned(),
+                sha256_hex(&index_bytes),
+            )];
+            let mut shards = Vec::new();
+            for name in index.shards() {
+                let path = dir.join(name);
+                shards.push((
+                    name.to_owned(),
+                    crate::weights::SafetensorsFile::open(&path)?,
+                ));
+                lines.push((name.to_owned(), sha256_file(&path)?));
+            }
+            lines.sort();
+            let listing: String = lines
+                .iter()
+                .map(|(name, hex)| format!("{hex}  {name}\n"))
+                .collect();
+            let src = crate::weights::ShardedSource::new(&index, shards)?;
+            return Self::from_hf_parts(
+                dir,
+                id,
+                &config,
+                &src,
+                sha256_hex(listing.as_bytes()),
+                device,
+            );
+        }
         let src = crate::weights::SafetensorsFile::open(&weights_path)?;
         let weights_sha256 = sha256_file(&weights_path)?;
+        Self::from_hf_parts(dir, id, &config, &src, weights_sha256, device)
+    }
+
+    /// The rest of [`Model::from_hf_dir`] once the weights are open: tokenizer and optional configs.
+    fn from_hf_parts(
+        dir: &Path,
+        id: &str,
+        config: &[u8],
+        src: &dyn TensorSource,
+        weights_sha256: String,
+        device: &Device,
+    ) -> Result<Self> {
         let tokenizer = read(&dir.join("tokenizer.json"))?;
         let generation_config = read_opt(&dir.join("generation_config.json"))?;
         let tokenizer_config = read_opt(&dir.join("tokenizer_config.json"))?;
         Self::from_hf_source(
             id,
             HfFiles {
-                config: &config,
+                config,
                 weights: &[],
                 tokenizer: &tokenizer,
                 generation_config: generation_config.as_deref(),
                 tokenizer_config: tokenizer_config.as_deref(),
             },
-            &src,
+            src,
             weights_sha256,
             device,
         )
@@ -535,7 +606,9 @@ impl Model {
         let config = src.llama_config()?;
         let bos = config.bos_token_id.first();
         let eos = config.eos_token_id.to_vec();
-        let lm = Llama::load(config, WeightMap::new(&src, device))?;
+        let mut w = WeightMap::new(&src, device);
+        let lm = Llama::load(config, &mut w)?;
+        w.finish()?;
         let tokenizer_json =
             substance_gguf::hf_tokenizer_json(&gguf).map_err(|source| ModelError::Gguf {
                 file: file.to_owned(),
@@ -548,6 +621,7 @@ impl Model {
             weights_sha256: sha256_hex(bytes),
             architecture: lm.architecture().name().to_owned(),
             source: "gguf".to_owned(),
+            warnings: Vec::new(),
         };
         Self::assemble(Box::new(lm), tokenizer, chat_template, eos, bos, meta)
     }

@@ -22,6 +22,10 @@ pub struct ModelMeta {
     pub architecture: String,
     /// Where the weights came from (format and file).
     pub source: String,
+    /// What the load let pass but the user should know (tensors of the file the architecture does not
+    /// use, as transformers warns about them), one message each naming the file and tensor.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 /// A causal LM, its tokenizer and the special tokens generation needs.

@@ -551,8 +551,8 @@ impl<'s> WeightMap<'s> {
         ))
     }
 
-    /// Fail if any tensor of the file was never taken or ignored.
-    pub fn finish(self) -> Result<()> {
+    /// The tensors of the file never taken or ignored, as the file names them, sorted.
+    pub fn unused(&self) -> Vec<String> {
         let mut unused: Vec<String> = self
             .src
             .names()
@@ -560,10 +560,17 @@ impl<'s> WeightMap<'s> {
             .filter(|n| !self.used.contains(n))
             .map(|n| self.src.describe(&n))
             .collect();
+        unused.sort();
+        unused
+    }
+
+    /// Fail if any tensor of the file was never taken or ignored (llama.cpp refuses a GGUF whose
+    /// tensors are not all used: an unused one means a variant this loader does not know).
+    pub fn finish(self) -> Result<()> {
+        let unused = self.unused();
         if unused.is_empty() {
             return Ok(());
         }
-        unused.sort();
         Err(ModelError::UnusedTensors {
             file: self.src.file().to_owned(),
             names: unused,
@@ -606,5 +613,149 @@ mod tests {
         let f = fuse_linear_weights(&[(&a, 2), (&b, 1)], 3);
         // [in=3, out=3]: row i = (a[0][i], a[1][i], b[0][i])
         assert_eq!(f, vec![1.0, 4.0, 7.0, 2.0, 5.0, 8.0, 3.0, 6.0, 9.0]);
+    }
+}
+
+/// The index of a sharded checkpoint (`model.safetensors.index.json`): which shard file holds each
+/// tensor. Shard names are plain file names inside the model folder: a name with a path separator,
+/// `..`, or an absolute path is refused (a checkpoint from the hub must not make the loader read files
+/// outside its folder), and so is a tensor given twice (the reading policy of `substance_core::input`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShardIndex {
+    /// Tensor name → shard file name, sorted by tensor.
+    pub weight_map: std::collections::BTreeMap<String, String>,
+}
+
+/// The index file's name.
+pub const SHARD_INDEX: &str = "model.safetensors.index.json";
+
+impl ShardIndex {
+    /// Parse `model.safetensors.index.json`.
+    pub fn parse(text: &str) -> Result<Self> {
+        let bad = |field: &str, message: String| ModelError::Config {
+            file: SHARD_INDEX.to_owned(),
+            field: field.to_owned(),
+            message,
+        };
+        let value = substance_core::input::strict_value(
+            substance_core::input::strip_bom(text),
+            SHARD_INDEX,
+            1,
+        )
+        .map_err(|e| match e {
+            substance_core::InputError::Member { key, .. } => {
+                bad(&key, "given twice in one object".into())
+            }
+            other => bad("-", other.to_string()),
+        })?;
+        let Some(map) = value
+            .get("weight_map")
+            .and_then(serde_json::Value::as_object)
+        else {
+            return Err(bad("weight_map", "missing or not an object".into()));
+        };
+        let mut weight_map = std::collections::BTreeMap::new();
+        for (tensor, shard) in map {
+            let Some(shard) = shard.as_str() else {
+                return Err(bad(
+                    &format!("weight_map.{tensor}"),
+                    "not a file name".into(),
+                ));
+            };
+            let plain = !shard.is_empty()
+                && shard != "."
+                && shard != ".."
+                && !shard.contains(['/', '\\'])
+                && !shard.contains(':');
+            if !plain {
+                return Err(bad(
+                    &format!("weight_map.{tensor}"),
+                    format!("shard `{shard}` is not a file name inside the model folder"),
+                ));
+            }
+            weight_map.insert(tensor.clone(), shard.to_owned());
+        }
+        if weight_map.is_empty() {
+            return Err(bad("weight_map", "no tensors".into()));
+        }
+        Ok(Self { weight_map })
+    }
+
+    /// The shard file names, sorted, each once.
+    pub fn shards(&self) -> Vec<&str> {
+        let set: std::collections::BTreeSet<&str> =
+            self.weight_map.values().map(String::as_str).collect();
+        set.into_iter().collect()
+    }
+}
+
+/// A sharded checkpoint: one tensor source per shard, each tensor read from the shard its index names.
+/// A tensor the index names must be in its shard; a tensor of a shard that the index does not name is
+/// not part of the model (transformers reads by the index) and shows up as unused.
+pub struct ShardedSource<S> {
+    file: String,
+    shards: Vec<(String, S)>,
+    /// Tensor → position in `shards`.
+    place: std::collections::BTreeMap<String, usize>,
+}
+
+impl<S: TensorSource> ShardedSource<S> {
+    /// Assemble from the index and the opened shards (`(file name, source)`, every shard of the index).
+    pub fn new(index: &ShardIndex, shards: Vec<(String, S)>) -> Result<Self> {
+        let mut place = std::collections::BTreeMap::new();
+        for (tensor, shard) in &index.weight_map {
+            let Some(k) = shards.iter().position(|(n, _)| n == shard) else {
+                return Err(ModelError::Config {
+                    file: SHARD_INDEX.to_owned(),
+                    field: format!("weight_map.{tensor}"),
+                    message: format!("shard `{shard}` was not opened"),
+                });
+            };
+            if shards[k].1.shape(tensor).is_none() {
+                return Err(ModelError::MissingTensor {
+                    file: shard.clone(),
+                    name: tensor.clone(),
+                });
+            }
+            place.insert(tensor.clone(), k);
+        }
+        Ok(Self {
+            file: SHARD_INDEX.to_owned(),
+            shards,
+            place,
+        })
+    }
+}
+
+impl<S: TensorSource> TensorSource for ShardedSource<S> {
+    fn file(&self) -> &str {
+        &self.file
+    }
+    fn names(&self) -> Vec<String> {
+        // Every tensor of every shard: those the index does not name are reported as unused.
+        let mut all: std::collections::BTreeSet<String> = self.place.keys().cloned().collect();
+        for (_, s) in &self.shards {
+            all.extend(s.names());
+        }
+        all.into_iter().collect()
+    }
+    fn shape(&self, name: &str) -> Option<Vec<usize>> {
+        let k = *self.place.get(name)?;
+        self.shards[k].1.shape(name)
+    }
+    fn read_f32(&self, name: &str) -> Result<Vec<f32>> {
+        match self.place.get(name) {
+            Some(&k) => self.shards[k].1.read_f32(name),
+            None => Err(ModelError::MissingTensor {
+                file: self.file.clone(),
+                name: name.to_owned(),
+            }),
+        }
+    }
+    fn describe(&self, name: &str) -> String {
+        match self.place.get(name) {
+            Some(&k) => format!("{name} ({})", self.shards[k].0),
+            None => name.to_owned(),
+        }
     }
 }

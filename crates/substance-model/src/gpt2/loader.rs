@@ -27,7 +27,7 @@ use crate::weights::WeightMap;
 
 impl Gpt2 {
     /// Build from a config and a weight map (every tensor must be used).
-    pub fn load(config: Gpt2Config, mut w: WeightMap<'_>) -> Result<Self> {
+    pub fn load(config: Gpt2Config, w: &mut WeightMap<'_>) -> Result<Self> {
         config.validate(w.file())?;
         if !config.tie_word_embeddings {
             return Err(ModelError::Config {
@@ -45,7 +45,7 @@ impl Gpt2 {
         let h = c.n_embd;
         let inner = c.inner();
         let eps = c.layer_norm_epsilon;
-        let wte = TokenEmbedding::load(&mut w, &format!("{p}wte.weight"), None, c.vocab_size, h)?;
+        let wte = TokenEmbedding::load(w, &format!("{p}wte.weight"), None, c.vocab_size, h)?;
         let wpe = w.matrix(&format!("{p}wpe.weight"), c.n_positions, h)?;
         let mut blocks = Vec::with_capacity(c.n_layer);
         for i in 0..c.n_layer {
@@ -53,18 +53,17 @@ impl Gpt2 {
             w.ignore(&format!("{l}attn.bias"));
             w.ignore(&format!("{l}attn.masked_bias"));
             blocks.push(Block {
-                ln_1: LayerNorm::load(&mut w, &format!("{l}ln_1"), h, eps, true)?,
-                c_attn: Linear::load_conv1d(&mut w, &format!("{l}attn.c_attn"), h, 3 * h)?,
-                c_proj: Linear::load_conv1d(&mut w, &format!("{l}attn.c_proj"), h, h)?,
-                ln_2: LayerNorm::load(&mut w, &format!("{l}ln_2"), h, eps, true)?,
-                c_fc: Linear::load_conv1d(&mut w, &format!("{l}mlp.c_fc"), h, inner)?,
-                mlp_proj: Linear::load_conv1d(&mut w, &format!("{l}mlp.c_proj"), inner, h)?,
+                ln_1: LayerNorm::load(w, &format!("{l}ln_1"), h, eps, true)?,
+                c_attn: Linear::load_conv1d(w, &format!("{l}attn.c_attn"), h, 3 * h)?,
+                c_proj: Linear::load_conv1d(w, &format!("{l}attn.c_proj"), h, h)?,
+                ln_2: LayerNorm::load(w, &format!("{l}ln_2"), h, eps, true)?,
+                c_fc: Linear::load_conv1d(w, &format!("{l}mlp.c_fc"), h, inner)?,
+                mlp_proj: Linear::load_conv1d(w, &format!("{l}mlp.c_proj"), inner, h)?,
             });
         }
-        let ln_f = LayerNorm::load(&mut w, &format!("{p}ln_f"), h, eps, true)?;
+        let ln_f = LayerNorm::load(w, &format!("{p}ln_f"), h, eps, true)?;
         w.ignore("lm_head.weight");
         let device = w.device().clone();
-        w.finish()?;
         Ok(Gpt2 {
             config,
             device,

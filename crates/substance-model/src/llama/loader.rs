@@ -31,7 +31,7 @@ use crate::weights::WeightMap;
 
 impl Llama {
     /// Build from a config and a weight map (every tensor must be used).
-    pub fn load(config: LlamaConfig, mut w: WeightMap<'_>) -> Result<Self> {
+    pub fn load(config: LlamaConfig, w: &mut WeightMap<'_>) -> Result<Self> {
         config.validate(w.file())?;
         let c = &config;
         let h = c.hidden_size;
@@ -54,7 +54,7 @@ impl Llama {
             w.ignore("lm_head.weight");
         }
         let embed_tokens = TokenEmbedding::load(
-            &mut w,
+            w,
             "model.embed_tokens.weight",
             (!c.tie_word_embeddings).then_some("lm_head.weight"),
             c.vocab_size,
@@ -65,9 +65,9 @@ impl Llama {
             let l = format!("model.layers.{i}.");
             w.ignore(&format!("{l}self_attn.rotary_emb.inv_freq"));
             blocks.push(Block {
-                input_norm: RmsNorm::load(&mut w, &format!("{l}input_layernorm.weight"), h, eps)?,
+                input_norm: RmsNorm::load(w, &format!("{l}input_layernorm.weight"), h, eps)?,
                 qkv: Linear::load_hf(
-                    &mut w,
+                    w,
                     &[
                         (&format!("{l}self_attn.q_proj"), n_q * d),
                         (&format!("{l}self_attn.k_proj"), n_kv * d),
@@ -77,19 +77,19 @@ impl Llama {
                     attn_bias,
                 )?,
                 o_proj: Linear::load_hf(
-                    &mut w,
+                    w,
                     &[(&format!("{l}self_attn.o_proj"), h)],
                     n_q * d,
                     attn_bias,
                 )?,
                 post_norm: RmsNorm::load(
-                    &mut w,
+                    w,
                     &format!("{l}post_attention_layernorm.weight"),
                     h,
                     eps,
                 )?,
                 gate_up: Linear::load_hf(
-                    &mut w,
+                    w,
                     &[
                         (&format!("{l}mlp.gate_proj"), f),
                         (&format!("{l}mlp.up_proj"), f),
@@ -97,12 +97,11 @@ impl Llama {
                     h,
                     mlp_bias,
                 )?,
-                down: Linear::load_hf(&mut w, &[(&format!("{l}mlp.down_proj"), h)], f, mlp_bias)?,
+                down: Linear::load_hf(w, &[(&format!("{l}mlp.down_proj"), h)], f, mlp_bias)?,
             });
         }
-        let norm = RmsNorm::load(&mut w, "model.norm.weight", h, eps)?;
+        let norm = RmsNorm::load(w, "model.norm.weight", h, eps)?;
         let device = w.device().clone();
-        w.finish()?;
         let rope = Rope::new(d, c.max_position_embeddings, c.theta(), &device);
         Ok(Llama {
             config,

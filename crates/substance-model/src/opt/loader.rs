@@ -31,7 +31,7 @@ const LN_EPS: f64 = 1e-5;
 
 impl Opt {
     /// Build from a config and a weight map (every tensor must be used).
-    pub fn load(config: OptConfig, mut w: WeightMap<'_>) -> Result<Self> {
+    pub fn load(config: OptConfig, w: &mut WeightMap<'_>) -> Result<Self> {
         config.validate(w.file())?;
         let c = &config;
         let p = if w.any_starts_with("model.decoder.") {
@@ -52,7 +52,7 @@ impl Opt {
             w.ignore("lm_head.weight");
         }
         let embed_tokens = TokenEmbedding::load(
-            &mut w,
+            w,
             &format!("{p}embed_tokens.weight"),
             (!c.tie_word_embeddings).then_some("lm_head.weight"),
             c.vocab_size,
@@ -66,13 +66,13 @@ impl Opt {
         let (project_in, project_out) = if e != h {
             (
                 Some(Linear::load_hf(
-                    &mut w,
+                    w,
                     &[(&format!("{p}project_in"), h)],
                     e,
                     Bias::None,
                 )?),
                 Some(Linear::load_hf(
-                    &mut w,
+                    w,
                     &[(&format!("{p}project_out"), e)],
                     h,
                     Bias::None,
@@ -86,14 +86,14 @@ impl Opt {
             let l = format!("{p}layers.{i}.");
             blocks.push(Block {
                 attn_norm: LayerNorm::load(
-                    &mut w,
+                    w,
                     &format!("{l}self_attn_layer_norm"),
                     h,
                     LN_EPS,
                     affine,
                 )?,
                 qkv: Linear::load_hf(
-                    &mut w,
+                    w,
                     &[
                         (&format!("{l}self_attn.q_proj"), h),
                         (&format!("{l}self_attn.k_proj"), h),
@@ -102,21 +102,15 @@ impl Opt {
                     h,
                     bias,
                 )?,
-                out: Linear::load_hf(&mut w, &[(&format!("{l}self_attn.out_proj"), h)], h, bias)?,
-                ffn_norm: LayerNorm::load(
-                    &mut w,
-                    &format!("{l}final_layer_norm"),
-                    h,
-                    LN_EPS,
-                    affine,
-                )?,
-                fc1: Linear::load_hf(&mut w, &[(&format!("{l}fc1"), f)], h, bias)?,
-                fc2: Linear::load_hf(&mut w, &[(&format!("{l}fc2"), h)], f, bias)?,
+                out: Linear::load_hf(w, &[(&format!("{l}self_attn.out_proj"), h)], h, bias)?,
+                ffn_norm: LayerNorm::load(w, &format!("{l}final_layer_norm"), h, LN_EPS, affine)?,
+                fc1: Linear::load_hf(w, &[(&format!("{l}fc1"), f)], h, bias)?,
+                fc2: Linear::load_hf(w, &[(&format!("{l}fc2"), h)], f, bias)?,
             });
         }
         let final_norm = if c.do_layer_norm_before && !c.remove_final_layer_norm {
             Some(LayerNorm::load(
-                &mut w,
+                w,
                 &format!("{p}final_layer_norm"),
                 h,
                 LN_EPS,
@@ -126,7 +120,6 @@ impl Opt {
             None
         };
         let device = w.device().clone();
-        w.finish()?;
         Ok(Opt {
             config,
             device,
