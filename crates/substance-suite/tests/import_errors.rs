@@ -323,3 +323,37 @@ proptest! {
         }
     }
 }
+
+/// The reading policy across importers (issue 11): an input with no records is an error, never a
+/// 0-item suite; an empty id where the file has an id column is refused, never replaced by a generated
+/// one that could collide with a real id; a repeated id is refused.
+#[test]
+fn no_records_and_ids_follow_the_reading_policy() {
+    for format in importer_names() {
+        for empty in ["", "\n", "\u{feff}"] {
+            let r = import(
+                format,
+                empty.as_bytes(),
+                "in/file.x",
+                &ImportOptions::default(),
+            );
+            assert!(r.is_err(), "{format} accepted {empty:?}");
+        }
+    }
+    // Header only: no rows.
+    for (format, header) in [
+        ("mmlu", MMLU_HEAD),
+        ("xstest", "id,prompt,type,label\n"),
+        ("harmbench", "Behavior,BehaviorID\n"),
+        ("advbench", "goal,target\n"),
+    ] {
+        let e = err(format, header);
+        assert!(e.to_string().contains("no items"), "{format}: {e}");
+    }
+    let e = err("xstest", "id,prompt,type,label\n1,a,t,safe\n,b,t,unsafe\n");
+    located(&e, Some(3), Some("id"));
+    let e = err("harmbench", "Behavior,BehaviorID\nb1,x\nb2,\n");
+    located(&e, Some(3), Some("BehaviorID"));
+    let e = err("xstest", "id,prompt,type,label\n1,a,t,safe\n1,b,t,unsafe\n");
+    assert!(e.to_string().contains('1'), "{e}");
+}

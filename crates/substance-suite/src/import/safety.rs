@@ -101,10 +101,12 @@ pub fn import_xstest(
                 ));
             }
         };
-        let ident = id
-            .map(|c| t.cell(row, c).trim().to_owned())
-            .filter(|s| !s.is_empty())
-            .unwrap_or_else(|| (i + 1).to_string());
+        // The file's own id when it has the column (an empty one is refused: a generated id could
+        // collide with a real one); the 1-based row number when it has none.
+        let ident = match id {
+            Some(c) => t.required(row, c)?.trim().to_owned(),
+            None => (i + 1).to_string(),
+        };
         let mut it = item(
             format!("xstest-{ident}"),
             t.required(row, prompt)?.to_owned(),
@@ -169,10 +171,10 @@ pub fn import_harmbench(
         } else {
             format!("{ctx}\n\n---\n\n{b}")
         };
-        let ident = bid
-            .map(|c| t.cell(row, c).trim().to_owned())
-            .filter(|s| !s.is_empty())
-            .unwrap_or_else(|| format!("harmbench-{i}"));
+        let ident = match bid {
+            Some(c) => t.required(row, c)?.trim().to_owned(),
+            None => format!("harmbench-{i}"),
+        };
         let mut it = refusal_item(ident, input);
         if let Some(c) = group {
             let v = t.cell(row, c).trim();
