@@ -12,7 +12,8 @@
 //!    [`InputError::Empty`], never a 0-item suite or a score of 0 / 0. ([`require_records`])
 //! 3. **A record is a JSON object**: a JSONL line that is valid JSON but an array, string or number is an
 //!    error naming the line — serde's derive would otherwise read `["a", 1]` as a struct's fields in
-//!    order. ([`object_line`], [`record`])
+//!    order. Typed records check this at every depth: a nested struct given an array is an error
+//!    naming its path. ([`object_line`], [`record`])
 //! 4. **Duplicates are errors naming both places**: a JSON object member given twice (serde_json keeps
 //!    the last one silently), a repeated id. ([`strict_value`], [`UniqueKeys`])
 //! 5. **Numbers are what the schema says**: no `NaN`/`inf` where a finite number is wanted, no string
@@ -391,11 +392,213 @@ impl<'de> Visitor<'de> for StrictVisitor {
 
 /// `T::deserialize(value)` with the field of an error named as precisely as possible ([`field_name`]).
 fn with_path<T: DeserializeOwned>(value: Value) -> Result<T, (String, String)> {
-    serde_path_to_error::deserialize(value).map_err(|e| {
+    serde_path_to_error::deserialize(Objects(value)).map_err(|e| {
         let path = e.path().to_string();
         let message = e.into_inner().to_string();
         (field_name(&path, &message), message)
     })
+}
+
+/// A JSON value as a serde [`Deserializer`] whose structs must be JSON objects (rule 3, at every depth):
+/// `serde_json::Value` would fill a struct from an array, field by field in order, so a nested
+/// `["x", 1]` would pass for `{"id": "x", "n": 1}`. Arrays stay arrays for sequences and tuples. Enums,
+/// and what serde buffers itself (untagged and internally tagged enums, flattened fields), are read as
+/// `serde_json` reads them.
+struct Objects(Value);
+
+impl<'de> Deserializer<'de> for Objects {
+    type Error = serde_json::Error;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
+        match self.0 {
+            Value::Array(a) => visitor.visit_seq(ObjectsSeq(a.into_iter())),
+            Value::Object(m) => visitor.visit_map(ObjectsMap {
+                iter: m.into_iter(),
+                value: None,
+            }),
+            other => other.deserialize_any(visitor),
+        }
+    }
+
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, Self::Error> {
+        match self.0 {
+            Value::Object(_) => self.deserialize_any(visitor),
+            Value::Array(_) => Err(de::Error::invalid_type(
+                de::Unexpected::Seq,
+                &"a JSON object (an array is not read as a record)",
+            )),
+            other => other.deserialize_struct(name, fields, visitor),
+        }
+    }
+
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
+        match self.0 {
+            Value::Null => visitor.visit_none(),
+            other => visitor.visit_some(Objects(other)),
+        }
+    }
+
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, Self::Error> {
+        visitor.visit_newtype_struct(self)
+    }
+
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        variants: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, Self::Error> {
+        self.0.deserialize_enum(name, variants, visitor)
+    }
+
+    fn deserialize_bool<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Self::Error> {
+        self.0.deserialize_bool(v)
+    }
+    fn deserialize_i8<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Self::Error> {
+        self.0.deserialize_i8(v)
+    }
+    fn deserialize_i16<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Self::Error> {
+        self.0.deserialize_i16(v)
+    }
+    fn deserialize_i32<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Self::Error> {
+        self.0.deserialize_i32(v)
+    }
+    fn deserialize_i64<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Self::Error> {
+        self.0.deserialize_i64(v)
+    }
+    fn deserialize_u8<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Self::Error> {
+        self.0.deserialize_u8(v)
+    }
+    fn deserialize_u16<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Self::Error> {
+        self.0.deserialize_u16(v)
+    }
+    fn deserialize_u32<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Self::Error> {
+        self.0.deserialize_u32(v)
+    }
+    fn deserialize_u64<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Self::Error> {
+        self.0.deserialize_u64(v)
+    }
+    fn deserialize_f32<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Self::Error> {
+        self.0.deserialize_f32(v)
+    }
+    fn deserialize_f64<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Self::Error> {
+        self.0.deserialize_f64(v)
+    }
+    fn deserialize_char<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Self::Error> {
+        self.0.deserialize_char(v)
+    }
+    fn deserialize_str<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Self::Error> {
+        self.0.deserialize_str(v)
+    }
+    fn deserialize_string<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Self::Error> {
+        self.0.deserialize_string(v)
+    }
+    fn deserialize_bytes<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Self::Error> {
+        self.0.deserialize_bytes(v)
+    }
+    fn deserialize_byte_buf<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Self::Error> {
+        self.0.deserialize_byte_buf(v)
+    }
+    fn deserialize_unit<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Self::Error> {
+        self.0.deserialize_unit(v)
+    }
+    fn deserialize_unit_struct<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        v: V,
+    ) -> Result<V::Value, Self::Error> {
+        self.0.deserialize_unit_struct(name, v)
+    }
+    fn deserialize_identifier<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Self::Error> {
+        self.0.deserialize_identifier(v)
+    }
+    fn deserialize_ignored_any<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Self::Error> {
+        v.visit_unit()
+    }
+    fn deserialize_seq<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Self::Error> {
+        match self.0 {
+            Value::Array(a) => v.visit_seq(ObjectsSeq(a.into_iter())),
+            other => other.deserialize_seq(v),
+        }
+    }
+    fn deserialize_tuple<V: Visitor<'de>>(
+        self,
+        _len: usize,
+        v: V,
+    ) -> Result<V::Value, Self::Error> {
+        self.deserialize_seq(v)
+    }
+    fn deserialize_tuple_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _len: usize,
+        v: V,
+    ) -> Result<V::Value, Self::Error> {
+        self.deserialize_seq(v)
+    }
+    fn deserialize_map<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Self::Error> {
+        match self.0 {
+            Value::Object(_) => self.deserialize_any(v),
+            other => other.deserialize_map(v),
+        }
+    }
+}
+
+struct ObjectsSeq(std::vec::IntoIter<Value>);
+
+impl<'de> SeqAccess<'de> for ObjectsSeq {
+    type Error = serde_json::Error;
+    fn next_element_seed<T: de::DeserializeSeed<'de>>(
+        &mut self,
+        seed: T,
+    ) -> Result<Option<T::Value>, Self::Error> {
+        self.0
+            .next()
+            .map(|v| seed.deserialize(Objects(v)))
+            .transpose()
+    }
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.0.len())
+    }
+}
+
+struct ObjectsMap {
+    iter: serde_json::map::IntoIter,
+    value: Option<Value>,
+}
+
+impl<'de> MapAccess<'de> for ObjectsMap {
+    type Error = serde_json::Error;
+    fn next_key_seed<K: de::DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, Self::Error> {
+        match self.iter.next() {
+            Some((k, v)) => {
+                self.value = Some(v);
+                seed.deserialize(Value::String(k)).map(Some)
+            }
+            None => Ok(None),
+        }
+    }
+    fn next_value_seed<V: de::DeserializeSeed<'de>>(
+        &mut self,
+        seed: V,
+    ) -> Result<V::Value, Self::Error> {
+        match self.value.take() {
+            Some(v) => seed.deserialize(Objects(v)),
+            None => Err(de::Error::custom("a map value without its key")),
+        }
+    }
 }
 
 /// The most precise field name for a serde error: its path (`choices[2]`, `meta.k`), extended by the
@@ -444,6 +647,48 @@ mod tests {
             text(b"ok\n\xff", "f"),
             Err(InputError::Utf8 { line: 2, .. })
         ));
+    }
+
+    #[derive(Debug, serde::Deserialize, PartialEq)]
+    struct Outer {
+        inner: Rec,
+        #[serde(default)]
+        list: Vec<Rec>,
+        #[serde(default)]
+        pair: Option<(String, u32)>,
+    }
+
+    /// Rule 3 at every depth: a nested struct is never filled from an array; arrays stay fine for
+    /// sequences and tuples.
+    #[test]
+    fn nested_records_must_be_objects() {
+        let ok = r#"{"inner": {"id": "a", "n": 1, "x": 0.5}, "list": [{"id": "b", "n": 2, "x": 1.0}], "pair": ["p", 3]}"#;
+        let o: Outer = record(ok, "f", 1).unwrap();
+        assert_eq!(o.list[0].id, "b");
+        assert_eq!(o.pair, Some(("p".into(), 3)));
+        for (bad, field) in [
+            (r#"{"inner": ["a", 1, 0.5]}"#, "inner"),
+            (
+                r#"{"inner": {"id": "a", "n": 1, "x": 0.5}, "list": [["b", 2, 1.0]]}"#,
+                "list[0]",
+            ),
+        ] {
+            match record::<Outer>(bad, "f", 4) {
+                Err(InputError::Field {
+                    line: 4,
+                    field: f,
+                    message,
+                    ..
+                }) => {
+                    assert_eq!(f, field, "{bad}");
+                    assert!(
+                        message.contains("an array is not read as a record"),
+                        "{message}"
+                    );
+                }
+                other => panic!("{bad}: {other:?}"),
+            }
+        }
     }
 
     #[test]
