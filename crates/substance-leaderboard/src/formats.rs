@@ -218,9 +218,17 @@ fn json_line(file: &str, line: usize, raw: &[u8]) -> Result<Map<String, Value>> 
 
 /// `out` when it holds records; an input without records is an error (never a table of nothing).
 fn nonempty<T>(out: Vec<T>, bytes: &[u8], file: &str) -> Result<Vec<T>> {
-    input::require_records(out.len(), &String::from_utf8_lossy(bytes), file)
-        .map_err(|e| LeaderboardError::parse(file, 0, None, e.to_string()))?;
-    Ok(out)
+    if !out.is_empty() {
+        return Ok(out);
+    }
+    // Only an empty result looks at the text again, to say what it held instead.
+    let e = input::require_records(0, &String::from_utf8_lossy(bytes), file).err();
+    Err(LeaderboardError::parse(
+        file,
+        0,
+        None,
+        e.map(|e| e.to_string()).unwrap_or_default(),
+    ))
 }
 
 /// Replace the bare `NaN`, `Infinity` and `-Infinity` tokens that Python's `json` module writes (outside
