@@ -1,7 +1,9 @@
-// Verify tab: drop receipts → every item and aggregate recomputed by verifyReceipt in the worker;
-// green/red per item and per aggregate, mismatch details. Needs nothing from the network.
+// Verify tab: drop result files → receipts (every item and aggregate recomputed by verifyReceipt) and
+// other tools' published files (MMLU-Pro prediction files, zips) through verifyFiles in the worker;
+// green/red per item and per number, claimed against recomputed, a per-item drill-down (all text, never
+// HTML). Needs nothing from the network.
 
-import { $, h, setChildren, fmt, dropZone, readText } from './lib/dom.js';
+import { $, h, setChildren, fmt, dropZone, readBytes } from './lib/dom.js';
 import { worker, showError } from './lib/core.js';
 
 function card(r) {
@@ -49,6 +51,82 @@ function errorCard(fileName, e) {
     h('p', { class: 'mismatch' }, `${e.name && e.name !== 'Error' ? `${e.name}: ` : ''}${e.message}`));
 }
 
+const STATUS_WORDS = { match: 'match', differs: 'differs', not_checkable: 'not checkable' };
+const SEVERITY_WORDS = { differs: 'differ', not_checkable: 'not checkable (left to chance)', note: 'notes' };
+// Rows rendered per severity; the rest are counted (a 12,000-item file must not freeze the page).
+const SHOWN_ROWS = 200;
+
+function recomputedText(r) {
+  return r.kind === 'range' ? `${fmt(r.lo, 6)} – ${fmt(r.hi, 6)} (expected ${fmt(r.expected, 6)})` : fmt(r.value, 6);
+}
+
+/** A card for one of another tool's files (the library's Report shape). */
+function reportCard(r) {
+  const ok = r.ok;
+  const head = h('h3', {},
+    h('span', { class: `tag ${ok ? 'ok' : 'bad'}`, dataset: { verdict: ok ? 'ok' : 'mismatch' } }, ok ? '✓ consistent' : '✗ mismatch'),
+    h('span', { class: 'mono' }, r.file));
+  const meta = h('p', { class: 'muted' }, `${r.format} · model ${r.model ?? '—'} · ${r.items_checked} item(s) recomputed`);
+  const verdict = h('p', { class: 'verdict' }, r.verdict);
+  const rows = r.checks.map((c) => h('tr', { class: c.status === 'differs' ? 'bad' : c.status === 'match' ? 'ok' : 'open', dataset: { scope: c.scope } },
+    h('td', {}, c.scope),
+    h('td', {}, c.metric),
+    h('td', { class: 'num' }, c.n),
+    h('td', { class: 'num', title: c.claimed_from ?? '' }, c.claimed == null ? '—' : fmt(c.claimed, 6)),
+    h('td', { class: 'num', title: c.detail ?? '' }, recomputedText(c.recomputed)),
+    h('td', {}, h('span', { class: `tag ${c.status === 'differs' ? 'bad' : c.status === 'match' ? 'ok' : ''}`, title: c.reason ?? '' }, STATUS_WORDS[c.status] ?? c.status))));
+  const checks = h('div', { class: 'table-wrap' }, h('table', { class: 'stats checks' },
+    h('thead', {}, h('tr', {}, h('th', {}, 'scope'), h('th', {}, 'metric'), h('th', { class: 'num' }, 'n'),
+      h('th', { class: 'num' }, 'claimed'), h('th', { class: 'num' }, 'recomputed'), h('th', {}, ''))),
+    h('tbody', {}, rows)));
+  const reasons = [...new Set(r.checks.filter((c) => c.status === 'not_checkable').map((c) => c.reason))];
+  const details = r.checks.filter((c, i) => c.detail && (i === 0 || c.claimed != null)).map((c) => h('p', { class: 'muted' }, `${c.scope}: ${c.detail}`));
+  const groups = ['differs', 'not_checkable', 'note'].map((sev) => {
+    const all = r.findings.filter((f) => f.severity === sev);
+    if (!all.length) return null;
+    const shown = all.slice(0, SHOWN_ROWS).map((f) => h('tr', { class: sev === 'differs' ? 'bad' : '', dataset: { item: f.id } },
+      h('td', { class: 'num' }, f.record), h('td', { class: 'mono' }, f.id), h('td', {}, f.field),
+      h('td', { class: 'mono' }, f.claimed), h('td', { class: 'mono' }, f.recomputed), h('td', {}, f.reason)));
+    return h('details', { open: sev === 'differs' || undefined, dataset: { severity: sev } },
+      h('summary', {}, `${all.length} item(s) ${SEVERITY_WORDS[sev]}${all.length > SHOWN_ROWS ? ` (first ${SHOWN_ROWS} shown; all in the CLI's --json)` : ''}`),
+      h('div', { class: 'table-wrap' }, h('table', { class: 'items' },
+        h('thead', {}, h('tr', {}, h('th', {}, 'record'), h('th', {}, 'id'), h('th', {}, 'field'), h('th', {}, 'file'), h('th', {}, 'recomputed'), h('th', {}, 'why'))),
+        h('tbody', {}, shown))));
+  });
+  return h('div', { class: `verify-card ${ok ? 'ok' : 'bad'}`, dataset: { file: r.file, format: r.format } },
+    head, meta, verdict, checks, details,
+    reasons.map((why) => h('p', { class: 'muted' }, `not checkable: ${why}`)),
+    r.notes.map((n) => h('p', { class: 'muted' }, n)),
+    r.skipped.map((sk) => h('p', { class: 'muted' }, `${sk.file}: line ${sk.line}: skipped: ${sk.reason}`)),
+    groups);
+}
+
+function unusedClaimsCard(claims) {
+  return h('div', { class: 'verify-card bad', dataset: { file: 'claims' } },
+    h('h3', {}, h('span', { class: 'tag', dataset: { verdict: 'unchecked' } }, 'unchecked claims'), h('span', {}, `${claims.length} claim(s) no file recomputes`)),
+    h('ul', {}, claims.map((c) => h('li', {}, `${c.source}: ${c.model || '*'} ${c.task} ${c.metric} = ${c.value}`))));
+}
+
+let claimsFile = null;
+
+/** Verify dropped files of any format; each file gets its own card (newest first). */
+export async function verifyFiles(files) {
+  const out = $('verify-results');
+  try {
+    const r = await worker.call('verifyFiles', { files, claims: claimsFile });
+    const cards = [
+      ...r.receipts.map(card),
+      ...r.reports.map(reportCard),
+      ...r.errors.map((e) => errorCard(e.file, { name: 'InputError', message: e.message })),
+    ];
+    if (r.unused_claims.length) cards.push(unusedClaimsCard(r.unused_claims));
+    for (const c of cards.reverse()) out.prepend(c);
+  } catch (e) {
+    out.prepend(errorCard(files.map((f) => f.name).join(', '), e));
+    showError('Verifying', e);
+  }
+}
+
 /** Verify receipt texts; each gets its own card (newest first). */
 export async function verifyTexts(files) {
   for (const { name, text } of files) {
@@ -88,9 +166,14 @@ async function loadExamples() {
 
 export function initVerify() {
   dropZone($('verify-drop'), $('verify-file'), async (files) => {
-    const texts = [];
-    for (const f of files) texts.push({ name: f.name, text: await readText(f) });
-    verifyTexts(texts);
+    const read = [];
+    for (const f of files) read.push({ name: f.name, bytes: await readBytes(f) });
+    verifyFiles(read);
+  });
+  $('verify-claims').addEventListener('change', async (ev) => {
+    const f = ev.target.files?.[0];
+    claimsFile = f ? { name: f.name, bytes: await readBytes(f) } : null;
+    $('verify-claims-name').textContent = f ? `claims: ${f.name}` : '';
   });
   loadExamples();
 }

@@ -20,6 +20,7 @@
 //        model: { kind: 'local' } | { kind: 'endpoint', spec, key } | { kind: 'replay', text, file_name }
 //             | { kind: 'replay-sample' }  (the suite's bundled recorded responses)
 //   { op: 'verify', text, file_name }                 → VerifyResult
+//   { op: 'verifyFiles', files: [{name, bytes}], claims } → verifyFiles' result (receipts and other tools' files)
 //   { op: 'judgeExamples' }                           → JudgedPair[]
 //   { op: 'parsePairs', text, file_name }             → JudgedPair[]
 //   { op: 'probe', pairs, probes, seed, protocol, mode, judge }
@@ -323,6 +324,10 @@ const ops = {
     await start();
     const r = S.verifyReceipt(text);
     return { ...r, file_name };
+  },
+  async verifyFiles(id, { files, claims }) {
+    await start();
+    return S.verifyFiles(files, claims ?? null);
   },
   async judgeExamples() { await start(); return S.judgeLabExamples(); },
   async parsePairs(id, { text, file_name }) { await start(); return S.parseJudgedPairs(text, file_name); },

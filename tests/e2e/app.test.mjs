@@ -169,6 +169,36 @@ test('a malformed receipt shows an error and keeps earlier results', { timeout: 
   await dismissErrors();
 });
 
+test('an MMLU-Pro prediction file verifies against a claim; a tampered copy is red and names the item', { timeout: TIMEOUT }, async () => {
+  await tab('verify');
+  const name = 'model_outputs_tiny-model_5shots.json';
+  const text = fs.readFileSync(path.join(ROOT, 'tests/fixtures/mmlu-pro', name), 'utf8');
+  await page.setInputFiles('#verify-claims', { name: 'claims.csv', mimeType: 'text/csv', buffer: Buffer.from('model,task,metric,value\ntiny-model,mmlu_pro,acc,42%\n') });
+  await page.waitForFunction(() => document.querySelector('#verify-claims-name').textContent.includes('claims.csv'));
+  const drop = async (fileName, body) => {
+    const before = await page.$$eval('#verify-results .verify-card', (els) => els.length);
+    await page.setInputFiles('#verify-file', { name: fileName, mimeType: 'application/json', buffer: Buffer.from(body) });
+    await page.waitForFunction((n) => document.querySelectorAll('#verify-results .verify-card').length > n, before);
+    return page.$eval('#verify-results .verify-card', (card) => ({
+      format: card.dataset.format,
+      verdict: card.querySelector('[data-verdict]')?.dataset.verdict,
+      text: card.textContent,
+      overall: card.querySelector('tr[data-scope="mmlu_pro"]')?.textContent,
+      badItems: [...card.querySelectorAll('tr.bad[data-item]')].map((r) => r.dataset.item),
+    }));
+  };
+  const good = await drop(name, text);
+  assert.equal(good.format, 'mmlu-pro', good.text);
+  assert.equal(good.verdict, 'ok', good.text);
+  assert.match(good.overall, /0\.420000.*0\.400000 – 0\.600000.*match/, good.overall);
+  assert.match(good.text, /1 item\(s\) not checkable \(left to chance\)/);
+  const bad = await drop(name, text.replace('"pred": "D"', '"pred": "B"'));
+  assert.equal(bad.verdict, 'mismatch', bad.text);
+  assert.deepEqual(bad.badItems, ['5']);
+  await shot('verify-mmlu-pro');
+  await page.setInputFiles('#verify-claims', []);
+});
+
 test('judge lab: recorded verdicts of the bundled examples, a position swap flips a verdict', { timeout: TIMEOUT }, async () => {
   await tab('judge');
   await page.click('#judge-load-examples');

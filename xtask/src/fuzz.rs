@@ -29,6 +29,7 @@ const TARGETS: &[&str] = &[
     "judge_import",
     "leaderboard",
     "gguf",
+    "verify_foreign",
 ];
 
 pub fn fuzz(args: &[String]) -> Result<()> {

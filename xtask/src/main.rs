@@ -45,6 +45,7 @@ const WASM_CRATES: &[&str] = &[
     "substance-gguf",
     "substance-model",
     "substance-endpoint",
+    "substance-verify",
     "substance-wasm",
 ];
 

@@ -2,7 +2,7 @@
 
 use std::ffi::OsString;
 use std::fs::{File, OpenOptions};
-use std::io::{BufWriter, Seek, SeekFrom, Write};
+use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -13,6 +13,10 @@ use substance_core::{
 };
 use substance_runner::{RunOptions, RunSession, drive_concurrent};
 use substance_score::{VerifyReport, verify_reader};
+use substance_verify::{
+    Finding, Format, Input, Recomputed, Report, Severity, Status, detect, read_claims,
+    verify_inputs,
+};
 
 use crate::util::{load_suite, open, print_json, progress, suite_roots};
 
@@ -361,9 +365,11 @@ pub fn score(a: ScoreArgs) -> Result<ExitCode> {
 /// `substance verify`.
 #[derive(Args)]
 pub struct VerifyArgs {
-    /// Receipts to verify.
+    /// Files or folders to verify: substance receipts, MMLU-Pro prediction files
+    /// (`model_outputs_<model>_<k>shots.json`, or the `.zip` as published), zips of them. A folder is
+    /// read recursively (in name order); its files of other formats are listed as left out.
     #[arg(required = true)]
-    receipts: Vec<PathBuf>,
+    files: Vec<PathBuf>,
     /// The suite the receipts claim to be about (folder or bundled name). Default: the bundled suite of the
     /// header's name when one exists; then the suite hash, item contents and prompts are checked too.
     #[arg(long)]
@@ -371,6 +377,11 @@ pub struct VerifyArgs {
     /// Check the receipt alone, even when a bundled suite of that name exists.
     #[arg(long, conflicts_with = "suite")]
     no_suite: bool,
+    /// Published numbers to compare with when the files carry none (what a leaderboard page shows):
+    /// CSV `model,task,metric,value[,tolerance]` or a JSON array of such objects; `44.25%` or `0.4425`,
+    /// matched within the printed precision unless a tolerance is given.
+    #[arg(long)]
+    claims: Option<PathBuf>,
     /// Print the reports as JSON.
     #[arg(long)]
     json: bool,
@@ -398,49 +409,232 @@ fn header_suite(path: &Path) -> Option<PathBuf> {
         .find(|dir| dir.join("suite.toml").is_file())
 }
 
-pub fn verify(a: VerifyArgs) -> Result<ExitCode> {
-    let mut reports = Vec::new();
-    let mut all_ok = true;
-    for path in &a.receipts {
-        let suite: Option<Suite> = if a.no_suite {
-            None
-        } else if let Some(s) = &a.suite {
-            Some(load_suite(s)?.1)
-        } else {
-            match header_suite(path) {
-                Some(dir) => {
-                    errln!(
-                        "{}: checking against suite {}",
-                        path.display(),
-                        dir.display()
-                    );
-                    Some(load_suite(&dir.to_string_lossy())?.1)
-                }
-                None => None,
-            }
-        };
-        // Receipts stream through the verifier; the bar follows the bytes read.
-        let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
-        let pb = progress(size, "verifying");
-        let report = verify_reader(
-            std::io::BufReader::new(pb.wrap_read(open(path)?)),
-            suite.as_ref(),
-        );
-        pb.finish_and_clear();
-        all_ok &= report.ok;
-        if !a.json {
-            print_report(path, &report);
-        }
-        reports.push(serde_json::json!({"receipt": path.display().to_string(), "report": report}));
+/// Every file under `path` (itself when it is a file), in name order; hidden entries are skipped.
+fn walk(path: &Path, out: &mut Vec<(PathBuf, bool)>, in_folder: bool) -> Result<()> {
+    if !path.is_dir() {
+        out.push((path.to_path_buf(), in_folder));
+        return Ok(());
     }
+    let mut entries = std::fs::read_dir(path)
+        .with_context(|| format!("cannot list {}", path.display()))?
+        .map(|e| e.map(|e| e.path()))
+        .collect::<std::io::Result<Vec<_>>>()
+        .with_context(|| format!("cannot list {}", path.display()))?;
+    entries.sort();
+    for e in entries {
+        if e.file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+        {
+            continue;
+        }
+        walk(&e, out, true)?;
+    }
+    Ok(())
+}
+
+fn head(path: &Path) -> Result<Vec<u8>> {
+    let mut buf = Vec::new();
+    open(path)?
+        .take(1 << 16)
+        .read_to_end(&mut buf)
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    Ok(buf)
+}
+
+fn verify_receipt_file(a: &VerifyArgs, path: &Path) -> Result<VerifyReport> {
+    let suite: Option<Suite> = if a.no_suite {
+        None
+    } else if let Some(s) = &a.suite {
+        Some(load_suite(s)?.1)
+    } else {
+        match header_suite(path) {
+            Some(dir) => {
+                errln!(
+                    "{}: checking against suite {}",
+                    path.display(),
+                    dir.display()
+                );
+                Some(load_suite(&dir.to_string_lossy())?.1)
+            }
+            None => None,
+        }
+    };
+    // Receipts stream through the verifier; the bar follows the bytes read.
+    let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    let pb = progress(size, "verifying");
+    let report = verify_reader(
+        std::io::BufReader::new(pb.wrap_read(open(path)?)),
+        suite.as_ref(),
+    );
+    pb.finish_and_clear();
+    Ok(report)
+}
+
+pub fn verify(a: VerifyArgs) -> Result<ExitCode> {
+    let claims = match &a.claims {
+        Some(p) => {
+            let bytes = std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))?;
+            read_claims(&bytes, &p.display().to_string())?
+        }
+        None => Vec::new(),
+    };
+    let mut files = Vec::new();
+    for p in &a.files {
+        walk(p, &mut files, false)?;
+    }
+    let mut receipts = Vec::new();
+    let mut inputs = Vec::new();
+    let mut left_out = Vec::new();
+    for (path, in_folder) in files {
+        let name = path.display().to_string();
+        let head = head(&path)?;
+        match detect(&name, &head) {
+            // a file named on the command line that is no other format is read as a receipt, so a
+            // damaged receipt gets the receipt reader's line-precise errors
+            Some(Format::Receipt) | None if !in_folder => {
+                receipts.push((name, verify_receipt_file(&a, &path)?));
+            }
+            None => left_out.push(name),
+            Some(_) => inputs.push(Input {
+                bytes: std::fs::read(&path)
+                    .with_context(|| format!("cannot read {}", path.display()))?,
+                name,
+            }),
+        }
+    }
+    let mut outcome = verify_inputs(inputs, claims);
+    for r in std::mem::take(&mut outcome.receipts) {
+        receipts.push((r.name, verify_reader(&r.bytes[..], None)));
+    }
+    let all_ok = outcome.ok() && receipts.iter().all(|(_, r)| r.ok);
     if a.json {
-        print_json(&reports)?;
+        print_json(&serde_json::json!({
+            "ok": all_ok,
+            "receipts": receipts
+                .iter()
+                .map(|(f, r)| serde_json::json!({"receipt": f, "report": r}))
+                .collect::<Vec<_>>(),
+            "reports": outcome.reports,
+            "errors": outcome.errors,
+            "unused_claims": outcome.unused_claims,
+            "left_out": left_out,
+        }))?;
+    } else {
+        for (f, r) in &receipts {
+            print_report(Path::new(f), r);
+        }
+        for r in &outcome.reports {
+            print_foreign(r);
+        }
+        for e in &outcome.errors {
+            outln!("ERROR     {}", e.message);
+        }
+        for c in &outcome.unused_claims {
+            outln!(
+                "UNCHECKED claim {} ({} {} {} = {}): no file recomputes it",
+                c.source,
+                if c.model.is_empty() { "*" } else { &c.model },
+                c.task,
+                c.metric,
+                c.value
+            );
+        }
+        for f in &left_out {
+            outln!("LEFT OUT  {f}: not a format verify reads");
+        }
     }
     Ok(if all_ok {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
     })
+}
+
+fn shown(r: &Recomputed) -> String {
+    match r {
+        Recomputed::Value { value } => format!("{value:.6}"),
+        Recomputed::Range { lo, hi, expected } => {
+            format!("{lo:.6}..{hi:.6} (expected {expected:.6})")
+        }
+    }
+}
+
+/// Findings listed per severity before "… and N more".
+const LISTED: usize = 10;
+
+fn print_foreign(r: &Report) {
+    let tag = if r.ok { "OK" } else { "MISMATCH" };
+    outln!(
+        "{tag:<9} {} ({}; model {}; {} items)",
+        r.file,
+        r.format,
+        r.model.as_deref().unwrap_or("?"),
+        r.items_checked
+    );
+    outln!("          {}", r.verdict);
+    let mut reasons: Vec<&str> = Vec::new();
+    for (i, c) in r.checks.iter().enumerate() {
+        let claimed = c.claimed.map_or_else(|| "—".to_owned(), |v| format!("{v}"));
+        let status = match &c.status {
+            Status::NotCheckable { reason } => {
+                if !reasons.contains(&reason.as_str()) {
+                    reasons.push(reason);
+                }
+                "not checkable".to_owned()
+            }
+            other => other.words(),
+        };
+        outln!(
+            "  {:<28} {:<6} n={:<6} claimed {:<10} recomputed {}  {}",
+            c.scope,
+            c.metric,
+            c.n,
+            claimed,
+            shown(&c.recomputed),
+            status
+        );
+        // the detail of the first (overall) number and of every claimed one; all of them in --json
+        if let Some(d) = &c.detail
+            && (i == 0 || c.claimed.is_some())
+        {
+            outln!("      {d}");
+        }
+    }
+    for reason in reasons {
+        outln!("  not checkable: {reason}");
+    }
+    for n in &r.notes {
+        outln!("  note: {n}");
+    }
+    for sev in [Severity::Differs, Severity::NotCheckable, Severity::Note] {
+        let all: Vec<&Finding> = r.findings_of(sev).collect();
+        if all.is_empty() {
+            continue;
+        }
+        let what = match sev {
+            Severity::Differs => "differ",
+            Severity::NotCheckable => "not checkable",
+            Severity::Note => "notes",
+        };
+        outln!("  items {what}: {}", all.len());
+        for f in all.iter().take(LISTED) {
+            outln!(
+                "    record {} `{}` {}: file {} / recomputed {}: {}",
+                f.record,
+                f.id,
+                f.field,
+                f.claimed,
+                f.recomputed,
+                f.reason
+            );
+        }
+        if all.len() > LISTED {
+            outln!("    … and {} more (all in --json)", all.len() - LISTED);
+        }
+    }
+    for s in &r.skipped {
+        outln!("  {s}");
+    }
 }
 
 fn print_report(path: &Path, r: &VerifyReport) {

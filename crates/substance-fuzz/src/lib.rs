@@ -33,6 +33,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("judge_import", judge_import),
     ("leaderboard", leaderboard),
     ("gguf", gguf),
+    ("verify_foreign", verify_foreign),
 ];
 
 /// A target by name.
@@ -193,6 +194,36 @@ pub fn leaderboard(data: &[u8]) {
     check_nonempty(&parse_mt_bench_single(data, "f"), "mt-bench single");
     check_nonempty(&parse_mt_bench_pair(data, "f"), "mt-bench pair");
     check_nonempty(&parse_bootstrap_stats(data, "f"), "bootstrap stats");
+}
+
+/// The readers of other tools' result files (`substance-verify`): the first byte picks the file name
+/// (MMLU-Pro prediction file, zip, claims), the rest is the file. An accepted file's report has items;
+/// accepted claims are not empty.
+pub fn verify_foreign(data: &[u8]) {
+    let Some((&pick, rest)) = data.split_first() else {
+        return;
+    };
+    match pick % 3 {
+        0 | 1 => {
+            let name = if pick % 3 == 0 {
+                "model_outputs_m_5shots.json"
+            } else {
+                "published.zip"
+            };
+            let out = substance_verify::verify_inputs(
+                vec![substance_verify::Input {
+                    name: name.to_owned(),
+                    bytes: rest.to_vec(),
+                }],
+                Vec::new(),
+            );
+            for r in &out.reports {
+                assert!(r.items_checked > 0, "{name}: a report without items");
+                assert!(!r.checks.is_empty(), "{name}: a report without checks");
+            }
+        }
+        _ => check_nonempty(&substance_verify::read_claims(rest, "claims"), "claims"),
+    }
 }
 
 /// The GGUF reader; every tensor of an accepted file is dequantised.

@@ -1,11 +1,12 @@
-//! Receipt verification and scoring (`substance-score`).
+//! Receipt verification and scoring (`substance-score`), and verification of other tools' published
+//! files (`substance-verify`).
 
 use serde::Serialize;
 use substance_core::{Item, ReceiptLine, ReceiptReader, Response, SuiteSpec, Summary};
 use substance_score::{Mismatch, verify_reader};
 use wasm_bindgen::prelude::*;
 
-use crate::convert::{bytes_of, from_js, named, to_js};
+use crate::convert::{bytes_of, from_js, js_error, named, to_js};
 use crate::suite::WasmSuite;
 
 #[derive(Serialize)]
@@ -61,12 +62,18 @@ fn verify(
     receipt: &JsValue,
     suite_ref: Option<&substance_core::Suite>,
 ) -> Result<JsValue, JsValue> {
-    let bytes = bytes_of(receipt, "receipt")?;
-    let report = verify_reader(&bytes[..], suite_ref);
+    verify_bytes(&bytes_of(receipt, "receipt")?, suite_ref)
+}
+
+fn verify_bytes(
+    bytes: &[u8],
+    suite_ref: Option<&substance_core::Suite>,
+) -> Result<JsValue, JsValue> {
+    let report = verify_reader(bytes, suite_ref);
     // Which item lines and claimed aggregates there are (the verifier reports only the mismatches).
     let mut items = Vec::new();
     let mut claimed: Option<Summary> = None;
-    let mut reader = ReceiptReader::new(&bytes[..]);
+    let mut reader = ReceiptReader::new(bytes);
     while let Ok(Some(line)) = reader.next_line() {
         let n = reader.line_number();
         match line {
@@ -158,4 +165,87 @@ pub fn score_item(
     let scores =
         substance_score::score_item(&spec, &item, &response).map_err(named("ScoreError"))?;
     to_js(&scores)
+}
+
+struct FileArg {
+    name: String,
+    bytes: Vec<u8>,
+}
+
+/// `{ name, bytes }` with `bytes` a `Uint8Array` or text.
+fn file_arg(v: &JsValue, what: &str) -> Result<FileArg, JsValue> {
+    let name = js_sys::Reflect::get(v, &JsValue::from_str("name"))?
+        .as_string()
+        .ok_or_else(|| js_error("InputError", format!("{what}: `name` must be a string")))?;
+    let bytes = bytes_of(
+        &js_sys::Reflect::get(v, &JsValue::from_str("bytes"))?,
+        &format!("{what} `{name}`"),
+    )?;
+    Ok(FileArg { name, bytes })
+}
+
+/// Verify dropped files of any format `substance verify` reads: receipts (each as `verifyReceipt`
+/// does), MMLU-Pro prediction files, zips of them. `claims` is an optional claims file (CSV or JSON, as
+/// `--claims`). Returns `{ ok, reports, receipts, errors, unused_claims, left_out }`: `reports` in the
+/// library's report shape, `receipts` as `verifyReceipt` results with `file_name`.
+#[wasm_bindgen(js_name = verifyFiles, unchecked_return_type = "VerifyFilesResult")]
+pub fn verify_files(
+    #[wasm_bindgen(unchecked_param_type = "{ name: string, bytes: Uint8Array | string }[]")]
+    files: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "{ name: string, bytes: Uint8Array | string } | null")]
+    claims: JsValue,
+) -> Result<JsValue, JsValue> {
+    if !js_sys::Array::is_array(&files) {
+        return Err(js_error(
+            "InputError",
+            "files: expected an array of { name, bytes }",
+        ));
+    }
+    let files = js_sys::Array::from(&files)
+        .iter()
+        .map(|f| file_arg(&f, "file"))
+        .collect::<Result<Vec<_>, _>>()?;
+    let claims = if claims.is_null() || claims.is_undefined() {
+        Vec::new()
+    } else {
+        let c = file_arg(&claims, "claims")?;
+        substance_verify::read_claims(&c.bytes, &c.name).map_err(named("InputError"))?
+    };
+    // Files that are no foreign format are read as receipts (a damaged receipt gets the receipt
+    // reader's line-precise errors), as the CLI does with files it is given by name.
+    let mut receipts = Vec::new();
+    let mut inputs = Vec::new();
+    for f in files {
+        let head = &f.bytes[..f.bytes.len().min(1 << 16)];
+        match substance_verify::detect(&f.name, head) {
+            None | Some(substance_verify::Format::Receipt) => receipts.push(f),
+            Some(_) => inputs.push(substance_verify::Input {
+                name: f.name,
+                bytes: f.bytes,
+            }),
+        }
+    }
+    let mut outcome = substance_verify::verify_inputs(inputs, claims);
+    let receipts: Vec<(String, Vec<u8>)> = receipts
+        .into_iter()
+        .map(|f| (f.name, f.bytes))
+        .chain(outcome.receipts.drain(..).map(|i| (i.name, i.bytes)))
+        .collect();
+    let results = js_sys::Array::new();
+    let mut all_ok = outcome.ok();
+    for (name, bytes) in receipts {
+        let r = verify_bytes(&bytes, None)?;
+        let ok = js_sys::Reflect::get(&r, &JsValue::from_str("ok"))?;
+        all_ok &= ok.as_bool() == Some(true);
+        js_sys::Reflect::set(
+            &r,
+            &JsValue::from_str("file_name"),
+            &JsValue::from_str(&name),
+        )?;
+        results.push(&r);
+    }
+    let out = to_js(&outcome)?;
+    js_sys::Reflect::set(&out, &JsValue::from_str("receipts"), &results)?;
+    js_sys::Reflect::set(&out, &JsValue::from_str("ok"), &JsValue::from_bool(all_ok))?;
+    Ok(out)
 }

@@ -1,0 +1,354 @@
+//! Verification of published results: the files other evaluation tools write (MMLU-Pro prediction
+//! files today; lm-evaluation-harness logs, inspect_ai logs and judge files are the next readers) are
+//! read as evidence, every number that can be recomputed from them is recomputed with the reference's
+//! exact rules, and the outcome comes back in one [`Report`] shape for the CLI (`substance verify`),
+//! `--json` and the page's Verify tab.
+//!
+//! How it is built:
+//! - **One reader per format**, each a pure function of bytes (wasm-safe) following the reading policy
+//!   of [`substance_core::input`]; [`detect`] tells formats apart by file name and content, in one
+//!   place, so the CLI and the page never disagree on what a file is.
+//! - **Claims** are the numbers the files carry, or the ones a leaderboard shows ([`claims`], given
+//!   with `--claims`). A claim is matched within its printed precision; a number the reference leaves
+//!   to chance is recomputed as a range ([`Recomputed::Range`]); a number the files cannot support is
+//!   [`Status::NotCheckable`] with the reason, never a pass. A claim that matched nothing is returned
+//!   in [`Outcome::unused_claims`], so no claim is dropped silently.
+//! - **Archives** (`.zip`, as MMLU-Pro publishes its predictions) are opened in memory with the `zip`
+//!   crate's pure-Rust deflate, with a size cap per entry against archive bombs.
+//!
+//! The crate does not read our own receipts: those stream through `substance_score::verify_reader`;
+//! [`detect`] only recognises them so callers can route them there.
+
+pub mod claims;
+pub mod mmlu_pro;
+pub mod report;
+
+use std::io::Read;
+
+use substance_core::input::{self, InputError};
+use thiserror::Error;
+
+pub use claims::{Claim, read_claims};
+pub use report::{Check, Finding, Recomputed, Report, Severity, Status};
+
+/// Why a file could not be verified at all.
+#[derive(Debug, Clone, PartialEq, Error)]
+pub enum VerifyError {
+    /// The reading policy refused the input.
+    #[error(transparent)]
+    Input(#[from] InputError),
+    /// A record (array element) holds a value the format does not allow.
+    #[error("{file}: record {record}: field `{field}`: {message}")]
+    Record {
+        /// The file.
+        file: String,
+        /// 1-based record.
+        record: usize,
+        /// The field.
+        field: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// The file is not one of the formats read here, or a container is unreadable.
+    #[error("{file}: {message}")]
+    Format {
+        /// The file.
+        file: String,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// The formats [`detect`] tells apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// A substance receipt (verified by `substance_score`).
+    Receipt,
+    /// An MMLU-Pro prediction file.
+    MmluPro,
+    /// A zip archive (its entries are detected one by one).
+    Zip,
+}
+
+impl Format {
+    /// Stable name (`--json`, the page).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Receipt => "substance-receipt",
+            Self::MmluPro => "mmlu-pro",
+            Self::Zip => "zip",
+        }
+    }
+}
+
+/// What a file is, from its name and its first bytes (up to 64 KiB are enough); `None` when it is
+/// none of the formats read here.
+pub fn detect(name: &str, head: &[u8]) -> Option<Format> {
+    if head.starts_with(b"PK\x03\x04") {
+        return Some(Format::Zip);
+    }
+    let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+    let text = match std::str::from_utf8(head) {
+        Ok(t) => t,
+        // a head cut inside a multi-byte character
+        Err(e) => std::str::from_utf8(&head[..e.valid_up_to()]).unwrap_or(""),
+    };
+    let t = text.trim_start();
+    let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
+    if t.starts_with('{') {
+        let first = t.lines().next().unwrap_or("");
+        if let Ok(serde_json::Value::Object(m)) = serde_json::from_str(first)
+            && m.get("type").and_then(|v| v.as_str()) == Some("header")
+            && m.contains_key("suite")
+        {
+            return Some(Format::Receipt);
+        }
+    }
+    if base.ends_with(".json") && mmlu_pro::model_from_file_name(base).is_some() {
+        return Some(Format::MmluPro);
+    }
+    if t.starts_with('[') {
+        // The first element, when the head holds it whole.
+        if let Some(first) = first_array_element(t)
+            && mmlu_pro::looks_like(&first)
+        {
+            return Some(Format::MmluPro);
+        }
+    }
+    None
+}
+
+fn first_array_element(t: &str) -> Option<serde_json::Map<String, serde_json::Value>> {
+    let mut stream = serde_json::Deserializer::from_str(t.strip_prefix('[')?.trim_start())
+        .into_iter::<serde_json::Value>();
+    match stream.next()? {
+        Ok(serde_json::Value::Object(m)) => Some(m),
+        _ => None,
+    }
+}
+
+/// Largest archive entry read into memory (uncompressed).
+pub const MAX_ENTRY_BYTES: u64 = 1 << 30;
+/// Most bytes one archive may inflate to, all entries together.
+pub const MAX_ARCHIVE_BYTES: u64 = 2 << 30;
+/// Archives inside archives are opened this deep and no deeper (a zip that contains itself must end).
+pub const MAX_ARCHIVE_DEPTH: usize = 2;
+
+/// Files read from an archive: (`archive/entry` name, bytes), in archive order.
+pub type Entries = Vec<(String, Vec<u8>)>;
+
+/// The files of a zip archive, in archive order (directories and macOS resource forks left out, and
+/// counted in the second value).
+pub fn unzip(bytes: &[u8], file: &str) -> Result<(Entries, usize), VerifyError> {
+    let err = |message: String| VerifyError::Format {
+        file: file.to_owned(),
+        message,
+    };
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes))
+        .map_err(|e| err(format!("not a readable zip archive: {e}")))?;
+    let mut out = Vec::new();
+    let mut left_out = 0;
+    let mut total = 0u64;
+    for i in 0..zip.len() {
+        let mut entry = zip
+            .by_index(i)
+            .map_err(|e| err(format!("entry {}: {e}", i + 1)))?;
+        let name = entry.name().to_owned();
+        if entry.is_dir() || name.starts_with("__MACOSX/") {
+            left_out += 1;
+            continue;
+        }
+        if entry.size() > MAX_ENTRY_BYTES {
+            return Err(err(format!(
+                "entry `{name}` is {} bytes uncompressed (more than the {MAX_ENTRY_BYTES} read into memory)",
+                entry.size()
+            )));
+        }
+        // the declared size is untrusted: reserve at most 64 MiB up front
+        let mut data = Vec::with_capacity(entry.size().min(1 << 26) as usize);
+        (&mut entry)
+            .take(MAX_ENTRY_BYTES + 1)
+            .read_to_end(&mut data)
+            .map_err(|e| err(format!("entry `{name}`: {e}")))?;
+        if data.len() as u64 > MAX_ENTRY_BYTES {
+            return Err(err(format!(
+                "entry `{name}` inflates past {MAX_ENTRY_BYTES} bytes"
+            )));
+        }
+        total += data.len() as u64;
+        if total > MAX_ARCHIVE_BYTES {
+            return Err(err(format!(
+                "the archive inflates past {MAX_ARCHIVE_BYTES} bytes (at entry `{name}`)"
+            )));
+        }
+        out.push((format!("{file}/{name}"), data));
+    }
+    Ok((out, left_out))
+}
+
+/// The claims of a verification, with which of them a check has used.
+#[derive(Debug, Clone, Default)]
+pub struct ClaimBook {
+    claims: Vec<Claim>,
+    used: Vec<bool>,
+}
+
+impl ClaimBook {
+    /// A book of claims, none used yet.
+    pub fn new(claims: Vec<Claim>) -> Self {
+        let used = vec![false; claims.len()];
+        Self { claims, used }
+    }
+
+    /// The claim about (`model`, `scope`, `metric`), marked used: one naming the model wins over one for
+    /// any model.
+    pub fn take(&mut self, model: Option<&str>, scope: &str, metric: &str) -> Option<Claim> {
+        let fits = |c: &Claim| c.task == scope && c.metric == metric && c.is_about(model);
+        let named = |c: &Claim| !matches!(c.model.trim(), "" | "*");
+        let i = self
+            .claims
+            .iter()
+            .position(|c| fits(c) && named(c))
+            .or_else(|| self.claims.iter().position(fits))?;
+        self.used[i] = true;
+        Some(self.claims[i].clone())
+    }
+
+    /// Claims no check used.
+    pub fn unused(&self) -> Vec<Claim> {
+        self.claims
+            .iter()
+            .zip(&self.used)
+            .filter(|(_, u)| !**u)
+            .map(|(c, _)| c.clone())
+            .collect()
+    }
+}
+
+/// One input file.
+#[derive(Debug, Clone)]
+pub struct Input {
+    /// Its name as the user gave it (shown in reports; the CLI passes what was typed).
+    pub name: String,
+    /// Its bytes.
+    pub bytes: Vec<u8>,
+}
+
+/// The verification of a set of files.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Outcome {
+    /// One report per verified file.
+    pub reports: Vec<Report>,
+    /// Files that could not be verified, with the typed error's message.
+    pub errors: Vec<FileError>,
+    /// Receipts found (inside archives too), for the caller to verify with `substance_score`.
+    #[serde(skip)]
+    pub receipts: Vec<Input>,
+    /// Claims that matched no recomputed number.
+    pub unused_claims: Vec<Claim>,
+    /// Archive entries left out (directories, resource forks), counted.
+    pub left_out: usize,
+}
+
+/// A file that could not be verified.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct FileError {
+    /// The file.
+    pub file: String,
+    /// Why.
+    pub message: String,
+}
+
+impl Outcome {
+    /// True when every report verified and no file failed to read.
+    pub fn ok(&self) -> bool {
+        self.errors.is_empty() && self.reports.iter().all(|r| r.ok)
+    }
+}
+
+/// Verify one file of a known format.
+pub fn verify_file(
+    format: Format,
+    name: &str,
+    bytes: &[u8],
+    claims: &mut ClaimBook,
+) -> Result<Report, VerifyError> {
+    match format {
+        Format::MmluPro => {
+            let text = input::text(bytes, name)?;
+            let records = mmlu_pro::read(text, name)?;
+            Ok(mmlu_pro::verify(name, &records, claims))
+        }
+        Format::Receipt | Format::Zip => Err(VerifyError::Format {
+            file: name.to_owned(),
+            message: format!("{} files are not verified by this function", format.name()),
+        }),
+    }
+}
+
+/// Verify every input (archives opened, formats detected), using `claims` where a file carries none.
+pub fn verify_inputs(inputs: Vec<Input>, claims: Vec<Claim>) -> Outcome {
+    let mut book = ClaimBook::new(claims);
+    let mut out = Outcome::default();
+    let mut queue: std::collections::VecDeque<(Input, usize)> =
+        inputs.into_iter().map(|i| (i, 0)).collect();
+    while let Some((inp, depth)) = queue.pop_front() {
+        let head = &inp.bytes[..inp.bytes.len().min(1 << 16)];
+        if let Err(e) = input::text(head, &inp.name)
+            .and_then(|t| input::require_records(usize::from(!t.trim().is_empty()), t, &inp.name))
+        {
+            // an empty file is an error whatever it was meant to be (a cut head is not: only Empty counts)
+            if matches!(e, InputError::Empty { .. }) {
+                out.errors.push(FileError {
+                    file: inp.name,
+                    message: e.to_string(),
+                });
+                continue;
+            }
+        }
+        match detect(&inp.name, head) {
+            Some(Format::Receipt) => out.receipts.push(inp),
+            Some(Format::Zip) if depth >= MAX_ARCHIVE_DEPTH => out.errors.push(FileError {
+                message: format!(
+                    "{}: an archive inside {MAX_ARCHIVE_DEPTH} archives is not opened",
+                    inp.name
+                ),
+                file: inp.name,
+            }),
+            Some(Format::Zip) => match unzip(&inp.bytes, &inp.name) {
+                Ok((entries, left_out)) => {
+                    out.left_out += left_out;
+                    if entries.is_empty() {
+                        out.errors.push(FileError {
+                            file: inp.name.clone(),
+                            message: "the archive holds no files".to_owned(),
+                        });
+                    }
+                    for (name, bytes) in entries.into_iter().rev() {
+                        queue.push_front((Input { name, bytes }, depth + 1));
+                    }
+                }
+                Err(e) => out.errors.push(FileError {
+                    file: inp.name,
+                    message: e.to_string(),
+                }),
+            },
+            Some(f) => match verify_file(f, &inp.name, &inp.bytes, &mut book) {
+                Ok(r) => out.reports.push(r),
+                Err(e) => out.errors.push(FileError {
+                    file: inp.name,
+                    message: e.to_string(),
+                }),
+            },
+            None => out.errors.push(FileError {
+                message: format!(
+                    "{}: not a format verify reads (receipts, MMLU-Pro prediction files, zips of them)",
+                    inp.name
+                ),
+                file: inp.name,
+            }),
+        }
+    }
+    out.unused_claims = book.unused();
+    out
+}
