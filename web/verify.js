@@ -57,7 +57,10 @@ const SEVERITY_WORDS = { differs: 'differ', not_checkable: 'not checkable (left 
 const SHOWN_ROWS = 200;
 
 function recomputedText(r) {
-  return r.kind === 'range' ? `${fmt(r.lo, 6)} – ${fmt(r.hi, 6)} (expected ${fmt(r.expected, 6)})` : fmt(r.value, 6);
+  if (r.kind === 'range') return `${fmt(r.lo, 6)} – ${fmt(r.hi, 6)} (expected ${fmt(r.expected, 6)})`;
+  if (r.kind === 'hash') return `sha256 ${r.value.slice(0, 12)}…`;
+  if (r.kind === 'none') return '—';
+  return fmt(r.value, 6);
 }
 
 /** A card for one of another tool's files (the library's Report shape). */

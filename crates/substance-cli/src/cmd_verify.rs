@@ -556,6 +556,8 @@ fn shown(r: &Recomputed) -> String {
         Recomputed::Range { lo, hi, expected } => {
             format!("{lo:.6}..{hi:.6} (expected {expected:.6})")
         }
+        Recomputed::Hash { value } => format!("sha256 {}…", &value[..value.len().min(12)]),
+        Recomputed::None => "—".to_owned(),
     }
 }
 

@@ -196,33 +196,46 @@ pub fn leaderboard(data: &[u8]) {
     check_nonempty(&parse_bootstrap_stats(data, "f"), "bootstrap stats");
 }
 
-/// The readers of other tools' result files (`substance-verify`): the first byte picks the file name
-/// (MMLU-Pro prediction file, zip, claims), the rest is the file. An accepted file's report has items;
-/// accepted claims are not empty.
+/// The readers of other tools' result files (`substance-verify`): the first byte picks the input (an
+/// MMLU-Pro prediction file, a zip, claims, or an lm-eval run: a results file and a sample log split at
+/// the first NUL byte), the rest is the bytes. An accepted MMLU-Pro file's report has items; every
+/// report has checks; accepted claims are not empty.
 pub fn verify_foreign(data: &[u8]) {
     let Some((&pick, rest)) = data.split_first() else {
         return;
     };
-    match pick % 3 {
-        0 | 1 => {
-            let name = if pick % 3 == 0 {
-                "model_outputs_m_5shots.json"
-            } else {
-                "published.zip"
-            };
-            let out = substance_verify::verify_inputs(
-                vec![substance_verify::Input {
-                    name: name.to_owned(),
-                    bytes: rest.to_vec(),
-                }],
-                Vec::new(),
-            );
-            for r in &out.reports {
-                assert!(r.items_checked > 0, "{name}: a report without items");
-                assert!(!r.checks.is_empty(), "{name}: a report without checks");
-            }
+    let input = |name: &str, bytes: &[u8]| substance_verify::Input {
+        name: name.to_owned(),
+        bytes: bytes.to_vec(),
+    };
+    let inputs = match pick % 4 {
+        0 => vec![input("model_outputs_m_5shots.json", rest)],
+        1 => vec![input("published.zip", rest)],
+        2 => {
+            check_nonempty(&substance_verify::read_claims(rest, "claims"), "claims");
+            return;
         }
-        _ => check_nonempty(&substance_verify::read_claims(rest, "claims"), "claims"),
+        _ => {
+            let cut = rest.iter().position(|b| *b == 0).unwrap_or(rest.len());
+            vec![
+                input("run/results_2026-01-01T00-00-00.000000.json", &rest[..cut]),
+                input(
+                    "run/samples_t_2026-01-01T00-00-00.000000.jsonl",
+                    rest.get(cut + 1..).unwrap_or(&[]),
+                ),
+            ]
+        }
+    };
+    let out = substance_verify::verify_inputs(inputs, Vec::new());
+    for r in &out.reports {
+        assert!(
+            !r.checks.is_empty() || r.format != "mmlu-pro",
+            "{}: a report without checks",
+            r.file
+        );
+        if r.format == "mmlu-pro" {
+            assert!(r.items_checked > 0, "{}: a report without items", r.file);
+        }
     }
 }
 

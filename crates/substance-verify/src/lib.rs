@@ -1,5 +1,6 @@
-//! Verification of published results: the files other evaluation tools write (MMLU-Pro prediction
-//! files today; lm-evaluation-harness logs, inspect_ai logs and judge files are the next readers) are
+//! Verification of published results: the files other evaluation tools write (lm-evaluation-harness
+//! results and sample logs and MMLU-Pro prediction files today; inspect_ai logs and judge files are the
+//! next readers) are
 //! read as evidence, every number that can be recomputed from them is recomputed with the reference's
 //! exact rules, and the outcome comes back in one [`Report`] shape for the CLI (`substance verify`),
 //! `--json` and the page's Verify tab.
@@ -20,7 +21,9 @@
 //! [`detect`] only recognises them so callers can route them there.
 
 pub mod claims;
+pub mod lm_eval;
 pub mod mmlu_pro;
+pub mod pyjson;
 pub mod report;
 
 use std::io::Read;
@@ -66,6 +69,10 @@ pub enum Format {
     Receipt,
     /// An MMLU-Pro prediction file.
     MmluPro,
+    /// An lm-evaluation-harness results file.
+    LmEvalResults,
+    /// An lm-evaluation-harness sample log.
+    LmEvalSamples,
     /// A zip archive (its entries are detected one by one).
     Zip,
 }
@@ -76,6 +83,8 @@ impl Format {
         match self {
             Self::Receipt => "substance-receipt",
             Self::MmluPro => "mmlu-pro",
+            Self::LmEvalResults => "lm-eval-results",
+            Self::LmEvalSamples => "lm-eval-samples",
             Self::Zip => "zip",
         }
     }
@@ -97,11 +106,16 @@ pub fn detect(name: &str, head: &[u8]) -> Option<Format> {
     let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
     if t.starts_with('{') {
         let first = t.lines().next().unwrap_or("");
-        if let Ok(serde_json::Value::Object(m)) = serde_json::from_str(first)
-            && m.get("type").and_then(|v| v.as_str()) == Some("header")
-            && m.contains_key("suite")
-        {
-            return Some(Format::Receipt);
+        if let Ok(serde_json::Value::Object(m)) = serde_json::from_str(first) {
+            if m.get("type").and_then(|v| v.as_str()) == Some("header") && m.contains_key("suite") {
+                return Some(Format::Receipt);
+            }
+            if lm_eval::looks_like_sample(&m) {
+                return Some(Format::LmEvalSamples);
+            }
+        }
+        if lm_eval::looks_like_results(base, t) {
+            return Some(Format::LmEvalResults);
         }
     }
     if base.ends_with(".json") && mmlu_pro::model_from_file_name(base).is_some() {
@@ -109,10 +123,13 @@ pub fn detect(name: &str, head: &[u8]) -> Option<Format> {
     }
     if t.starts_with('[') {
         // The first element, when the head holds it whole.
-        if let Some(first) = first_array_element(t)
-            && mmlu_pro::looks_like(&first)
-        {
-            return Some(Format::MmluPro);
+        if let Some(first) = first_array_element(t) {
+            if mmlu_pro::looks_like(&first) {
+                return Some(Format::MmluPro);
+            }
+            if lm_eval::looks_like_sample(&first) {
+                return Some(Format::LmEvalSamples);
+            }
         }
     }
     None
@@ -279,6 +296,20 @@ pub fn verify_file(
             let records = mmlu_pro::read(text, name)?;
             Ok(mmlu_pro::verify(name, &records, claims))
         }
+        Format::LmEvalResults | Format::LmEvalSamples => {
+            let text = input::text(bytes, name)?;
+            let results = if format == Format::LmEvalResults {
+                lm_eval::read_results(text, name)?
+            } else {
+                return Err(VerifyError::Format {
+                    file: name.to_owned(),
+                    message:
+                        "an lm-eval sample log is verified with its results file (give the folder)"
+                            .to_owned(),
+                });
+            };
+            Ok(lm_eval::verify(&results, &[], claims))
+        }
         Format::Receipt | Format::Zip => Err(VerifyError::Format {
             file: name.to_owned(),
             message: format!("{} files are not verified by this function", format.name()),
@@ -290,6 +321,9 @@ pub fn verify_file(
 pub fn verify_inputs(inputs: Vec<Input>, claims: Vec<Claim>) -> Outcome {
     let mut book = ClaimBook::new(claims);
     let mut out = Outcome::default();
+    // lm-eval files by folder: (results files, sample logs)
+    let mut runs: std::collections::BTreeMap<String, (Vec<Input>, Vec<Input>)> =
+        std::collections::BTreeMap::new();
     let mut queue: std::collections::VecDeque<(Input, usize)> =
         inputs.into_iter().map(|i| (i, 0)).collect();
     while let Some((inp, depth)) = queue.pop_front() {
@@ -333,6 +367,18 @@ pub fn verify_inputs(inputs: Vec<Input>, claims: Vec<Claim>) -> Outcome {
                     message: e.to_string(),
                 }),
             },
+            Some(f @ (Format::LmEvalResults | Format::LmEvalSamples)) => {
+                let dir = inp
+                    .name
+                    .rsplit_once(['/', '\\'])
+                    .map_or(String::new(), |(d, _)| d.to_owned());
+                let run = runs.entry(dir).or_default();
+                if f == Format::LmEvalResults {
+                    run.0.push(inp);
+                } else {
+                    run.1.push(inp);
+                }
+            }
             Some(f) => match verify_file(f, &inp.name, &inp.bytes, &mut book) {
                 Ok(r) => out.reports.push(r),
                 Err(e) => out.errors.push(FileError {
@@ -342,13 +388,93 @@ pub fn verify_inputs(inputs: Vec<Input>, claims: Vec<Claim>) -> Outcome {
             },
             None => out.errors.push(FileError {
                 message: format!(
-                    "{}: not a format verify reads (receipts, MMLU-Pro prediction files, zips of them)",
+                    "{}: not a format verify reads (receipts, MMLU-Pro prediction files, lm-eval results and sample logs, zips of them)",
                     inp.name
                 ),
                 file: inp.name,
             }),
         }
     }
+    for (_, (results, samples)) in runs {
+        verify_lm_eval_run(results, samples, &mut book, &mut out);
+    }
     out.unused_claims = book.unused();
     out
+}
+
+/// The timestamp lm-eval puts in its file names (`…_2026-12-07T00-04-26.247876.json[l]`).
+fn timestamp(name: &str) -> Option<&str> {
+    let stem = name.rsplit(['/', '\\']).next()?.rsplit_once('.')?.0;
+    let stem = stem.strip_suffix(".json").unwrap_or(stem);
+    let (_, ts) = stem.rsplit_once('_')?;
+    (ts.len() >= 19 && ts.as_bytes()[4] == b'-' && ts.contains('T')).then_some(ts)
+}
+
+fn verify_lm_eval_run(
+    results: Vec<Input>,
+    samples: Vec<Input>,
+    book: &mut ClaimBook,
+    out: &mut Outcome,
+) {
+    let mut read = Vec::new();
+    for s in samples {
+        match input::text(&s.bytes, &s.name)
+            .map_err(VerifyError::from)
+            .and_then(|t| lm_eval::read_samples(t, &s.name))
+        {
+            Ok(v) => read.push((s.name, v)),
+            Err(e) => out.errors.push(FileError {
+                file: s.name,
+                message: e.to_string(),
+            }),
+        }
+    }
+    if results.is_empty() {
+        for (name, _) in read {
+            out.errors.push(FileError {
+                message: format!(
+                    "{name}: an lm-eval sample log without its results file beside it: nothing to compare with"
+                ),
+                file: name,
+            });
+        }
+        return;
+    }
+    let several = results.len() > 1;
+    let mut used = vec![false; read.len()];
+    for r in results {
+        let parsed = input::text(&r.bytes, &r.name)
+            .map_err(VerifyError::from)
+            .and_then(|t| lm_eval::read_results(t, &r.name));
+        let parsed = match parsed {
+            Ok(p) => p,
+            Err(e) => {
+                out.errors.push(FileError {
+                    file: r.name,
+                    message: e.to_string(),
+                });
+                continue;
+            }
+        };
+        // several runs in one folder: samples pair with the results of the same timestamp
+        let ts = timestamp(&r.name);
+        let mine: Vec<(String, Vec<lm_eval::Sample>)> = read
+            .iter()
+            .enumerate()
+            .filter(|(_, (n, _))| !several || (ts.is_some() && timestamp(n) == ts))
+            .map(|(i, s)| {
+                used[i] = true;
+                s.clone()
+            })
+            .collect();
+        out.reports.push(lm_eval::verify(&parsed, &mine, book));
+    }
+    for ((name, _), u) in read.iter().zip(used) {
+        if !u {
+            out.errors.push(FileError {
+                file: name.clone(),
+                message: format!("{name}: no results file of the same run (timestamp) beside it"),
+            });
+        }
+    }
 }

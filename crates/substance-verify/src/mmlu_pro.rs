@@ -364,6 +364,7 @@ pub(crate) fn compare(claim: &Claim, recomputed: &Recomputed) -> Status {
     let inside = match recomputed {
         Recomputed::Value { value } => (claim.value - value).abs() <= slack,
         Recomputed::Range { lo, hi, .. } => claim.value >= lo - slack && claim.value <= hi + slack,
+        Recomputed::Hash { .. } | Recomputed::None => false,
     };
     if inside {
         Status::Match {

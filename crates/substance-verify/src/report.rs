@@ -43,6 +43,13 @@ pub enum Recomputed {
         /// The value.
         value: f64,
     },
+    /// A digest (hex), for hash checks.
+    Hash {
+        /// The recomputed digest.
+        value: String,
+    },
+    /// Nothing could be recomputed (the check says why).
+    None,
     /// The reference leaves part of the number to chance (e.g. a random guess for unanswered items):
     /// every value it can report lies in `[lo, hi]`, `expected` is the mean over its random draws.
     Range {

@@ -123,6 +123,7 @@ fn extraction_and_accuracy_equal_the_reference_on_published_files() {
             let (lo, hi, expected) = match check.recomputed {
                 Recomputed::Range { lo, hi, expected } => (lo, hi, expected),
                 Recomputed::Value { value } => (value, value, value),
+                ref other => panic!("{name} {cat}: {other:?}"),
             };
             assert!(close(lo, w["lo"].as_f64().unwrap()), "{name} {cat} lo");
             assert!(close(hi, w["hi"].as_f64().unwrap()), "{name} {cat} hi");

@@ -1,0 +1,772 @@
+//! lm-evaluation-harness output: `results_<ts>.json` (`results.json` before v0.4.3) and the sample logs
+//! `samples_<task>_<ts>.jsonl` (v0.4.3+: one JSON object per line and per (doc, filter), with
+//! `doc_hash`/`prompt_hash`/`target_hash`; v0.4.7+ with `filter` and `metrics`; before v0.4.3 one
+//! pretty-printed JSON array named `<model_args>_<task>.jsonl`). A folder of them is one run.
+//!
+//! Rules (lm-eval `evaluator.py`, `api/metrics.py`, `loggers/evaluation_tracker.py`, read in v0.4.13):
+//! - `doc_hash` = sha256 of `json.dumps(doc, indent=2, ensure_ascii=False)` ([`crate::pyjson`]);
+//!   `prompt_hash` = sha256 of the first request's first argument; `target_hash` = sha256 of
+//!   `str(target)`; a task's entry of `task_hashes` = sha256 of the concatenated three hashes of its
+//!   samples in file order.
+//! - A metric with `mean` aggregation is the mean of the per-sample values of one filter; its stderr is
+//!   the sample standard deviation over √n. Metrics with other aggregations (`matthews_corrcoef`, `f1`,
+//!   …) and bootstrap stderrs are reported as not checkable (yet), never as passed.
+//! - Multiple choice: `acc` = 1 when the first maximum of the choices' log-likelihoods is the gold index;
+//!   `acc_norm` divides each by the character length of the choice (the continuation without the
+//!   task's `target_delimiter`). Recomputed from `filtered_resps` for every sample.
+//!
+//! Not yet here (issue 12 continues): group aggregates, `acc_mutual_info`, generation filters and
+//! `exact_match` re-applied to `resps`, the Open LLM Leaderboard normalisation.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+use substance_core::input;
+
+use crate::report::{Check, Finding, Recomputed, Report, Severity, Status};
+use crate::{ClaimBook, VerifyError};
+
+/// Tolerance of a recomputed mean (the same sum in the same order; float noise only).
+pub const MEAN_TOLERANCE: f64 = 1e-12;
+/// Tolerance of a recomputed mean stderr.
+pub const STDERR_TOLERANCE: f64 = 1e-9;
+
+/// A task's configuration as the results file records it.
+#[derive(Debug, Clone, Default)]
+pub struct TaskConfig {
+    /// `multiple_choice`, `generate_until`, `loglikelihood`, …
+    pub output_type: Option<String>,
+    /// Put between context and continuation (default `" "`).
+    pub target_delimiter: String,
+    /// Metric → aggregation name.
+    pub aggregation: BTreeMap<String, String>,
+    /// The task computes its per-sample metrics with its own `process_results` function.
+    pub custom_process_results: bool,
+    /// Names of `filter_list`, in order (`none` when there is none).
+    pub filters: Vec<String>,
+}
+
+/// A results file.
+#[derive(Debug, Clone)]
+pub struct Results {
+    /// The file.
+    pub file: String,
+    /// Task or group → (`metric,filter` → value).
+    pub results: BTreeMap<String, Map<String, Value>>,
+    /// Names under `groups`.
+    pub groups: Vec<String>,
+    /// Task configs.
+    pub configs: BTreeMap<String, TaskConfig>,
+    /// `task_hashes` (v0.4.3+).
+    pub task_hashes: BTreeMap<String, String>,
+    /// `model_name` or the `pretrained=` model argument.
+    pub model: Option<String>,
+}
+
+/// One logged sample (one doc under one filter).
+#[derive(Debug, Clone)]
+pub struct Sample {
+    /// 1-based line (JSONL) or record (JSON array).
+    pub record: usize,
+    /// `doc_id`.
+    pub doc_id: String,
+    /// The filter (v0.4.7+).
+    pub filter: Option<String>,
+    /// The doc's JSON text as written (for `doc_hash`).
+    pub doc_json: Option<String>,
+    /// `target`.
+    pub target: Value,
+    /// Each request's arguments.
+    pub arguments: Vec<Vec<Value>>,
+    /// `filtered_resps`.
+    pub filtered_resps: Vec<Value>,
+    /// Per-sample metric values.
+    pub metrics: BTreeMap<String, Value>,
+    /// The logged hashes.
+    pub hashes: [Option<String>; 3],
+}
+
+fn fmt_err(file: &str, message: impl Into<String>) -> VerifyError {
+    VerifyError::Format {
+        file: file.to_owned(),
+        message: message.into(),
+    }
+}
+
+fn rec_err(file: &str, record: usize, field: &str, message: impl Into<String>) -> VerifyError {
+    VerifyError::Record {
+        file: file.to_owned(),
+        record,
+        field: field.to_owned(),
+        message: message.into(),
+    }
+}
+
+/// Whether `name`/`head` look like an lm-eval results file.
+pub fn looks_like_results(base: &str, head: &str) -> bool {
+    base.starts_with("results")
+        && base.ends_with(".json")
+        && head.trim_start().starts_with('{')
+        && head.contains("\"results\"")
+}
+
+/// Whether a first record looks like an lm-eval sample.
+pub fn looks_like_sample(first: &Map<String, Value>) -> bool {
+    first.contains_key("doc_id")
+        && first.contains_key("doc")
+        && (first.contains_key("resps") || first.contains_key("filtered_resps"))
+}
+
+/// Read a results file.
+pub fn read_results(text: &str, file: &str) -> Result<Results, VerifyError> {
+    let Value::Object(mut top) = input::strict_value(input::strip_bom(text), file, 1)? else {
+        return Err(fmt_err(file, "an lm-eval results file is a JSON object"));
+    };
+    let Some(Value::Object(res)) = top.remove("results") else {
+        return Err(fmt_err(file, "no `results` object"));
+    };
+    let mut results = BTreeMap::new();
+    for (task, v) in res {
+        let Value::Object(m) = v else {
+            return Err(fmt_err(file, format!("results.{task}: expected an object")));
+        };
+        results.insert(task, m);
+    }
+    input::require_records(results.len(), text, file)?;
+    let groups = match top.get("groups") {
+        Some(Value::Object(g)) => g.keys().cloned().collect(),
+        _ => Vec::new(),
+    };
+    let mut configs = BTreeMap::new();
+    if let Some(Value::Object(cs)) = top.get("configs") {
+        for (task, c) in cs {
+            let mut tc = TaskConfig {
+                output_type: c
+                    .get("output_type")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned),
+                target_delimiter: c
+                    .get("target_delimiter")
+                    .and_then(Value::as_str)
+                    .unwrap_or(" ")
+                    .to_owned(),
+                aggregation: BTreeMap::new(),
+                custom_process_results: c.get("process_results").is_some_and(|v| !v.is_null()),
+                filters: match c.get("filter_list") {
+                    Some(Value::Array(fs)) => fs
+                        .iter()
+                        .filter_map(|f| f.get("name").and_then(Value::as_str).map(str::to_owned))
+                        .collect(),
+                    _ => Vec::new(),
+                },
+            };
+            if let Some(Value::Array(ms)) = c.get("metric_list") {
+                for m in ms {
+                    if let (Some(name), Some(agg)) = (
+                        m.get("metric").and_then(Value::as_str),
+                        m.get("aggregation").and_then(Value::as_str),
+                    ) {
+                        tc.aggregation.insert(name.to_owned(), agg.to_owned());
+                    }
+                }
+            }
+            configs.insert(task.clone(), tc);
+        }
+    }
+    let mut task_hashes = BTreeMap::new();
+    if let Some(Value::Object(h)) = top.get("task_hashes") {
+        for (t, v) in h {
+            if let Some(s) = v.as_str() {
+                task_hashes.insert(t.clone(), s.to_owned());
+            }
+        }
+    }
+    let model = top
+        .get("model_name")
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+        .or_else(|| {
+            let args = top.get("config")?.get("model_args")?.as_str()?;
+            args.split(',')
+                .find_map(|kv| kv.strip_prefix("pretrained="))
+                .map(str::to_owned)
+        });
+    Ok(Results {
+        file: file.to_owned(),
+        results,
+        groups,
+        configs,
+        task_hashes,
+        model,
+    })
+}
+
+const FIELDS: [&str; 11] = [
+    "doc_id",
+    "doc",
+    "target",
+    "arguments",
+    "resps",
+    "filtered_resps",
+    "filter",
+    "metrics",
+    "doc_hash",
+    "prompt_hash",
+    "target_hash",
+];
+
+/// The raw JSON text of member `key` of the object `obj` (top level only).
+fn raw_member<'a>(obj: &'a str, key: &str) -> Option<&'a str> {
+    #[derive(serde::Deserialize)]
+    struct Raw<'a> {
+        #[serde(borrow)]
+        doc: Option<&'a serde_json::value::RawValue>,
+    }
+    debug_assert_eq!(key, "doc");
+    serde_json::from_str::<Raw<'a>>(obj)
+        .ok()?
+        .doc
+        .map(serde_json::value::RawValue::get)
+}
+
+fn sample(
+    map: Map<String, Value>,
+    raw: Option<&str>,
+    file: &str,
+    record: usize,
+) -> Result<Sample, VerifyError> {
+    let doc_id = match map.get("doc_id") {
+        Some(Value::Number(n)) => n.to_string(),
+        Some(Value::String(s)) if !s.is_empty() => s.clone(),
+        _ => return Err(rec_err(file, record, "doc_id", "missing or not a number")),
+    };
+    let arguments = match map.get("arguments") {
+        Some(Value::Array(reqs)) => reqs
+            .iter()
+            .map(|r| match r {
+                Value::Array(a) => Ok(a.clone()),
+                _ => Err(rec_err(
+                    file,
+                    record,
+                    "arguments",
+                    "a request's arguments are not a list",
+                )),
+            })
+            .collect::<Result<Vec<_>, _>>()?,
+        // v0.4.7+: {"gen_args_0": {"arg_0": …, "arg_1": …}, …}, ordered by the number
+        Some(Value::Object(reqs)) => {
+            let mut v: Vec<(usize, Vec<Value>)> = Vec::new();
+            for (k, args) in reqs {
+                let i: usize = k
+                    .strip_prefix("gen_args_")
+                    .and_then(|n| n.parse().ok())
+                    .ok_or_else(|| {
+                        rec_err(file, record, "arguments", format!("unexpected key `{k}`"))
+                    })?;
+                let Value::Object(a) = args else {
+                    return Err(rec_err(
+                        file,
+                        record,
+                        "arguments",
+                        format!("`{k}` is not an object"),
+                    ));
+                };
+                let mut parts: Vec<(usize, Value)> = Vec::new();
+                for (ak, av) in a {
+                    let j: usize = ak
+                        .strip_prefix("arg_")
+                        .and_then(|n| n.parse().ok())
+                        .ok_or_else(|| {
+                            rec_err(file, record, "arguments", format!("unexpected key `{ak}`"))
+                        })?;
+                    parts.push((j, av.clone()));
+                }
+                parts.sort_by_key(|(j, _)| *j);
+                v.push((i, parts.into_iter().map(|(_, a)| a).collect()));
+            }
+            v.sort_by_key(|(i, _)| *i);
+            v.into_iter().map(|(_, a)| a).collect()
+        }
+        _ => Vec::new(),
+    };
+    let filtered_resps = match map.get("filtered_resps") {
+        Some(Value::Array(a)) => a.clone(),
+        _ => Vec::new(),
+    };
+    let listed: Option<Vec<String>> = match map.get("metrics") {
+        Some(Value::Array(a)) => Some(
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect(),
+        ),
+        _ => None,
+    };
+    let mut metrics = BTreeMap::new();
+    for (k, v) in &map {
+        let is_metric = match &listed {
+            Some(l) => l.contains(k),
+            None => !FIELDS.contains(&k.as_str()),
+        };
+        if is_metric {
+            metrics.insert(k.clone(), v.clone());
+        }
+    }
+    let hash = |k: &str| map.get(k).and_then(Value::as_str).map(str::to_owned);
+    Ok(Sample {
+        record,
+        doc_id,
+        filter: map.get("filter").and_then(Value::as_str).map(str::to_owned),
+        doc_json: raw.map(str::to_owned),
+        target: map.get("target").cloned().unwrap_or(Value::Null),
+        arguments,
+        filtered_resps,
+        metrics,
+        hashes: [hash("doc_hash"), hash("prompt_hash"), hash("target_hash")],
+    })
+}
+
+/// Read a sample log (JSONL, or the one JSON array of versions before v0.4.3).
+pub fn read_samples(text: &str, file: &str) -> Result<Vec<Sample>, VerifyError> {
+    let body = input::strip_bom(text);
+    let mut out = Vec::new();
+    if body.trim_start().starts_with('[') {
+        let Value::Array(rows) = input::strict_value(body, file, 1)? else {
+            return Err(fmt_err(file, "expected a JSON array of samples"));
+        };
+        // the raw text of each element's `doc`, in order, for the hashes
+        let raws: Vec<Option<String>> =
+            match serde_json::from_str::<Vec<&serde_json::value::RawValue>>(body) {
+                Ok(els) => els
+                    .iter()
+                    .map(|e| raw_member(e.get(), "doc").map(str::to_owned))
+                    .collect(),
+                Err(_) => Vec::new(),
+            };
+        for (i, row) in rows.into_iter().enumerate() {
+            let Value::Object(m) = row else {
+                return Err(rec_err(
+                    file,
+                    i + 1,
+                    "record",
+                    format!("expected an object, found {}", input::kind(&row)),
+                ));
+            };
+            out.push(sample(
+                m,
+                raws.get(i).and_then(|r| r.as_deref()),
+                file,
+                i + 1,
+            )?);
+        }
+    } else {
+        for (n, line) in input::lines(body) {
+            let m = input::object_line(line, file, n)?;
+            out.push(sample(m, raw_member(line, "doc"), file, n)?);
+        }
+    }
+    input::require_records(out.len(), text, file)?;
+    Ok(out)
+}
+
+fn sha256_hex(s: &str) -> String {
+    hex::encode(Sha256::digest(s.as_bytes()))
+}
+
+/// Python's `str(target)` where it is simple; `None` for other shapes.
+fn python_str(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) if n.is_i64() || n.is_u64() => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+fn number(v: &Value) -> Option<f64> {
+    match v {
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) => s.trim().parse().ok(),
+        Value::Bool(b) => Some(f64::from(u8::from(*b))),
+        _ => None,
+    }
+}
+
+/// First index of the maximum (numpy's `argmax`).
+fn argmax(xs: &[f64]) -> Option<usize> {
+    let mut best: Option<usize> = None;
+    for (i, x) in xs.iter().enumerate() {
+        if best.is_none_or(|b| *x > xs[b]) {
+            best = Some(i);
+        }
+    }
+    best
+}
+
+/// The multiple-choice metrics of one sample, recomputed from `filtered_resps`.
+fn mc_metrics(s: &Sample, cfg: &TaskConfig) -> Result<BTreeMap<&'static str, f64>, String> {
+    let mutual = s.metrics.contains_key("acc_mutual_info");
+    let n_req = s.filtered_resps.len();
+    let n = if mutual { n_req / 2 } else { n_req };
+    if n == 0 || s.arguments.len() != n_req {
+        return Err(format!(
+            "{n_req} responses for {} requests",
+            s.arguments.len()
+        ));
+    }
+    // With mutual information every choice has a conditional and an unconditional (empty-context)
+    // request: v0.4.7+ logs all conditional ones first, earlier versions alternate them.
+    let context = |i: usize| s.arguments[i].first().and_then(Value::as_str);
+    let interleaved = mutual && n_req >= 2 && context(1) == Some("") && context(0) != Some("");
+    let conditional: Vec<usize> = if interleaved {
+        (0..n).map(|i| 2 * i).collect()
+    } else {
+        (0..n).collect()
+    };
+    let lls = conditional
+        .iter()
+        .map(|&i| &s.filtered_resps[i])
+        .map(|r| match r {
+            Value::Array(pair) => pair.first().and_then(number),
+            other => number(other),
+        })
+        .collect::<Option<Vec<f64>>>()
+        .ok_or("a log-likelihood is not a number")?;
+    let conts = conditional
+        .iter()
+        .map(|&i| s.arguments[i].get(1).and_then(Value::as_str))
+        .collect::<Option<Vec<&str>>>()
+        .ok_or("a request's continuation is not text")?;
+    let gold = match &s.target {
+        Value::Number(x) => x.as_u64().map(|g| g as usize),
+        Value::String(t) => t.trim().parse().ok().or_else(|| {
+            conts
+                .iter()
+                .position(|c| c.strip_prefix(cfg.target_delimiter.as_str()).unwrap_or(c) == t)
+        }),
+        _ => None,
+    }
+    .filter(|g| *g < n)
+    .ok_or("the target is not a choice index or a choice")?;
+    let lens: Vec<f64> = conts
+        .iter()
+        .map(|c| {
+            c.strip_prefix(cfg.target_delimiter.as_str())
+                .unwrap_or(c)
+                .chars()
+                .count() as f64
+        })
+        .collect();
+    let norm: Vec<f64> = lls.iter().zip(&lens).map(|(l, n)| l / n).collect();
+    let hit = |i: Option<usize>| f64::from(u8::from(i == Some(gold)));
+    Ok(BTreeMap::from([
+        ("acc", hit(argmax(&lls))),
+        ("acc_norm", hit(argmax(&norm))),
+    ]))
+}
+
+fn mean_and_stderr(xs: &[f64]) -> (f64, Option<f64>) {
+    let n = xs.len() as f64;
+    let mean = xs.iter().sum::<f64>() / n;
+    if xs.len() < 2 {
+        return (mean, None);
+    }
+    let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0);
+    (mean, Some(var.sqrt() / n.sqrt()))
+}
+
+fn compare(claimed: f64, recomputed: f64, tolerance: f64) -> Status {
+    if (claimed - recomputed).abs() <= tolerance {
+        Status::Match { tolerance }
+    } else {
+        Status::Differs
+    }
+}
+
+/// Verify one run: its results file and the sample logs of its tasks (`samples`: file name → samples).
+pub fn verify(
+    results: &Results,
+    samples: &[(String, Vec<Sample>)],
+    _claims: &mut ClaimBook,
+) -> Report {
+    let mut checks = Vec::new();
+    let mut findings = Vec::new();
+    let mut notes = Vec::new();
+    let mut items = 0;
+    // which sample file belongs to which task: the longest task name the file name holds
+    let mut by_task: BTreeMap<&str, &(String, Vec<Sample>)> = BTreeMap::new();
+    for entry in samples {
+        let base = entry.0.rsplit(['/', '\\']).next().unwrap_or(&entry.0);
+        let stem = base
+            .strip_suffix(".jsonl")
+            .or_else(|| base.strip_suffix(".json"))
+            .unwrap_or(base);
+        let task = results
+            .results
+            .keys()
+            .filter(|t| {
+                stem.strip_prefix("samples_")
+                    .is_some_and(|r| r.starts_with(&format!("{t}_")))
+                    || stem.ends_with(&format!("_{t}"))
+            })
+            .max_by_key(|t| t.len());
+        match task {
+            Some(t) => {
+                if by_task.insert(t, entry).is_some() {
+                    notes.push(format!(
+                        "two sample files for task `{t}`; the last one ({base}) was used"
+                    ));
+                }
+            }
+            None => notes.push(format!(
+                "{base}: no task of {} matches this sample file",
+                results.file
+            )),
+        }
+    }
+    for (task, claimed) in &results.results {
+        let is_group = results.groups.contains(task) || claimed.contains_key("sample_count");
+        let not_checkable = |metric: &str, value: f64, reason: &str| Check {
+            scope: task.clone(),
+            metric: metric.to_owned(),
+            n: 0,
+            claimed: Some(value),
+            claimed_from: Some(results.file.clone()),
+            recomputed: Recomputed::None,
+            status: Status::NotCheckable {
+                reason: reason.to_owned(),
+            },
+            detail: None,
+        };
+        let entry = by_task.get(task.as_str());
+        let cfg = results.configs.get(task).cloned().unwrap_or_default();
+        // per-sample re-checks and hashes
+        if let Some((file, ss)) = entry {
+            items += ss.len();
+            let mut task_hash_input = String::new();
+            let mut all_hashed = true;
+            for s in ss {
+                if let [Some(dh), Some(ph), Some(th)] = &s.hashes {
+                    task_hash_input.push_str(dh);
+                    task_hash_input.push_str(ph);
+                    task_hash_input.push_str(th);
+                    let doc = s.doc_json.as_deref().map(crate::pyjson::dumps_indent2);
+                    let prompt = s
+                        .arguments
+                        .first()
+                        .and_then(|a| a.first())
+                        .and_then(Value::as_str);
+                    let recomputed = [
+                        match doc {
+                            Some(Ok(d)) => Some(sha256_hex(&d)),
+                            _ => None,
+                        },
+                        prompt.map(sha256_hex),
+                        python_str(&s.target).map(|t| sha256_hex(&t)),
+                    ];
+                    for ((name, logged), got) in ["doc_hash", "prompt_hash", "target_hash"]
+                        .iter()
+                        .zip([dh, ph, th])
+                        .zip(recomputed)
+                    {
+                        match got {
+                            Some(g) if &g == logged => {}
+                            Some(g) => findings.push(Finding {
+                                record: s.record,
+                                id: s.doc_id.clone(),
+                                field: format!("{file}: {name}"),
+                                claimed: logged.clone(),
+                                recomputed: g,
+                                severity: Severity::Differs,
+                                reason: format!("the logged {name} is not the hash of the logged content"),
+                            }),
+                            None => findings.push(Finding {
+                                record: s.record,
+                                id: s.doc_id.clone(),
+                                field: format!("{file}: {name}"),
+                                claimed: logged.clone(),
+                                recomputed: "—".to_owned(),
+                                severity: Severity::NotCheckable,
+                                reason: format!("{name} cannot be recomputed from this record (its content is not plain text)"),
+                            }),
+                        }
+                    }
+                } else {
+                    all_hashed = false;
+                }
+                if cfg.output_type.as_deref() == Some("multiple_choice")
+                    && !cfg.custom_process_results
+                    && (s.metrics.contains_key("acc") || s.metrics.contains_key("acc_norm"))
+                {
+                    match mc_metrics(s, &cfg) {
+                        Ok(got) => {
+                            for (m, v) in got {
+                                let Some(logged) = s.metrics.get(m).and_then(number) else {
+                                    continue;
+                                };
+                                if logged != v {
+                                    findings.push(Finding {
+                                        record: s.record,
+                                        id: s.doc_id.clone(),
+                                        field: format!("{file}: {m}"),
+                                        claimed: logged.to_string(),
+                                        recomputed: v.to_string(),
+                                        severity: Severity::Differs,
+                                        reason: format!(
+                                            "{m} recomputed from the logged log-likelihoods"
+                                        ),
+                                    });
+                                }
+                            }
+                        }
+                        Err(why) => findings.push(Finding {
+                            record: s.record,
+                            id: s.doc_id.clone(),
+                            field: format!("{file}: acc"),
+                            claimed: "—".to_owned(),
+                            recomputed: "—".to_owned(),
+                            severity: Severity::NotCheckable,
+                            reason: format!("multiple-choice metrics not recomputed: {why}"),
+                        }),
+                    }
+                }
+            }
+            match results.task_hashes.get(task) {
+                Some(h) if all_hashed => {
+                    let got = sha256_hex(&task_hash_input);
+                    checks.push(Check {
+                        scope: task.clone(),
+                        metric: "task_hash".to_owned(),
+                        n: ss.len(),
+                        claimed: None,
+                        claimed_from: Some(format!("{}: task_hashes {h}", results.file)),
+                        status: if &got == h {
+                            Status::Match { tolerance: 0.0 }
+                        } else {
+                            Status::Differs
+                        },
+                        detail: None,
+                        recomputed: Recomputed::Hash { value: got },
+                    });
+                }
+                Some(_) => notes.push(format!(
+                    "{task}: task_hashes given but some samples carry no hashes"
+                )),
+                None => {}
+            }
+        }
+        for (key, value) in claimed {
+            let Some((metric, filter)) = key.split_once(',') else {
+                continue;
+            };
+            if metric.ends_with("_stderr") {
+                continue;
+            }
+            let Some(value) = number(value) else { continue };
+            if is_group {
+                checks.push(not_checkable(
+                    key,
+                    value,
+                    "group aggregates are not recomputed yet",
+                ));
+                continue;
+            }
+            let Some((_, ss)) = entry else {
+                checks.push(not_checkable(
+                    key,
+                    value,
+                    "no sample log of this task among the files",
+                ));
+                continue;
+            };
+            let agg = cfg.aggregation.get(metric).map(String::as_str);
+            if agg != Some("mean") {
+                let why = match agg {
+                    Some(a) => format!("aggregation `{a}` is not recomputed yet"),
+                    None => "the results file does not give this metric's aggregation".to_owned(),
+                };
+                checks.push(not_checkable(key, value, &why));
+                continue;
+            }
+            let filters: Vec<&str> = claimed
+                .keys()
+                .filter_map(|k| k.split_once(','))
+                .filter(|(m, _)| *m == metric)
+                .map(|(_, f)| f)
+                .collect();
+            // Before v0.4.7 a line does not name its filter: lm-eval writes each doc once per filter,
+            // in the order of the task's filter_list, so the k-th line of a doc is the k-th filter.
+            let position = cfg.filters.iter().position(|f| f == filter);
+            let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
+            let rows: Vec<&Sample> = ss
+                .iter()
+                .filter(|s| match &s.filter {
+                    Some(f) => f == filter,
+                    None if filters.len() == 1 => true,
+                    None => {
+                        let k = seen.entry(s.doc_id.as_str()).or_insert(0);
+                        *k += 1;
+                        position == Some(*k - 1) && cfg.filters.len() == filters.len()
+                    }
+                })
+                .collect();
+            if rows.is_empty() {
+                checks.push(not_checkable(
+                    key,
+                    value,
+                    "the sample lines do not name their filter (before v0.4.7) and the task has several",
+                ));
+                continue;
+            }
+            let xs: Option<Vec<f64>> = rows
+                .iter()
+                .map(|s| s.metrics.get(metric).and_then(number))
+                .collect();
+            let Some(xs) = xs else {
+                checks.push(not_checkable(
+                    key,
+                    value,
+                    "a sample lacks a numeric value of this metric",
+                ));
+                continue;
+            };
+            let (mean, stderr) = mean_and_stderr(&xs);
+            checks.push(Check {
+                scope: task.clone(),
+                metric: key.clone(),
+                n: xs.len(),
+                claimed: Some(value),
+                claimed_from: Some(results.file.clone()),
+                recomputed: Recomputed::Value { value: mean },
+                status: compare(value, mean, MEAN_TOLERANCE),
+                detail: None,
+            });
+            let skey = format!("{metric}_stderr,{filter}");
+            if let (Some(claimed_se), Some(se)) = (claimed.get(&skey).and_then(number), stderr) {
+                checks.push(Check {
+                    scope: task.clone(),
+                    metric: skey,
+                    n: xs.len(),
+                    claimed: Some(claimed_se),
+                    claimed_from: Some(results.file.clone()),
+                    recomputed: Recomputed::Value { value: se },
+                    status: compare(claimed_se, se, STDERR_TOLERANCE),
+                    detail: None,
+                });
+            }
+        }
+    }
+    let mut report = Report {
+        file: results.file.clone(),
+        format: crate::Format::LmEvalResults.name().to_owned(),
+        model: results.model.clone(),
+        ok: false,
+        verdict: String::new(),
+        items_checked: items,
+        checks,
+        findings,
+        notes,
+        skipped: Vec::new(),
+    };
+    report.conclude();
+    report
+}

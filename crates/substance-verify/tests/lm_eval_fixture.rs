@@ -1,0 +1,233 @@
+//! lm-eval verification on real harness output (`tests/fixtures/lm-eval/`, written by lm-eval 0.4.13
+//! and 0.4.2 themselves: `scripts/lmeval/make_fixtures.sh`): every mean metric and its stderr, every
+//! logged hash, every multiple-choice acc/acc_norm recomputes; tampering one response, one metric, one
+//! doc or one aggregate fails naming the place.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::print_stderr
+)]
+
+use std::path::{Path, PathBuf};
+
+use substance_verify::{Input, Outcome, Report, Severity, Status, verify_inputs};
+
+fn fixture_dir(version: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/fixtures/lm-eval")
+        .join(version)
+}
+
+fn files(dir: &Path) -> Vec<Input> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push(Input {
+                    name: p.strip_prefix(dir).unwrap().display().to_string(),
+                    bytes: std::fs::read(&p).unwrap(),
+                });
+            }
+        }
+    }
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    out
+}
+
+fn verify(inputs: Vec<Input>) -> Outcome {
+    verify_inputs(inputs, Vec::new())
+}
+
+fn status<'a>(r: &'a Report, scope: &str, metric: &str) -> &'a Status {
+    &r.checks
+        .iter()
+        .find(|c| c.scope == scope && c.metric == metric)
+        .unwrap_or_else(|| panic!("no check {scope} {metric}"))
+        .status
+}
+
+fn matches(s: &Status) -> bool {
+    matches!(s, Status::Match { .. })
+}
+
+#[test]
+fn real_output_of_two_harness_versions_recomputes() {
+    for (version, checked) in [("0.4.13", 15), ("0.4.2", 12)] {
+        let out = verify(files(&fixture_dir(version)));
+        assert!(out.errors.is_empty(), "{version}: {:?}", out.errors);
+        assert_eq!(out.reports.len(), 1, "{version}: one run");
+        let r = &out.reports[0];
+        assert!(r.ok, "{version}: {}", r.verdict);
+        assert_eq!(r.format, "lm-eval-results");
+        assert_eq!(r.items_checked, 24 + 16 + 48);
+        let matched = r.checks.iter().filter(|c| matches(&c.status)).count();
+        assert_eq!(matched, checked, "{version}: {:#?}", r.checks);
+        assert_eq!(r.findings.len(), 0, "{version}: {:#?}", r.findings);
+        for (scope, metric) in [
+            ("sub_mc", "acc,none"),
+            ("sub_mc", "acc_stderr,none"),
+            ("sub_mc", "acc_norm,none"),
+            ("sub_mc", "acc_mutual_info,none"),
+            ("sub_mc2", "acc,none"),
+            ("sub_gen", "exact_match,strict-match"),
+            ("sub_gen", "exact_match_stderr,flexible-extract"),
+        ] {
+            assert!(
+                matches(status(r, scope, metric)),
+                "{version} {scope} {metric}"
+            );
+        }
+        // bootstrap-stderr metrics and groups are labelled, never passed
+        assert!(matches!(
+            status(r, "sub_mc", "mcc,none"),
+            Status::NotCheckable { .. }
+        ));
+        assert!(matches!(
+            status(r, "sub_group", "acc,none"),
+            Status::NotCheckable { .. }
+        ));
+    }
+    // v0.4.3+ hashes: every sample's doc/prompt/target hash and each task hash
+    let out = verify(files(&fixture_dir("0.4.13")));
+    for task in ["sub_mc", "sub_mc2", "sub_gen"] {
+        assert!(
+            matches(status(&out.reports[0], task, "task_hash")),
+            "{task}"
+        );
+    }
+}
+
+fn tamper(version: &str, file_part: &str, edit: impl Fn(&str) -> String) -> Report {
+    let mut inputs = files(&fixture_dir(version));
+    let f = inputs
+        .iter_mut()
+        .find(|i| i.name.contains(file_part))
+        .unwrap();
+    let text = String::from_utf8(f.bytes.clone()).unwrap();
+    let edited = edit(&text);
+    assert_ne!(text, edited, "the edit must change {file_part}");
+    f.bytes = edited.into_bytes();
+    let out = verify(inputs);
+    assert!(out.errors.is_empty(), "{:?}", out.errors);
+    out.reports.into_iter().next().unwrap()
+}
+
+#[test]
+fn tampering_fails_naming_the_sample_or_aggregate() {
+    // one response: the first choice's log-likelihood of doc 0 made worse → acc of doc 0 differs
+    let r = tamper("0.4.13", "samples_sub_mc_", |t| {
+        t.replacen(
+            r#"[["-2.5787487030029297", "False"]]"#,
+            r#"[["-99.5", "False"]]"#,
+            1,
+        )
+        .replacen(
+            r#"["-2.5787487030029297", "False"]"#,
+            r#"["-99.5", "False"]"#,
+            1,
+        )
+    });
+    assert!(!r.ok);
+    let bad: Vec<_> = r
+        .findings_of(Severity::Differs)
+        .map(|f| (f.id.as_str(), f.field.rsplit(": ").next().unwrap()))
+        .collect();
+    assert!(bad.contains(&("0", "acc")), "{:#?}", r.findings);
+    assert!(bad.iter().all(|(id, _)| *id == "0"), "{bad:?}");
+
+    // one per-sample metric: the sample and the aggregate (and its stderr) differ
+    let r = tamper("0.4.13", "samples_sub_gen_", |t| {
+        let first = t.lines().next().unwrap();
+        assert!(first.ends_with(r#""exact_match": 0.0}"#), "{first}");
+        t.replacen(r#""exact_match": 0.0}"#, r#""exact_match": 1.0}"#, 1)
+    });
+    assert!(!r.ok);
+    assert_eq!(
+        status(&r, "sub_gen", "exact_match,strict-match"),
+        &Status::Differs
+    );
+    assert_eq!(
+        status(&r, "sub_gen", "exact_match_stderr,strict-match"),
+        &Status::Differs
+    );
+    assert!(matches(status(
+        &r,
+        "sub_gen",
+        "exact_match,flexible-extract"
+    )));
+
+    // one doc's text: its doc_hash differs
+    let r = tamper("0.4.13", "samples_sub_mc_", |t| {
+        t.replacen(
+            "What color is the sky on a clear day?\", \"choices\"",
+            "What colour is the sky on a clear day?\", \"choices\"",
+            1,
+        )
+    });
+    let bad: Vec<_> = r
+        .findings_of(Severity::Differs)
+        .map(|f| (f.id.as_str(), f.field.rsplit(": ").next().unwrap()))
+        .collect();
+    assert_eq!(bad, [("0", "doc_hash")]);
+
+    // one logged hash: the task hash no longer matches the samples
+    let r = tamper("0.4.13", "results_", |t| {
+        t.replacen(
+            "a93e252ea356268260b8108f32f27c5be582107d697d45e604dc5ea948bba32e",
+            "b93e252ea356268260b8108f32f27c5be582107d697d45e604dc5ea948bba32e",
+            1,
+        )
+    });
+    assert_eq!(status(&r, "sub_mc", "task_hash"), &Status::Differs);
+
+    // one aggregate in the results file
+    let r = tamper("0.4.2", "results.json", |t| {
+        let at = t.find("\"sub_mc\": {").unwrap();
+        let (head, tail) = t.split_at(at);
+        let tail = tail.replacen(
+            r#""acc_norm,none": 0.4166666666666667"#,
+            r#""acc_norm,none": 0.4266666666666667"#,
+            1,
+        );
+        format!("{head}{tail}")
+    });
+    assert!(!r.ok);
+    assert_eq!(status(&r, "sub_mc", "acc_norm,none"), &Status::Differs);
+}
+
+#[test]
+fn sample_logs_without_results_and_malformed_lines_are_refused() {
+    let samples: Vec<Input> = files(&fixture_dir("0.4.13"))
+        .into_iter()
+        .filter(|i| i.name.contains("samples_"))
+        .collect();
+    let out = verify(samples);
+    assert!(out.reports.is_empty());
+    assert_eq!(out.errors.len(), 3);
+    assert!(
+        out.errors[0].message.contains("without its results file"),
+        "{:?}",
+        out.errors
+    );
+
+    let mut inputs = files(&fixture_dir("0.4.13"));
+    let f = inputs
+        .iter_mut()
+        .find(|i| i.name.contains("samples_sub_mc2_"))
+        .unwrap();
+    let mut text = String::from_utf8(f.bytes.clone()).unwrap();
+    text.push_str("[1, 2]\n");
+    f.bytes = text.into_bytes();
+    let out = verify(inputs);
+    assert!(
+        out.errors[0].message.contains("line 17"),
+        "{:?}",
+        out.errors
+    );
+}
