@@ -124,3 +124,57 @@ fn tampering_and_claims_fail_naming_the_place() {
     assert!(!ok);
     assert!(out.contains("no records (empty file)"), "{out}");
 }
+
+#[cfg(unix)]
+#[test]
+fn a_link_loop_in_a_folder_ends_and_is_listed() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(fixture(), dir.path().join(NAME)).unwrap();
+    std::os::unix::fs::symlink(dir.path(), dir.path().join("loop")).unwrap();
+    let (ok, out, v) = verify(&[dir.path().as_os_str()]);
+    assert!(ok, "{out}");
+    assert_eq!(v["reports"].as_array().unwrap().len(), 1);
+    let left: Vec<_> = v["left_out"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l.as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(left.len(), 1);
+    assert!(
+        left[0].ends_with("loop: a link to a folder, not followed"),
+        "{left:?}"
+    );
+}
+
+#[test]
+fn an_lm_eval_folder_verifies_and_a_tampered_aggregate_fails() {
+    let run = repo().join("tests/fixtures/lm-eval/0.4.13");
+    let (ok, out, v) = verify(&[run.as_os_str()]);
+    assert!(ok, "{out}");
+    assert_eq!(v["reports"][0]["format"], "lm-eval-results");
+    assert!(
+        out.contains("task_hash") && out.contains("not checkable: group aggregates"),
+        "{out}"
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    for e in std::fs::read_dir(run.join("SmolLM2-135M-Instruct")).unwrap() {
+        let p = e.unwrap().path();
+        let text = std::fs::read_to_string(&p).unwrap();
+        let text = if p
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .starts_with("results_")
+        {
+            text.replacen("\"acc,none\": 0.9166666666666666", "\"acc,none\": 0.95", 1)
+        } else {
+            text
+        };
+        std::fs::write(dir.path().join(p.file_name().unwrap()), text).unwrap();
+    }
+    let (ok, out, _) = verify(&[dir.path().as_os_str()]);
+    assert!(!ok, "{out}");
+    assert!(out.contains("acc,none") && out.contains("DIFFERS"), "{out}");
+}

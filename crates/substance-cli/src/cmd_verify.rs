@@ -365,9 +365,11 @@ pub fn score(a: ScoreArgs) -> Result<ExitCode> {
 /// `substance verify`.
 #[derive(Args)]
 pub struct VerifyArgs {
-    /// Files or folders to verify: substance receipts, MMLU-Pro prediction files
+    /// Files or folders to verify: substance receipts, lm-evaluation-harness output (a folder of
+    /// `results_*.json` and `samples_*.jsonl` is one run), MMLU-Pro prediction files
     /// (`model_outputs_<model>_<k>shots.json`, or the `.zip` as published), zips of them. A folder is
-    /// read recursively (in name order); its files of other formats are listed as left out.
+    /// read recursively (in name order, symbolic links not followed); its files of other formats are
+    /// listed as left out.
     #[arg(required = true)]
     files: Vec<PathBuf>,
     /// The suite the receipts claim to be about (folder or bundled name). Default: the bundled suite of the
@@ -409,8 +411,21 @@ fn header_suite(path: &Path) -> Option<PathBuf> {
         .find(|dir| dir.join("suite.toml").is_file())
 }
 
-/// Every file under `path` (itself when it is a file), in name order; hidden entries are skipped.
-fn walk(path: &Path, out: &mut Vec<(PathBuf, bool)>, in_folder: bool) -> Result<()> {
+/// Every file under `path` (itself when it is a file), in name order; hidden entries are skipped, and
+/// a symbolic link to a folder inside a folder is not followed but listed in `links` (a link loop must
+/// not recurse forever).
+fn walk(
+    path: &Path,
+    out: &mut Vec<(PathBuf, bool)>,
+    in_folder: bool,
+    links: &mut Vec<String>,
+) -> Result<()> {
+    let link =
+        in_folder && std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+    if link && path.is_dir() {
+        links.push(path.display().to_string());
+        return Ok(());
+    }
     if !path.is_dir() {
         out.push((path.to_path_buf(), in_folder));
         return Ok(());
@@ -427,7 +442,7 @@ fn walk(path: &Path, out: &mut Vec<(PathBuf, bool)>, in_folder: bool) -> Result<
         {
             continue;
         }
-        walk(&e, out, true)?;
+        walk(&e, out, true, links)?;
     }
     Ok(())
 }
@@ -479,12 +494,16 @@ pub fn verify(a: VerifyArgs) -> Result<ExitCode> {
         None => Vec::new(),
     };
     let mut files = Vec::new();
+    let mut links = Vec::new();
     for p in &a.files {
-        walk(p, &mut files, false)?;
+        walk(p, &mut files, false, &mut links)?;
     }
     let mut receipts = Vec::new();
     let mut inputs = Vec::new();
-    let mut left_out = Vec::new();
+    let mut left_out: Vec<String> = links
+        .into_iter()
+        .map(|l| format!("{l}: a link to a folder, not followed"))
+        .collect();
     for (path, in_folder) in files {
         let name = path.display().to_string();
         let head = head(&path)?;
@@ -494,7 +513,7 @@ pub fn verify(a: VerifyArgs) -> Result<ExitCode> {
             Some(Format::Receipt) | None if !in_folder => {
                 receipts.push((name, verify_receipt_file(&a, &path)?));
             }
-            None => left_out.push(name),
+            None => left_out.push(format!("{name}: not a format verify reads")),
             Some(_) => inputs.push(Input {
                 bytes: std::fs::read(&path)
                     .with_context(|| format!("cannot read {}", path.display()))?,
@@ -540,7 +559,7 @@ pub fn verify(a: VerifyArgs) -> Result<ExitCode> {
             );
         }
         for f in &left_out {
-            outln!("LEFT OUT  {f}: not a format verify reads");
+            outln!("LEFT OUT  {f}");
         }
     }
     Ok(if all_ok {
