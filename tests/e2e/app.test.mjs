@@ -199,6 +199,35 @@ test('an MMLU-Pro prediction file verifies against a claim; a tampered copy is r
   await page.setInputFiles('#verify-claims', []);
 });
 
+test('an lm-eval output folder verifies (hashes, metrics, stderrs); a tampered sample is red and named', { timeout: TIMEOUT }, async () => {
+  await tab('verify');
+  const dir = path.join(ROOT, 'tests/fixtures/lm-eval/0.4.13/SmolLM2-135M-Instruct');
+  const files = fs.readdirSync(dir).sort().map((name) => ({ name, mimeType: 'application/json', buffer: fs.readFileSync(path.join(dir, name)) }));
+  const drop = async (list) => {
+    const before = await page.$$eval('#verify-results .verify-card', (els) => els.length);
+    await page.setInputFiles('#verify-file', list);
+    await page.waitForFunction((n) => document.querySelectorAll('#verify-results .verify-card').length > n, before);
+    return page.$eval('#verify-results .verify-card', (card) => ({
+      format: card.dataset.format,
+      verdict: card.querySelector('[data-verdict]')?.dataset.verdict,
+      text: card.textContent,
+      badItems: [...card.querySelectorAll('tr.bad[data-item]')].map((r) => r.dataset.item),
+    }));
+  };
+  const good = await drop(files);
+  assert.equal(good.format, 'lm-eval-results', good.text);
+  assert.equal(good.verdict, 'ok', good.text);
+  assert.match(good.text, /verified: 15 published number\(s\) recomputed from 88 items/);
+  assert.match(good.text, /not checkable: group aggregates are not recomputed yet/);
+  // lower doc 0's best log-likelihood: its acc no longer follows from the logged responses
+  const tampered = files.map((f) => (f.name.startsWith('samples_sub_mc_')
+    ? { ...f, buffer: Buffer.from(f.buffer.toString('utf8').replaceAll('"-2.5787487030029297"', '"-99.5"')) }
+    : f));
+  const bad = await drop(tampered);
+  assert.equal(bad.verdict, 'mismatch', bad.text);
+  assert.deepEqual([...new Set(bad.badItems)], ['0']);
+});
+
 test('judge lab: recorded verdicts of the bundled examples, a position swap flips a verdict', { timeout: TIMEOUT }, async () => {
   await tab('judge');
   await page.click('#judge-load-examples');
