@@ -51,6 +51,7 @@ fn a_prediction_file_a_folder_and_a_zip_verify() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::copy(&f, dir.path().join(NAME)).unwrap();
     std::fs::write(dir.path().join("README.txt"), "about these files\n").unwrap();
+    std::fs::write(dir.path().join(".DS_Store"), "x").unwrap();
     let mut zip =
         zip::ZipWriter::new(std::fs::File::create(dir.path().join("published.zip")).unwrap());
     zip.start_file(
@@ -78,7 +79,18 @@ fn a_prediction_file_a_folder_and_a_zip_verify() {
         out.contains("LEFT OUT") && out.contains("README.txt"),
         "{out}"
     );
-    assert_eq!(v["left_out"].as_array().unwrap().len(), 1);
+    let left: Vec<_> = v["left_out"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l.as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(left.len(), 2, "{left:?}");
+    assert!(left[0].ends_with(".DS_Store: hidden, not read"), "{left:?}");
+    assert!(
+        left[1].ends_with("README.txt: not a format verify reads"),
+        "{left:?}"
+    );
 }
 
 #[test]

@@ -411,19 +411,22 @@ fn header_suite(path: &Path) -> Option<PathBuf> {
         .find(|dir| dir.join("suite.toml").is_file())
 }
 
-/// Every file under `path` (itself when it is a file), in name order; hidden entries are skipped, and
-/// a symbolic link to a folder inside a folder is not followed but listed in `links` (a link loop must
-/// not recurse forever).
+/// Every file under `path` (itself when it is a file), in name order. Inside a folder, hidden entries
+/// and symbolic links to folders (a link loop must not recurse forever) are not read but listed in
+/// `left_out` with the reason.
 fn walk(
     path: &Path,
     out: &mut Vec<(PathBuf, bool)>,
     in_folder: bool,
-    links: &mut Vec<String>,
+    left_out: &mut Vec<String>,
 ) -> Result<()> {
     let link =
         in_folder && std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
     if link && path.is_dir() {
-        links.push(path.display().to_string());
+        left_out.push(format!(
+            "{}: a link to a folder, not followed",
+            path.display()
+        ));
         return Ok(());
     }
     if !path.is_dir() {
@@ -440,9 +443,10 @@ fn walk(
         if e.file_name()
             .is_some_and(|n| n.to_string_lossy().starts_with('.'))
         {
+            left_out.push(format!("{}: hidden, not read", e.display()));
             continue;
         }
-        walk(&e, out, true, links)?;
+        walk(&e, out, true, left_out)?;
     }
     Ok(())
 }
@@ -494,16 +498,12 @@ pub fn verify(a: VerifyArgs) -> Result<ExitCode> {
         None => Vec::new(),
     };
     let mut files = Vec::new();
-    let mut links = Vec::new();
+    let mut left_out = Vec::new();
     for p in &a.files {
-        walk(p, &mut files, false, &mut links)?;
+        walk(p, &mut files, false, &mut left_out)?;
     }
     let mut receipts = Vec::new();
     let mut inputs = Vec::new();
-    let mut left_out: Vec<String> = links
-        .into_iter()
-        .map(|l| format!("{l}: a link to a folder, not followed"))
-        .collect();
     for (path, in_folder) in files {
         let name = path.display().to_string();
         let head = head(&path)?;
