@@ -104,6 +104,10 @@ pub fn detect(name: &str, head: &[u8]) -> Option<Format> {
     };
     let t = text.trim_start();
     let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
+    // a receipt's header serialises its `type` tag first; its line can be longer than the head
+    if t.starts_with(r#"{"type":"header""#) {
+        return Some(Format::Receipt);
+    }
     if t.starts_with('{') {
         let first = t.lines().next().unwrap_or("");
         if let Ok(serde_json::Value::Object(m)) = serde_json::from_str(first) {
@@ -476,5 +480,50 @@ fn verify_lm_eval_run(
                 message: format!("{name}: no results file of the same run (timestamp) beside it"),
             });
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detection_by_name_and_content() {
+        let long_header = format!(
+            r#"{{"type":"header","suite":{{"x":"{}"}}}}"#,
+            "a".repeat(1 << 17)
+        );
+        assert_eq!(
+            detect("r.jsonl", &long_header.as_bytes()[..1 << 16]),
+            Some(Format::Receipt)
+        );
+        assert_eq!(detect("x.zip", b"PK\x03\x04rest"), Some(Format::Zip));
+        assert_eq!(
+            detect("model_outputs_m_5shots.json", b""),
+            Some(Format::MmluPro)
+        );
+        let mmlu = br#"[{"question_id": 1, "options": ["a"], "answer": "A", "pred": null, "model_outputs": ""}]"#;
+        assert_eq!(detect("preds.json", mmlu), Some(Format::MmluPro));
+        assert_eq!(
+            detect("s.jsonl", br#"{"doc_id": 0, "doc": {}, "resps": []}"#),
+            Some(Format::LmEvalSamples)
+        );
+        assert_eq!(
+            detect(
+                "old.jsonl",
+                b"[\n  {\n    \"doc_id\": 0, \"doc\": {}, \"filtered_resps\": []}]"
+            ),
+            Some(Format::LmEvalSamples)
+        );
+        assert_eq!(
+            detect("dir/results_2026.json", b"{\n  \"results\": {}"),
+            Some(Format::LmEvalResults)
+        );
+        assert_eq!(
+            detect("notes.json", b"{\"results\": {}}"),
+            None,
+            "results need the file name"
+        );
+        assert_eq!(detect("README.txt", b"hello"), None);
     }
 }
