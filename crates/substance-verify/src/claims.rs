@@ -84,17 +84,14 @@ pub fn read_claims(bytes: &[u8], file: &str) -> Result<Vec<Claim>, VerifyError> 
     };
     input::require_records(claims.len(), text, file)?;
     let mut seen = input::UniqueKeys::new("claim (model, task, metric)");
-    for c in &claims {
-        let key = format!("{}, {}, {}", c.model, c.task, c.metric);
-        let at = c
-            .source
-            .rsplit(' ')
-            .next()
-            .and_then(|n| n.parse().ok())
-            .unwrap_or(0);
-        seen.insert(&key, file, at)?;
+    for (line, c) in &claims {
+        seen.insert(
+            &format!("{}, {}, {}", c.model, c.task, c.metric),
+            file,
+            *line,
+        )?;
     }
-    Ok(claims)
+    Ok(claims.into_iter().map(|(_, c)| c).collect())
 }
 
 fn field_error(file: &str, line: usize, field: &str, message: impl Into<String>) -> VerifyError {
@@ -106,7 +103,10 @@ fn field_error(file: &str, line: usize, field: &str, message: impl Into<String>)
     })
 }
 
-fn csv_claims(text: &str, file: &str) -> Result<Vec<Claim>, VerifyError> {
+/// Claims with the line (CSV) or record (JSON) each was read from.
+type Numbered = Vec<(usize, Claim)>;
+
+fn csv_claims(text: &str, file: &str) -> Result<Numbered, VerifyError> {
     let body = input::strip_bom(text);
     // csv's own line count is off by one after a CRLF header, and its offset may point at the end of
     // the previous line: count the line ends up to the record's first character instead
@@ -162,15 +162,10 @@ fn csv_claims(text: &str, file: &str) -> Result<Vec<Claim>, VerifyError> {
             "" => printed,
             t => tolerance_cell(t).map_err(|m| field_error(file, line, "tolerance", m))?,
         };
-        out.push(claim(
-            file,
+        out.push((
             line,
-            cell(0),
-            cell(1),
-            cell(2),
-            value,
-            tolerance,
-        )?);
+            claim(file, line, cell(0), cell(1), cell(2), value, tolerance)?,
+        ));
     }
     Ok(out)
 }
@@ -199,7 +194,7 @@ fn claim(
     })
 }
 
-fn json_claims(text: &str, file: &str) -> Result<Vec<Claim>, VerifyError> {
+fn json_claims(text: &str, file: &str) -> Result<Numbered, VerifyError> {
     let Value::Array(rows) = input::strict_value(input::strip_bom(text), file, 1)? else {
         return Err(field_error(
             file,
@@ -270,10 +265,13 @@ fn json_claims(text: &str, file: &str) -> Result<Vec<Claim>, VerifyError> {
             value,
             tolerance,
         )?;
-        out.push(Claim {
-            source: format!("{file} record {record}"),
-            ..c
-        });
+        out.push((
+            record,
+            Claim {
+                source: format!("{file} record {record}"),
+                ..c
+            },
+        ));
     }
     Ok(out)
 }

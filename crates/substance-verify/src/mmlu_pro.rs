@@ -24,7 +24,6 @@ use serde::Deserialize;
 use serde_json::Value;
 use substance_core::input::{self, UniqueKeys};
 
-use crate::claims::Claim;
 use crate::report::{Check, Finding, Recomputed, Report, Severity, Status};
 use crate::{ClaimBook, VerifyError};
 
@@ -358,28 +357,11 @@ impl Tally {
     }
 }
 
-/// Compare a claim with a recomputed value or range.
-pub(crate) fn compare(claim: &Claim, recomputed: &Recomputed) -> Status {
-    let slack = claim.tolerance + 1e-12;
-    let inside = match recomputed {
-        Recomputed::Value { value } => (claim.value - value).abs() <= slack,
-        Recomputed::Range { lo, hi, .. } => claim.value >= lo - slack && claim.value <= hi + slack,
-        Recomputed::Hash { .. } | Recomputed::None => false,
-    };
-    if inside {
-        Status::Match {
-            tolerance: claim.tolerance,
-        }
-    } else {
-        Status::Differs
-    }
-}
-
 fn check(scope: String, tally: &Tally, model: Option<&str>, claims: &mut ClaimBook) -> Check {
     let recomputed = tally.recomputed();
     let claim = claims.take(model, &scope, "acc");
     let status = match &claim {
-        Some(c) => compare(c, &recomputed),
+        Some(c) => Status::of(c.value, &recomputed, c.tolerance),
         None => Status::NotCheckable {
             reason: "the file carries no accuracy; give the published one with --claims".to_owned(),
         },

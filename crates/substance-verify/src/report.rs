@@ -23,6 +23,22 @@ pub enum Status {
 }
 
 impl Status {
+    /// `claimed` against `recomputed` (a value or a range) with `tolerance` (plus 1e-12 of float slack);
+    /// a hash or nothing recomputed never matches a number.
+    pub fn of(claimed: f64, recomputed: &Recomputed, tolerance: f64) -> Self {
+        let slack = tolerance + 1e-12;
+        let inside = match recomputed {
+            Recomputed::Value { value } => (claimed - value).abs() <= slack,
+            Recomputed::Range { lo, hi, .. } => claimed >= lo - slack && claimed <= hi + slack,
+            Recomputed::Hash { .. } | Recomputed::None => false,
+        };
+        if inside {
+            Self::Match { tolerance }
+        } else {
+            Self::Differs
+        }
+    }
+
     /// Short words for a terminal or a table cell.
     pub fn words(&self) -> String {
         match self {
