@@ -26,9 +26,26 @@ pub struct Claim {
     pub tolerance: f64,
     /// Where it was read (`claims.csv line 3`).
     pub source: String,
+    /// Written as a percentage (`44.25%`): compared with a number published in percentage points (a
+    /// win rate of 44.25), it stands for 44.25, not 0.4425.
+    pub percent: bool,
 }
 
 impl Claim {
+    fn in_percent(self, percent: bool) -> Self {
+        Self { percent, ..self }
+    }
+
+    /// The claim in percentage points, for a number published in points: a claim written `44.25%`
+    /// (read as 0.4425) stands for 44.25; a bare number is taken as printed.
+    pub fn in_points(&self) -> (f64, f64) {
+        if self.percent {
+            (self.value * 100.0, self.tolerance * 100.0)
+        } else {
+            (self.value, self.tolerance)
+        }
+    }
+
     /// Whether this claim is about `model` (case-insensitive; `org/name` also matches `name`).
     pub fn is_about(&self, model: Option<&str>) -> bool {
         let want = self.model.trim();
@@ -44,7 +61,7 @@ impl Claim {
 }
 
 /// A printed number as (proportion, half a unit of its last digit).
-fn parse_value(text: &str) -> Result<(f64, f64), String> {
+pub(crate) fn parse_value(text: &str) -> Result<(f64, f64), String> {
     let t = text.trim();
     let (digits, scale) = match t.strip_suffix('%') {
         Some(d) => (d.trim(), 0.01),
@@ -164,7 +181,8 @@ fn csv_claims(text: &str, file: &str) -> Result<Numbered, VerifyError> {
         };
         out.push((
             line,
-            claim(file, line, cell(0), cell(1), cell(2), value, tolerance)?,
+            claim(file, line, cell(0), cell(1), cell(2), value, tolerance)?
+                .in_percent(cell(3).trim().ends_with('%')),
         ));
     }
     Ok(out)
@@ -191,6 +209,7 @@ fn claim(
         value,
         tolerance,
         source: format!("{file} line {line}"),
+        percent: false,
     })
 }
 
@@ -269,7 +288,9 @@ fn json_claims(text: &str, file: &str) -> Result<Numbered, VerifyError> {
             record,
             Claim {
                 source: format!("{file} record {record}"),
-                ..c
+                ..c.in_percent(
+                    matches!(m.get("value"), Some(Value::String(s)) if s.trim().ends_with('%')),
+                )
             },
         ));
     }

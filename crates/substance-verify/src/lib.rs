@@ -20,15 +20,21 @@
 //! The crate does not read our own receipts: those stream through `substance_score::verify_reader`;
 //! [`detect`] only recognises them so callers can route them there.
 
+pub mod alpaca_eval;
+pub mod arena_hard;
 pub mod claims;
+pub mod judgebench;
 pub mod lm_eval;
 pub mod mmlu_pro;
+pub mod mt_bench;
 pub mod pyjson;
 pub mod report;
+pub mod rewardbench;
 
 use std::io::Read;
 
 use substance_core::input::{self, InputError};
+use substance_leaderboard::formats::ArenaVersion;
 use thiserror::Error;
 
 pub use claims::{Claim, read_claims};
@@ -75,6 +81,26 @@ pub enum Format {
     LmEvalSamples,
     /// A zip archive (its entries are detected one by one).
     Zip,
+    /// AlpacaEval `annotations.json`.
+    AlpacaEval,
+    /// An AlpacaEval leaderboard CSV (its rows are claims).
+    AlpacaEvalLeaderboard,
+    /// `instruction_difficulty.csv` or `df_gamed.csv`: inputs of AlpacaEval's length-controlled GLM.
+    AlpacaEvalLcInput,
+    /// MT-Bench single-grade judgments.
+    MtBenchSingle,
+    /// MT-Bench pairwise judgments.
+    MtBenchPair,
+    /// Arena-Hard-Auto v2.0 judgments.
+    ArenaHardV2,
+    /// Arena-Hard-Auto v0.1 judgments.
+    ArenaHardV01,
+    /// JudgeBench outputs.
+    JudgeBench,
+    /// A RewardBench per-model summary (`eval-set/<org>/<model>.json`).
+    RewardBenchSummary,
+    /// A RewardBench per-example file (`eval-set-scores/<org>/<model>.json`).
+    RewardBenchScores,
 }
 
 impl Format {
@@ -86,6 +112,16 @@ impl Format {
             Self::LmEvalResults => "lm-eval-results",
             Self::LmEvalSamples => "lm-eval-samples",
             Self::Zip => "zip",
+            Self::AlpacaEval => "alpaca-eval-annotations",
+            Self::AlpacaEvalLeaderboard => "alpaca-eval-leaderboard",
+            Self::AlpacaEvalLcInput => "alpaca-eval-lc-input",
+            Self::MtBenchSingle => "mt-bench-single",
+            Self::MtBenchPair => "mt-bench-pair",
+            Self::ArenaHardV2 => "arena-hard-v2",
+            Self::ArenaHardV01 => "arena-hard-v0.1",
+            Self::JudgeBench => "judgebench",
+            Self::RewardBenchSummary => "rewardbench-summary",
+            Self::RewardBenchScores => "rewardbench-scores",
         }
     }
 }
@@ -117,9 +153,42 @@ pub fn detect(name: &str, head: &[u8]) -> Option<Format> {
             if lm_eval::looks_like_sample(&m) {
                 return Some(Format::LmEvalSamples);
             }
+            if let Some(v) = arena_hard::looks_like(&m) {
+                return Some(match v {
+                    ArenaVersion::V2 => Format::ArenaHardV2,
+                    ArenaVersion::V01 => Format::ArenaHardV01,
+                });
+            }
+            if judgebench::looks_like(&m) {
+                return Some(Format::JudgeBench);
+            }
+            if mt_bench::looks_like_pair(&m) {
+                return Some(Format::MtBenchPair);
+            }
+            if mt_bench::looks_like_single(&m) {
+                return Some(Format::MtBenchSingle);
+            }
         }
         if lm_eval::looks_like_results(base, t) {
             return Some(Format::LmEvalResults);
+        }
+        // RewardBench writes one pretty-printed object per file (sorted keys); a per-example file is
+        // larger than the head, so it is told by its folder or its column names
+        if let Ok(serde_json::Value::Object(m)) = serde_json::from_str(t) {
+            if rewardbench::looks_like_scores(&m) {
+                return Some(Format::RewardBenchScores);
+            }
+            if rewardbench::looks_like_summary(&m) {
+                return Some(Format::RewardBenchSummary);
+            }
+        }
+        let in_scores_folder = name
+            .split(['/', '\\'])
+            .any(|c| c == "eval-set-scores" || c == "pref-sets-scores");
+        if t.contains("\"model_type\"")
+            && (t.contains("\"scores_chosen\": [") || (in_scores_folder && t.contains("\"model\"")))
+        {
+            return Some(Format::RewardBenchScores);
         }
     }
     if base.ends_with(".json") && mmlu_pro::model_from_file_name(base).is_some() {
@@ -134,7 +203,16 @@ pub fn detect(name: &str, head: &[u8]) -> Option<Format> {
             if lm_eval::looks_like_sample(&first) {
                 return Some(Format::LmEvalSamples);
             }
+            if alpaca_eval::looks_like(&first) {
+                return Some(Format::AlpacaEval);
+            }
         }
+    }
+    if alpaca_eval::LcFiles::is_lc_file(base) {
+        return Some(Format::AlpacaEvalLcInput);
+    }
+    if alpaca_eval::looks_like_leaderboard(base, t) {
+        return Some(Format::AlpacaEvalLeaderboard);
     }
     None
 }
@@ -207,41 +285,59 @@ pub fn unzip(bytes: &[u8], file: &str) -> Result<(Entries, usize), VerifyError> 
     Ok((out, left_out))
 }
 
-/// The claims of a verification, with which of them a check has used.
+/// The claims of a verification, with which of them a check has used: the user's (`--claims`) and
+/// those read from published tables among the inputs (a leaderboard CSV), which fill in where the user
+/// gave none and are not listed as unused (a leaderboard has rows for many models).
 #[derive(Debug, Clone, Default)]
 pub struct ClaimBook {
     claims: Vec<Claim>,
     used: Vec<bool>,
+    from_table: Vec<bool>,
 }
 
 impl ClaimBook {
-    /// A book of claims, none used yet.
+    /// A book of the user's claims, none used yet.
     pub fn new(claims: Vec<Claim>) -> Self {
-        let used = vec![false; claims.len()];
-        Self { claims, used }
+        let n = claims.len();
+        Self {
+            claims,
+            used: vec![false; n],
+            from_table: vec![false; n],
+        }
     }
 
-    /// The claim about (`model`, `scope`, `metric`), marked used: one naming the model wins over one for
-    /// any model.
+    /// Add the claims of a published table.
+    pub fn add_table(&mut self, claims: Vec<Claim>) {
+        self.used.extend(std::iter::repeat_n(false, claims.len()));
+        self.from_table
+            .extend(std::iter::repeat_n(true, claims.len()));
+        self.claims.extend(claims);
+    }
+
+    /// The claim about (`model`, `scope`, `metric`), marked used: the user's before a table's, and one
+    /// naming the model before one for any model.
     pub fn take(&mut self, model: Option<&str>, scope: &str, metric: &str) -> Option<Claim> {
         let fits = |c: &Claim| c.task == scope && c.metric == metric && c.is_about(model);
         let named = |c: &Claim| !matches!(c.model.trim(), "" | "*");
-        let i = self
-            .claims
-            .iter()
-            .position(|c| fits(c) && named(c))
-            .or_else(|| self.claims.iter().position(fits))?;
+        let pick = |table: bool, need_name: bool| {
+            (0..self.claims.len()).find(|&i| {
+                let c = &self.claims[i];
+                self.from_table[i] == table && fits(c) && (!need_name || named(c))
+            })
+        };
+        let i = pick(false, true)
+            .or_else(|| pick(false, false))
+            .or_else(|| pick(true, true))
+            .or_else(|| pick(true, false))?;
         self.used[i] = true;
         Some(self.claims[i].clone())
     }
 
-    /// Claims no check used.
+    /// The user's claims no check used.
     pub fn unused(&self) -> Vec<Claim> {
-        self.claims
-            .iter()
-            .zip(&self.used)
-            .filter(|(_, u)| !**u)
-            .map(|(c, _)| c.clone())
+        (0..self.claims.len())
+            .filter(|&i| !self.used[i] && !self.from_table[i])
+            .map(|i| self.claims[i].clone())
             .collect()
     }
 }
@@ -287,34 +383,50 @@ impl Outcome {
     }
 }
 
-/// Verify one file of a known format.
+/// Verify one file of a known format: one report, or one per model for files that hold several
+/// (judgment and annotation files).
 pub fn verify_file(
     format: Format,
     name: &str,
     bytes: &[u8],
+    lc_files: &alpaca_eval::LcFiles,
     claims: &mut ClaimBook,
-) -> Result<Report, VerifyError> {
+) -> Result<Vec<Report>, VerifyError> {
+    let text = || input::text(bytes, name);
     match format {
         Format::MmluPro => {
-            let text = input::text(bytes, name)?;
-            let records = mmlu_pro::read(text, name)?;
-            Ok(mmlu_pro::verify(name, &records, claims))
+            let records = mmlu_pro::read(text()?, name)?;
+            Ok(vec![mmlu_pro::verify(name, &records, claims)])
         }
-        Format::LmEvalResults | Format::LmEvalSamples => {
-            let text = input::text(bytes, name)?;
-            let results = if format == Format::LmEvalResults {
-                lm_eval::read_results(text, name)?
-            } else {
-                return Err(VerifyError::Format {
-                    file: name.to_owned(),
-                    message:
-                        "an lm-eval sample log is verified with its results file (give the folder)"
-                            .to_owned(),
-                });
-            };
-            Ok(lm_eval::verify(&results, &[], claims))
+        Format::LmEvalResults => {
+            let results = lm_eval::read_results(text()?, name)?;
+            Ok(vec![lm_eval::verify(&results, &[], claims)])
         }
-        Format::Receipt | Format::Zip => Err(VerifyError::Format {
+        Format::AlpacaEval => alpaca_eval::verify(name, text()?, lc_files, claims),
+        Format::MtBenchSingle => mt_bench::verify_single(name, text()?, claims),
+        Format::MtBenchPair => mt_bench::verify_pair(name, text()?, claims),
+        Format::ArenaHardV2 => arena_hard::verify(name, text()?, ArenaVersion::V2, claims),
+        Format::ArenaHardV01 => arena_hard::verify(name, text()?, ArenaVersion::V01, claims),
+        Format::JudgeBench => Ok(vec![judgebench::verify(name, text()?, claims)?]),
+        Format::RewardBenchScores => Ok(vec![rewardbench::verify_scores(
+            name,
+            text()?,
+            None,
+            claims,
+        )?]),
+        Format::RewardBenchSummary => {
+            let s = rewardbench::read_summary(text()?, name)?;
+            Ok(vec![rewardbench::verify_summary(&s, claims)])
+        }
+        Format::LmEvalSamples => Err(VerifyError::Format {
+            file: name.to_owned(),
+            message: "an lm-eval sample log is verified with its results file (give the folder)"
+                .to_owned(),
+        }),
+        Format::Receipt
+        | Format::Zip
+        | Format::AlpacaEvalLeaderboard
+        | Format::AlpacaEvalLcInput => Err(VerifyError::Format {
             file: name.to_owned(),
             message: format!("{} files are not verified by this function", format.name()),
         }),
@@ -328,6 +440,9 @@ pub fn verify_inputs(inputs: Vec<Input>, claims: Vec<Claim>) -> Outcome {
     // lm-eval files by folder: (results files, sample logs)
     let mut runs: std::collections::BTreeMap<String, (Vec<Input>, Vec<Input>)> =
         std::collections::BTreeMap::new();
+    let mut deferred: Vec<(Format, Input)> = Vec::new();
+    let mut lc_files = alpaca_eval::LcFiles::default();
+    let mut summaries: Vec<(rewardbench::Summary, bool)> = Vec::new();
     let mut queue: std::collections::VecDeque<(Input, usize)> =
         inputs.into_iter().map(|i| (i, 0)).collect();
     while let Some((inp, depth)) = queue.pop_front() {
@@ -383,20 +498,91 @@ pub fn verify_inputs(inputs: Vec<Input>, claims: Vec<Claim>) -> Outcome {
                     run.1.push(inp);
                 }
             }
-            Some(f) => match verify_file(f, &inp.name, &inp.bytes, &mut book) {
-                Ok(r) => out.reports.push(r),
+            Some(Format::AlpacaEvalLeaderboard) => match input::text(&inp.bytes, &inp.name)
+                .map_err(VerifyError::from)
+                .and_then(|t| alpaca_eval::leaderboard_claims(t, &inp.name))
+            {
+                Ok(claims) => book.add_table(claims),
                 Err(e) => out.errors.push(FileError {
                     file: inp.name,
                     message: e.to_string(),
                 }),
             },
+            Some(Format::AlpacaEvalLcInput) => {
+                let base = inp.name.rsplit(['/', '\\']).next().unwrap_or("");
+                let slot = if base == "df_gamed.csv" {
+                    &mut lc_files.gamed
+                } else {
+                    &mut lc_files.difficulty
+                };
+                match slot {
+                    Some((first, _)) => out.errors.push(FileError {
+                        message: format!(
+                            "{}: a second {base} (the first is {first}): give one set of length-control inputs",
+                            inp.name
+                        ),
+                        file: inp.name,
+                    }),
+                    None => *slot = Some((inp.name, inp.bytes)),
+                }
+            }
+            Some(Format::RewardBenchSummary) => match input::text(&inp.bytes, &inp.name)
+                .map_err(VerifyError::from)
+                .and_then(|t| rewardbench::read_summary(t, &inp.name))
+            {
+                Ok(s) => summaries.push((s, false)),
+                Err(e) => out.errors.push(FileError {
+                    file: inp.name,
+                    message: e.to_string(),
+                }),
+            },
+            Some(f) => deferred.push((f, inp)),
             None => out.errors.push(FileError {
                 message: format!(
-                    "{}: not a format verify reads (receipts, MMLU-Pro prediction files, lm-eval results and sample logs, zips of them)",
+                    "{}: not a format verify reads (receipts, MMLU-Pro prediction files, lm-eval results and sample logs, AlpacaEval annotations and leaderboards, MT-Bench and Arena-Hard judgments, zips of them)",
                     inp.name
                 ),
                 file: inp.name,
             }),
+        }
+    }
+    // after every table and length-control input has been read, whatever the order of the inputs
+    for (f, inp) in deferred {
+        if f == Format::RewardBenchScores {
+            // with the summary of the same model, when one was given
+            let result = input::text(&inp.bytes, &inp.name)
+                .map_err(VerifyError::from)
+                .and_then(|t| {
+                    let model = rewardbench::model_in(t);
+                    let summary = summaries
+                        .iter_mut()
+                        .find(|(s, _)| Some(s.model.as_str()) == model.as_deref());
+                    let s = summary.map(|(s, used)| {
+                        *used = true;
+                        s.clone()
+                    });
+                    rewardbench::verify_scores(&inp.name, t, s.as_ref(), &mut book)
+                });
+            match result {
+                Ok(r) => out.reports.push(r),
+                Err(e) => out.errors.push(FileError {
+                    file: inp.name,
+                    message: e.to_string(),
+                }),
+            }
+            continue;
+        }
+        match verify_file(f, &inp.name, &inp.bytes, &lc_files, &mut book) {
+            Ok(r) => out.reports.extend(r),
+            Err(e) => out.errors.push(FileError {
+                file: inp.name,
+                message: e.to_string(),
+            }),
+        }
+    }
+    for (s, used) in &summaries {
+        if !used {
+            out.reports.push(rewardbench::verify_summary(s, &mut book));
         }
     }
     for (_, (results, samples)) in runs {
@@ -525,5 +711,70 @@ mod tests {
             "results need the file name"
         );
         assert_eq!(detect("README.txt", b"hello"), None);
+        let jsonl = |name: &str, line: &str| detect(name, line.as_bytes());
+        assert_eq!(
+            jsonl("a.jsonl", r#"{"uid": "x", "model": "m", "games": []}"#),
+            Some(Format::ArenaHardV2)
+        );
+        assert_eq!(
+            jsonl(
+                "a.jsonl",
+                r#"{"question_id": 1, "model": "m", "games": []}"#
+            ),
+            Some(Format::ArenaHardV01)
+        );
+        assert_eq!(
+            jsonl(
+                "j.jsonl",
+                r#"{"question_id": 1, "model": "m", "judge": ["gpt-4", "single-v1"], "score": 7, "turn": 1}"#
+            ),
+            Some(Format::MtBenchSingle)
+        );
+        assert_eq!(
+            jsonl(
+                "j.jsonl",
+                r#"{"question_id": 1, "model_1": "a", "model_2": "b", "g1_winner": "tie", "g2_winner": "tie"}"#
+            ),
+            Some(Format::MtBenchPair)
+        );
+        assert_eq!(
+            jsonl(
+                "o.jsonl",
+                r#"{"pair_id": "p", "source": "livecodebench", "label": "A>B", "judgments": []}"#
+            ),
+            Some(Format::JudgeBench)
+        );
+        assert_eq!(
+            jsonl(
+                "annotations.json",
+                r#"[{"generator_1": "b", "generator_2": "m", "preference": 1.5}]"#
+            ),
+            Some(Format::AlpacaEval)
+        );
+        assert_eq!(
+            jsonl(
+                "x_leaderboard.csv",
+                ",win_rate,standard_error,n_total\nm,1,2,3\n"
+            ),
+            Some(Format::AlpacaEvalLeaderboard)
+        );
+        assert_eq!(
+            jsonl("dir/df_gamed.csv", "a,b\n"),
+            Some(Format::AlpacaEvalLcInput)
+        );
+        assert_eq!(
+            jsonl(
+                "rm.json",
+                "{\n    \"alpacaeval-easy\": 0.9,\n    \"model\": \"m\",\n    \"model_type\": \"DPO\"\n}"
+            ),
+            Some(Format::RewardBenchSummary)
+        );
+        assert_eq!(
+            jsonl(
+                "eval-set-scores/org/m.json",
+                "{\n    \"chat_template\": null,\n    \"model\": \"m\",\n    \"model_type\": \"DPO\",\n    \"prompt\": [\"a very long"
+            ),
+            Some(Format::RewardBenchScores)
+        );
     }
 }

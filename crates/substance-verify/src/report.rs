@@ -102,6 +102,112 @@ pub struct Check {
     pub detail: Option<String>,
 }
 
+impl Check {
+    /// A check of `recomputed` (a proportion, or a number on the reference's own scale) against the
+    /// claim about (`model`, `scope`, `metric`) in `claims`, matched within the claim's tolerance plus
+    /// `extra` (a tolerance the recomputation itself needs, e.g. for an unseeded reference); without a
+    /// claim the number is not checkable, for `no_claim`.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn against(
+        scope: String,
+        metric: &str,
+        n: usize,
+        recomputed: Recomputed,
+        model: Option<&str>,
+        claims: &mut crate::ClaimBook,
+        extra: f64,
+        no_claim: &str,
+    ) -> Self {
+        Self::compare(
+            scope, metric, n, recomputed, model, claims, extra, no_claim, false,
+        )
+    }
+
+    /// [`Check::against`] for a number published in percentage points (a win rate of 44.25): a claim
+    /// written as a percentage is read in points.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn against_points(
+        scope: String,
+        metric: &str,
+        n: usize,
+        recomputed: Recomputed,
+        model: Option<&str>,
+        claims: &mut crate::ClaimBook,
+        extra: f64,
+        no_claim: &str,
+    ) -> Self {
+        Self::compare(
+            scope, metric, n, recomputed, model, claims, extra, no_claim, true,
+        )
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn compare(
+        scope: String,
+        metric: &str,
+        n: usize,
+        recomputed: Recomputed,
+        model: Option<&str>,
+        claims: &mut crate::ClaimBook,
+        extra: f64,
+        no_claim: &str,
+        points: bool,
+    ) -> Self {
+        let claim = claims.take(model, &scope, metric);
+        let value = |c: &crate::Claim| {
+            if points {
+                c.in_points()
+            } else {
+                (c.value, c.tolerance)
+            }
+        };
+        let status = match &claim {
+            Some(c) => {
+                let (v, t) = value(c);
+                Status::of(v, &recomputed, t + extra)
+            }
+            None => Status::NotCheckable {
+                reason: no_claim.to_owned(),
+            },
+        };
+        Self {
+            metric: metric.to_owned(),
+            n,
+            claimed: claim.as_ref().map(|c| value(c).0),
+            claimed_from: claim.map(|c| c.source),
+            recomputed,
+            status,
+            detail: None,
+            scope,
+        }
+    }
+
+    /// A number that cannot be recomputed from the files, with the reason (and the claim, if any, so
+    /// it is shown and not reported as unused).
+    pub(crate) fn not_checkable(
+        scope: String,
+        metric: &str,
+        n: usize,
+        model: Option<&str>,
+        claims: &mut crate::ClaimBook,
+        reason: &str,
+    ) -> Self {
+        let claim = claims.take(model, &scope, metric);
+        Self {
+            metric: metric.to_owned(),
+            n,
+            claimed: claim.as_ref().map(|c| c.value),
+            claimed_from: claim.map(|c| c.source),
+            recomputed: Recomputed::None,
+            status: Status::NotCheckable {
+                reason: reason.to_owned(),
+            },
+            detail: None,
+            scope,
+        }
+    }
+}
+
 /// How much an item-level finding weighs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -160,6 +266,22 @@ pub struct Report {
 }
 
 impl Report {
+    /// An empty report of `file` read as `format`, about `model`; filled by a reader, then concluded.
+    pub(crate) fn new(file: &str, format: crate::Format, model: Option<String>) -> Self {
+        Self {
+            file: file.to_owned(),
+            format: format.name().to_owned(),
+            model,
+            ok: false,
+            verdict: String::new(),
+            items_checked: 0,
+            checks: Vec::new(),
+            findings: Vec::new(),
+            notes: Vec::new(),
+            skipped: Vec::new(),
+        }
+    }
+
     /// Findings of one severity.
     pub fn findings_of(&self, severity: Severity) -> impl Iterator<Item = &Finding> {
         self.findings.iter().filter(move |f| f.severity == severity)

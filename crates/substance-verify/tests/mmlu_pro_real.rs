@@ -74,6 +74,7 @@ fn extraction_and_accuracy_equal_the_reference_on_published_files() {
             value: want["legacy"].as_f64().unwrap(),
             tolerance: 0.0,
             source: "test".into(),
+            percent: false,
         };
         let out = verify_inputs(
             vec![Input {
