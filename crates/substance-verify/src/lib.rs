@@ -23,6 +23,7 @@
 pub mod alpaca_eval;
 pub mod arena_hard;
 pub mod claims;
+pub mod inspect;
 pub mod judgebench;
 pub mod lm_eval;
 pub mod mmlu_pro;
@@ -101,6 +102,10 @@ pub enum Format {
     RewardBenchSummary,
     /// A RewardBench per-example file (`eval-set-scores/<org>/<model>.json`).
     RewardBenchScores,
+    /// An inspect_ai log (`.json`).
+    InspectLog,
+    /// An inspect_ai log (`.eval`, a zip).
+    InspectEval,
 }
 
 impl Format {
@@ -122,6 +127,8 @@ impl Format {
             Self::JudgeBench => "judgebench",
             Self::RewardBenchSummary => "rewardbench-summary",
             Self::RewardBenchScores => "rewardbench-scores",
+            Self::InspectLog => "inspect-log",
+            Self::InspectEval => "inspect-eval",
         }
     }
 }
@@ -129,7 +136,11 @@ impl Format {
 /// What a file is, from its name and its first bytes (up to 64 KiB are enough); `None` when it is
 /// none of the formats read here.
 pub fn detect(name: &str, head: &[u8]) -> Option<Format> {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
     if head.starts_with(b"PK\x03\x04") {
+        if base.to_ascii_lowercase().ends_with(".eval") {
+            return Some(Format::InspectEval);
+        }
         return Some(Format::Zip);
     }
     let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
@@ -139,7 +150,6 @@ pub fn detect(name: &str, head: &[u8]) -> Option<Format> {
         Err(e) => std::str::from_utf8(&head[..e.valid_up_to()]).unwrap_or(""),
     };
     let t = text.trim_start();
-    let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
     // a receipt's header serialises its `type` tag first; its line can be longer than the head
     if t.starts_with(r#"{"type":"header""#) {
         return Some(Format::Receipt);
@@ -171,6 +181,9 @@ pub fn detect(name: &str, head: &[u8]) -> Option<Format> {
         }
         if lm_eval::looks_like_results(base, t) {
             return Some(Format::LmEvalResults);
+        }
+        if inspect::head_looks_like(base, t) {
+            return Some(Format::InspectLog);
         }
         // RewardBench writes one pretty-printed object per file (sorted keys); a per-example file is
         // larger than the head, so it is told by its folder or its column names
@@ -233,6 +246,48 @@ pub const MAX_ARCHIVE_BYTES: u64 = 2 << 30;
 /// Archives inside archives are opened this deep and no deeper (a zip that contains itself must end).
 pub const MAX_ARCHIVE_DEPTH: usize = 2;
 
+/// A zstd-compressed member, decoded (every frame, as inspect_ai writes one per 200 MiB), capped at
+/// [`MAX_ENTRY_BYTES`].
+fn unzstd_entry(
+    zip: &mut zip::ZipArchive<std::io::Cursor<&[u8]>>,
+    i: usize,
+) -> Result<(String, Vec<u8>), String> {
+    let mut entry = zip
+        .by_index_raw(i)
+        .map_err(|e| format!("entry {}: {e}", i + 1))?;
+    let name = entry.name().to_owned();
+    if entry.is_dir() {
+        return Ok((name, Vec::new()));
+    }
+    let mut raw = Vec::with_capacity(entry.compressed_size().min(1 << 26) as usize);
+    (&mut entry)
+        .take(MAX_ENTRY_BYTES + 1)
+        .read_to_end(&mut raw)
+        .map_err(|e| format!("entry `{name}`: {e}"))?;
+    let data = unzstd(&raw, entry.size()).map_err(|m| format!("entry `{name}`: {m}"))?;
+    Ok((name, data))
+}
+
+/// Every zstd frame of `raw`, decoded and concatenated, capped at [`MAX_ENTRY_BYTES`] (`declared`,
+/// the size the archive claims, only sizes the first allocation).
+pub fn unzstd(raw: &[u8], declared: u64) -> Result<Vec<u8>, String> {
+    let mut rest = raw;
+    let mut data = Vec::with_capacity(declared.min(1 << 26) as usize);
+    while !rest.is_empty() {
+        let mut frame = ruzstd::decoding::StreamingDecoder::new(&mut rest)
+            .map_err(|e| format!("not a readable zstd stream: {e}"))?;
+        let room = (MAX_ENTRY_BYTES + 1).saturating_sub(data.len() as u64);
+        (&mut frame)
+            .take(room)
+            .read_to_end(&mut data)
+            .map_err(|e| format!("zstd: {e}"))?;
+        if data.len() as u64 > MAX_ENTRY_BYTES {
+            return Err(format!("inflates past {MAX_ENTRY_BYTES} bytes"));
+        }
+    }
+    Ok(data)
+}
+
 /// Files read from an archive: (`archive/entry` name, bytes), in archive order.
 pub type Entries = Vec<(String, Vec<u8>)>;
 
@@ -249,6 +304,24 @@ pub fn unzip(bytes: &[u8], file: &str) -> Result<(Entries, usize), VerifyError> 
     let mut left_out = 0;
     let mut total = 0u64;
     for i in 0..zip.len() {
+        // zstd members (inspect_ai `.eval` since 0.3.206) are decoded here with ruzstd: the zip
+        // crate's own zstd support binds the C library
+        let zstd = zip
+            .by_index_raw(i)
+            .map_err(|e| err(format!("entry {}: {e}", i + 1)))?
+            .compression()
+            == zip::CompressionMethod::ZSTD;
+        if zstd {
+            let (name, data) = unzstd_entry(&mut zip, i).map_err(&err)?;
+            total += data.len() as u64;
+            if total > MAX_ARCHIVE_BYTES {
+                return Err(err(format!(
+                    "the archive inflates past {MAX_ARCHIVE_BYTES} bytes (at entry `{name}`)"
+                )));
+            }
+            out.push((format!("{file}/{name}"), data));
+            continue;
+        }
         let mut entry = zip
             .by_index(i)
             .map_err(|e| err(format!("entry {}: {e}", i + 1)))?;
@@ -408,6 +481,11 @@ pub fn verify_file(
         Format::ArenaHardV2 => arena_hard::verify(name, text()?, ArenaVersion::V2, claims),
         Format::ArenaHardV01 => arena_hard::verify(name, text()?, ArenaVersion::V01, claims),
         Format::JudgeBench => Ok(vec![judgebench::verify(name, text()?, claims)?]),
+        Format::InspectLog => Ok(vec![inspect::verify(&inspect::read_json(text()?, name)?)]),
+        Format::InspectEval => {
+            let (entries, _) = unzip(bytes, name)?;
+            Ok(vec![inspect::verify(&inspect::read_eval(&entries, name)?)])
+        }
         Format::RewardBenchScores => Ok(vec![rewardbench::verify_scores(
             name,
             text()?,
@@ -461,6 +539,17 @@ pub fn verify_inputs(inputs: Vec<Input>, claims: Vec<Claim>) -> Outcome {
         }
         match detect(&inp.name, head) {
             Some(Format::Receipt) => out.receipts.push(inp),
+            Some(Format::InspectEval) => {
+                let result = unzip(&inp.bytes, &inp.name)
+                    .and_then(|(entries, _)| inspect::read_eval(&entries, &inp.name));
+                match result {
+                    Ok(log) => out.reports.push(inspect::verify(&log)),
+                    Err(e) => out.errors.push(FileError {
+                        file: inp.name,
+                        message: e.to_string(),
+                    }),
+                }
+            }
             Some(Format::Zip) if depth >= MAX_ARCHIVE_DEPTH => out.errors.push(FileError {
                 message: format!(
                     "{}: an archive inside {MAX_ARCHIVE_DEPTH} archives is not opened",
@@ -539,7 +628,7 @@ pub fn verify_inputs(inputs: Vec<Input>, claims: Vec<Claim>) -> Outcome {
             Some(f) => deferred.push((f, inp)),
             None => out.errors.push(FileError {
                 message: format!(
-                    "{}: not a format verify reads (receipts, MMLU-Pro prediction files, lm-eval results and sample logs, AlpacaEval annotations and leaderboards, MT-Bench and Arena-Hard judgments, zips of them)",
+                    "{}: not a format verify reads (receipts, lm-eval results and sample logs, inspect_ai logs, MMLU-Pro predictions, AlpacaEval annotations and leaderboards, MT-Bench, Arena-Hard and JudgeBench judgments, RewardBench results, zips of them)",
                     inp.name
                 ),
                 file: inp.name,
@@ -674,6 +763,23 @@ mod tests {
     use super::*;
 
     #[test]
+    fn zstd_members_of_several_frames() {
+        use ruzstd::encoding::{CompressionLevel, compress_to_vec};
+        let a = b"{\"first\": \"frame\"}".repeat(100);
+        let b = b"and a second one".repeat(50);
+        let mut raw = compress_to_vec(&a[..], CompressionLevel::Fastest);
+        raw.extend(compress_to_vec(&b[..], CompressionLevel::Fastest));
+        let mut want = a.clone();
+        want.extend(&b);
+        assert_eq!(unzstd(&raw, 0), Ok(want));
+        assert!(unzstd(b"not zstd at all", 0).is_err());
+        assert!(
+            unzstd(&raw[..raw.len() - 3], 0).is_err(),
+            "a cut frame is an error"
+        );
+    }
+
+    #[test]
     fn detection_by_name_and_content() {
         let long_header = format!(
             r#"{{"type":"header","suite":{{"x":"{}"}}}}"#,
@@ -684,6 +790,17 @@ mod tests {
             Some(Format::Receipt)
         );
         assert_eq!(detect("x.zip", b"PK\x03\x04rest"), Some(Format::Zip));
+        assert_eq!(
+            detect("logs/2026-run.eval", b"PK\x03\x04rest"),
+            Some(Format::InspectEval)
+        );
+        assert_eq!(
+            detect(
+                "log.json",
+                b"{\n  \"version\": 2,\n  \"status\": \"success\",\n  \"eval\": {"
+            ),
+            Some(Format::InspectLog)
+        );
         assert_eq!(
             detect("model_outputs_m_5shots.json", b""),
             Some(Format::MmluPro)

@@ -185,7 +185,8 @@ fn file_arg(v: &JsValue, what: &str) -> Result<FileArg, JsValue> {
 }
 
 /// Verify dropped files of any format `substance verify` reads: receipts (each as `verifyReceipt`
-/// does), MMLU-Pro prediction files, zips of them. `claims` is an optional claims file (CSV or JSON, as
+/// does), lm-eval output, inspect_ai logs, MMLU-Pro predictions, judge result files (AlpacaEval,
+/// MT-Bench, Arena-Hard, JudgeBench, RewardBench), zips of them. `claims` is an optional claims file (CSV or JSON, as
 /// `--claims`). Returns `{ ok, reports, receipts, errors, unused_claims, left_out }`: `reports` in the
 /// library's report shape, `receipts` as `verifyReceipt` results with `file_name`.
 #[wasm_bindgen(js_name = verifyFiles, unchecked_return_type = "VerifyFilesResult")]
