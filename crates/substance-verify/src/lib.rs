@@ -1,9 +1,9 @@
 //! Verification of published results: the files other evaluation tools write (lm-evaluation-harness
-//! results and sample logs and MMLU-Pro prediction files today; inspect_ai logs and judge files are the
-//! next readers) are
-//! read as evidence, every number that can be recomputed from them is recomputed with the reference's
-//! exact rules, and the outcome comes back in one [`Report`] shape for the CLI (`substance verify`),
-//! `--json` and the page's Verify tab.
+//! results and sample logs, inspect_ai logs, MMLU-Pro prediction files, and the judge result files of
+//! AlpacaEval, MT-Bench, Arena-Hard-Auto, JudgeBench and RewardBench) are read as evidence, every
+//! number that can be recomputed from them is recomputed with the reference's exact rules, and the
+//! outcome comes back in one [`Report`] shape for the CLI (`substance verify`), `--json` and the page's
+//! Verify tab.
 //!
 //! How it is built:
 //! - **One reader per format**, each a pure function of bytes (wasm-safe) following the reading policy
@@ -14,8 +14,13 @@
 //!   to chance is recomputed as a range ([`Recomputed::Range`]); a number the files cannot support is
 //!   [`Status::NotCheckable`] with the reason, never a pass. A claim that matched nothing is returned
 //!   in [`Outcome::unused_claims`], so no claim is dropped silently.
-//! - **Archives** (`.zip`, as MMLU-Pro publishes its predictions) are opened in memory with the `zip`
-//!   crate's pure-Rust deflate, with a size cap per entry against archive bombs.
+//! - **Archives** (`.zip`, as MMLU-Pro publishes its predictions; inspect_ai's `.eval`) are opened in
+//!   memory with the `zip` crate's pure-Rust deflate and, for zstd members, `ruzstd` (the `zip` crate's
+//!   own zstd binds the C library, which does not build for wasm32), with size caps against archive
+//!   bombs.
+//! - **Aggregation math that already exists** in `substance-leaderboard` (AlpacaEval, MT-Bench,
+//!   Arena-Hard) is reused, not re-written: the readers here add the per-item re-checks and the
+//!   comparison with published numbers.
 //!
 //! The crate does not read our own receipts: those stream through `substance_score::verify_reader`;
 //! [`detect`] only recognises them so callers can route them there.
