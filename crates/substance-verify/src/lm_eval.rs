@@ -15,14 +15,22 @@
 //!   `acc_norm` divides each by the character length of the choice (the continuation without the
 //!   task's `target_delimiter`). Recomputed from `filtered_resps` for every sample.
 //!
-//! Not yet here (issue 12 continues): group aggregates, `acc_mutual_info`, generation filters and
-//! `exact_match` re-applied to `resps`, the Open LLM Leaderboard normalisation.
+//! - Groups (`group_subtasks`): each metric is the mean of the members' values in the results file
+//!   weighted by their number of docs (`n-samples`, else the docs in the sample logs; a subgroup counts
+//!   the docs of its members that report the metric), its stderr lm-eval's pooled sample stderr, and
+//!   (v0.4.3+) `sample_count` the docs behind it. The results file does not record a group's
+//!   `weight_by_size`: an unweighted mean matches too, and the detail says which one did.
+//!
+//! Not yet here (issue 12 continues): non-mean aggregations and bootstrap stderrs, `acc_mutual_info`
+//! per sample, generation filters and `exact_match` re-applied to `resps`, the Open LLM Leaderboard
+//! normalisation.
 
 use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 use substance_core::input;
+use substance_metrics::stats;
 
 use crate::report::{Check, Finding, Recomputed, Report, Severity, Status};
 use crate::{ClaimBook, VerifyError};
@@ -62,6 +70,10 @@ pub struct Results {
     pub task_hashes: BTreeMap<String, String>,
     /// `model_name` or the `pretrained=` model argument.
     pub model: Option<String>,
+    /// `group_subtasks`: group → its tasks and subgroups.
+    pub group_subtasks: BTreeMap<String, Vec<String>>,
+    /// `n-samples` (v0.4.3+): task → effective number of docs.
+    pub n_samples: BTreeMap<String, usize>,
 }
 
 /// One logged sample (one doc under one filter).
@@ -192,12 +204,36 @@ pub fn read_results(text: &str, file: &str) -> Result<Results, VerifyError> {
                 .find_map(|kv| kv.strip_prefix("pretrained="))
                 .map(str::to_owned)
         });
+    let mut group_subtasks = BTreeMap::new();
+    if let Some(Value::Object(g)) = top.get("group_subtasks") {
+        for (group, tasks) in g {
+            if let Value::Array(ts) = tasks {
+                group_subtasks.insert(
+                    group.clone(),
+                    ts.iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_owned)
+                        .collect(),
+                );
+            }
+        }
+    }
+    let mut n_samples = BTreeMap::new();
+    if let Some(Value::Object(ns)) = top.get("n-samples") {
+        for (task, v) in ns {
+            if let Some(n) = v.get("effective").and_then(Value::as_u64) {
+                n_samples.insert(task.clone(), n as usize);
+            }
+        }
+    }
     Ok(Results {
         file: file.to_owned(),
         results,
         groups,
         configs,
         task_hashes,
+        group_subtasks,
+        n_samples,
         model,
     })
 }
@@ -481,6 +517,168 @@ fn mean_and_stderr(xs: &[f64]) -> (f64, Option<f64>) {
     (mean, Some(var.sqrt() / n.sqrt()))
 }
 
+/// One value of a group's member for `metric,filter` and its size: a task's value from the results
+/// file with its number of docs, or a subgroup's value with the docs of its members that report it.
+fn member_value(
+    results: &Results,
+    member: &str,
+    key: &str,
+    sizes: &BTreeMap<String, usize>,
+    depth: usize,
+) -> Result<Option<(f64, f64, usize)>, String> {
+    let Some(r) = results.results.get(member) else {
+        return Ok(None);
+    };
+    let Some(v) = r.get(key).and_then(number) else {
+        return Ok(None);
+    };
+    let (metric, filter) = key.split_once(',').unwrap_or((key, "none"));
+    let se = r
+        .get(&format!("{metric}_stderr,{filter}"))
+        .and_then(number)
+        .unwrap_or(f64::NAN);
+    let n = match results.group_subtasks.get(member) {
+        Some(members) if depth < 8 => {
+            let mut n = 0;
+            for m in members {
+                if let Some((_, _, k)) = member_value(results, m, key, sizes, depth + 1)? {
+                    n += k;
+                }
+            }
+            n
+        }
+        Some(_) => return Err("groups nest too deep".to_owned()),
+        None => *sizes.get(member).ok_or_else(|| {
+            format!("the number of docs of `{member}` is unknown (no n-samples and no sample log)")
+        })?,
+    };
+    Ok(Some((v, se, n)))
+}
+
+/// Recompute a group's `metric,filter` (and its stderr) from its members' values in the results file,
+/// as lm-eval's `consolidate_group_results`: the mean weighted by the members' sizes (or, with
+/// `weight_by_size: false`, unweighted: the results file does not say which, so either matches and the
+/// detail says which), the pooled sample stderr, and the `sample_count` (v0.4.3+).
+fn group_checks(
+    results: &Results,
+    group: &str,
+    metric: &str,
+    filter: &str,
+    claimed: f64,
+    sizes: &BTreeMap<String, usize>,
+) -> Vec<Check> {
+    let key = format!("{metric},{filter}");
+    let base = |m: &str, claimed: f64| Check {
+        scope: group.to_owned(),
+        metric: m.to_owned(),
+        n: 0,
+        claimed: Some(claimed),
+        claimed_from: Some(results.file.clone()),
+        recomputed: Recomputed::None,
+        status: Status::NotCheckable {
+            reason: String::new(),
+        },
+        detail: None,
+    };
+    let not_checkable = |why: String| {
+        let mut c = base(&key, claimed);
+        c.status = Status::NotCheckable { reason: why };
+        vec![c]
+    };
+    let Some(members) = results.group_subtasks.get(group) else {
+        return not_checkable("the results file does not list the group's subtasks".to_owned());
+    };
+    let mut parts = Vec::new();
+    for m in members {
+        match member_value(results, m, &key, sizes, 0) {
+            Ok(Some(p)) => parts.push(p),
+            Ok(None) => {}
+            Err(why) => return not_checkable(why),
+        }
+    }
+    if parts.is_empty() {
+        return not_checkable(format!("no subtask of `{group}` reports `{key}`"));
+    }
+    let total: usize = parts.iter().map(|p| p.2).sum();
+    let by_size: Vec<(usize, f64)> = parts.iter().map(|p| (p.2, p.0)).collect();
+    let Ok(weighted) = stats::group_mean(&by_size) else {
+        return not_checkable(format!("the subtasks of `{group}` have no docs"));
+    };
+    let unweighted = parts.iter().map(|p| p.0).sum::<f64>() / parts.len() as f64;
+    let mut out = Vec::new();
+    let mut c = base(&key, claimed);
+    c.n = total;
+    let w = Recomputed::Value { value: weighted };
+    c.status = Status::of(claimed, &w, MEAN_TOLERANCE);
+    c.detail = Some(format!(
+        "size-weighted mean of {} subtask value(s) in the results file (each checked on its own)",
+        parts.len()
+    ));
+    if c.status == Status::Differs
+        && Status::of(
+            claimed,
+            &Recomputed::Value { value: unweighted },
+            MEAN_TOLERANCE,
+        ) != Status::Differs
+    {
+        c.status = Status::Match {
+            tolerance: MEAN_TOLERANCE,
+        };
+        c.recomputed = Recomputed::Value { value: unweighted };
+        c.detail = Some(format!(
+            "unweighted mean of {} subtask value(s) (the group's weight_by_size: false)",
+            parts.len()
+        ));
+    } else {
+        c.recomputed = w;
+    }
+    out.push(c);
+    let skey = format!("{metric}_stderr,{filter}");
+    if let Some(claimed_se) = results
+        .results
+        .get(group)
+        .and_then(|r| r.get(&skey))
+        .and_then(number)
+    {
+        let ses: Vec<(usize, f64)> = parts.iter().map(|p| (p.2, p.1)).collect();
+        let mut c = base(&skey, claimed_se);
+        c.n = total;
+        match stats::pooled_stderr(&ses) {
+            Ok(se) => {
+                c.recomputed = Recomputed::Value { value: se };
+                c.status = Status::of(claimed_se, &c.recomputed, STDERR_TOLERANCE);
+                c.detail = Some(
+                    "pooled sample stderr of the subtasks (lm-eval's pooled_sample_stderr)"
+                        .to_owned(),
+                );
+            }
+            Err(e) => {
+                c.status = Status::NotCheckable {
+                    reason: format!("the subtasks' stderrs cannot be pooled: {e}"),
+                };
+            }
+        }
+        out.push(c);
+    }
+    if let Some(count) = results
+        .results
+        .get(group)
+        .and_then(|r| r.get("sample_count"))
+        .and_then(|c| c.get(&key))
+        .and_then(number)
+    {
+        let mut c = base(&format!("sample_count,{filter}"), count);
+        c.metric = format!("sample_count[{key}]");
+        c.n = total;
+        c.recomputed = Recomputed::Value {
+            value: total as f64,
+        };
+        c.status = Status::of(count, &c.recomputed, 0.0);
+        out.push(c);
+    }
+    out
+}
+
 /// Verify one run: its results file and the sample logs of its tasks (`samples`: file name → samples).
 pub fn verify(
     results: &Results,
@@ -521,6 +719,16 @@ pub fn verify(
                 results.file
             )),
         }
+    }
+    // the number of docs of each task: `n-samples` (v0.4.3+), else the distinct docs of its samples
+    let mut sizes: BTreeMap<String, usize> = results.n_samples.clone();
+    for (task, (_, ss)) in &by_task {
+        sizes.entry((*task).to_owned()).or_insert_with(|| {
+            ss.iter()
+                .map(|s| s.doc_id.as_str())
+                .collect::<std::collections::BTreeSet<_>>()
+                .len()
+        });
     }
     for (task, claimed) in &results.results {
         let is_group = results.groups.contains(task) || claimed.contains_key("sample_count");
@@ -662,11 +870,7 @@ pub fn verify(
             }
             let Some(value) = number(value) else { continue };
             if is_group {
-                checks.push(not_checkable(
-                    key,
-                    value,
-                    "group aggregates are not recomputed yet",
-                ));
+                checks.extend(group_checks(results, task, metric, filter, value, &sizes));
                 continue;
             }
             let Some((_, ss)) = entry else {

@@ -58,7 +58,9 @@ fn matches(s: &Status) -> bool {
 
 #[test]
 fn real_output_of_two_harness_versions_recomputes() {
-    for (version, checked) in [("0.4.13", 15), ("0.4.2", 12)] {
+    // 0.4.13: 15 task numbers + 12 of the group (4 metrics: value, pooled stderr, sample_count);
+    // 0.4.2: 12 + 12 (6 metrics: value and stderr; no sample_count before v0.4.3)
+    for (version, checked) in [("0.4.13", 27), ("0.4.2", 24)] {
         let out = verify(files(&fixture_dir(version)));
         assert!(out.errors.is_empty(), "{version}: {:?}", out.errors);
         assert_eq!(out.reports.len(), 1, "{version}: one run");
@@ -83,15 +85,18 @@ fn real_output_of_two_harness_versions_recomputes() {
                 "{version} {scope} {metric}"
             );
         }
-        // bootstrap-stderr metrics and groups are labelled, never passed
+        // bootstrap-stderr metrics are labelled, never passed
         assert!(matches!(
             status(r, "sub_mc", "mcc,none"),
             Status::NotCheckable { .. }
         ));
-        assert!(matches!(
-            status(r, "sub_group", "acc,none"),
-            Status::NotCheckable { .. }
-        ));
+        // the group: acc weighted by size over sub_mc (24 docs) and sub_mc2 (16), pooled stderr
+        for metric in ["acc,none", "acc_stderr,none", "exact_match,strict-match"] {
+            assert!(
+                matches(status(r, "sub_group", metric)),
+                "{version} sub_group {metric}"
+            );
+        }
     }
     // v0.4.3+ hashes: every sample's doc/prompt/target hash and each task hash
     let out = verify(files(&fixture_dir("0.4.13")));
@@ -199,6 +204,25 @@ fn tampering_fails_naming_the_sample_or_aggregate() {
     });
     assert!(!r.ok);
     assert_eq!(status(&r, "sub_mc", "acc_norm,none"), &Status::Differs);
+
+    // one group aggregate (the first occurrence is under `results`)
+    let r = tamper("0.4.13", "results_", |t| {
+        t.replacen(
+            r#""acc,none": 0.8839531420994773"#,
+            r#""acc,none": 0.8939531420994773"#,
+            1,
+        )
+    });
+    assert!(!r.ok);
+    assert_eq!(status(&r, "sub_group", "acc,none"), &Status::Differs);
+    assert!(matches(status(&r, "sub_mc", "acc,none")));
+    let differing: Vec<_> = r
+        .checks
+        .iter()
+        .filter(|c| c.status == Status::Differs)
+        .map(|c| (c.scope.as_str(), c.metric.as_str()))
+        .collect();
+    assert_eq!(differing, [("sub_group", "acc,none")]);
 }
 
 #[test]
