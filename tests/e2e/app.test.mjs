@@ -217,8 +217,9 @@ test('an lm-eval output folder verifies (hashes, metrics, stderrs); a tampered s
   const good = await drop(files);
   assert.equal(good.format, 'lm-eval-results', good.text);
   assert.equal(good.verdict, 'ok', good.text);
-  assert.match(good.text, /verified: 15 published number\(s\) recomputed from 88 items/);
-  assert.match(good.text, /not checkable: group aggregates are not recomputed yet/);
+  // 15 task numbers and 12 of the group (size-weighted means, pooled stderrs, sample counts)
+  assert.match(good.text, /verified: 27 published number\(s\) recomputed from 88 items/);
+  assert.doesNotMatch(good.text, /group aggregates are not recomputed/);
   // lower doc 0's best log-likelihood: its acc no longer follows from the logged responses
   const tampered = files.map((f) => (f.name.startsWith('samples_sub_mc_')
     ? { ...f, buffer: Buffer.from(f.buffer.toString('utf8').replaceAll('"-2.5787487030029297"', '"-99.5"')) }
@@ -226,6 +227,33 @@ test('an lm-eval output folder verifies (hashes, metrics, stderrs); a tampered s
   const bad = await drop(tampered);
   assert.equal(bad.verdict, 'mismatch', bad.text);
   assert.deepEqual([...new Set(bad.badItems)], ['0']);
+});
+
+test('inspect_ai logs verify in the page (zstd .eval decoded in wasm); a changed metric is red and named', { timeout: TIMEOUT }, async () => {
+  await tab('verify');
+  const dir = path.join(ROOT, 'tests/fixtures/inspect');
+  const drop = async (name, buffer) => {
+    const before = await page.$$eval('#verify-results .verify-card', (els) => els.length);
+    await page.setInputFiles('#verify-file', { name, mimeType: 'application/octet-stream', buffer });
+    await page.waitForFunction((n) => document.querySelectorAll('#verify-results .verify-card').length > n, before);
+    return page.$eval('#verify-results .verify-card', (card) => ({
+      format: card.dataset.format,
+      verdict: card.querySelector('[data-verdict]')?.dataset.verdict,
+      text: card.textContent,
+    }));
+  };
+  const good = await drop('arith.eval', fs.readFileSync(path.join(dir, 'arith.eval')));
+  assert.equal(good.format, 'inspect-log', good.text);
+  assert.equal(good.verdict, 'ok', good.text);
+  assert.match(good.text, /verified: 139 published number\(s\) recomputed from 24 items/);
+  const json = fs.readFileSync(path.join(dir, 'arith.json'), 'utf8');
+  // the first accuracy of the results (match, mean reducer) raised by 0.01
+  const at = json.indexOf('"accuracy": {');
+  const tampered = json.slice(0, at) + json.slice(at).replace(/"value": ([0-9.]+)/, (_, v) => `"value": ${Number(v) + 0.01}`);
+  const bad = await drop('arith.json', Buffer.from(tampered));
+  assert.equal(bad.verdict, 'mismatch', bad.text);
+  assert.match(bad.text, /arith\/match \(mean\)/);
+  await shot('verify-inspect');
 });
 
 test('judge lab: recorded verdicts of the bundled examples, a position swap flips a verdict', { timeout: TIMEOUT }, async () => {
