@@ -197,9 +197,11 @@ pub fn leaderboard(data: &[u8]) {
 }
 
 /// The readers of other tools' result files (`substance-verify`): the first byte picks the input (an
-/// MMLU-Pro prediction file, a zip, claims, or an lm-eval run: a results file and a sample log split at
-/// the first NUL byte), the rest is the bytes. An accepted MMLU-Pro file's report has items; every
-/// report has checks; accepted claims are not empty.
+/// MMLU-Pro prediction file, a zip, claims, an lm-eval run: a results file and a sample log split at
+/// the first NUL byte, an inspect_ai `.eval` or `.json` log, a judgment JSONL file (MT-Bench,
+/// Arena-Hard, JudgeBench by content), AlpacaEval annotations and a leaderboard CSV split at the first
+/// NUL, a RewardBench summary and per-example file split at the first NUL), the rest is the bytes. An
+/// accepted MMLU-Pro file's report has items; every report has checks; accepted claims are not empty.
 pub fn verify_foreign(data: &[u8]) {
     let Some((&pick, rest)) = data.split_first() else {
         return;
@@ -208,23 +210,30 @@ pub fn verify_foreign(data: &[u8]) {
         name: name.to_owned(),
         bytes: bytes.to_vec(),
     };
-    let inputs = match pick % 4 {
+    let cut = rest.iter().position(|b| *b == 0).unwrap_or(rest.len());
+    let (first, second) = (&rest[..cut], rest.get(cut + 1..).unwrap_or(&[]));
+    let inputs = match pick % 9 {
         0 => vec![input("model_outputs_m_5shots.json", rest)],
         1 => vec![input("published.zip", rest)],
         2 => {
             check_nonempty(&substance_verify::read_claims(rest, "claims"), "claims");
             return;
         }
-        _ => {
-            let cut = rest.iter().position(|b| *b == 0).unwrap_or(rest.len());
-            vec![
-                input("run/results_2026-01-01T00-00-00.000000.json", &rest[..cut]),
-                input(
-                    "run/samples_t_2026-01-01T00-00-00.000000.jsonl",
-                    rest.get(cut + 1..).unwrap_or(&[]),
-                ),
-            ]
-        }
+        3 => vec![
+            input("run/results_2026-01-01T00-00-00.000000.json", first),
+            input("run/samples_t_2026-01-01T00-00-00.000000.jsonl", second),
+        ],
+        4 => vec![input("logs/run.eval", rest)],
+        5 => vec![input("logs/run.json", rest)],
+        6 => vec![input("model_judgment/judge.jsonl", rest)],
+        7 => vec![
+            input("results/m/annotator/annotations.json", first),
+            input("annotator_leaderboard.csv", second),
+        ],
+        _ => vec![
+            input("eval-set/org/m.json", first),
+            input("eval-set-scores/org/m.json", second),
+        ],
     };
     let out = substance_verify::verify_inputs(inputs, Vec::new());
     for r in &out.reports {
