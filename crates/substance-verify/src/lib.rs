@@ -33,6 +33,7 @@ pub mod judgebench;
 pub mod lm_eval;
 pub mod mmlu_pro;
 pub mod mt_bench;
+pub mod open_llm;
 pub mod pyjson;
 pub mod report;
 pub mod rewardbench;

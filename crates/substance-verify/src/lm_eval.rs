@@ -21,9 +21,11 @@
 //!   (v0.4.3+) `sample_count` the docs behind it. The results file does not record a group's
 //!   `weight_by_size`: an unweighted mean matches too, and the detail says which one did.
 //!
+//! - Open LLM Leaderboard v2 tasks (`leaderboard_*`): the six normalised scores and the average, see
+//!   [`crate::open_llm`].
+//!
 //! Not yet here (issue 12 continues): non-mean aggregations and bootstrap stderrs, `acc_mutual_info`
-//! per sample, generation filters and `exact_match` re-applied to `resps`, the Open LLM Leaderboard
-//! normalisation.
+//! per sample, generation filters and `exact_match` re-applied to `resps`.
 
 use std::collections::BTreeMap;
 
@@ -683,7 +685,7 @@ fn group_checks(
 pub fn verify(
     results: &Results,
     samples: &[(String, Vec<Sample>)],
-    _claims: &mut ClaimBook,
+    claims: &mut ClaimBook,
 ) -> Report {
     let mut checks = Vec::new();
     let mut findings = Vec::new();
@@ -961,6 +963,9 @@ pub fn verify(
                 });
             }
         }
+    }
+    if crate::open_llm::applies(results) {
+        checks.extend(crate::open_llm::checks(results, claims));
     }
     let mut report = Report {
         file: results.file.clone(),

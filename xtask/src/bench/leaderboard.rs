@@ -56,7 +56,7 @@ fn value(args: &[String], name: &str, default: usize) -> Result<usize> {
     }
 }
 
-fn target_dir() -> PathBuf {
+pub(super) fn target_dir() -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .map(|p| if p.is_absolute() { p } else { root().join(p) })

@@ -1,4 +1,4 @@
-//! `cargo xtask bench [model|web|leaderboard|all]`: speed and memory, measured side by side with the
+//! `cargo xtask bench [model|web|leaderboard|verify|all]`: speed and memory, measured side by side with the
 //! established peer in the same run and printed as ratios (never asserted in tests).
 //!
 //! - `model` (`model.rs`): the model runtime natively (CPU, wgpu) and in wasm (Node) against
@@ -7,11 +7,14 @@
 //!   browser: decode and scoring tokens/s, time to the first scored item, gzip sizes, renderer peak memory.
 //! - `leaderboard` (`leaderboard.rs`): Bradley–Terry with 100 bootstrap rounds on ≥ 60,000 battles,
 //!   natively and in wasm.
+//! - `verify` (`verify.rs`): `substance verify` on a ~100 MB lm-eval output folder, natively and in the
+//!   page, against lm-eval's own Python recomputing the same numbers.
 
 use anyhow::{Result, bail};
 
 mod leaderboard;
 mod model;
+mod verify;
 mod web;
 
 /// Dispatch `cargo xtask bench <what> [args…]`.
@@ -22,11 +25,13 @@ pub fn bench(args: &[String]) -> Result<()> {
         "model" => model::run(rest),
         "web" => web::run(rest),
         "leaderboard" => leaderboard::run(rest),
+        "verify" => verify::run(rest),
         "all" => {
             leaderboard::run(rest)?;
+            verify::run(rest)?;
             model::run(rest)?;
             web::run(rest)
         }
-        other => bail!("unknown bench `{other}`: expected model, web, leaderboard or all"),
+        other => bail!("unknown bench `{other}`: expected model, web, leaderboard, verify or all"),
     }
 }
