@@ -31,6 +31,7 @@ pub mod claims;
 pub mod inspect;
 pub mod judgebench;
 pub mod lm_eval;
+pub mod lm_eval_gen;
 pub mod mmlu_pro;
 pub mod mt_bench;
 pub mod open_llm;

@@ -55,6 +55,10 @@ pub struct TaskConfig {
     pub custom_process_results: bool,
     /// Names of `filter_list`, in order (`none` when there is none).
     pub filters: Vec<String>,
+    /// Each `filter_list` entry's pipeline, or why it is not re-applied here.
+    pub pipelines: Vec<(String, Result<crate::lm_eval_gen::Pipeline, String>)>,
+    /// `exact_match`'s options from `metric_list`, when the task uses it.
+    pub exact_match: Option<Result<crate::lm_eval_gen::ExactMatch, String>>,
 }
 
 /// A results file.
@@ -93,6 +97,8 @@ pub struct Sample {
     pub target: Value,
     /// Each request's arguments.
     pub arguments: Vec<Vec<Value>>,
+    /// `resps`: per request, the model's responses.
+    pub resps: Vec<Value>,
     /// `filtered_resps`.
     pub filtered_resps: Vec<Value>,
     /// Per-sample metric values.
@@ -174,9 +180,28 @@ pub fn read_results(text: &str, file: &str) -> Result<Results, VerifyError> {
                         .collect(),
                     _ => Vec::new(),
                 },
+                pipelines: match c.get("filter_list") {
+                    Some(Value::Array(fs)) => fs
+                        .iter()
+                        .map(|f| {
+                            (
+                                f.get("name")
+                                    .and_then(Value::as_str)
+                                    .unwrap_or("")
+                                    .to_owned(),
+                                crate::lm_eval_gen::Pipeline::from_config(f),
+                            )
+                        })
+                        .collect(),
+                    _ => Vec::new(),
+                },
+                exact_match: None,
             };
             if let Some(Value::Array(ms)) = c.get("metric_list") {
                 for m in ms {
+                    if m.get("metric").and_then(Value::as_str) == Some("exact_match") {
+                        tc.exact_match = Some(crate::lm_eval_gen::ExactMatch::from_config(m));
+                    }
                     if let (Some(name), Some(agg)) = (
                         m.get("metric").and_then(Value::as_str),
                         m.get("aggregation").and_then(Value::as_str),
@@ -332,6 +357,10 @@ fn sample(
         Some(Value::Array(a)) => a.clone(),
         _ => Vec::new(),
     };
+    let resps = match map.get("resps") {
+        Some(Value::Array(a)) => a.clone(),
+        _ => Vec::new(),
+    };
     let listed: Option<Vec<String>> = match map.get("metrics") {
         Some(Value::Array(a)) => Some(
             a.iter()
@@ -358,6 +387,7 @@ fn sample(
         doc_json: raw.map(str::to_owned),
         target: map.get("target").cloned().unwrap_or(Value::Null),
         arguments,
+        resps,
         filtered_resps,
         metrics,
         hashes: [hash("doc_hash"), hash("prompt_hash"), hash("target_hash")],
@@ -445,6 +475,86 @@ fn argmax(xs: &[f64]) -> Option<usize> {
         }
     }
     best
+}
+
+/// What the generation re-checks of one task did.
+#[derive(Default)]
+struct GenCounts {
+    filtered: usize,
+    scored: usize,
+    unsupported: Vec<String>,
+}
+
+/// One generation sample: its filter re-applied to `resps` (compared with `filtered_resps`) and its
+/// `exact_match` re-scored against `target` (compared with the logged value). `nth` is the sample's
+/// position among its doc's lines (its filter before v0.4.7).
+fn generation_findings(
+    s: &Sample,
+    cfg: &TaskConfig,
+    file: &str,
+    nth: usize,
+    findings: &mut Vec<Finding>,
+    counts: &mut GenCounts,
+) {
+    let name = match &s.filter {
+        Some(f) => Some(f.as_str()),
+        None => cfg.filters.get(nth).map(String::as_str),
+    };
+    let Some((fname, pipeline)) = name.and_then(|n| cfg.pipelines.iter().find(|(p, _)| p == n))
+    else {
+        return;
+    };
+    let pipeline = match pipeline {
+        Ok(p) => p,
+        Err(why) => {
+            let note = format!("filter `{fname}` not re-applied: {why}");
+            if !counts.unsupported.contains(&note) {
+                counts.unsupported.push(note);
+            }
+            return;
+        }
+    };
+    let Some(filtered) = pipeline.apply(&s.resps) else {
+        return;
+    };
+    counts.filtered += 1;
+    if filtered != s.filtered_resps {
+        findings.push(Finding {
+            record: s.record,
+            id: s.doc_id.clone(),
+            field: format!("{file}: filtered_resps ({fname})"),
+            claimed: Value::Array(s.filtered_resps.clone()).to_string(),
+            recomputed: Value::Array(filtered.clone()).to_string(),
+            severity: Severity::Differs,
+            reason: format!(
+                "the `{fname}` filter applied to the logged resps gives another answer"
+            ),
+        });
+    }
+    let (Some(Ok(em)), Some(logged), Some(pred), Some(target)) = (
+        &cfg.exact_match,
+        s.metrics.get("exact_match").and_then(number),
+        filtered.first().and_then(Value::as_str),
+        s.target.as_str(),
+    ) else {
+        return;
+    };
+    if cfg.custom_process_results {
+        return;
+    }
+    counts.scored += 1;
+    let again = em.score(pred, target);
+    if again != logged {
+        findings.push(Finding {
+            record: s.record,
+            id: s.doc_id.clone(),
+            field: format!("{file}: exact_match ({fname})"),
+            claimed: logged.to_string(),
+            recomputed: again.to_string(),
+            severity: Severity::Differs,
+            reason: format!("exact_match of the filtered answer {pred:?} against the target"),
+        });
+    }
 }
 
 /// The multiple-choice metrics of one sample, recomputed from `filtered_resps`.
@@ -753,6 +863,8 @@ pub fn verify(
             items += ss.len();
             let mut task_hash_input = String::new();
             let mut all_hashed = true;
+            let mut line_of_doc: BTreeMap<&str, usize> = BTreeMap::new();
+            let mut gen_counts = GenCounts::default();
             for s in ss {
                 if let [Some(dh), Some(ph), Some(th)] = &s.hashes {
                     task_hash_input.push_str(dh);
@@ -802,6 +914,14 @@ pub fn verify(
                 } else {
                     all_hashed = false;
                 }
+                if cfg.output_type.as_deref() == Some("generate_until") {
+                    let nth = {
+                        let k = line_of_doc.entry(s.doc_id.as_str()).or_insert(0);
+                        *k += 1;
+                        *k - 1
+                    };
+                    generation_findings(s, &cfg, file, nth, &mut findings, &mut gen_counts);
+                }
                 if cfg.output_type.as_deref() == Some("multiple_choice")
                     && !cfg.custom_process_results
                     && (s.metrics.contains_key("acc") || s.metrics.contains_key("acc_norm"))
@@ -838,6 +958,15 @@ pub fn verify(
                         }),
                     }
                 }
+            }
+            if gen_counts.filtered + gen_counts.scored > 0 {
+                notes.push(format!(
+                    "{task}: {} filtered response(s) re-derived from `resps` with the task's filter_list, {} exact_match score(s) re-scored",
+                    gen_counts.filtered, gen_counts.scored
+                ));
+            }
+            for why in &gen_counts.unsupported {
+                notes.push(format!("{task}: {why}"));
             }
             match results.task_hashes.get(task) {
                 Some(h) if all_hashed => {

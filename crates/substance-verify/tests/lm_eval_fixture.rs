@@ -71,6 +71,13 @@ fn real_output_of_two_harness_versions_recomputes() {
         let matched = r.checks.iter().filter(|c| matches(&c.status)).count();
         assert_eq!(matched, checked, "{version}: {:#?}", r.checks);
         assert_eq!(r.findings.len(), 0, "{version}: {:#?}", r.findings);
+        // every generation: both filters re-applied to the logged response, exact_match re-scored
+        assert!(
+            r.notes.iter().any(|n| n
+                == "sub_gen: 48 filtered response(s) re-derived from `resps` with the task's filter_list, 48 exact_match score(s) re-scored"),
+            "{version}: {:?}",
+            r.notes
+        );
         for (scope, metric) in [
             ("sub_mc", "acc,none"),
             ("sub_mc", "acc_stderr,none"),
@@ -153,6 +160,20 @@ fn tampering_fails_naming_the_sample_or_aggregate() {
         t.replacen(r#""exact_match": 0.0}"#, r#""exact_match": 1.0}"#, 1)
     });
     assert!(!r.ok);
+    // the re-scored exact_match names the line (doc 0 answers 6, the target is 5)
+    let rescored: Vec<_> = r
+        .findings_of(Severity::Differs)
+        .filter(|f| f.field.ends_with("exact_match (strict-match)"))
+        .map(|f| {
+            (
+                f.record,
+                f.id.as_str(),
+                f.claimed.as_str(),
+                f.recomputed.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(rescored, [(1, "0", "1", "0")]);
     assert_eq!(
         status(&r, "sub_gen", "exact_match,strict-match"),
         &Status::Differs
@@ -180,6 +201,36 @@ fn tampering_fails_naming_the_sample_or_aggregate() {
         .map(|f| (f.id.as_str(), f.field.rsplit(": ").next().unwrap()))
         .collect();
     assert_eq!(bad, [("0", "doc_hash")]);
+
+    // one generation: the logged answer is no longer what the filters extract from the response
+    for version in ["0.4.13", "0.4.2"] {
+        // the first response with a `#### <digit>` answer: change the digit (the prompts hold such
+        // answers too, so the edit starts at the `resps` member)
+        let r = tamper(version, "sub_gen", |t| {
+            let mut from = 0;
+            loop {
+                let at = from + t[from..].find("\"resps\"").unwrap();
+                let end = at + t[at..].find("\"filtered_resps\"").unwrap();
+                if let Some(k) = t[at..end].find("#### ") {
+                    let d = at + k + 5;
+                    let digit = t.as_bytes()[d];
+                    if digit.is_ascii_digit() {
+                        let other = if digit == b'9' { "1" } else { "9" };
+                        return format!("{}{other}{}", &t[..d], &t[d + 1..]);
+                    }
+                }
+                from = end;
+            }
+        });
+        let bad: Vec<_> = r
+            .findings_of(Severity::Differs)
+            .map(|f| f.field.rsplit(": ").next().unwrap().to_owned())
+            .collect();
+        assert!(
+            bad.iter().any(|f| f == "filtered_resps (strict-match)"),
+            "{version}: {bad:?}"
+        );
+    }
 
     // one logged hash: the task hash no longer matches the samples
     let r = tamper("0.4.13", "results_", |t| {
