@@ -97,14 +97,20 @@ pub fn leaderboard_claims(text: &str, file: &str) -> Result<Vec<Claim>, VerifyEr
         rows += 1;
         let model = rec.get(0).unwrap_or("").trim().to_owned();
         if model.is_empty() {
-            return Err(field(file, line, "model", "a row without a model name"));
+            return Err(crate::line_error(
+                file,
+                line,
+                "model",
+                "a row without a model name",
+            ));
         }
         seen.insert(&model, file, line)?;
         for (cell, name) in rec.iter().zip(&header) {
             if !COLUMNS.contains(&name.as_str()) || cell.trim().is_empty() {
                 continue;
             }
-            let (value, printed) = parse_value(cell).map_err(|m| field(file, line, name, m))?;
+            let (value, printed) =
+                parse_value(cell).map_err(|m| crate::line_error(file, line, name, m))?;
             // counts are whole numbers, however they are printed (`17` or `17.0`)
             let tolerance = if COUNTS.contains(&name.as_str()) {
                 0.0
@@ -128,16 +134,7 @@ pub fn leaderboard_claims(text: &str, file: &str) -> Result<Vec<Claim>, VerifyEr
 
 fn csv_error(file: &str, e: &csv::Error) -> VerifyError {
     let line = e.position().map_or(0, |p| p.line() as usize);
-    field(file, line, "row", e.to_string())
-}
-
-fn field(file: &str, line: usize, name: &str, message: impl Into<String>) -> VerifyError {
-    VerifyError::Input(input::InputError::Field {
-        file: file.to_owned(),
-        line,
-        field: name.to_owned(),
-        message: message.into(),
-    })
+    crate::line_error(file, line, "row", e.to_string())
 }
 
 fn leaderboard_error(file: &str, e: impl std::fmt::Display) -> VerifyError {

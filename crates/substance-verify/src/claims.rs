@@ -111,15 +111,6 @@ pub fn read_claims(bytes: &[u8], file: &str) -> Result<Vec<Claim>, VerifyError> 
     Ok(claims.into_iter().map(|(_, c)| c).collect())
 }
 
-fn field_error(file: &str, line: usize, field: &str, message: impl Into<String>) -> VerifyError {
-    VerifyError::Input(input::InputError::Field {
-        file: file.to_owned(),
-        line,
-        field: field.to_owned(),
-        message: message.into(),
-    })
-}
-
 /// Claims with the line (CSV) or record (JSON) each was read from.
 type Numbered = Vec<(usize, Claim)>;
 
@@ -140,13 +131,13 @@ fn csv_claims(text: &str, file: &str) -> Result<Numbered, VerifyError> {
         .from_reader(body.as_bytes());
     let headers = rdr
         .headers()
-        .map_err(|e| field_error(file, 1, "header", e.to_string()))?
+        .map_err(|e| crate::line_error(file, 1, "header", e.to_string()))?
         .clone();
     let mut at = [None; 5];
     for (i, h) in headers.iter().enumerate() {
         let h = h.trim().to_ascii_lowercase();
         let Some(k) = COLUMNS.iter().position(|c| *c == h) else {
-            return Err(field_error(
+            return Err(crate::line_error(
                 file,
                 1,
                 &h,
@@ -157,27 +148,27 @@ fn csv_claims(text: &str, file: &str) -> Result<Numbered, VerifyError> {
             ));
         };
         if at[k].replace(i).is_some() {
-            return Err(field_error(file, 1, &h, "column given twice"));
+            return Err(crate::line_error(file, 1, &h, "column given twice"));
         }
     }
     for (k, name) in COLUMNS.iter().enumerate().take(4) {
         if at[k].is_none() {
-            return Err(field_error(file, 1, name, "missing column"));
+            return Err(crate::line_error(file, 1, name, "missing column"));
         }
     }
     let mut out = Vec::new();
     for row in rdr.records() {
         let row = row.map_err(|e| {
             let line = e.position().map_or(0, line_at);
-            field_error(file, line, "row", e.to_string())
+            crate::line_error(file, line, "row", e.to_string())
         })?;
         let line = row.position().map_or(0, line_at);
         let cell = |k: usize| at[k].and_then(|i| row.get(i)).unwrap_or("");
         let (value, printed) =
-            parse_value(cell(3)).map_err(|m| field_error(file, line, "value", m))?;
+            parse_value(cell(3)).map_err(|m| crate::line_error(file, line, "value", m))?;
         let tolerance = match cell(4).trim() {
             "" => printed,
-            t => tolerance_cell(t).map_err(|m| field_error(file, line, "tolerance", m))?,
+            t => tolerance_cell(t).map_err(|m| crate::line_error(file, line, "tolerance", m))?,
         };
         out.push((
             line,
@@ -199,7 +190,7 @@ fn claim(
 ) -> Result<Claim, VerifyError> {
     for (name, v) in [("task", task), ("metric", metric)] {
         if v.trim().is_empty() {
-            return Err(field_error(file, line, name, "empty"));
+            return Err(crate::line_error(file, line, name, "empty"));
         }
     }
     Ok(Claim {
@@ -215,7 +206,7 @@ fn claim(
 
 fn json_claims(text: &str, file: &str) -> Result<Numbered, VerifyError> {
     let Value::Array(rows) = input::strict_value(input::strip_bom(text), file, 1)? else {
-        return Err(field_error(
+        return Err(crate::line_error(
             file,
             1,
             "claims",
@@ -226,7 +217,7 @@ fn json_claims(text: &str, file: &str) -> Result<Numbered, VerifyError> {
     for (i, row) in rows.iter().enumerate() {
         let record = i + 1;
         let Value::Object(m) = row else {
-            return Err(field_error(
+            return Err(crate::line_error(
                 file,
                 record,
                 "claims",
@@ -234,19 +225,19 @@ fn json_claims(text: &str, file: &str) -> Result<Numbered, VerifyError> {
             ));
         };
         if let Some(k) = m.keys().find(|k| !COLUMNS.contains(&k.as_str())) {
-            return Err(field_error(file, record, k, "unknown member"));
+            return Err(crate::line_error(file, record, k, "unknown member"));
         }
         let text_of = |k: &str| -> Result<String, VerifyError> {
             match m.get(k) {
                 None if k == "model" => Ok(String::new()),
                 Some(Value::String(s)) => Ok(s.clone()),
-                Some(other) => Err(field_error(
+                Some(other) => Err(crate::line_error(
                     file,
                     record,
                     k,
                     format!("expected a string, found {}", input::kind(other)),
                 )),
-                None => Err(field_error(file, record, k, "missing")),
+                None => Err(crate::line_error(file, record, k, "missing")),
             }
         };
         let number = |k: &str| -> Result<Option<(f64, f64)>, VerifyError> {
@@ -254,11 +245,11 @@ fn json_claims(text: &str, file: &str) -> Result<Numbered, VerifyError> {
                 None => Ok(None),
                 Some(Value::Number(n)) => parse_value(&n.to_string())
                     .map(Some)
-                    .map_err(|e| field_error(file, record, k, e)),
+                    .map_err(|e| crate::line_error(file, record, k, e)),
                 Some(Value::String(s)) => parse_value(s)
                     .map(Some)
-                    .map_err(|e| field_error(file, record, k, e)),
-                Some(other) => Err(field_error(
+                    .map_err(|e| crate::line_error(file, record, k, e)),
+                Some(other) => Err(crate::line_error(
                     file,
                     record,
                     k,
@@ -267,10 +258,10 @@ fn json_claims(text: &str, file: &str) -> Result<Numbered, VerifyError> {
             }
         };
         let (value, printed) =
-            number("value")?.ok_or_else(|| field_error(file, record, "value", "missing"))?;
+            number("value")?.ok_or_else(|| crate::line_error(file, record, "value", "missing"))?;
         let tolerance = match number("tolerance")? {
             Some((t, _)) if t < 0.0 => {
-                return Err(field_error(file, record, "tolerance", "negative"));
+                return Err(crate::line_error(file, record, "tolerance", "negative"));
             }
             Some((t, _)) => t,
             None => printed,

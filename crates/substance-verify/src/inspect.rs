@@ -158,15 +158,6 @@ pub struct Log {
     reductions: Option<Value>,
 }
 
-fn field(file: &str, record: usize, name: &str, message: impl Into<String>) -> VerifyError {
-    VerifyError::Record {
-        file: file.to_owned(),
-        record,
-        field: name.to_owned(),
-        message: message.into(),
-    }
-}
-
 fn parse(text: &str, file: &str) -> Result<Value, VerifyError> {
     Ok(input::strict_value(
         &lenient(input::strip_bom(text)),
@@ -186,28 +177,26 @@ fn id_text(v: &Value) -> Option<String> {
 fn sample(v: &Value, file: &str, record: usize) -> Result<SampleScores, VerifyError> {
     let o = v
         .as_object()
-        .ok_or_else(|| field(file, record, "samples", "a sample is not an object"))?;
+        .ok_or_else(|| crate::record_error(file, record, "samples", "a sample is not an object"))?;
     if o.contains_key("score") && !o.contains_key("scores") {
-        return Err(field(
+        return Err(crate::record_error(
             file,
             record,
             "score",
             "a version-1 log (one `score` per sample, inspect_ai 0.3.17 or earlier): not read",
         ));
     }
-    let id = o
-        .get("id")
-        .and_then(id_text)
-        .ok_or_else(|| field(file, record, "id", "missing or not a string / number"))?;
-    let epoch = o
-        .get("epoch")
-        .and_then(Value::as_u64)
-        .ok_or_else(|| field(file, record, "epoch", "missing or not a whole number"))?;
+    let id = o.get("id").and_then(id_text).ok_or_else(|| {
+        crate::record_error(file, record, "id", "missing or not a string / number")
+    })?;
+    let epoch = o.get("epoch").and_then(Value::as_u64).ok_or_else(|| {
+        crate::record_error(file, record, "epoch", "missing or not a whole number")
+    })?;
     let scores = match o.get("scores") {
         None | Some(Value::Null) => Map::new(),
         Some(Value::Object(m)) => m.clone(),
         Some(v) => {
-            return Err(field(
+            return Err(crate::record_error(
                 file,
                 record,
                 "scores",
@@ -221,18 +210,18 @@ fn sample(v: &Value, file: &str, record: usize) -> Result<SampleScores, VerifyEr
 fn header_parts(log: &Value, file: &str) -> Result<Log, VerifyError> {
     let o = log
         .as_object()
-        .ok_or_else(|| field(file, 1, "(top level)", "not a JSON object"))?;
+        .ok_or_else(|| crate::record_error(file, 1, "(top level)", "not a JSON object"))?;
     match o.get("version").and_then(Value::as_u64) {
         Some(2) => {}
         Some(v) => {
-            return Err(field(
+            return Err(crate::record_error(
                 file,
                 1,
                 "version",
                 format!("log version {v}: only version 2 (inspect_ai 0.3.18 and later) is read"),
             ));
         }
-        None => return Err(field(file, 1, "version", "missing")),
+        None => return Err(crate::record_error(file, 1, "version", "missing")),
     }
     let eval = o.get("eval");
     let text = |v: Option<&Value>| v.and_then(Value::as_str).map(str::to_owned);

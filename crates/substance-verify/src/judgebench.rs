@@ -38,15 +38,6 @@ pub fn looks_like(first: &Map<String, Value>) -> bool {
         .all(|k| first.contains_key(*k))
 }
 
-fn field(file: &str, line: usize, name: &str, message: impl Into<String>) -> VerifyError {
-    VerifyError::Input(input::InputError::Field {
-        file: file.to_owned(),
-        line,
-        field: name.to_owned(),
-        message: message.into(),
-    })
-}
-
 fn flip(d: Option<&str>) -> Option<&str> {
     match d {
         Some("A>B") => Some("B>A"),
@@ -77,7 +68,7 @@ fn decision(
         Value::Null => return Ok((None, None)),
         Value::Object(o) => o,
         v => {
-            return Err(field(
+            return Err(crate::line_error(
                 file,
                 line,
                 at,
@@ -89,7 +80,7 @@ fn decision(
         None | Some(Value::Null) => None,
         Some(Value::String(s)) => Some(s.clone()),
         Some(v) => {
-            return Err(field(
+            return Err(crate::line_error(
                 file,
                 line,
                 &format!("{at}.decision"),
@@ -144,24 +135,24 @@ pub fn verify(file: &str, text: &str, claims: &mut ClaimBook) -> Result<Report, 
         let s = |k: &str| -> Result<String, VerifyError> {
             match m.get(k) {
                 Some(Value::String(s)) => Ok(s.clone()),
-                Some(v) => Err(field(
+                Some(v) => Err(crate::line_error(
                     file,
                     line,
                     k,
                     format!("expected a string, found {}", input::kind(v)),
                 )),
-                None => Err(field(file, line, k, "missing")),
+                None => Err(crate::line_error(file, line, k, "missing")),
             }
         };
         let pair_id = s("pair_id")?;
         if pair_id.is_empty() {
-            return Err(field(file, line, "pair_id", "empty"));
+            return Err(crate::line_error(file, line, "pair_id", "empty"));
         }
         seen.insert(&pair_id, file, line)?;
         let source = s("source")?;
         let label = s("label")?;
         if !matches!(label.as_str(), "A>B" | "B>A") {
-            return Err(field(
+            return Err(crate::line_error(
                 file,
                 line,
                 "label",
@@ -175,7 +166,7 @@ pub fn verify(file: &str, text: &str, claims: &mut ClaimBook) -> Result<Report, 
         let js = match m.get("judgments") {
             Some(Value::Array(a)) if matches!(a.len(), 1 | 2) => a,
             Some(Value::Array(a)) => {
-                return Err(field(
+                return Err(crate::line_error(
                     file,
                     line,
                     "judgments",
@@ -183,14 +174,14 @@ pub fn verify(file: &str, text: &str, claims: &mut ClaimBook) -> Result<Report, 
                 ));
             }
             Some(v) => {
-                return Err(field(
+                return Err(crate::line_error(
                     file,
                     line,
                     "judgments",
                     format!("expected an array, found {}", input::kind(v)),
                 ));
             }
-            None => return Err(field(file, line, "judgments", "missing")),
+            None => return Err(crate::line_error(file, line, "judgments", "missing")),
         };
         games[js.len() - 1] += 1;
         if judge_model.is_none() {

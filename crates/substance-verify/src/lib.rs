@@ -76,6 +76,36 @@ pub enum VerifyError {
     },
 }
 
+/// A typed error naming the file, its line and the field (the reading policy's `InputError::Field`).
+pub(crate) fn line_error(
+    file: &str,
+    line: usize,
+    field: &str,
+    message: impl Into<String>,
+) -> VerifyError {
+    VerifyError::Input(InputError::Field {
+        file: file.to_owned(),
+        line,
+        field: field.to_owned(),
+        message: message.into(),
+    })
+}
+
+/// A typed error naming the file, its record (array element, document) and the field.
+pub(crate) fn record_error(
+    file: &str,
+    record: usize,
+    field: &str,
+    message: impl Into<String>,
+) -> VerifyError {
+    VerifyError::Record {
+        file: file.to_owned(),
+        record,
+        field: field.to_owned(),
+        message: message.into(),
+    }
+}
+
 /// The formats [`detect`] tells apart.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {

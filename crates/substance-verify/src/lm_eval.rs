@@ -114,15 +114,6 @@ fn fmt_err(file: &str, message: impl Into<String>) -> VerifyError {
     }
 }
 
-fn rec_err(file: &str, record: usize, field: &str, message: impl Into<String>) -> VerifyError {
-    VerifyError::Record {
-        file: file.to_owned(),
-        record,
-        field: field.to_owned(),
-        message: message.into(),
-    }
-}
-
 /// Whether `name`/`head` look like an lm-eval results file.
 pub fn looks_like_results(base: &str, head: &str) -> bool {
     base.starts_with("results")
@@ -302,14 +293,21 @@ fn sample(
     let doc_id = match map.get("doc_id") {
         Some(Value::Number(n)) => n.to_string(),
         Some(Value::String(s)) if !s.is_empty() => s.clone(),
-        _ => return Err(rec_err(file, record, "doc_id", "missing or not a number")),
+        _ => {
+            return Err(crate::record_error(
+                file,
+                record,
+                "doc_id",
+                "missing or not a number",
+            ));
+        }
     };
     let arguments = match map.get("arguments") {
         Some(Value::Array(reqs)) => reqs
             .iter()
             .map(|r| match r {
                 Value::Array(a) => Ok(a.clone()),
-                _ => Err(rec_err(
+                _ => Err(crate::record_error(
                     file,
                     record,
                     "arguments",
@@ -325,10 +323,15 @@ fn sample(
                     .strip_prefix("gen_args_")
                     .and_then(|n| n.parse().ok())
                     .ok_or_else(|| {
-                        rec_err(file, record, "arguments", format!("unexpected key `{k}`"))
+                        crate::record_error(
+                            file,
+                            record,
+                            "arguments",
+                            format!("unexpected key `{k}`"),
+                        )
                     })?;
                 let Value::Object(a) = args else {
-                    return Err(rec_err(
+                    return Err(crate::record_error(
                         file,
                         record,
                         "arguments",
@@ -341,7 +344,12 @@ fn sample(
                         .strip_prefix("arg_")
                         .and_then(|n| n.parse().ok())
                         .ok_or_else(|| {
-                            rec_err(file, record, "arguments", format!("unexpected key `{ak}`"))
+                            crate::record_error(
+                                file,
+                                record,
+                                "arguments",
+                                format!("unexpected key `{ak}`"),
+                            )
                         })?;
                     parts.push((j, av.clone()));
                 }
@@ -413,7 +421,7 @@ pub fn read_samples(text: &str, file: &str) -> Result<Vec<Sample>, VerifyError> 
             };
         for (i, row) in rows.into_iter().enumerate() {
             let Value::Object(m) = row else {
-                return Err(rec_err(
+                return Err(crate::record_error(
                     file,
                     i + 1,
                     "record",

@@ -81,15 +81,6 @@ struct Raw {
     generated_text: Option<String>,
 }
 
-fn field(file: &str, record: usize, name: &str, message: impl Into<String>) -> VerifyError {
-    VerifyError::Record {
-        file: file.to_owned(),
-        record,
-        field: name.to_owned(),
-        message: message.into(),
-    }
-}
-
 fn letter_of(s: &str) -> Option<char> {
     match s.as_bytes() {
         [b] if LETTERS.contains(b) => Some(*b as char),
@@ -124,7 +115,7 @@ pub fn read(text: &str, file: &str) -> Result<Vec<Record>, VerifyError> {
     for (i, row) in rows.into_iter().enumerate() {
         let record = i + 1;
         let Value::Object(map) = row else {
-            return Err(field(
+            return Err(crate::record_error(
                 file,
                 record,
                 "record",
@@ -134,19 +125,19 @@ pub fn read(text: &str, file: &str) -> Result<Vec<Record>, VerifyError> {
         let raw: Raw = input::from_object(map, file, record).map_err(|e| match e {
             input::InputError::Field {
                 field: f, message, ..
-            } => field(file, record, &f, message),
+            } => crate::record_error(file, record, &f, message),
             other => VerifyError::Input(other),
         })?;
         let question_id = match raw.question_id {
             Id::Int(n) => n.to_string(),
             Id::Text(s) if s.trim().is_empty() => {
-                return Err(field(file, record, "question_id", "empty"));
+                return Err(crate::record_error(file, record, "question_id", "empty"));
             }
             Id::Text(s) => s,
         };
         ids.insert(&question_id, file, record)
             .map_err(|e| match e {
-                input::InputError::Duplicate { first_line, .. } => field(
+                input::InputError::Duplicate { first_line, .. } => crate::record_error(
                     file,
                     record,
                     "question_id",
@@ -156,7 +147,7 @@ pub fn read(text: &str, file: &str) -> Result<Vec<Record>, VerifyError> {
             })?;
         let n_options = raw.options.len();
         if !(1..=10).contains(&n_options) {
-            return Err(field(
+            return Err(crate::record_error(
                 file,
                 record,
                 "options",
@@ -164,7 +155,7 @@ pub fn read(text: &str, file: &str) -> Result<Vec<Record>, VerifyError> {
             ));
         }
         if raw.answer_index >= n_options {
-            return Err(field(
+            return Err(crate::record_error(
                 file,
                 record,
                 "answer_index",
@@ -175,7 +166,7 @@ pub fn read(text: &str, file: &str) -> Result<Vec<Record>, VerifyError> {
             ));
         }
         let answer = letter_of(&raw.answer).ok_or_else(|| {
-            field(
+            crate::record_error(
                 file,
                 record,
                 "answer",
@@ -185,13 +176,13 @@ pub fn read(text: &str, file: &str) -> Result<Vec<Record>, VerifyError> {
         let pred = match raw.pred.as_deref() {
             None | Some("") => None,
             Some(p) => Some(letter_of(p).ok_or_else(|| {
-                field(file, record, "pred", format!("`{p}` is not a letter A–J"))
+                crate::record_error(file, record, "pred", format!("`{p}` is not a letter A–J"))
             })?),
         };
         let response = match (raw.model_outputs, raw.generated_text) {
             (Some(r), None) | (None, Some(r)) => r,
             (Some(_), Some(_)) => {
-                return Err(field(
+                return Err(crate::record_error(
                     file,
                     record,
                     "model_outputs",
@@ -199,7 +190,7 @@ pub fn read(text: &str, file: &str) -> Result<Vec<Record>, VerifyError> {
                 ));
             }
             (None, None) => {
-                return Err(field(
+                return Err(crate::record_error(
                     file,
                     record,
                     "model_outputs",

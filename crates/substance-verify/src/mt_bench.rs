@@ -42,15 +42,6 @@ pub fn looks_like_pair(first: &Map<String, Value>) -> bool {
     .all(|k| first.contains_key(*k))
 }
 
-fn field(file: &str, line: usize, name: &str, message: impl Into<String>) -> VerifyError {
-    VerifyError::Input(input::InputError::Field {
-        file: file.to_owned(),
-        line,
-        field: name.to_owned(),
-        message: message.into(),
-    })
-}
-
 fn text_of<'a>(
     m: &'a Map<String, Value>,
     key: &str,
@@ -59,13 +50,13 @@ fn text_of<'a>(
 ) -> Result<&'a str, VerifyError> {
     match m.get(key) {
         Some(Value::String(s)) => Ok(s),
-        Some(v) => Err(field(
+        Some(v) => Err(crate::line_error(
             file,
             line,
             key,
             format!("expected a string, found {}", input::kind(v)),
         )),
-        None => Err(field(file, line, key, "missing")),
+        None => Err(crate::line_error(file, line, key, "missing")),
     }
 }
 
@@ -73,7 +64,7 @@ fn id_of(m: &Map<String, Value>, file: &str, line: usize) -> Result<String, Veri
     match m.get("question_id") {
         Some(Value::String(s)) if !s.is_empty() => Ok(s.clone()),
         Some(Value::Number(n)) => Ok(n.to_string()),
-        Some(v) => Err(field(
+        Some(v) => Err(crate::line_error(
             file,
             line,
             "question_id",
@@ -82,14 +73,14 @@ fn id_of(m: &Map<String, Value>, file: &str, line: usize) -> Result<String, Veri
                 input::kind(v)
             ),
         )),
-        None => Err(field(file, line, "question_id", "missing")),
+        None => Err(crate::line_error(file, line, "question_id", "missing")),
     }
 }
 
 fn turn_of(m: &Map<String, Value>, file: &str, line: usize) -> Result<u32, VerifyError> {
     match m.get("turn").and_then(Value::as_u64) {
         Some(t @ 1..=2) => Ok(t as u32),
-        _ => Err(field(file, line, "turn", "expected 1 or 2")),
+        _ => Err(crate::line_error(file, line, "turn", "expected 1 or 2")),
     }
 }
 
@@ -144,16 +135,16 @@ pub fn verify_single(
         let score = match m.get("score") {
             Some(Value::Number(n)) => n
                 .as_f64()
-                .ok_or_else(|| field(file, line, "score", "not a finite number"))?,
+                .ok_or_else(|| crate::line_error(file, line, "score", "not a finite number"))?,
             Some(v) => {
-                return Err(field(
+                return Err(crate::line_error(
                     file,
                     line,
                     "score",
                     format!("expected a number, found {}", input::kind(v)),
                 ));
             }
-            None => return Err(field(file, line, "score", "missing")),
+            None => return Err(crate::line_error(file, line, "score", "missing")),
         };
         let judgment = text_of(&m, "judgment", file, line)?;
         let reparsed = parse_rating(judgment).unwrap_or(-1.0);
@@ -273,7 +264,7 @@ fn winner_of(
         "model_2" => Ok(PairWinner::Model2),
         "tie" => Ok(PairWinner::Tie),
         "error" => Ok(PairWinner::Error),
-        other => Err(field(
+        other => Err(crate::line_error(
             file,
             line,
             key,

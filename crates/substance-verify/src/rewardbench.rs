@@ -132,20 +132,12 @@ pub fn looks_like_scores(o: &Map<String, Value>) -> bool {
         && matches!(o.get("subset"), Some(Value::Array(_)))
 }
 
-fn field(file: &str, name: &str, message: impl Into<String>) -> VerifyError {
-    VerifyError::Record {
-        file: file.to_owned(),
-        record: 1,
-        field: name.to_owned(),
-        message: message.into(),
-    }
-}
-
 fn object(text: &str, file: &str) -> Result<Map<String, Value>, VerifyError> {
     match input::strict_value(input::strip_bom(text), file, 1)? {
         Value::Object(o) => Ok(o),
-        v => Err(field(
+        v => Err(crate::record_error(
             file,
+            1,
             "(top level)",
             format!("expected a JSON object, found {}", input::kind(&v)),
         )),
@@ -155,7 +147,12 @@ fn object(text: &str, file: &str) -> Result<Map<String, Value>, VerifyError> {
 fn model_of(o: &Map<String, Value>, file: &str) -> Result<String, VerifyError> {
     match o.get("model") {
         Some(Value::String(s)) if !s.is_empty() => Ok(s.clone()),
-        _ => Err(field(file, "model", "expected a non-empty string")),
+        _ => Err(crate::record_error(
+            file,
+            1,
+            "model",
+            "expected a non-empty string",
+        )),
     }
 }
 
@@ -193,13 +190,16 @@ pub fn read_summary(text: &str, file: &str) -> Result<Summary, VerifyError> {
                 let x = n
                     .as_f64()
                     .filter(|x| (0.0..=1.0).contains(x))
-                    .ok_or_else(|| field(file, k, "an accuracy must lie in [0, 1]"))?;
+                    .ok_or_else(|| {
+                        crate::record_error(file, 1, k, "an accuracy must lie in [0, 1]")
+                    })?;
                 subsets.insert(k.clone(), x);
             }
             Value::Null | Value::String(_) | Value::Bool(_) => {}
             v => {
-                return Err(field(
+                return Err(crate::record_error(
                     file,
+                    1,
                     k,
                     format!("expected a number, found {}", input::kind(v)),
                 ));
@@ -207,7 +207,12 @@ pub fn read_summary(text: &str, file: &str) -> Result<Summary, VerifyError> {
         }
     }
     if subsets.is_empty() {
-        return Err(field(file, "(top level)", "no subset accuracy in the file"));
+        return Err(crate::record_error(
+            file,
+            1,
+            "(top level)",
+            "no subset accuracy in the file",
+        ));
     }
     Ok(Summary {
         file: file.to_owned(),
@@ -241,15 +246,18 @@ pub fn verify_scores(
         match o.get(k) {
             None | Some(Value::Null) => Ok(None),
             Some(Value::Array(a)) => Ok(Some(a)),
-            Some(v) => Err(field(
+            Some(v) => Err(crate::record_error(
                 file,
+                1,
                 k,
                 format!("expected a column (array), found {}", input::kind(v)),
             )),
         }
     };
-    let results = column("results")?.ok_or_else(|| field(file, "results", "missing"))?;
-    let subsets = column("subset")?.ok_or_else(|| field(file, "subset", "missing"))?;
+    let results =
+        column("results")?.ok_or_else(|| crate::record_error(file, 1, "results", "missing"))?;
+    let subsets =
+        column("subset")?.ok_or_else(|| crate::record_error(file, 1, "subset", "missing"))?;
     let ids = column("id")?;
     let chosen = column("scores_chosen")?;
     let rejected = column("scores_rejected")?;
@@ -262,8 +270,9 @@ pub fn verify_scores(
     ] {
         if let Some(c) = col {
             if c.len() != n {
-                return Err(field(
+                return Err(crate::record_error(
                     file,
+                    1,
                     name,
                     format!("{} entries, but `results` has {n}", c.len()),
                 ));
@@ -283,11 +292,13 @@ pub fn verify_scores(
         let at = |name: &str| format!("{name}[{i}]");
         let subset = subsets[i]
             .as_str()
-            .ok_or_else(|| field(file, &at("subset"), "expected a string"))?;
+            .ok_or_else(|| crate::record_error(file, 1, &at("subset"), "expected a string"))?;
         let r = results[i]
             .as_f64()
             .filter(|r| (0.0..=1.0).contains(r))
-            .ok_or_else(|| field(file, &at("results"), "expected a number in [0, 1]"))?;
+            .ok_or_else(|| {
+                crate::record_error(file, 1, &at("results"), "expected a number in [0, 1]")
+            })?;
         let id = ids
             .and_then(|c| match &c[i] {
                 Value::String(s) => Some(s.clone()),

@@ -64,6 +64,14 @@ fn status<'a>(r: &'a Report, scope: &str, metric: &str) -> &'a Status {
         .status
 }
 
+/// The item findings that fail verification, over every report.
+fn differing(out: &Outcome) -> Vec<&substance_verify::Finding> {
+    out.reports
+        .iter()
+        .flat_map(|r| r.findings_of(Severity::Differs))
+        .collect()
+}
+
 fn matched(s: &Status) -> bool {
     matches!(s, Status::Match { .. })
 }
@@ -124,11 +132,7 @@ fn mt_bench_single_equals_fastchat_show_result() {
         }],
         Vec::new(),
     );
-    let f: Vec<_> = out
-        .reports
-        .iter()
-        .flat_map(|r| r.findings_of(Severity::Differs))
-        .collect();
+    let f = differing(&out);
     assert_eq!(f.len(), 1, "{f:?}");
     assert_eq!((f[0].record, f[0].field.as_str()), (line, "score"));
     assert_eq!(
@@ -190,11 +194,7 @@ fn mt_bench_pairwise_equals_fastchat_show_result() {
         }],
         Vec::new(),
     );
-    let f: Vec<_> = out
-        .reports
-        .iter()
-        .flat_map(|r| r.findings_of(Severity::Differs))
-        .collect();
+    let f = differing(&out);
     assert_eq!(f.len(), 1, "{f:?}");
     assert_eq!((f[0].record, f[0].field.as_str()), (line, "g1_winner"));
 }
@@ -555,11 +555,7 @@ fn arena_hard_v2_scores_are_the_reference_expectation() {
         }],
         Vec::new(),
     );
-    let f: Vec<_> = out
-        .reports
-        .iter()
-        .flat_map(|r| r.findings_of(Severity::Differs))
-        .collect();
+    let f = differing(&out);
     assert_eq!(f.len(), 1, "{f:?}");
     assert_eq!((f[0].record, f[0].field.as_str()), (line, "games[0].score"));
 }

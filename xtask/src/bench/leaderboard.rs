@@ -45,7 +45,7 @@ fn flag(args: &[String], name: &str) -> bool {
     args.iter().any(|a| a == name)
 }
 
-fn value(args: &[String], name: &str, default: usize) -> Result<usize> {
+pub(super) fn value(args: &[String], name: &str, default: usize) -> Result<usize> {
     match args.iter().position(|a| a == name) {
         Some(i) => args
             .get(i + 1)

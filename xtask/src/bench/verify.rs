@@ -28,9 +28,9 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 
+use super::leaderboard::value;
 use super::model::{capture, load1, tagged};
 use crate::http::{Reply, Request, Server};
-use crate::web::{mime, resolve_in};
 use crate::{cargo, root, run as run_cmd};
 
 /// URL prefix → folder (relative to the repository root) of the bench server.
@@ -41,28 +41,7 @@ const MOUNTS: &[(&str, &str)] = &[
 ];
 
 fn respond(req: &Request) -> Reply {
-    let file = resolve_in(&root(), MOUNTS, &req.path)
-        .and_then(|p| std::fs::File::open(&p).ok().map(|f| (p, f)));
-    let reply = match file {
-        Some((p, f)) => Reply::file(f, mime(&p)),
-        None => Reply::text(404, format!("not found: {}\n", req.path)),
-    };
-    reply
-        .with("Cross-Origin-Opener-Policy", "same-origin")
-        .with("Cross-Origin-Embedder-Policy", "require-corp")
-        .with("Cross-Origin-Resource-Policy", "same-origin")
-        .with("Cache-Control", "no-store")
-}
-
-fn value(args: &[String], name: &str, default: usize) -> Result<usize> {
-    match args.iter().position(|a| a == name) {
-        Some(i) => args
-            .get(i + 1)
-            .with_context(|| format!("{name} needs a value"))?
-            .parse()
-            .with_context(|| format!("{name}: not a whole number")),
-        None => Ok(default),
-    }
+    super::web::respond_from(MOUNTS, req)
 }
 
 fn median(xs: &[f64]) -> f64 {

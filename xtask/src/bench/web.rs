@@ -50,7 +50,13 @@ fn start_server() -> Result<Server> {
 }
 
 fn respond(req: &Request) -> Reply {
-    let file = resolve_in(&root(), MOUNTS, &req.path)
+    respond_from(MOUNTS, req)
+}
+
+/// A static file under one of `mounts` (URL prefix → folder under the repository root), with the
+/// cross-origin isolation headers the package needs and no caching.
+pub(super) fn respond_from(mounts: &[(&str, &str)], req: &Request) -> Reply {
+    let file = resolve_in(&root(), mounts, &req.path)
         .and_then(|p| std::fs::File::open(&p).ok().map(|f| (p, f)));
     let reply = match file {
         Some((p, f)) => Reply::file(f, mime(&p)),
