@@ -217,8 +217,9 @@ test('an lm-eval output folder verifies (hashes, metrics, stderrs); a tampered s
   const good = await drop(files);
   assert.equal(good.format, 'lm-eval-results', good.text);
   assert.equal(good.verdict, 'ok', good.text);
-  // 15 task numbers and 12 of the group (size-weighted means, pooled stderrs, sample counts)
-  assert.match(good.text, /verified: 27 published number\(s\) recomputed from 88 items/);
+  // 17 task numbers (mcc with its replayed bootstrap stderr) and 12 of the group (size-weighted
+  // means, pooled stderrs, sample counts)
+  assert.match(good.text, /verified: 29 published number\(s\) recomputed from 88 items/);
   assert.doesNotMatch(good.text, /group aggregates are not recomputed/);
   // lower doc 0's best log-likelihood: its acc no longer follows from the logged responses
   const tampered = files.map((f) => (f.name.startsWith('samples_sub_mc_')

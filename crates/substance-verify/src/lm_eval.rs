@@ -9,8 +9,10 @@
 //!   `str(target)`; a task's entry of `task_hashes` = sha256 of the concatenated three hashes of its
 //!   samples in file order.
 //! - A metric with `mean` aggregation is the mean of the per-sample values of one filter; its stderr is
-//!   the sample standard deviation over √n. Metrics with other aggregations (`matthews_corrcoef`, `f1`,
-//!   …) and bootstrap stderrs are reported as not checkable (yet), never as passed.
+//!   the sample standard deviation over √n. `matthews_corrcoef` and `f1` are recomputed from the logged
+//!   (gold, prediction) pairs, their bootstrap stderrs replayed with lm-eval's own seeds (CPython's
+//!   Mersenne Twister through `rand_mt`: bit-identical resamples). Other aggregations are reported as
+//!   not checkable (yet), never as passed.
 //! - Multiple choice: `acc` = 1 when the first maximum of the choices' log-likelihoods is the gold index;
 //!   `acc_norm` divides each by the character length of the choice (the continuation without the
 //!   task's `target_delimiter`). Recomputed from `filtered_resps` for every sample.
@@ -24,8 +26,10 @@
 //! - Open LLM Leaderboard v2 tasks (`leaderboard_*`): the six normalised scores and the average, see
 //!   [`crate::open_llm`].
 //!
-//! Not yet here (issue 12 continues): non-mean aggregations and bootstrap stderrs, `acc_mutual_info`
-//! per sample, generation filters and `exact_match` re-applied to `resps`.
+//! - Generation tasks: filters re-applied to `resps` and `exact_match` re-scored ([`crate::lm_eval_gen`]).
+//!
+//! Not yet here (issue 12 continues): other aggregations (`perplexity`, `bleu`, …), `acc_mutual_info`
+//! per sample, IFEval and MATH per-sample scores.
 
 use std::collections::BTreeMap;
 
@@ -80,6 +84,8 @@ pub struct Results {
     pub group_subtasks: BTreeMap<String, Vec<String>>,
     /// `n-samples` (v0.4.3+): task → effective number of docs.
     pub n_samples: BTreeMap<String, usize>,
+    /// `config.bootstrap_iters` (the resamples of bootstrap stderrs; lm-eval's default 100000).
+    pub bootstrap_iters: Option<u64>,
 }
 
 /// One logged sample (one doc under one filter).
@@ -244,6 +250,10 @@ pub fn read_results(text: &str, file: &str) -> Result<Results, VerifyError> {
             }
         }
     }
+    let bootstrap_iters = top
+        .get("config")
+        .and_then(|c| c.get("bootstrap_iters"))
+        .and_then(Value::as_u64);
     Ok(Results {
         file: file.to_owned(),
         results,
@@ -252,6 +262,7 @@ pub fn read_results(text: &str, file: &str) -> Result<Results, VerifyError> {
         task_hashes,
         group_subtasks,
         n_samples,
+        bootstrap_iters,
         model,
     })
 }
@@ -483,6 +494,191 @@ fn argmax(xs: &[f64]) -> Option<usize> {
         }
     }
     best
+}
+
+/// CPython's `random.Random(seed)` for a seed below 2³², as lm-eval's bootstrap seeds each chunk:
+/// MT19937 seeded by `init_by_array([seed])`, `random()` from two draws (53 bits).
+struct PyRandom(rand_mt::Mt);
+
+impl PyRandom {
+    fn new(seed: u32) -> Self {
+        Self(rand_mt::Mt::new_with_key([seed]))
+    }
+
+    fn random(&mut self) -> f64 {
+        let a = f64::from(self.0.next_u32() >> 5);
+        let b = f64::from(self.0.next_u32() >> 6);
+        (a * 67_108_864.0 + b) * (1.0 / 9_007_199_254_740_992.0)
+    }
+
+    /// `choices(xs, k=len(xs))`: indexes `floor(random() · n)`.
+    fn choices<T: Copy>(&mut self, xs: &[T], out: &mut Vec<T>) {
+        let n = xs.len() as f64;
+        out.clear();
+        for _ in 0..xs.len() {
+            out.push(xs[(self.random() * n) as usize]);
+        }
+    }
+}
+
+/// scikit-learn's `matthews_corrcoef` (via the confusion matrix, 0 when a marginal is constant).
+pub fn matthews_corrcoef(pairs: &[(i64, i64)]) -> f64 {
+    let mut labels: Vec<i64> = pairs.iter().flat_map(|&(g, p)| [g, p]).collect();
+    labels.sort_unstable();
+    labels.dedup();
+    let k = labels.len();
+    let idx = |v: i64| labels.binary_search(&v).unwrap_or(0);
+    let (mut t_sum, mut p_sum) = (vec![0.0f64; k], vec![0.0f64; k]);
+    let mut correct = 0.0;
+    for &(g, p) in pairs {
+        t_sum[idx(g)] += 1.0;
+        p_sum[idx(p)] += 1.0;
+        if g == p {
+            correct += 1.0;
+        }
+    }
+    let n: f64 = p_sum.iter().sum();
+    let dot = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(x, y)| x * y).sum::<f64>();
+    let cov_ytyp = correct * n - dot(&t_sum, &p_sum);
+    let cov_ypyp = n * n - dot(&p_sum, &p_sum);
+    let cov_ytyt = n * n - dot(&t_sum, &t_sum);
+    if cov_ypyp * cov_ytyt == 0.0 {
+        return 0.0;
+    }
+    cov_ytyp / (cov_ytyt * cov_ypyp).sqrt()
+}
+
+/// scikit-learn's binary `f1_score` (positive label 1; 0 when there is no positive at all).
+pub fn f1_binary(pairs: &[(i64, i64)]) -> f64 {
+    let (mut tp, mut fp, mut fn_) = (0.0f64, 0.0f64, 0.0f64);
+    for &(g, p) in pairs {
+        match (g == 1, p == 1) {
+            (true, true) => tp += 1.0,
+            (false, true) => fp += 1.0,
+            (true, false) => fn_ += 1.0,
+            (false, false) => {}
+        }
+    }
+    let denom = 2.0 * tp + fp + fn_;
+    if denom == 0.0 { 0.0 } else { 2.0 * tp / denom }
+}
+
+/// lm-eval's `bootstrap_stderr(f, xs, iters)` replayed: `iters / 1000` chunks of 1000 resamples, chunk
+/// `i` drawn by `random.Random(i).choices`, then `sample_stddev` of all replicates (plain sums, as
+/// Python 3.11's `sum`).
+pub fn bootstrap_stderr(xs: &[(i64, i64)], iters: u64, f: fn(&[(i64, i64)]) -> f64) -> f64 {
+    let chunk = iters.min(1000);
+    let mut reps = Vec::with_capacity(iters as usize);
+    let mut draw = Vec::with_capacity(xs.len());
+    for i in 0..iters / chunk {
+        let mut rnd = PyRandom::new(i as u32);
+        for _ in 0..chunk {
+            rnd.choices(xs, &mut draw);
+            reps.push(f(&draw));
+        }
+    }
+    let n = reps.len() as f64;
+    let mut sum = 0.0;
+    for r in &reps {
+        sum += r;
+    }
+    let mu = sum / n;
+    let mut ss = 0.0;
+    for r in &reps {
+        ss += (r - mu).powi(2);
+    }
+    (ss / (n - 1.0)).sqrt()
+}
+
+/// Most resamples × items a bootstrap stderr is replayed for (more is reported as not checkable).
+const MAX_BOOTSTRAP_WORK: u64 = 400_000_000;
+
+/// A metric aggregated over (gold, prediction) pairs (`matthews_corrcoef`, `f1`) and its bootstrap
+/// stderr, recomputed from the samples' logged pairs.
+fn pair_metric_checks(
+    task: &str,
+    key: &str,
+    claimed: f64,
+    claimed_stderr: Option<(String, f64)>,
+    agg: &str,
+    rows: &[&Sample],
+    results: &Results,
+) -> Vec<Check> {
+    let metric = key.split_once(',').map_or(key, |(m, _)| m);
+    let mut base = Check {
+        scope: task.to_owned(),
+        metric: key.to_owned(),
+        n: rows.len(),
+        claimed: Some(claimed),
+        claimed_from: Some(results.file.clone()),
+        recomputed: Recomputed::None,
+        status: Status::NotCheckable {
+            reason: String::new(),
+        },
+        detail: None,
+    };
+    // in doc order, as lm-eval collects them
+    let mut sorted: Vec<&&Sample> = rows.iter().collect();
+    sorted.sort_by_key(|s| s.doc_id.parse::<u64>().unwrap_or(u64::MAX));
+    let pairs: Option<Vec<(i64, i64)>> = sorted
+        .iter()
+        .map(|s| match s.metrics.get(metric) {
+            Some(Value::Array(a)) if a.len() == 2 => Some((a[0].as_i64()?, a[1].as_i64()?)),
+            _ => None,
+        })
+        .collect();
+    let Some(pairs) = pairs else {
+        base.status = Status::NotCheckable {
+            reason: "a sample does not log this metric as a (gold, prediction) pair of integers"
+                .to_owned(),
+        };
+        return vec![base];
+    };
+    let f: fn(&[(i64, i64)]) -> f64 = if agg == "f1" {
+        if pairs
+            .iter()
+            .any(|&(g, p)| !(0..=1).contains(&g) || !(0..=1).contains(&p))
+        {
+            base.status = Status::NotCheckable {
+                reason: "f1 of labels other than 0 and 1 (scikit-learn's binary f1 raises)"
+                    .to_owned(),
+            };
+            return vec![base];
+        }
+        f1_binary
+    } else {
+        matthews_corrcoef
+    };
+    let v = f(&pairs);
+    base.recomputed = Recomputed::Value { value: v };
+    base.status = Status::of(claimed, &base.recomputed, MEAN_TOLERANCE);
+    base.detail = Some(format!("{agg} of {} (gold, prediction) pairs", pairs.len()));
+    let mut out = vec![base.clone()];
+    if let Some((skey, se)) = claimed_stderr {
+        let iters = results.bootstrap_iters.unwrap_or(100_000);
+        let mut c = base;
+        c.metric = skey;
+        c.claimed = Some(se);
+        if iters < 2 || iters.saturating_mul(pairs.len() as u64) > MAX_BOOTSTRAP_WORK {
+            c.recomputed = Recomputed::None;
+            c.status = Status::NotCheckable {
+                reason: format!(
+                    "a bootstrap of {iters} resamples of {} items is not replayed here",
+                    pairs.len()
+                ),
+            };
+        } else {
+            c.recomputed = Recomputed::Value {
+                value: bootstrap_stderr(&pairs, iters, f),
+            };
+            c.status = Status::of(se, &c.recomputed, STDERR_TOLERANCE);
+            c.detail = Some(format!(
+                "lm-eval's seeded bootstrap replayed: {iters} resamples, chunk i drawn by CPython's random.Random(i)"
+            ));
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// What the generation re-checks of one task did.
@@ -1021,7 +1217,7 @@ pub fn verify(
                 continue;
             };
             let agg = cfg.aggregation.get(metric).map(String::as_str);
-            if agg != Some("mean") {
+            if !matches!(agg, Some("mean" | "matthews_corrcoef" | "f1")) {
                 let why = match agg {
                     Some(a) => format!("aggregation `{a}` is not recomputed yet"),
                     None => "the results file does not give this metric's aggregation".to_owned(),
@@ -1056,6 +1252,19 @@ pub fn verify(
                     key,
                     value,
                     "the sample lines do not name their filter (before v0.4.7) and the task has several",
+                ));
+                continue;
+            }
+            if let Some(agg @ ("matthews_corrcoef" | "f1")) = agg {
+                let skey = format!("{metric}_stderr,{filter}");
+                checks.extend(pair_metric_checks(
+                    task,
+                    key,
+                    value,
+                    claimed.get(&skey).and_then(number).map(|se| (skey, se)),
+                    agg,
+                    &rows,
+                    results,
                 ));
                 continue;
             }

@@ -58,9 +58,10 @@ fn matches(s: &Status) -> bool {
 
 #[test]
 fn real_output_of_two_harness_versions_recomputes() {
-    // 0.4.13: 15 task numbers + 12 of the group (4 metrics: value, pooled stderr, sample_count);
-    // 0.4.2: 12 + 12 (6 metrics: value and stderr; no sample_count before v0.4.3)
-    for (version, checked) in [("0.4.13", 27), ("0.4.2", 24)] {
+    // 0.4.13: 17 task numbers (mcc and its bootstrap stderr included) + 12 of the group (4 metrics:
+    // value, pooled stderr, sample_count); 0.4.2: 14 + 12 (6 metrics: value and stderr; no
+    // sample_count before v0.4.3)
+    for (version, checked) in [("0.4.13", 29), ("0.4.2", 26)] {
         let out = verify(files(&fixture_dir(version)));
         assert!(out.errors.is_empty(), "{version}: {:?}", out.errors);
         assert_eq!(out.reports.len(), 1, "{version}: one run");
@@ -92,11 +93,19 @@ fn real_output_of_two_harness_versions_recomputes() {
                 "{version} {scope} {metric}"
             );
         }
-        // bootstrap-stderr metrics are labelled, never passed
-        assert!(matches!(
-            status(r, "sub_mc", "mcc,none"),
-            Status::NotCheckable { .. }
-        ));
+        // matthews_corrcoef from the logged (gold, prediction) pairs, and its bootstrap stderr
+        // replayed with lm-eval's seeds (100000 resamples)
+        let mcc_se = r
+            .checks
+            .iter()
+            .find(|c| c.scope == "sub_mc" && c.metric == "mcc_stderr,none")
+            .unwrap();
+        assert_eq!(mcc_se.status, Status::Match { tolerance: 1e-9 });
+        assert!(
+            matches!(mcc_se.recomputed, substance_verify::Recomputed::Value { value } if Some(value) == mcc_se.claimed),
+            "{version}: bit-identical replay: {mcc_se:?}"
+        );
+        assert!(matches(status(r, "sub_mc", "mcc,none")));
         // the group: acc weighted by size over sub_mc (24 docs) and sub_mc2 (16), pooled stderr
         for metric in ["acc,none", "acc_stderr,none", "exact_match,strict-match"] {
             assert!(
@@ -231,6 +240,13 @@ fn tampering_fails_naming_the_sample_or_aggregate() {
             "{version}: {bad:?}"
         );
     }
+
+    // one (gold, prediction) pair of mcc: the value and its bootstrap stderr differ
+    let r = tamper("0.4.13", "samples_sub_mc_", |t| {
+        t.replacen(r#""mcc": [0, 0]"#, r#""mcc": [0, 1]"#, 1)
+    });
+    assert_eq!(status(&r, "sub_mc", "mcc,none"), &Status::Differs);
+    assert_eq!(status(&r, "sub_mc", "mcc_stderr,none"), &Status::Differs);
 
     // one logged hash: the task hash no longer matches the samples
     let r = tamper("0.4.13", "results_", |t| {
