@@ -15,7 +15,8 @@
 //!   not checkable (yet), never as passed.
 //! - Multiple choice: `acc` = 1 when the first maximum of the choices' log-likelihoods is the gold index;
 //!   `acc_norm` divides each by the character length of the choice (the continuation without the
-//!   task's `target_delimiter`). Recomputed from `filtered_resps` for every sample.
+//!   task's `target_delimiter`); `acc_mutual_info` subtracts each choice's unconditional log-likelihood.
+//!   Recomputed from `filtered_resps` for every sample.
 //!
 //! - Groups (`group_subtasks`): each metric is the mean of the members' values in the results file
 //!   weighted by their number of docs (`n-samples`, else the docs in the sample logs; a subgroup counts
@@ -28,8 +29,8 @@
 //!
 //! - Generation tasks: filters re-applied to `resps` and `exact_match` re-scored ([`crate::lm_eval_gen`]).
 //!
-//! Not yet here (issue 12 continues): other aggregations (`perplexity`, `bleu`, …), `acc_mutual_info`
-//! per sample, IFEval and MATH per-sample scores.
+//! Not yet here (issue 12 continues): other aggregations (`perplexity`, `bleu`, …), IFEval and MATH
+//! per-sample scores.
 
 use std::collections::BTreeMap;
 
@@ -817,10 +818,21 @@ fn mc_metrics(s: &Sample, cfg: &TaskConfig) -> Result<BTreeMap<&'static str, f64
         .collect();
     let norm: Vec<f64> = lls.iter().zip(&lens).map(|(l, n)| l / n).collect();
     let hit = |i: Option<usize>| f64::from(u8::from(i == Some(gold)));
-    Ok(BTreeMap::from([
-        ("acc", hit(argmax(&lls))),
-        ("acc_norm", hit(argmax(&norm))),
-    ]))
+    let mut out = BTreeMap::from([("acc", hit(argmax(&lls))), ("acc_norm", hit(argmax(&norm)))]);
+    if mutual {
+        // the unconditional request of choice i: right after it (before v0.4.7) or after all of them
+        let unconditional = (0..n)
+            .map(|i| if interleaved { 2 * i + 1 } else { n + i })
+            .map(|i| match &s.filtered_resps[i] {
+                Value::Array(pair) => pair.first().and_then(number),
+                other => number(other),
+            })
+            .collect::<Option<Vec<f64>>>()
+            .ok_or("an unconditional log-likelihood is not a number")?;
+        let mi: Vec<f64> = lls.iter().zip(&unconditional).map(|(c, u)| c - u).collect();
+        out.insert("acc_mutual_info", hit(argmax(&mi)));
+    }
+    Ok(out)
 }
 
 fn mean_and_stderr(xs: &[f64]) -> (f64, Option<f64>) {
@@ -1128,7 +1140,9 @@ pub fn verify(
                 }
                 if cfg.output_type.as_deref() == Some("multiple_choice")
                     && !cfg.custom_process_results
-                    && (s.metrics.contains_key("acc") || s.metrics.contains_key("acc_norm"))
+                    && ["acc", "acc_norm", "acc_mutual_info"]
+                        .iter()
+                        .any(|m| s.metrics.contains_key(*m))
                 {
                     match mc_metrics(s, &cfg) {
                         Ok(got) => {

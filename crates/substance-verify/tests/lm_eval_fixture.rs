@@ -241,6 +241,17 @@ fn tampering_fails_naming_the_sample_or_aggregate() {
         );
     }
 
+    // doc 0's unconditional log-likelihood of its gold choice lowered: acc_mutual_info now picks the
+    // gold choice, which the logged 0 does not follow
+    let r = tamper("0.4.13", "samples_sub_mc_", |t| {
+        t.replace(r#""-14.227819442749023""#, r#""-99.5""#)
+    });
+    let bad: Vec<_> = r
+        .findings_of(Severity::Differs)
+        .map(|f| (f.id.as_str(), f.field.rsplit(": ").next().unwrap()))
+        .collect();
+    assert_eq!(bad, [("0", "acc_mutual_info")]);
+
     // one (gold, prediction) pair of mcc: the value and its bootstrap stderr differ
     let r = tamper("0.4.13", "samples_sub_mc_", |t| {
         t.replacen(r#""mcc": [0, 0]"#, r#""mcc": [0, 1]"#, 1)
