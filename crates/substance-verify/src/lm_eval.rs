@@ -29,8 +29,11 @@
 //!
 //! - Generation tasks: filters re-applied to `resps` and `exact_match` re-scored ([`crate::lm_eval_gen`]).
 //!
-//! Not yet here (issue 12 continues): other aggregations (`perplexity`, `bleu`, …), IFEval and MATH
-//! per-sample scores.
+//! - IFEval samples: every instruction re-checked on the logged response with `substance-ifeval`, and
+//!   `agg_inst_level_acc` recomputed.
+//!
+//! Not yet here (issue 12 continues): other aggregations (`perplexity`, `bleu`, …), MATH per-sample
+//! scores.
 
 use std::collections::BTreeMap;
 
@@ -682,11 +685,137 @@ fn pair_metric_checks(
     out
 }
 
+/// Python's truthiness of a JSON value (lm-eval drops falsy kwargs before building an instruction).
+fn truthy(v: &Value) -> bool {
+    match v {
+        Value::Null => false,
+        Value::Bool(b) => *b,
+        Value::Number(n) => n.as_f64() != Some(0.0),
+        Value::String(s) => !s.is_empty(),
+        Value::Array(a) => !a.is_empty(),
+        Value::Object(o) => !o.is_empty(),
+    }
+}
+
+/// Whether upstream builds the instruction with a random argument (so its verdict is left to chance):
+/// a `letter` that is not an ASCII letter is replaced by a random one; an argument the checker refuses
+/// (an empty keyword list, a negative count) is drawn at random too.
+fn left_to_chance(id: &str, kwargs: &Value) -> bool {
+    id == "keywords:letter_frequency"
+        && kwargs
+            .get("letter")
+            .and_then(Value::as_str)
+            .is_some_and(|l| {
+                !(l.chars().count() == 1 && l.chars().all(|c| c.is_ascii_alphabetic()))
+            })
+}
+
+/// One IFEval sample (lm-eval's `ifeval` / `leaderboard_ifeval`): the doc's instructions checked on the
+/// logged response with `substance-ifeval` (Google's checker, as lm-eval's `process_results` runs it:
+/// falsy kwargs dropped), compared instruction by instruction with `inst_level_*_acc` and as a whole
+/// with `prompt_level_*_acc`.
+fn ifeval_findings(s: &Sample, file: &str, findings: &mut Vec<Finding>, counts: &mut GenCounts) {
+    let Some(doc) = s
+        .doc_json
+        .as_deref()
+        .and_then(|d| serde_json::from_str::<Value>(d).ok())
+    else {
+        return;
+    };
+    let (Some(ids), Some(kwargs)) = (
+        doc.get("instruction_id_list").and_then(Value::as_array),
+        doc.get("kwargs").and_then(Value::as_array),
+    ) else {
+        return;
+    };
+    let Some(response) = s.filtered_resps.first().and_then(Value::as_str) else {
+        return;
+    };
+    counts.ifeval += 1;
+    let mut strict = Vec::new();
+    let mut loose = Vec::new();
+    let mut chance = Vec::new();
+    for (i, id) in ids.iter().enumerate() {
+        let id = id.as_str().unwrap_or("");
+        let kw: serde_json::Map<String, Value> = kwargs
+            .get(i)
+            .and_then(Value::as_object)
+            .map(|m| {
+                m.iter()
+                    .filter(|(_, v)| truthy(v))
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let kw = Value::Object(kw);
+        match substance_ifeval::Check::from_kwargs(i, id, &kw) {
+            Ok(check) => {
+                let v = substance_ifeval::evaluate(std::slice::from_ref(&check), response);
+                strict.push(v.strict[0]);
+                loose.push(v.loose[0]);
+                chance.push(left_to_chance(id, &kw));
+            }
+            Err(_) => {
+                strict.push(false);
+                loose.push(false);
+                chance.push(true);
+            }
+        }
+    }
+    let finding = |field: &str, claimed: String, recomputed: String, by_chance: bool| Finding {
+        record: s.record,
+        id: s.doc_id.clone(),
+        field: format!("{file}: {field}"),
+        claimed,
+        recomputed,
+        severity: if by_chance {
+            Severity::NotCheckable
+        } else {
+            Severity::Differs
+        },
+        reason: if by_chance {
+            "upstream builds this instruction with a random argument: its verdict is left to chance"
+                .to_owned()
+        } else {
+            "the instruction check on the logged response gives another verdict".to_owned()
+        },
+    };
+    for (level, ours) in [("strict", &strict), ("loose", &loose)] {
+        if let Some(Value::Array(logged)) = s.metrics.get(&format!("inst_level_{level}_acc")) {
+            for (i, (l, o)) in logged.iter().zip(ours.iter()).enumerate() {
+                if l.as_bool() != Some(*o) {
+                    findings.push(finding(
+                        &format!(
+                            "inst_level_{level}_acc[{i}] ({})",
+                            ids[i].as_str().unwrap_or("")
+                        ),
+                        l.to_string(),
+                        o.to_string(),
+                        chance[i],
+                    ));
+                }
+            }
+        }
+        if let Some(logged) = s.metrics.get(&format!("prompt_level_{level}_acc")) {
+            let all = ours.iter().all(|x| *x);
+            if logged.as_bool() != Some(all) {
+                findings.push(finding(
+                    &format!("prompt_level_{level}_acc"),
+                    logged.to_string(),
+                    all.to_string(),
+                    chance.iter().any(|c| *c),
+                ));
+            }
+        }
+    }
+}
+
 /// What the generation re-checks of one task did.
 #[derive(Default)]
 struct GenCounts {
     filtered: usize,
     scored: usize,
+    ifeval: usize,
     unsupported: Vec<String>,
 }
 
@@ -1130,6 +1259,11 @@ pub fn verify(
                 } else {
                     all_hashed = false;
                 }
+                if s.metrics.contains_key("prompt_level_strict_acc")
+                    || s.metrics.contains_key("inst_level_strict_acc")
+                {
+                    ifeval_findings(s, file, &mut findings, &mut gen_counts);
+                }
                 if cfg.output_type.as_deref() == Some("generate_until") {
                     let nth = {
                         let k = line_of_doc.entry(s.doc_id.as_str()).or_insert(0);
@@ -1176,6 +1310,12 @@ pub fn verify(
                         }),
                     }
                 }
+            }
+            if gen_counts.ifeval > 0 {
+                notes.push(format!(
+                    "{task}: {} IFEval response(s) re-checked instruction by instruction (strict and loose)",
+                    gen_counts.ifeval
+                ));
             }
             if gen_counts.filtered + gen_counts.scored > 0 {
                 notes.push(format!(
@@ -1231,7 +1371,9 @@ pub fn verify(
                 continue;
             };
             let agg = cfg.aggregation.get(metric).map(String::as_str);
-            if !matches!(agg, Some("mean" | "matthews_corrcoef" | "f1")) {
+            // IFEval's instruction-level aggregation is logged as its Python source
+            let inst_level = agg.is_some_and(|a| a.contains("def agg_inst_level_acc"));
+            if !inst_level && !matches!(agg, Some("mean" | "matthews_corrcoef" | "f1")) {
                 let why = match agg {
                     Some(a) => format!("aggregation `{a}` is not recomputed yet"),
                     None => "the results file does not give this metric's aggregation".to_owned(),
@@ -1282,10 +1424,27 @@ pub fn verify(
                 ));
                 continue;
             }
-            let xs: Option<Vec<f64>> = rows
-                .iter()
-                .map(|s| s.metrics.get(metric).and_then(number))
-                .collect();
+            let xs: Option<Vec<f64>> = if inst_level {
+                // agg_inst_level_acc: the mean over every instruction of every sample
+                rows.iter()
+                    .map(|s| match s.metrics.get(metric) {
+                        Some(Value::Array(a)) => a
+                            .iter()
+                            .map(|x| {
+                                x.as_bool()
+                                    .map(|b| f64::from(u8::from(b)))
+                                    .or_else(|| number(x))
+                            })
+                            .collect::<Option<Vec<f64>>>(),
+                        _ => None,
+                    })
+                    .collect::<Option<Vec<Vec<f64>>>>()
+                    .map(|v| v.concat())
+            } else {
+                rows.iter()
+                    .map(|s| s.metrics.get(metric).and_then(number))
+                    .collect()
+            };
             let Some(xs) = xs else {
                 checks.push(not_checkable(
                     key,
