@@ -1,7 +1,8 @@
 // Verify tab: drop result files → receipts (every item and aggregate recomputed by verifyReceipt) and
-// other tools' published files (MMLU-Pro prediction files, zips) through verifyFiles in the worker;
-// green/red per item and per number, claimed against recomputed, a per-item drill-down (all text, never
-// HTML). Needs nothing from the network.
+// other tools' published files (lm-eval and inspect_ai output, MMLU-Pro predictions, judge result
+// files, zips) through verifyFiles in the worker; green/red per item and per number, claimed against
+// recomputed, a per-item drill-down with the logged prompt and response (all text, never HTML). Needs
+// nothing from the network.
 
 import { $, h, setChildren, fmt, dropZone, readBytes } from './lib/dom.js';
 import { worker, showError } from './lib/core.js';
@@ -89,7 +90,9 @@ function reportCard(r) {
     if (!all.length) return null;
     const shown = all.slice(0, SHOWN_ROWS).map((f) => h('tr', { class: sev === 'differs' ? 'bad' : '', dataset: { item: f.id } },
       h('td', { class: 'num' }, f.record), h('td', { class: 'mono' }, f.id), h('td', {}, f.field),
-      h('td', { class: 'mono' }, f.claimed), h('td', { class: 'mono' }, f.recomputed), h('td', {}, f.reason)));
+      h('td', { class: 'mono' }, f.claimed), h('td', { class: 'mono' }, f.recomputed),
+      // the logged prompt and response (or the judge's text) behind the item, as text
+      h('td', {}, f.reason, f.text ? h('details', { class: 'logged' }, h('summary', {}, 'logged text'), h('pre', {}, f.text)) : null)));
     return h('details', { open: sev === 'differs' || undefined, dataset: { severity: sev } },
       h('summary', {}, `${all.length} item(s) ${SEVERITY_WORDS[sev]}${all.length > SHOWN_ROWS ? ` (first ${SHOWN_ROWS} shown; all in the CLI's --json)` : ''}`),
       h('div', { class: 'table-wrap' }, h('table', { class: 'items' },

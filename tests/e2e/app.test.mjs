@@ -228,6 +228,9 @@ test('an lm-eval output folder verifies (hashes, metrics, stderrs); a tampered s
   const bad = await drop(tampered);
   assert.equal(bad.verdict, 'mismatch', bad.text);
   assert.deepEqual([...new Set(bad.badItems)], ['0']);
+  // the drill-down holds the logged prompt of the item, as text
+  const logged = await page.$eval('#verify-results .verify-card tr.bad details.logged pre', (el) => el.textContent);
+  assert.match(logged, /^prompt:\nQuestion: What color is the sky on a clear day\?/);
 });
 
 test('inspect_ai logs verify in the page (zstd .eval decoded in wasm); a changed metric is red and named', { timeout: TIMEOUT }, async () => {

@@ -118,6 +118,7 @@ pub fn verify(
                 };
                 if again.as_deref() != Some(recorded.as_str()) {
                     report.findings.push(Finding {
+                        text: Some(Finding::cut(text)),
                         record: *line,
                         id: j.question_id.clone(),
                         field: format!("games[{g}].score"),

@@ -498,6 +498,7 @@ pub fn verify(log: &Log) -> Report {
     for s in &log.samples {
         if !seen.insert((s.id.clone(), s.epoch)) {
             report.findings.push(Finding {
+                text: None,
                 record: 0,
                 id: format!("{} epoch {}", s.id, s.epoch),
                 field: "samples".to_owned(),
@@ -628,6 +629,7 @@ pub fn verify(log: &Log) -> Report {
                     let agrees = ours.is_some_and(|o| same_value(o, &logged));
                     if !agrees {
                         report.findings.push(Finding {
+                            text: None,
                             record: k + 1,
                             id: id.clone(),
                             field: format!("reductions[{scorer}/{reducer_name}]{}", if name != scorer { format!(".{name}") } else { String::new() }),

@@ -197,7 +197,16 @@ pub fn verify(file: &str, text: &str, claims: &mut ClaimBook) -> Result<Report, 
             if let Some(again) = again {
                 let again_opt = (!again.is_empty()).then_some(again.as_str());
                 if again_opt != recorded.as_deref() {
+                    // what the decision was made from: the scores or the judge's text
+                    let from = j
+                        .get("judgment")
+                        .map(|x| match x.get("response").and_then(Value::as_str) {
+                            Some(t) if !t.is_empty() => t.to_owned(),
+                            _ => x.get("scores").map_or_else(String::new, Value::to_string),
+                        })
+                        .unwrap_or_default();
                     findings.push(Finding {
+                        text: Some(Finding::cut(&from)),
                         record: line,
                         id: pair_id.clone(),
                         field: format!("{at}.decision"),

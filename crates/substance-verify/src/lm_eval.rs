@@ -685,6 +685,28 @@ fn pair_metric_checks(
     out
 }
 
+/// A sample's logged prompt (the first request's context) and response, as plain text.
+fn sample_text(s: &Sample) -> String {
+    let prompt = s
+        .arguments
+        .first()
+        .and_then(|a| a.first())
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    fn first_text(v: &Value) -> Option<&str> {
+        match v {
+            Value::String(t) => Some(t),
+            Value::Array(a) => a.iter().find_map(first_text),
+            _ => None,
+        }
+    }
+    let response = s.resps.iter().find_map(first_text).map_or_else(
+        || Value::Array(s.filtered_resps.clone()).to_string(),
+        str::to_owned,
+    );
+    format!("prompt:\n{prompt}\n\nresponse:\n{response}")
+}
+
 /// Python's truthiness of a JSON value (lm-eval drops falsy kwargs before building an instruction).
 fn truthy(v: &Value) -> bool {
     match v {
@@ -763,6 +785,7 @@ fn ifeval_findings(s: &Sample, file: &str, findings: &mut Vec<Finding>, counts: 
         }
     }
     let finding = |field: &str, claimed: String, recomputed: String, by_chance: bool| Finding {
+        text: None,
         record: s.record,
         id: s.doc_id.clone(),
         field: format!("{file}: {field}"),
@@ -854,6 +877,7 @@ fn generation_findings(
     counts.filtered += 1;
     if filtered != s.filtered_resps {
         findings.push(Finding {
+            text: None,
             record: s.record,
             id: s.doc_id.clone(),
             field: format!("{file}: filtered_resps ({fname})"),
@@ -880,6 +904,7 @@ fn generation_findings(
     let again = em.score(pred, target);
     if again != logged {
         findings.push(Finding {
+            text: None,
             record: s.record,
             id: s.doc_id.clone(),
             field: format!("{file}: exact_match ({fname})"),
@@ -1210,6 +1235,7 @@ pub fn verify(
             let mut all_hashed = true;
             let mut line_of_doc: BTreeMap<&str, usize> = BTreeMap::new();
             let mut gen_counts = GenCounts::default();
+            let first_finding = findings.len();
             for s in ss {
                 if let [Some(dh), Some(ph), Some(th)] = &s.hashes {
                     task_hash_input.push_str(dh);
@@ -1237,6 +1263,7 @@ pub fn verify(
                         match got {
                             Some(g) if &g == logged => {}
                             Some(g) => findings.push(Finding {
+                                text: None,
                                 record: s.record,
                                 id: s.doc_id.clone(),
                                 field: format!("{file}: {name}"),
@@ -1246,6 +1273,7 @@ pub fn verify(
                                 reason: format!("the logged {name} is not the hash of the logged content"),
                             }),
                             None => findings.push(Finding {
+                                text: None,
                                 record: s.record,
                                 id: s.doc_id.clone(),
                                 field: format!("{file}: {name}"),
@@ -1286,6 +1314,7 @@ pub fn verify(
                                 };
                                 if logged != v {
                                     findings.push(Finding {
+                                        text: None,
                                         record: s.record,
                                         id: s.doc_id.clone(),
                                         field: format!("{file}: {m}"),
@@ -1300,6 +1329,7 @@ pub fn verify(
                             }
                         }
                         Err(why) => findings.push(Finding {
+                            text: None,
                             record: s.record,
                             id: s.doc_id.clone(),
                             field: format!("{file}: acc"),
@@ -1308,6 +1338,14 @@ pub fn verify(
                             severity: Severity::NotCheckable,
                             reason: format!("multiple-choice metrics not recomputed: {why}"),
                         }),
+                    }
+                }
+            }
+            // the logged prompt and response behind each finding of this task, for the drill-down
+            for f in &mut findings[first_finding..] {
+                if f.text.is_none() {
+                    if let Some(s) = ss.iter().find(|s| s.record == f.record) {
+                        *f = f.clone().with_text(&sample_text(s));
                     }
                 }
             }

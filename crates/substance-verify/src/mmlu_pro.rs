@@ -385,18 +385,23 @@ pub fn verify(file: &str, records: &[Record], claims: &mut ClaimBook) -> Report 
         if let Some((_, p)) = extracted {
             counts[p as usize] += 1;
         }
-        let finding = |severity, claimed: String, recomputed: String, reason: String| Finding {
-            record: r.record,
-            id: r.question_id.clone(),
-            field: "pred".to_owned(),
-            claimed,
-            recomputed,
-            severity,
-            reason,
+        let finding = |severity, claimed: String, recomputed: String, reason: String| {
+            Finding {
+                text: None,
+                record: r.record,
+                id: r.question_id.clone(),
+                field: "pred".to_owned(),
+                claimed,
+                recomputed,
+                severity,
+                reason,
+            }
+            .with_text(&r.response)
         };
         let index_letter = LETTERS[r.answer_index] as char;
         if index_letter != r.answer {
             findings.push(Finding {
+                text: None,
                 record: r.record,
                 id: r.question_id.clone(),
                 field: "answer".to_owned(),

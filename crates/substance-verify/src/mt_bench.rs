@@ -152,6 +152,7 @@ pub fn verify_single(
             findings.push((
                 model.clone(),
                 Finding {
+                    text: Some(Finding::cut(judgment)),
                     record: line,
                     id: format!("{question_id} turn {turn}"),
                     field: "score".to_owned(),
@@ -327,6 +328,7 @@ pub fn verify_pair(
                     model_1.clone(),
                     model_2.clone(),
                     Finding {
+                        text: Some(Finding::cut(judgment)),
                         record: line,
                         id: format!("{question_id} turn {turn}"),
                         field: format!("{key}_winner"),

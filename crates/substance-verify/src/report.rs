@@ -237,6 +237,30 @@ pub struct Finding {
     pub severity: Severity,
     /// Why, in words.
     pub reason: String,
+    /// The logged text behind the item (prompt and response, the judge's text), for a drill-down;
+    /// at most [`Finding::TEXT_LIMIT`] characters.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+}
+
+impl Finding {
+    /// The most characters of logged text a finding carries.
+    pub const TEXT_LIMIT: usize = 4000;
+
+    /// The finding with `text` (see [`Finding::cut`]).
+    pub(crate) fn with_text(mut self, text: &str) -> Self {
+        self.text = Some(Self::cut(text));
+        self
+    }
+
+    /// `text` cut at [`Finding::TEXT_LIMIT`] characters, the cut said.
+    pub(crate) fn cut(text: &str) -> String {
+        let mut t: String = text.chars().take(Self::TEXT_LIMIT).collect();
+        if text.chars().nth(Self::TEXT_LIMIT).is_some() {
+            t.push_str(" […]");
+        }
+        t
+    }
 }
 
 /// The verification of one published file (or one run made of several files).

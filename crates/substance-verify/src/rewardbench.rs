@@ -312,6 +312,7 @@ pub fn verify_scores(
                 let again = if c > rj { 1.0 } else { 0.0 };
                 if again != r {
                     findings.push(Finding {
+                        text: None,
                         record: i + 1,
                         id: format!("{subset} {id}"),
                         field: "results".to_owned(),

@@ -161,6 +161,12 @@ fn tampering_fails_naming_the_sample_or_aggregate() {
         .collect();
     assert!(bad.contains(&("0", "acc")), "{:#?}", r.findings);
     assert!(bad.iter().all(|(id, _)| *id == "0"), "{bad:?}");
+    // each finding carries the logged prompt and response for the drill-down
+    assert!(r.findings_of(Severity::Differs).all(|f| {
+        f.text
+            .as_deref()
+            .is_some_and(|t| t.starts_with("prompt:\nQuestion: What color is the sky"))
+    }));
 
     // one per-sample metric: the sample and the aggregate (and its stderr) differ
     let r = tamper("0.4.13", "samples_sub_gen_", |t| {
