@@ -88,7 +88,7 @@ function reportCard(r) {
   const groups = ['differs', 'not_checkable', 'note'].map((sev) => {
     const all = r.findings.filter((f) => f.severity === sev);
     if (!all.length) return null;
-    const shown = all.slice(0, SHOWN_ROWS).map((f) => h('tr', { class: sev === 'differs' ? 'bad' : '', dataset: { item: f.id } },
+    const shown = all.slice(0, SHOWN_ROWS).map((f) => h('tr', { class: sev === 'differs' ? 'bad' : '', dataset: f.id ? { item: f.id } : undefined },
       h('td', { class: 'num' }, f.record), h('td', { class: 'mono' }, f.id), h('td', {}, f.field),
       h('td', { class: 'mono' }, f.claimed), h('td', { class: 'mono' }, f.recomputed),
       // the logged prompt and response (or the judge's text) behind the item, as text
@@ -120,8 +120,8 @@ export async function verifyFiles(files) {
   const out = $('verify-results');
   try {
     const r = await worker.call('verifyFiles', { files, claims: claimsFile });
+    // every file in the library's one report shape (receipts included)
     const cards = [
-      ...r.receipts.map(card),
       ...r.reports.map(reportCard),
       ...r.errors.map((e) => errorCard(e.file, { name: 'InputError', message: e.message })),
     ];

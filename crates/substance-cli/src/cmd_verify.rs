@@ -14,7 +14,7 @@ use substance_core::{
 use substance_runner::{RunOptions, RunSession, drive_concurrent};
 use substance_score::{VerifyReport, verify_reader};
 use substance_verify::{
-    Finding, Format, Input, Recomputed, Report, Severity, Status, detect, read_claims,
+    Finding, Format, Input, Recomputed, Report, Severity, Status, detect, read_claims, receipt,
     verify_inputs,
 };
 
@@ -511,7 +511,9 @@ pub fn verify(a: VerifyArgs) -> Result<ExitCode> {
             // a file named on the command line that is no other format is read as a receipt, so a
             // damaged receipt gets the receipt reader's line-precise errors
             Some(Format::Receipt) | None if !in_folder => {
-                receipts.push((name, verify_receipt_file(&a, &path)?));
+                let report = verify_receipt_file(&a, &path)?;
+                let claimed = receipt::claimed_summary(std::io::BufReader::new(open(&path)?));
+                receipts.push((name, report, claimed));
             }
             None => left_out.push(format!("{name}: not a format verify reads")),
             Some(_) => inputs.push(Input {
@@ -523,23 +525,31 @@ pub fn verify(a: VerifyArgs) -> Result<ExitCode> {
     }
     let mut outcome = verify_inputs(inputs, claims);
     for r in std::mem::take(&mut outcome.receipts) {
-        receipts.push((r.name, verify_reader(&r.bytes[..], None)));
+        let claimed = receipt::claimed_summary(&r.bytes[..]);
+        receipts.push((r.name, verify_reader(&r.bytes[..], None), claimed));
     }
-    let all_ok = outcome.ok() && receipts.iter().all(|(_, r)| r.ok);
+    let all_ok = outcome.ok() && receipts.iter().all(|(_, r, _)| r.ok);
     if a.json {
+        // every file in the one report shape (receipts first); `receipts` keeps the receipt
+        // verifier's own output
+        let reports: Vec<substance_verify::Report> = receipts
+            .iter()
+            .map(|(f, r, c)| receipt::report_of(f, r, c.as_ref()))
+            .chain(outcome.reports.iter().cloned())
+            .collect();
         print_json(&serde_json::json!({
             "ok": all_ok,
             "receipts": receipts
                 .iter()
-                .map(|(f, r)| serde_json::json!({"receipt": f, "report": r}))
+                .map(|(f, r, _)| serde_json::json!({"receipt": f, "report": r}))
                 .collect::<Vec<_>>(),
-            "reports": outcome.reports,
+            "reports": reports,
             "errors": outcome.errors,
             "unused_claims": outcome.unused_claims,
             "left_out": left_out,
         }))?;
     } else {
-        for (f, r) in &receipts {
+        for (f, r, _) in &receipts {
             print_report(Path::new(f), r);
         }
         for r in &outcome.reports {

@@ -22,8 +22,8 @@
 //!   Arena-Hard) is reused, not re-written: the readers here add the per-item re-checks and the
 //!   comparison with published numbers.
 //!
-//! The crate does not read our own receipts: those stream through `substance_score::verify_reader`;
-//! [`detect`] only recognises them so callers can route them there.
+//! Our own receipts are verified by `substance_score` (streamed); [`receipt`] maps the outcome into the
+//! same [`Report`] shape, and [`detect`] recognises them so callers can route them there.
 
 pub mod alpaca_eval;
 pub mod arena_hard;
@@ -36,6 +36,7 @@ pub mod mmlu_pro;
 pub mod mt_bench;
 pub mod open_llm;
 pub mod pyjson;
+pub mod receipt;
 pub mod report;
 pub mod rewardbench;
 

@@ -186,7 +186,8 @@ fn file_arg(v: &JsValue, what: &str) -> Result<FileArg, JsValue> {
 
 /// Verify dropped files of any format `substance verify` reads: receipts (each as `verifyReceipt`
 /// does), lm-eval output, inspect_ai logs, MMLU-Pro predictions, judge result files (AlpacaEval,
-/// MT-Bench, Arena-Hard, JudgeBench, RewardBench), zips of them. `claims` is an optional claims file (CSV or JSON, as
+/// MT-Bench, Arena-Hard, JudgeBench, RewardBench), zips of them. `reports` holds every file in the one
+/// report shape (receipts first); `receipts` keeps `verifyReceipt`'s detailed output of each receipt. `claims` is an optional claims file (CSV or JSON, as
 /// `--claims`). Returns `{ ok, reports, receipts, errors, unused_claims, left_out }`: `reports` in the
 /// library's report shape, `receipts` as `verifyReceipt` results with `file_name`.
 #[wasm_bindgen(js_name = verifyFiles, unchecked_return_type = "VerifyFilesResult")]
@@ -234,6 +235,12 @@ pub fn verify_files(
         .collect();
     let results = js_sys::Array::new();
     let mut all_ok = outcome.ok();
+    // every file in the one report shape, receipts first
+    let receipt_reports: Vec<substance_verify::Report> = receipts
+        .iter()
+        .map(|(name, bytes)| substance_verify::receipt::verify_receipt(name, bytes, None))
+        .collect();
+    outcome.reports.splice(0..0, receipt_reports);
     for (name, bytes) in receipts {
         let r = verify_bytes(&bytes, None)?;
         let ok = js_sys::Reflect::get(&r, &JsValue::from_str("ok"))?;
