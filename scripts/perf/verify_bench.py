@@ -9,7 +9,9 @@ the committed real run tests/fixtures/lm-eval/0.4.13/ (three tasks and a group, 
 itself): every doc is repeated under new doc ids with a passage of text added to it (so a line weighs
 about 4 KB, as the Open LLM Leaderboard's sample lines do), and everything that depends on the samples
 is recomputed so that the set verifies: doc_hash, task_hashes, n-samples, every mean metric's stderr
-(lm-eval's mean_stderr), the group's pooled stderr and sample counts. Only the standard library.
+(lm-eval's mean_stderr), mcc and its bootstrap stderr (lm-eval's seeded bootstrap, with
+`bootstrap_iters` set to 1000 in the set's config), the group's pooled stderr and sample counts. Only the
+standard library.
 
 `peer` is the reference side: lm-eval's own Python recomputing, from DIR's sample logs, what
 `substance verify` recomputes — every doc/prompt/target hash with `lm_eval.utils.hash_string`, each task
@@ -30,6 +32,7 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 FIXTURE = os.path.join(ROOT, "tests", "fixtures", "lm-eval", "0.4.13", "SmolLM2-135M-Instruct")
+BOOTSTRAP_ITERS = 1000
 WORDS = ("alpha beta gamma delta evidence claim result sample model judge answer question passage "
          "context metric score verify number table figure report").split()
 
@@ -42,6 +45,40 @@ def stderr(xs):
     n = len(xs)
     mu = sum(xs) / n
     return math.sqrt(sum((x - mu) ** 2 for x in xs) / (n - 1)) / math.sqrt(n)
+
+
+def mcc(pairs):
+    """scikit-learn's matthews_corrcoef through the confusion matrix (what lm-eval aggregates)."""
+    labels = sorted({v for p in pairs for v in p})
+    idx = {v: i for i, v in enumerate(labels)}
+    t_sum = [0.0] * len(labels)
+    p_sum = [0.0] * len(labels)
+    correct = 0.0
+    for g, p in pairs:
+        t_sum[idx[g]] += 1.0
+        p_sum[idx[p]] += 1.0
+        correct += g == p
+    n = sum(p_sum)
+    dot = lambda a, b: sum(x * y for x, y in zip(a, b))
+    cov_ytyp = correct * n - dot(t_sum, p_sum)
+    cov_ypyp = n * n - dot(p_sum, p_sum)
+    cov_ytyt = n * n - dot(t_sum, t_sum)
+    if cov_ypyp * cov_ytyt == 0:
+        return 0.0
+    return cov_ytyp / math.sqrt(cov_ytyt * cov_ypyp)
+
+
+def bootstrap_stderr(f, xs, iters):
+    """lm-eval's bootstrap_stderr: chunk i of 1000 resamples drawn by random.Random(i).choices."""
+    chunk = min(1000, iters)
+    res = []
+    for i in range(iters // chunk):
+        rnd = random.Random()
+        rnd.seed(i)
+        for _ in range(chunk):
+            res.append(f(rnd.choices(xs, k=len(xs))))
+    mu = sum(res) / len(res)
+    return math.sqrt(sum((x - mu) ** 2 for x in res) / (len(res) - 1))
 
 
 def make(out, mb):
@@ -83,10 +120,18 @@ def make(out, mb):
             if "," not in key or "_stderr" in key:
                 continue
             metric, flt = key.split(",", 1)
+            if aggs.get(metric) == "matthews_corrcoef":
+                # a bootstrap stderr: lm-eval's, with fewer resamples (the set's config says how many)
+                pairs = [tuple(r[metric]) for r in sorted(grown, key=lambda r: r["doc_id"])
+                         if r.get("filter", "none") == flt and metric in r]
+                res[key] = mcc(pairs)
+                res[f"{metric}_stderr,{flt}"] = bootstrap_stderr(mcc, pairs, BOOTSTRAP_ITERS)
+                continue
             if aggs.get(metric) != "mean":
                 continue
             xs = [float(r[metric]) for r in grown if r.get("filter", "none") == flt and metric in r]
             res[f"{metric}_stderr,{flt}"] = stderr(xs)
+    results["config"]["bootstrap_iters"] = BOOTSTRAP_ITERS
     for group, members in results.get("group_subtasks", {}).items():
         res = results["results"][group]
         total_len = 0
