@@ -775,15 +775,15 @@ fn verify_lm_eval_run(
         };
         // several runs in one folder: samples pair with the results of the same timestamp
         let ts = timestamp(&r.name);
-        let mine: Vec<(String, Vec<lm_eval::Sample>)> = read
-            .iter()
-            .enumerate()
-            .filter(|(_, (n, _))| !several || (ts.is_some() && timestamp(n) == ts))
-            .map(|(i, s)| {
+        // a sample log pairs with one results file: moved there, not copied (they are most of the
+        // memory of a large run)
+        let mut mine: Vec<(String, Vec<lm_eval::Sample>)> = Vec::new();
+        for (i, (n, s)) in read.iter_mut().enumerate() {
+            if !used[i] && (!several || (ts.is_some() && timestamp(n) == ts)) {
                 used[i] = true;
-                s.clone()
-            })
-            .collect();
+                mine.push((n.clone(), std::mem::take(s)));
+            }
+        }
         out.reports.push(lm_eval::verify(&parsed, &mine, book));
     }
     for ((name, _), u) in read.iter().zip(used) {
