@@ -231,6 +231,14 @@ pub fn verify(
                 .map(str::to_owned)
         })
         .unwrap_or_else(|| "alpaca_eval".to_owned());
+    let mut seen = input::UniqueKeys::new("annotation (generator_2, instruction)");
+    for (i, a) in anns.iter().enumerate() {
+        seen.insert(
+            &format!("{}, {}", a.generator_2, a.instruction),
+            file,
+            i + 1,
+        )?;
+    }
     let half = printed_precision(&raw);
     let lc = lc_files.read()?;
     let rows = alpaca_eval(&anns, &lc).map_err(|e| leaderboard_error(file, e))?;

@@ -527,7 +527,7 @@ pub fn verify_file(
         Format::RewardBenchScores => Ok(vec![rewardbench::verify_scores(
             name,
             text()?,
-            None,
+            &mut [],
             claims,
         )?]),
         Format::RewardBenchSummary => {
@@ -679,17 +679,7 @@ pub fn verify_inputs(inputs: Vec<Input>, claims: Vec<Claim>) -> Outcome {
             // with the summary of the same model, when one was given
             let result = input::text(&inp.bytes, &inp.name)
                 .map_err(VerifyError::from)
-                .and_then(|t| {
-                    let model = rewardbench::model_in(t);
-                    let summary = summaries
-                        .iter_mut()
-                        .find(|(s, _)| Some(s.model.as_str()) == model.as_deref());
-                    let s = summary.map(|(s, used)| {
-                        *used = true;
-                        s.clone()
-                    });
-                    rewardbench::verify_scores(&inp.name, t, s.as_ref(), &mut book)
-                });
+                .and_then(|t| rewardbench::verify_scores(&inp.name, t, &mut summaries, &mut book));
             match result {
                 Ok(r) => out.reports.push(r),
                 Err(e) => out.errors.push(FileError {

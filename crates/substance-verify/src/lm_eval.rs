@@ -609,18 +609,8 @@ fn pair_metric_checks(
     results: &Results,
 ) -> Vec<Check> {
     let metric = key.split_once(',').map_or(key, |(m, _)| m);
-    let mut base = Check {
-        scope: task.to_owned(),
-        metric: key.to_owned(),
-        n: rows.len(),
-        claimed: Some(claimed),
-        claimed_from: Some(results.file.clone()),
-        recomputed: Recomputed::None,
-        status: Status::NotCheckable {
-            reason: String::new(),
-        },
-        detail: None,
-    };
+    let mut base = Check::claimed_in(task, key, claimed, &results.file, "not recomputed");
+    base.n = rows.len();
     // in doc order, as lm-eval collects them
     let mut sorted: Vec<&&Sample> = rows.iter().collect();
     sorted.sort_by_key(|s| s.doc_id.parse::<u64>().unwrap_or(u64::MAX));
@@ -1050,17 +1040,8 @@ fn group_checks(
     sizes: &BTreeMap<String, usize>,
 ) -> Vec<Check> {
     let key = format!("{metric},{filter}");
-    let base = |m: &str, claimed: f64| Check {
-        scope: group.to_owned(),
-        metric: m.to_owned(),
-        n: 0,
-        claimed: Some(claimed),
-        claimed_from: Some(results.file.clone()),
-        recomputed: Recomputed::None,
-        status: Status::NotCheckable {
-            reason: String::new(),
-        },
-        detail: None,
+    let base = |m: &str, claimed: f64| {
+        Check::claimed_in(group, m, claimed, &results.file, "not recomputed")
     };
     let not_checkable = |why: String| {
         let mut c = base(&key, claimed);
@@ -1214,17 +1195,8 @@ pub fn verify(
     }
     for (task, claimed) in &results.results {
         let is_group = results.groups.contains(task) || claimed.contains_key("sample_count");
-        let not_checkable = |metric: &str, value: f64, reason: &str| Check {
-            scope: task.clone(),
-            metric: metric.to_owned(),
-            n: 0,
-            claimed: Some(value),
-            claimed_from: Some(results.file.clone()),
-            recomputed: Recomputed::None,
-            status: Status::NotCheckable {
-                reason: reason.to_owned(),
-            },
-            detail: None,
+        let not_checkable = |metric: &str, value: f64, reason: &str| {
+            Check::claimed_in(task, metric, value, &results.file, reason)
         };
         let entry = by_task.get(task.as_str());
         let cfg = results.configs.get(task).cloned().unwrap_or_default();
@@ -1342,10 +1314,14 @@ pub fn verify(
                 }
             }
             // the logged prompt and response behind each finding of this task, for the drill-down
-            for f in &mut findings[first_finding..] {
-                if f.text.is_none() {
-                    if let Some(s) = ss.iter().find(|s| s.record == f.record) {
-                        *f = f.clone().with_text(&sample_text(s));
+            if findings.len() > first_finding {
+                let by_record: BTreeMap<usize, &Sample> =
+                    ss.iter().map(|s| (s.record, s)).collect();
+                for f in &mut findings[first_finding..] {
+                    if f.text.is_none() {
+                        if let Some(s) = by_record.get(&f.record) {
+                            f.text = Some(Finding::cut(&sample_text(s)));
+                        }
                     }
                 }
             }

@@ -182,6 +182,29 @@ impl Check {
         }
     }
 
+    /// The claim `claimed` about (`scope`, `metric`) read from `from`, not yet recomputed (not
+    /// checkable, with `reason`, until a recomputation sets `recomputed` and `status`).
+    pub(crate) fn claimed_in(
+        scope: &str,
+        metric: &str,
+        claimed: f64,
+        from: &str,
+        reason: &str,
+    ) -> Self {
+        Self {
+            scope: scope.to_owned(),
+            metric: metric.to_owned(),
+            n: 0,
+            claimed: Some(claimed),
+            claimed_from: Some(from.to_owned()),
+            recomputed: Recomputed::None,
+            status: Status::NotCheckable {
+                reason: reason.to_owned(),
+            },
+            detail: None,
+        }
+    }
+
     /// A number that cannot be recomputed from the files, with the reason (and the claim, if any, so
     /// it is shown and not reported as unused).
     pub(crate) fn not_checkable(

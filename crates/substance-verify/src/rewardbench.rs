@@ -156,12 +156,6 @@ fn model_of(o: &Map<String, Value>, file: &str) -> Result<String, VerifyError> {
     }
 }
 
-/// The `model` of a RewardBench file, if it parses.
-pub fn model_in(text: &str) -> Option<String> {
-    let o = object(text, "").ok()?;
-    model_of(&o, "").ok()
-}
-
 /// A RewardBench summary: model and per-subset accuracies (claims).
 #[derive(Debug, Clone)]
 pub struct Summary {
@@ -233,15 +227,23 @@ fn score(v: &Value) -> Option<f64> {
 /// Per subset: (Σ results, examples).
 type Tallies = BTreeMap<String, (f64, usize)>;
 
-/// Verify a per-example file, with the summary of the same model when given.
+/// Verify a per-example file, with the summary of the same model among `summaries` when there is one
+/// (marked used; the file is parsed once).
 pub fn verify_scores(
     file: &str,
     text: &str,
-    summary: Option<&Summary>,
+    summaries: &mut [(Summary, bool)],
     claims: &mut ClaimBook,
 ) -> Result<Report, VerifyError> {
     let o = object(text, file)?;
     let model = model_of(&o, file)?;
+    let summary = summaries
+        .iter_mut()
+        .find(|(s, _)| s.model == model)
+        .map(|(s, used)| {
+            *used = true;
+            &*s
+        });
     let column = |k: &str| -> Result<Option<&Vec<Value>>, VerifyError> {
         match o.get(k) {
             None | Some(Value::Null) => Ok(None),
@@ -287,6 +289,7 @@ pub fn verify_scores(
     }
     let mut tallies: Tallies = BTreeMap::new();
     let mut findings = Vec::new();
+    let mut seen = input::UniqueKeys::new("example (subset, id)");
     let mut rederived = 0;
     for i in 0..n {
         let at = |name: &str| format!("{name}[{i}]");
@@ -306,6 +309,8 @@ pub fn verify_scores(
                 _ => None,
             })
             .unwrap_or_else(|| format!("#{}", i + 1));
+        // element i of the columns is record i + 1
+        seen.insert(&format!("{subset}, {id}"), file, i + 1)?;
         if let (Some(c), Some(rj)) = (chosen, rejected) {
             if let (Some(c), Some(rj)) = (score(&c[i]), score(&rj[i])) {
                 rederived += 1;

@@ -575,3 +575,46 @@ fn real_mt_bench_judgments_are_consistent() {
     assert!(unrated > 0);
     assert!(out.reports.iter().all(|r| r.findings.is_empty()));
 }
+
+#[test]
+fn a_record_given_twice_is_refused_with_both_places() {
+    // AlpacaEval: the same instruction annotated twice for one model
+    let dir = root().join("crates/substance-leaderboard/tests/fixtures/alpaca_lc");
+    let mut v: Value =
+        serde_json::from_slice(&std::fs::read(dir.join("annotations.json")).unwrap()).unwrap();
+    let first = v[0].clone();
+    v.as_array_mut().unwrap().push(first);
+    let out = verify_inputs(
+        vec![Input {
+            name: "annotations.json".into(),
+            bytes: serde_json::to_vec(&v).unwrap(),
+        }],
+        Vec::new(),
+    );
+    assert!(out.reports.is_empty(), "{:?}", out.reports.len());
+    let n = v.as_array().unwrap().len();
+    let msg = &out.errors[0].message;
+    assert!(
+        msg.contains("annotations.json") && msg.contains(&n.to_string()),
+        "{msg}"
+    );
+
+    // RewardBench: one example id twice in a subset
+    let path = fixtures().join("rewardbench/eval-set-scores/org/rm-x.json");
+    let mut v: Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+    v["id"][1] = v["id"][0].clone();
+    v["subset"][1] = v["subset"][0].clone();
+    let out = verify_inputs(
+        vec![Input {
+            name: "eval-set-scores/org/rm-x.json".into(),
+            bytes: serde_json::to_vec_pretty(&v).unwrap(),
+        }],
+        Vec::new(),
+    );
+    assert!(out.reports.is_empty());
+    assert!(
+        out.errors[0].message.contains("rm-x.json"),
+        "{:?}",
+        out.errors
+    );
+}
