@@ -153,6 +153,16 @@ export function reportView(report, title) {
     h('div', { class: 'report' }, chart, table));
 }
 
+/** Per probe: to how many pairs it applied, and why the others were skipped. */
+function renderApplicability(list) {
+  setChildren($('judge-applicability'), list.map((a) => {
+    const reasons = Object.entries(a.reasons || {}).map(([why, n]) => `${n} × ${why}`).join('; ');
+    return h('li', { dataset: { probe: a.probe, applied: String(a.applied), skipped: String(a.skipped) } },
+      `${PROBE_LABELS[a.probe] || a.probe}: applies to ${a.applied} of ${a.total} pair(s)`,
+      a.skipped ? ` — ${a.skipped} skipped (${reasons})` : '');
+  }));
+}
+
 // ── probing ──────────────────────────────────────────────────────────────────────────────────────────
 
 async function applyProbes() {
@@ -175,6 +185,7 @@ async function applyProbes() {
     const res = await liveCall.promise;
     rows = res.rows;
     selected = null;
+    renderApplicability(res.applicability || []);
     renderPairs();
     const flips = rows.filter((r) => r.have_probed && r.original != null && r.probed_in_original != null && r.original !== r.probed_in_original).length;
     $('judge-info').textContent = `${rows.length} probed pair(s), ${flips} flip(s)${res.cancelled ? ' (cancelled: partial)' : ''}`;

@@ -27,7 +27,8 @@
 //        applies every probe to every pair (applyProbe); mode 'recorded' takes verdicts from the recorded
 //        games, mode 'live' asks the judge (judge: { kind: 'endpoint', spec, key } | { kind: 'local' }) and
 //        streams 'progress'; → { rows: [{ pair_id, probe, perturbed, original, probed, observation }],
-//        report: BiasReport, position: BiasReport }
+//        report: BiasReport, applicability: [{ probe, total, applied, skipped, reasons }], cancelled }
+//        a probe that does not fit a pair (applyProbe throws NotApplicable) skips that pair, counted
 //   { op: 'leaderboard', opts }                       → arenaHardLeaderboard(opts)
 //   { op: 'sos', opts }                               → sosReport(opts)
 //   { op: 'cancel', target }                          (no reply) the op `target` stops before its next step
@@ -260,6 +261,7 @@ async function probe(id, { pairs, probes, seed, protocol, mode, judge }) {
   const rows = [];
   const observations = [];
   const total = pairs.length * probes.length;
+  const skipped = {};  // probe → { pairs, reasons: { why: count } }
   let done = 0;
   for (const pair of pairs) {
     const rec = recordedGames(pair, protocol);
@@ -270,7 +272,20 @@ async function probe(id, { pairs, probes, seed, protocol, mode, judge }) {
     }
     for (const name of probes) {
       if (cancelled.has(id)) break;
-      const perturbed = S.applyProbe(pair, name, seed);
+      let perturbed;
+      try {
+        perturbed = S.applyProbe(pair, name, seed);
+      } catch (e) {
+        if (e?.name !== 'NotApplicable') throw e;
+        // This probe does not fit this pair: skipped and counted, never the end of the application.
+        const sk = skipped[name] ??= { pairs: 0, reasons: {} };
+        sk.pairs += 1;
+        const why = String(e.message).replace(/^probe `[^`]*` does not apply: /, '');
+        sk.reasons[why] = (sk.reasons[why] || 0) + 1;
+        done += 1;
+        post({ id, type: 'progress', progress: { done, total, tokens: 0, elapsed_ms: 0, tokens_per_second: 0 } });
+        continue;
+      }
       let probed = null;
       let reply = null;
       if (mode === 'live') {
@@ -295,7 +310,14 @@ async function probe(id, { pairs, probes, seed, protocol, mode, judge }) {
   }
   const opts = { resamples: 1000, seed: Number(seed) || 0 };
   const report = observations.length ? S.biasReport(observations, opts, `${mode} verdicts, ${protocol}`) : null;
-  return { rows, report, cancelled: cancelled.has(id) };
+  const applicability = probes.map((name) => ({
+    probe: name,
+    total: pairs.length,
+    applied: rows.filter((r) => r.probe === name).length,
+    skipped: skipped[name]?.pairs ?? 0,
+    reasons: skipped[name]?.reasons ?? {},
+  }));
+  return { rows, report, applicability, cancelled: cancelled.has(id) };
 }
 
 function recordedReport({ pairs, protocol, seed }) {

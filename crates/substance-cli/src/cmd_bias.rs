@@ -95,7 +95,7 @@ fn load(a: &BiasArgs) -> Result<Loaded> {
     if files.is_empty() {
         bail!("give the input file(s): `substance bias [--format F] FILE…` (or --pairs FILE)");
     }
-    if a.pairs.is_some() && a.format != Format::Pairs {
+    if a.pairs.is_some() && a.format != Format::PAIRS {
         bail!(
             "--pairs reads JudgedPair JSONL: give {} files without it",
             a.format.name()
@@ -106,7 +106,7 @@ fn load(a: &BiasArgs) -> Result<Loaded> {
 
 pub fn run(a: BiasArgs) -> Result<ExitCode> {
     let input = load(&a)?;
-    let pandalm = input.files.first().is_some_and(|f| f.1 == Format::Pandalm);
+    let pandalm = input.format == substance_judge::import::load::Format::Pandalm;
     let pairs = &input.pairs;
     let probes: Vec<Probe> = a
         .probes
@@ -225,12 +225,25 @@ pub fn run(a: BiasArgs) -> Result<ExitCode> {
         let mut records = Vec::new();
         for probe in &probes {
             let mut perturbed = Vec::new();
+            let mut skipped = 0usize;
             for p in &originals {
                 let seed = substance_judge::probe::item_seed(a.seed, &p.id);
                 match probe.apply(p, seed) {
                     Ok(x) => perturbed.push((p, x)),
-                    Err(e) => errln!("note: {} on {}: {e}; skipped", probe.name(), p.id),
+                    Err(e) if e.is_not_applicable() => {
+                        skipped += 1;
+                        errln!("note: {} on {}: {e}; skipped", probe.name(), p.id);
+                    }
+                    Err(e) => return Err(e).with_context(|| format!("probe {}", probe.name())),
                 }
+            }
+            if skipped > 0 {
+                errln!(
+                    "note: {}: applies to {} of {} pairs ({skipped} skipped)",
+                    probe.name(),
+                    perturbed.len(),
+                    originals.len()
+                );
             }
             let mut probed: Vec<JudgedPair> =
                 perturbed.iter().map(|(_, x)| x.pair.clone()).collect();

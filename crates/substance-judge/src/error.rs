@@ -63,9 +63,26 @@ pub enum JudgeError {
         /// Why.
         message: String,
     },
+    /// A probe does not apply to this pair (no reference to drop, nothing to corrupt, no answer B): the
+    /// pair is skipped for that probe and counted as such, never an error of the whole application.
+    #[error("probe `{probe}` does not apply: {message}")]
+    NotApplicable {
+        /// The probe name.
+        probe: &'static str,
+        /// Why.
+        message: String,
+    },
     /// A prompt file could not be read.
     #[error(transparent)]
     Import(#[from] ImportError),
+}
+
+impl JudgeError {
+    /// Whether this is a probe that does not apply to one pair (skip the pair) rather than a bad
+    /// configuration or input (stop).
+    pub fn is_not_applicable(&self) -> bool {
+        matches!(self, JudgeError::NotApplicable { .. })
+    }
 }
 
 /// Why a file of recorded judgments could not be imported.
@@ -131,6 +148,13 @@ pub enum ImportError {
     /// member given twice, JSON syntax.
     #[error(transparent)]
     Input(#[from] substance_core::InputError),
+    /// A set of files cannot be read together (formats that differ, a verdict file without its test
+    /// set, a pair id in two files) or a file's format cannot be told.
+    #[error("{message}")]
+    Files {
+        /// What is wrong, naming the files.
+        message: String,
+    },
     /// Two files that must describe the same items disagree (lengths, ids).
     #[error("{file}: does not match {other}: {message}")]
     Mismatch {

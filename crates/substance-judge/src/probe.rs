@@ -341,6 +341,14 @@ impl Probe {
         }
     }
 
+    /// The probe does not apply to this pair (skipped, counted), as opposed to [`Self::err`].
+    fn skip(&self, message: impl Into<String>) -> JudgeError {
+        JudgeError::NotApplicable {
+            probe: self.name(),
+            message: message.into(),
+        }
+    }
+
     /// Apply the probe to a pair with a seed.
     pub fn apply(&self, pair: &JudgedPair, seed: u64) -> Result<Perturbed, JudgeError> {
         let mut rng = rng_from_seed(seed);
@@ -352,7 +360,7 @@ impl Probe {
         let mut styled_side = None;
         let choose_side = |rng: &mut ChaCha8Rng, side: Option<Side>| -> Result<Side, JudgeError> {
             match (side, pair.answer_b.is_some()) {
-                (Some(Side::B), false) => Err(self.err("the pair has no answer B")),
+                (Some(Side::B), false) => Err(self.skip("the pair has no answer B")),
                 (Some(s), _) => Ok(s),
                 (None, false) => Ok(Side::A),
                 (None, true) => Ok(if pick(rng, 2) == 0 { Side::A } else { Side::B }),
@@ -362,7 +370,7 @@ impl Probe {
             Probe::PositionSwap => {
                 out = pair
                     .swapped()
-                    .ok_or_else(|| self.err("the pair has no answer B"))?;
+                    .ok_or_else(|| self.skip("the pair has no answer B"))?;
                 out.verdicts.clear();
                 swapped = true;
                 "answers A and B exchanged".to_owned()
@@ -385,7 +393,7 @@ impl Probe {
             Probe::MarkdownRestyle { side, options } => {
                 let s = choose_side(&mut rng, *side)?;
                 let (text, what) = restyle(answer(pair, s), *options, &mut rng)
-                    .ok_or_else(|| self.err("nothing to restyle (already markdown, or a single sentence with no header allowed)"))?;
+                    .ok_or_else(|| self.skip("nothing to restyle (already markdown, or a single sentence with no header allowed)"))?;
                 resolved.insert("side".into(), json!(s));
                 resolved.insert("changes".into(), json!(what));
                 diffs.push(set_answer(&mut out, pair, s, text));
@@ -394,7 +402,7 @@ impl Probe {
             Probe::SubstanceCorruption { side, kind } => {
                 let s = choose_side(&mut rng, *side)?;
                 let c = corrupt(answer(pair, s), *kind, &mut rng).ok_or_else(|| {
-                    self.err(format!("answer {s:?} has nothing to corrupt ({kind:?})"))
+                    self.skip(format!("answer {s:?} has nothing to corrupt ({kind:?})"))
                 })?;
                 resolved.insert("side".into(), json!(s));
                 resolved.insert("corruption".into(), json!(c));
@@ -411,12 +419,12 @@ impl Probe {
                     Side::B => pair
                         .answer_b
                         .clone()
-                        .ok_or_else(|| self.err("the pair has no answer B"))?,
+                        .ok_or_else(|| self.skip("the pair has no answer B"))?,
                 };
                 let c = corrupt(&x, *kind, &mut rng)
-                    .ok_or_else(|| self.err("the source answer has nothing to corrupt"))?;
+                    .ok_or_else(|| self.skip("the source answer has nothing to corrupt"))?;
                 let (styled, what) = restyle(&c.text, RestyleOptions::default(), &mut rng)
-                    .ok_or_else(|| self.err("the corrupted answer cannot be restyled"))?;
+                    .ok_or_else(|| self.skip("the corrupted answer cannot be restyled"))?;
                 let styled_at = if pick(&mut rng, 2) == 0 {
                     Side::A
                 } else {
@@ -456,7 +464,7 @@ impl Probe {
                 let r = pair
                     .reference
                     .as_deref()
-                    .ok_or_else(|| self.err("the pair has no reference"))?;
+                    .ok_or_else(|| self.skip("the pair has no reference"))?;
                 out.reference = None;
                 diffs.push(FieldDiff {
                     field: Field::Reference,
@@ -468,7 +476,7 @@ impl Probe {
                 let r = match (reference, &pair.reference) {
                     (Some(r), _) => r.clone(),
                     (None, Some(r)) => r.clone(),
-                    (None, None) => return Err(self.err("no reference to attach")),
+                    (None, None) => return Err(self.skip("no reference to attach")),
                 };
                 diffs.push(FieldDiff {
                     field: Field::Reference,
@@ -1256,7 +1264,14 @@ mod tests {
             kind: Some(CorruptionKind::Number),
         }
         .apply(&pair(), 0);
-        assert!(matches!(e, Err(JudgeError::Probe { .. })));
+        assert!(e.as_ref().is_err_and(JudgeError::is_not_applicable), "{e:?}");
+        // A bad configuration is an error of the probe, not a pair to skip.
+        let e = Probe::ReferenceDropRandom { p: 2.0 }.apply(&pair(), 0);
+        assert!(matches!(e, Err(JudgeError::Probe { .. })), "{e:?}");
+        let mut no_ref = pair();
+        no_ref.reference = None;
+        let e = Probe::ReferenceDrop.apply(&no_ref, 0);
+        assert!(e.as_ref().is_err_and(JudgeError::is_not_applicable), "{e:?}");
     }
 
     #[test]

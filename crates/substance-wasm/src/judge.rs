@@ -81,7 +81,8 @@ pub fn parse_judged_pairs(text: &str, file_name: &str) -> Result<JsValue, JsValu
 }
 
 /// Apply a probe (short name or `Probe` object) to a pair with a seed: the changed pair, what changed
-/// (token diffs per field) and a description.
+/// (token diffs per field) and a description. A probe that does not apply to this pair (no reference to
+/// drop, nothing to corrupt) throws an error named `NotApplicable`: skip the pair and count it.
 #[wasm_bindgen(js_name = applyProbe, unchecked_return_type = "Perturbed")]
 pub fn apply_probe(
     #[wasm_bindgen(unchecked_param_type = "JudgedPair")] pair: JsValue,
@@ -102,7 +103,18 @@ pub fn apply_probe(
         Some(name) => Probe::from_short_name(&name).map_err(named("JudgeError"))?,
         None => from_js(probe, "probe")?,
     };
-    to_js(&probe.apply(&pair, seed).map_err(named("JudgeError"))?)
+    // A probe that does not fit this pair is a `NotApplicable` error: the caller skips the pair.
+    let out = probe.apply(&pair, seed).map_err(|e| {
+        js_error(
+            if e.is_not_applicable() {
+                "NotApplicable"
+            } else {
+                "JudgeError"
+            },
+            e,
+        )
+    })?;
+    to_js(&out)
 }
 
 /// An observation from an original pair, its verdict, a probe's output and the probed pair's verdict

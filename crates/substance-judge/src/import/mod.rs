@@ -13,10 +13,14 @@
 //! | [`llmbar`] | LLMBar `dataset.json` / `evaluators/<judge>/<mode>/result.json` (natural + adversarial) |
 //! | [`xstest`] | XSTest model-completion CSVs with human, GPT-4 and string-match labels |
 //! | [`prometheus`] | Prometheus-eval benchmark sets: Auto-J pairwise, HHH alignment, MT-Bench/Vicuna absolute |
+//!
+//! [`load`] is the one entry point over all of them: it detects each file's format from its name and first
+//! record and joins the files that belong together; the CLI and the page both use it.
 
 pub mod alpaca_eval;
 pub mod arena_hard;
 pub mod llmbar;
+pub mod load;
 pub mod mt_bench;
 pub mod pandalm;
 pub mod prometheus;
