@@ -1,7 +1,7 @@
 // Judge lab: recorded judgments (bundled original examples or dropped files) or a live judge; probes
 // applied by the Rust bindings; verdicts side by side with the changed text highlighted; bias charts.
 
-import { $, h, setChildren, fmt, dropZone, readText } from './lib/dom.js';
+import { $, h, setChildren, fmt, dropZone, readBytes } from './lib/dom.js';
 import { worker, showError, engine } from './lib/core.js';
 import { ciChart } from './lib/plots.js';
 import { endpointModel, ensureModel } from './run.js';
@@ -27,6 +27,7 @@ async function setPairs(next, source) {
   pairs = next;
   rows = [];
   selected = null;
+  setChildren($('judge-applicability'));
   const protos = protocols();
   const known = new Set(engine.info?.judge_protocols || []);
   setChildren($('judge-protocol'), (protos.length ? protos : [...known]).map((p) => h('option', { value: p }, p)));
@@ -163,6 +164,62 @@ function renderApplicability(list) {
   }));
 }
 
+// ── loading judgment files ───────────────────────────────────────────────────────────────────────────
+
+const example = (p) => new URL(`./examples/${p}`, import.meta.url);
+
+/** Files of recorded judgments (any format the library reads, detected unless a format is chosen). */
+async function loadJudgmentFiles(files) {
+  if (!files.length) return;
+  try {
+    const format = $('judge-format').value;
+    const loaded = await worker.call('loadJudgments', { files, format });
+    const read = loaded.files.map((f) => `${f.file}: ${f.format ? `${f.pairs} pair(s), ${f.format}` : `texts (${f.companion})`}`);
+    $('judge-format-used').textContent = `read as ${loaded.format}${format === 'auto' ? ' (detected)' : ''} — ${read.join('; ')}`;
+    await setPairs(loaded.pairs, loaded.label);
+  } catch (e) {
+    showError(`Reading ${files.map((f) => f.name).join(', ')}`, e);
+  }
+}
+
+/** Judgment files by URL (the full upstream files when online); `null`: the bundled LLMBar excerpt. */
+async function loadUrls(urls) {
+  try {
+    let list;
+    if (urls) {
+      list = urls.map((u) => ({ url: new URL(u, location.href), name: new URL(u, location.href).pathname }));
+    } else {
+      const manifest = await (await fetch(example('llmbar/manifest.json'))).json();
+      list = manifest.files.map((f) => ({ url: example(`llmbar/${f.path}`), name: f.path }));
+    }
+    $('judge-info').textContent = `downloading ${list.length} file(s)…`;
+    const files = [];
+    for (const { url, name } of list) {
+      let r;
+      try {
+        r = await fetch(url, { credentials: 'omit' });
+      } catch (e) {
+        throw Object.assign(new Error(`cannot download ${url}: ${e.message || e}`), { name: 'NetworkError' });
+      }
+      if (!r.ok) throw Object.assign(new Error(`cannot download ${url}: HTTP ${r.status}`), { name: 'NetworkError' });
+      files.push({ name: decodeURIComponent(name), bytes: new Uint8Array(await r.arrayBuffer()) });
+    }
+    await loadJudgmentFiles(files);
+  } catch (e) {
+    $('judge-info').textContent = '';
+    showError('Loading judgments', e);
+  }
+}
+
+/** "verdict 3 / 180 · 9.1 s per verdict · about 26 min left" (live), "probing 12 / 150" (recorded). */
+function probeProgress(p) {
+  if (!p.verdicts_total) return `probing: ${p.done} / ${p.total}`;
+  const per = p.verdicts ? p.elapsed_ms / p.verdicts / 1000 : null;
+  const left = per == null ? null : per * (p.verdicts_total - p.verdicts);
+  const eta = left == null ? '' : left >= 90 ? ` · about ${Math.round(left / 60)} min left` : ` · about ${Math.round(left)} s left`;
+  return `live judge: verdict ${p.verdicts} / ${p.verdicts_total}${per == null ? '' : ` · ${fmt(per, 1)} s per verdict`}${eta}`;
+}
+
 // ── probing ──────────────────────────────────────────────────────────────────────────────────────────
 
 async function applyProbes() {
@@ -180,7 +237,7 @@ async function applyProbes() {
       else { await ensureModel((t) => { $('judge-info').textContent = t; }); judge = { kind: 'local' }; }
     }
     liveCall = worker.start('probe', { pairs, probes, seed: Number($('judge-seed').value) || 0, protocol, mode, judge }, {
-      onProgress: (p) => { $('judge-info').textContent = `probing: ${p.done} / ${p.total}`; },
+      onProgress: (p) => { $('judge-info').textContent = probeProgress(p); },
     });
     const res = await liveCall.promise;
     rows = res.rows;
@@ -208,15 +265,14 @@ export function initJudge() {
     try { await setPairs(await worker.call('judgeExamples'), 'the bundled examples'); } catch (e) { showError('Loading the examples', e); }
   });
   dropZone($('judge-drop'), $('judge-file'), async (files) => {
-    const all = [];
-    for (const f of files) {
-      try {
-        all.push(...await worker.call('parsePairs', { text: await readText(f), file_name: f.name, format: $('judge-format').value }));
-      } catch (e) {
-        showError(`Reading ${f.name}`, e);
-      }
-    }
-    if (all.length) await setPairs(all, files.map((f) => f.name).join(', '));
+    // A folder's relative path keeps what LLMBar reads from it (subset, evaluator).
+    const named = await Promise.all(files.map(async (f) => ({ name: f.webkitRelativePath || f.name, bytes: await readBytes(f) })));
+    await loadJudgmentFiles(named);
+  });
+  $('judge-load-llmbar').addEventListener('click', () => loadUrls(null));
+  $('judge-load-url').addEventListener('click', () => {
+    const urls = $('judge-url').value.split(/\s+/).filter(Boolean);
+    if (urls.length) loadUrls(urls);
   });
   $('judge-protocol').addEventListener('change', () => { rows = []; renderPairs(); recordedReport(); });
   $('judge-apply').addEventListener('click', applyProbes);
@@ -224,7 +280,11 @@ export function initJudge() {
   document.addEventListener('engine-ready', () => {
     const probes = engine.info?.probes || [];
     setChildren($('judge-probes'), probes.map((p) => h('label', {}, h('input', { type: 'checkbox', value: p, checked: true }), ` ${PROBE_LABELS[p] || p}`)));
-    setChildren($('judge-format'), h('option', { value: 'pairs' }, 'format: judged pairs (JSONL)'));
+    worker.call('judgmentFormats').then((formats) => {
+      setChildren($('judge-format'),
+        h('option', { value: 'auto' }, 'format: auto (detect)'),
+        formats.map((f) => h('option', { value: f.name, title: f.summary }, `format: ${f.name}`)));
+    }, (e) => showError('Judgment formats', e));
   });
 }
 

@@ -155,6 +155,24 @@ async function suiteSource() {
   return { kind: 'import', format: $('suite-format').value || 'auto', bytes: await readBytes(files[0]), file_name: files[0].name };
 }
 
+/** The suite's description line; for an import, the importer used (detected with format auto). */
+function suiteLine(info) {
+  const how = info.imported_as ? ` · format auto → ${info.imported_as.format} (${info.imported_as.reason})` : '';
+  return `${info.name} — ${info.n_items} items, ${info.output_type.replace('_', ' ')}${how}`;
+}
+
+async function describeImport() {
+  if (radio('suite-src') !== 'file' || !$('suite-file').files.length) return;
+  try {
+    const suite = await suiteSource();
+    const info = await worker.call('suiteInfo', { suite });
+    $('suite-info').textContent = suiteLine(info);
+  } catch (e) {
+    $('suite-info').textContent = '';
+    showError('Reading the suite file', e);
+  }
+}
+
 // ── the run ──────────────────────────────────────────────────────────────────────────────────────────
 
 function responseText(resp, score) {
@@ -206,7 +224,8 @@ function showSummary(summary, note) {
 function setRunning(on) {
   $('run-start').disabled = on;
   $('run-cancel').disabled = !on;
-  $('run-download').disabled = on || receipt.lines.length === 0;
+  // A receipt is worth downloading once it holds an item (a header alone records nothing).
+  $('run-download').disabled = on || receipt.lines.length < 2;
 }
 
 async function startRun() {
@@ -219,6 +238,7 @@ async function startRun() {
   running = { id: null, cancelRequested: false };
   try {
     const suite = await suiteSource();
+    if (suite.kind === 'import') $('suite-info').textContent = suiteLine(await worker.call('suiteInfo', { suite }));
     const src = radio('model-src');
     let model;
     if (src === 'endpoint') model = endpointModel();
@@ -232,7 +252,7 @@ async function startRun() {
     receipt.name = `${suite.name || suite.file_name || suite.origin || 'suite'}`.replace(/[^\w.-]+/g, '_');
     status('starting…');
     const call = worker.start('run', { suite, model, limit }, {
-      onLine: (line) => { receipt.lines.push(line); $('run-download').disabled = false; },
+      onLine: (line) => { receipt.lines.push(line); $('run-download').disabled = receipt.lines.length < 2; },
       onProgress: (p, item) => {
         $('run-progress').max = Math.max(1, p.total);
         $('run-progress').value = p.done;
@@ -253,7 +273,7 @@ async function startRun() {
   } catch (e) {
     if (e.name === 'Cancelled') {
       status('cancelled');
-      if (receipt.lines.length) showSummary(null, `Cancelled: ${receipt.lines.length - 1} finished item(s) kept; download the partial receipt below.`);
+      if (receipt.lines.length) showSummary(null, `Cancelled: ${receipt.lines.length - 1} finished item(s) kept; the partial receipt can be downloaded with “Download receipt”.`);
     } else {
       status('failed');
       showError('Run', e);
@@ -271,12 +291,12 @@ function cancelRun() {
   $('run-status').textContent = 'cancelling…';
   if (running.id != null) {
     worker.cancel(running.id);
-    // A step in progress (a long generation, a model load) cannot be interrupted from outside: if the
-    // worker does not stop within a few seconds, terminate it (the model will be loaded again next time).
+    // The worker stops between two tokens and keeps the model loaded. Only a step that cannot be
+    // interrupted (a model load, a hung request) makes the page terminate the worker, after 15 s.
     const id = running.id;
     setTimeout(() => {
       if (running && running.id === id) { loaded = null; worker.hardCancel(); }
-    }, 4000);
+    }, 15000);
   } else {
     loaded = null;
     worker.hardCancel();
@@ -335,6 +355,8 @@ export function initRun() {
     const opt = $('suite-bundled').selectedOptions[0];
     $('suite-info').textContent = opt ? opt.textContent : '';
   });
+  // A picked or fetched suite file: say what it is (with format auto: which importer was chosen, and why).
+  for (const id of ['suite-file', 'suite-format']) $(id).addEventListener('change', describeImport);
   $('run-start').addEventListener('click', startRun);
   $('run-cancel').addEventListener('click', cancelRun);
   $('run-download').addEventListener('click', downloadReceipt);

@@ -23,6 +23,9 @@
 //   { op: 'verifyFiles', files: [{name, bytes}], claims } → verifyFiles' result (receipts and other tools' files)
 //   { op: 'judgeExamples' }                           → JudgedPair[]
 //   { op: 'parsePairs', text, file_name }             → JudgedPair[]
+//   { op: 'judgmentFormats' }                         → [{ name, summary }] (judgmentFormats())
+//   { op: 'loadJudgments', files: [{name, bytes}], format } → loadJudgments(files, { format }): every
+//        recorded-judgment format, detected when format is 'auto'; { format, pairs, label, judges, files }
 //   { op: 'probe', pairs, probes, seed, protocol, mode, judge }
 //        applies every probe to every pair (applyProbe); mode 'recorded' takes verdicts from the recorded
 //        games, mode 'live' asks the judge (judge: { kind: 'endpoint', spec, key } | { kind: 'local' }) and
@@ -51,6 +54,22 @@ let model = null;            // the loaded WasmModel
 const cancelled = new Set(); // ids of ops asked to stop
 
 function post(msg, transfer) { self.postMessage(msg, transfer || []); }
+
+// ── cancellation ─────────────────────────────────────────────────────────────────────────────────────
+// On the CPU backend a whole generation resolves through promise microtasks only, so without a real
+// yield the worker never reads the page's cancel message. `goOn(id)` is awaited before every generated
+// token: every 50 ms it yields to the event loop (a timer task: queued messages run first), then it
+// says whether op `id` may go on. A cancel therefore lands within one token and the model stays loaded.
+let lastYield = 0;
+async function goOn(id) {
+  const now = performance.now();
+  if (now - lastYield > 50) {
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    lastYield = performance.now();
+  }
+  return !cancelled.has(id);
+}
+const cancelledError = () => Object.assign(new Error('cancelled'), { name: 'Cancelled' });
 
 function errorOf(e) {
   if (e && typeof e === 'object') {
@@ -200,11 +219,18 @@ async function run(id, { suite, model: m, limit }) {
     } else {
       throw new Error(`unknown model kind ${m.kind}`);
     }
+    r.setInterrupt(() => goOn(id));
     post({ id, type: 'line', line: r.header() });
     post({ id, type: 'progress', progress: r.progress() });
     for (;;) {
-      if (cancelled.has(id)) return { cancelled: true, summary: null };
-      const step = await r.step();
+      if (!(await goOn(id))) return { cancelled: true, summary: null };
+      let step;
+      try {
+        step = await r.step();
+      } catch (e) {
+        if (e?.name === 'Cancelled') return { cancelled: true, summary: null };
+        throw e;
+      }
       if (step === null) break;
       post({ id, type: 'line', line: step.line });
       post({ id, type: 'progress', progress: step.progress, item: itemView(step) });
@@ -228,7 +254,7 @@ async function run(id, { suite, model: m, limit }) {
  */
 function recordedGames(pair, protocol) {
   const vs = (pair.verdicts || []).filter((v) => v.protocol === protocol);
-  const said = (v) => (v && v.raw != null ? S.judgeParse(v.protocol, v.raw).preference ?? null : null);
+  const said = (v) => (v ? S.recordedPreference(v) ?? null : null);
   const g0 = vs.find((v) => !v.swapped) || null;
   const g1 = vs.find((v) => v.swapped) || null;
   return { g0, g1, p0: said(g0), p1: said(g1) };
@@ -236,7 +262,7 @@ function recordedGames(pair, protocol) {
 
 function swapPref(p) { return p === 'A' ? 'B' : p === 'B' ? 'A' : p; }
 
-async function liveVerdict(judge, protocol, pair, game) {
+async function liveVerdict(id, judge, protocol, pair, game) {
   const input = { question: pair.question, answers: [pair.answer_a, pair.answer_b].filter((x) => x != null), reference: pair.reference ?? null };
   const rendered = S.judgeRender(protocol, input, game);
   const messages = rendered.messages;
@@ -250,7 +276,14 @@ async function liveVerdict(judge, protocol, pair, game) {
   } else {
     if (!model) throw Object.assign(new Error('no model is loaded'), { name: 'InputError' });
     const g = await model.start({ messages }, { max_tokens: 256, temperature: 0 });
-    try { let st; do { st = await g.next(); } while (!st.done); reply = g.text(); } finally { g.free(); }
+    try {
+      let st;
+      do {
+        if (!(await goOn(id))) throw cancelledError();
+        st = await g.next();
+      } while (!st.done);
+      reply = g.text();
+    } finally { g.free(); }
   }
   // The preference as the judge said it (the orientation of the pair it was shown).
   return { reply, preference: S.judgeParse(protocol, reply).preference ?? null };
@@ -263,50 +296,68 @@ async function probe(id, { pairs, probes, seed, protocol, mode, judge }) {
   const total = pairs.length * probes.length;
   const skipped = {};  // probe → { pairs, reasons: { why: count } }
   let done = 0;
-  for (const pair of pairs) {
-    const rec = recordedGames(pair, protocol);
-    let original = rec.p0;
-    if (mode === 'live') {
-      if (cancelled.has(id)) break;
-      original = (await liveVerdict(judge, protocol, pair, 0)).preference;
-    }
-    for (const name of probes) {
-      if (cancelled.has(id)) break;
-      let perturbed;
-      try {
-        perturbed = S.applyProbe(pair, name, seed);
-      } catch (e) {
-        if (e?.name !== 'NotApplicable') throw e;
-        // This probe does not fit this pair: skipped and counted, never the end of the application.
-        const sk = skipped[name] ??= { pairs: 0, reasons: {} };
-        sk.pairs += 1;
-        const why = String(e.message).replace(/^probe `[^`]*` does not apply: /, '');
-        sk.reasons[why] = (sk.reasons[why] || 0) + 1;
+  // Live mode: one verdict for each original and each probed pair; progress counts verdicts, with the
+  // mean time per verdict so the page can estimate what is left.
+  const t0 = performance.now();
+  let verdicts = 0;
+  const verdictsTotal = mode === 'live' ? pairs.length * (1 + probes.length) : 0;
+  const progress = () => post({ id, type: 'progress', progress: {
+    done, total, verdicts, verdicts_total: verdictsTotal, elapsed_ms: performance.now() - t0, tokens: 0, tokens_per_second: 0,
+  } });
+  const verdict = async (pair) => {
+    const v = await liveVerdict(id, judge, protocol, pair, 0);
+    verdicts += 1;
+    progress();
+    return v;
+  };
+  try {
+    for (const pair of pairs) {
+      if (!(await goOn(id))) break;
+      const rec = recordedGames(pair, protocol);
+      let original = rec.p0;
+      if (mode === 'live') original = (await verdict(pair)).preference;
+      for (const name of probes) {
+        if (!(await goOn(id))) break;
+        let perturbed;
+        try {
+          perturbed = S.applyProbe(pair, name, seed);
+        } catch (e) {
+          if (e?.name !== 'NotApplicable') throw e;
+          // This probe does not fit this pair: skipped and counted, never the end of the application.
+          const sk = skipped[name] ??= { pairs: 0, reasons: {} };
+          sk.pairs += 1;
+          const why = String(e.message).replace(/^probe `[^`]*` does not apply: /, '');
+          sk.reasons[why] = (sk.reasons[why] || 0) + 1;
+          done += 1;
+          if (mode === 'live') verdicts += 1;  // a verdict that will not be asked for
+          progress();
+          continue;
+        }
+        let probed = null;
+        let reply = null;
+        if (mode === 'live') {
+          const live = await verdict(perturbed.pair);
+          probed = live.preference;
+          reply = live.reply;
+        } else if (name === 'swap') {
+          // The recorded second game is the judge's verdict on exactly this perturbation (answers
+          // swapped), as it said it — the probed pair's orientation, which is what biasObservation takes.
+          probed = rec.p1;
+        }
+        const haveProbed = mode === 'live' || (name === 'swap' && rec.g1);
+        const observation = haveProbed ? S.biasObservation(pair, original, perturbed, probed) : null;
+        if (observation) observations.push(observation);
+        rows.push({ pair_id: pair.id, probe: name, perturbed, original, probed,
+          probed_in_original: probed == null ? null : (perturbed.swapped ? swapPref(probed) : probed),
+          have_probed: !!haveProbed, reply,
+          recorded: { g0: rec.g0?.raw ?? null, g1: rec.g1?.raw ?? null } });
         done += 1;
-        post({ id, type: 'progress', progress: { done, total, tokens: 0, elapsed_ms: 0, tokens_per_second: 0 } });
-        continue;
+        progress();
       }
-      let probed = null;
-      let reply = null;
-      if (mode === 'live') {
-        const live = await liveVerdict(judge, protocol, perturbed.pair, 0);
-        probed = live.preference;
-        reply = live.reply;
-      } else if (name === 'swap') {
-        // The recorded second game is the judge's verdict on exactly this perturbation (answers swapped),
-        // as it said it — the probed pair's orientation, which is what biasObservation takes.
-        probed = rec.p1;
-      }
-      const haveProbed = mode === 'live' || (name === 'swap' && rec.g1);
-      const observation = haveProbed ? S.biasObservation(pair, original, perturbed, probed) : null;
-      if (observation) observations.push(observation);
-      rows.push({ pair_id: pair.id, probe: name, perturbed, original, probed,
-        probed_in_original: probed == null ? null : (perturbed.swapped ? swapPref(probed) : probed),
-        have_probed: !!haveProbed, reply,
-        recorded: { g0: rec.g0?.raw ?? null, g1: rec.g1?.raw ?? null } });
-      done += 1;
-      post({ id, type: 'progress', progress: { done, total, tokens: 0, elapsed_ms: 0, tokens_per_second: 0 } });
     }
+  } catch (e) {
+    // A cancel inside a verdict: what finished is kept and reported.
+    if (e?.name !== 'Cancelled') throw e;
   }
   const opts = { resamples: 1000, seed: Number(seed) || 0 };
   const report = observations.length ? S.biasReport(observations, opts, `${mode} verdicts, ${protocol}`) : null;
@@ -353,6 +404,8 @@ const ops = {
   },
   async judgeExamples() { await start(); return S.judgeLabExamples(); },
   async parsePairs(id, { text, file_name }) { await start(); return S.parseJudgedPairs(text, file_name); },
+  async judgmentFormats() { await start(); return S.judgmentFormats(); },
+  async loadJudgments(id, { files, format }) { await start(); return S.loadJudgments(files, { format }); },
   probe: (id, msg) => probe(id, msg),
   async recordedReport(id, msg) { await start(); return recordedReport(msg); },
   async leaderboard(id, { opts }) { await start(); return S.arenaHardLeaderboard(opts); },

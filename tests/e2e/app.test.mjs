@@ -12,75 +12,27 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
+import * as E from './support.mjs';
 
-const ORIGIN = process.env.SUBSTANCE_WEB_ORIGIN;
-const ROOT = process.env.SUBSTANCE_ROOT || path.resolve(import.meta.dirname, '../..');
-const SHOTS = path.join(ROOT, 'target/e2e-screenshots');
-const TINY = path.join(ROOT, 'tests/fixtures/models/tiny-llama');
-const TIMEOUT = 240_000;
-
-if (!ORIGIN) {
-  throw new Error('SUBSTANCE_WEB_ORIGIN is not set: run these tests through `cargo xtask e2e`');
-}
+const { ROOT, TIMEOUT } = E;
 
 let browser;
-let context;
 let page;
-const consoleErrors = [];
+let consoleErrors = [];
 
 before(async () => {
-  fs.mkdirSync(SHOTS, { recursive: true });
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--enable-unsafe-webgpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-  context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1400, height: 1000 } });
-  page = await context.newPage();
-  page.setDefaultTimeout(TIMEOUT);
-  page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
-  page.on('pageerror', (e) => consoleErrors.push(`pageerror: ${e.message}`));
-  await page.goto(`${ORIGIN}/web/`);
-  await page.waitForSelector('#engine-status[data-state="ready"]');
+  ({ browser, page, consoleErrors } = await E.openApp());
 });
 
 after(async () => {
   await browser?.close();
 });
 
-async function shot(name) {
-  await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
-}
-
-async function tab(name) {
-  await page.click(`#tab-${name}`);
-  await page.waitForSelector(`#panel-${name}:not([hidden])`);
-}
-
-/** The texts of the error boxes currently shown. */
-async function errors() {
-  return page.$$eval('#errors .error', (els) => els.map((e) => e.textContent));
-}
-
-async function dismissErrors() {
-  await page.$$eval('#errors .error', (els) => els.forEach((e) => e.remove()));
-}
-
-/** Pick the committed tiny Llama (HF folder files) as the model. */
-async function pickTinyModel() {
-  await page.setInputFiles('#model-file', ['config.json', 'model.safetensors', 'tokenizer.json', 'generation_config.json']
-    .map((f) => path.join(TINY, f)));
-  await page.check('input[name="model-src"][value="file"]');
-}
+const shot = (name) => E.shot(page, name);
+const tab = (name) => E.tab(page, name);
+const errors = () => E.errors(page);
+const dismissErrors = () => E.dismissErrors(page);
+const pickTinyModel = () => E.pickTinyModel(page);
 
 async function runAndWait() {
   await page.click('#run-start');
@@ -372,6 +324,8 @@ test('an unreachable endpoint shows an error naming it; nothing hangs', { timeou
   assert.match(status, /failed/);
   const errs = (await errors()).join('\n');
   assert.match(errs, /127\.0\.0\.1/);
+  // Failed before any item: there is no receipt worth downloading (issue 14, point 11).
+  assert.equal(await page.$eval('#run-download', (b) => b.disabled), true);
   // The key field is never echoed into errors, and the page is responsive.
   await dismissErrors();
   await tab('verify');
@@ -419,6 +373,6 @@ test('HTML and script in model outputs, receipts and judgments render as inert t
 test('no uncaught errors in the page', () => {
   // Errors the app reported on purpose go to console.warn; console.error and page errors are bugs, except
   // the browser's own report of the refused connection to the unreachable endpoint.
-  const real = consoleErrors.filter((e) => !/127\.0\.0\.1:9|ERR_CONNECTION_REFUSED|Failed to load resource/.test(e));
+  const real = E.realConsoleErrors(consoleErrors);
   assert.deepEqual(real, []);
 });

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use clap::Subcommand;
 use serde_json::json;
 
@@ -30,8 +30,9 @@ pub enum SuiteCommand {
     Formats,
     /// Import a foreign benchmark file (or folder) into a suite folder.
     Import {
-        /// Importer name (`substance suite formats` lists them).
-        #[arg(long)]
+        /// Importer name (`substance suite formats` lists them), or `auto`: told from the file's name and
+        /// first record (the importer chosen and why are printed).
+        #[arg(long, default_value = "auto")]
         format: String,
         /// Input file or folder.
         file: PathBuf,
@@ -182,6 +183,21 @@ fn import(
     let opts = substance_suite::import::ImportOptions {
         name,
         ..Default::default()
+    };
+    let format = if format == "auto" {
+        if file.is_dir() {
+            bail!(
+                "{}: a folder is imported with a named importer: give --format (`substance suite formats` lists them)",
+                file.display()
+            );
+        }
+        let bytes =
+            std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+        let d = substance_suite::import::detect::detect(&bytes, &file.display().to_string())?;
+        errln!("format auto: {} ({})", d.format, d.reason);
+        d.format
+    } else {
+        format
     };
     // Folders work too: MMLU `test/` (its dev split is found beside it), BBH (CoT prompts), BBQ.
     let suite = substance_suite::import::import_path(format, file, fewshot, &opts)

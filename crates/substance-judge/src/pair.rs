@@ -41,6 +41,21 @@ impl RecordedVerdict {
         }
     }
 
+    /// The preference as the judge said it (the orientation it was shown): the raw reply re-parsed by
+    /// the protocol's own parser when `protocol` names a protocol of this crate and the reply was
+    /// recorded, else the recorded verdict's generic reading (files whose protocol is only a label, e.g.
+    /// LLMBar's `llmbar/Vanilla`).
+    pub fn said_preference(&self) -> Option<Preference> {
+        if let (Ok(protocol), Some(raw)) = (
+            self.protocol.parse::<crate::JudgeProtocol>(),
+            self.raw.as_deref(),
+        ) {
+            let judge = crate::Judge::new(protocol);
+            return judge.preference(judge.parse(raw).verdict.as_ref());
+        }
+        self.verdict.as_ref().and_then(Verdict::preference)
+    }
+
     /// The generic 3-class preference mapped back to the pair's orientation (A = `answer_a`).
     pub fn preference(&self) -> Option<Preference> {
         self.verdict
@@ -161,6 +176,20 @@ impl JudgedPair {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn said_preference_reparses_known_protocols_and_reads_labels_otherwise() {
+        let b = Some(Verdict::preference_of(Preference::B));
+        let mut v = RecordedVerdict::new("gpt-4", "llmbar/Vanilla", true, b.clone());
+        v.raw = Some("Output (b)".into());
+        assert_eq!(v.said_preference(), Some(Preference::B));
+        // A protocol of this crate: the raw reply decides (its parser), not the stored verdict.
+        let mut v = RecordedVerdict::new("gpt-4", "mt-bench-pair", false, b);
+        v.raw = Some("Assistant A is better. [[A]]".into());
+        assert_eq!(v.said_preference(), Some(Preference::A));
+        v.raw = Some("no verdict here".into());
+        assert_eq!(v.said_preference(), None);
+    }
 
     #[test]
     fn swapping_keeps_meaning() {

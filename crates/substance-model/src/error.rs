@@ -183,6 +183,12 @@ pub enum ModelError {
     /// A request or argument is invalid (empty input, batch mismatch, bad sampling parameter, …).
     #[error("invalid input: {0}")]
     Input(String),
+    /// The caller stopped a generation between two tokens (the model stays usable).
+    #[error("cancelled after {tokens} generated token(s)")]
+    Cancelled {
+        /// Tokens generated before the stop.
+        tokens: usize,
+    },
     /// The compute device failed (initialisation, a read-back).
     #[error("device: {0}")]
     Device(String),

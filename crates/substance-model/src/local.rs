@@ -107,6 +107,25 @@ impl LocalModel {
         spec: &GenerationSpec,
         seed: u64,
     ) -> Result<(Response, usize)> {
+        self.generate_interruptible(prompt, spec, seed, || std::future::ready(true))
+            .await
+    }
+
+    /// [`LocalModel::generate_counted_async`] that awaits `go_on()` before each decoding step and stops
+    /// with [`ModelError::Cancelled`] when it gives `false`. In a browser worker the hook is where the
+    /// event loop gets to run (a cancel message is read) and where the cancel is checked, so a cancel
+    /// takes effect within one token and leaves the model loaded.
+    pub async fn generate_interruptible<F, Fut>(
+        &self,
+        prompt: &Prompt,
+        spec: &GenerationSpec,
+        seed: u64,
+        mut go_on: F,
+    ) -> Result<(Response, usize)>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = bool>,
+    {
         let opts = GenerateOptions {
             max_tokens: spec.max_tokens,
             stop: spec.stop.clone(),
@@ -125,7 +144,17 @@ impl LocalModel {
                 ));
             }
         };
-        let state = self.model.generate_ids_async(&ids, opts).await?;
+        let mut state = self.model.start_async(&ids, opts).await?;
+        loop {
+            if !go_on().await {
+                return Err(ModelError::Cancelled {
+                    tokens: state.generated_ids().len(),
+                });
+            }
+            if self.model.next_token_async(&mut state).await?.is_none() {
+                break;
+            }
+        }
         let response = Response::Generation {
             text: state.text().to_owned(),
             finish_reason: state.finish_reason().map(|f| f.openai().to_owned()),

@@ -207,3 +207,40 @@ fn chunked_host_logits_equal_the_forward_pass() {
         }
     }
 }
+
+/// A generation stopped by its hook ends between two tokens with `Cancelled` (the tokens so far
+/// counted), and the same model then generates exactly what an uninterrupted run does.
+#[test]
+fn interruptible_generation_stops_between_tokens_and_the_model_stays_usable() {
+    let device = Device::flex();
+    let dir = fixtures().join("tiny-llama");
+    let local = LocalModel::load(&format!("hf:{}", dir.display()), &device).unwrap();
+    let spec = GenerationSpec {
+        max_tokens: 8,
+        stop: vec![],
+        temperature: 0.0,
+    };
+    let prompt = Prompt::Completion {
+        text: "Snow fell".into(),
+    };
+    let mut calls = 0usize;
+    let e = substance_model::read::block_on(local.generate_interruptible(&prompt, &spec, 0, || {
+        calls += 1;
+        std::future::ready(calls <= 3)
+    }))
+    .unwrap_err();
+    assert!(
+        matches!(e, substance_model::ModelError::Cancelled { tokens: 3 }),
+        "{e:?}"
+    );
+    assert_eq!(calls, 4);
+    let whole = local.generate_counted_async(&prompt, &spec, 0);
+    let (resp, n) = substance_model::read::block_on(whole).unwrap();
+    assert_eq!(n, 8);
+    let ids = local.model().encode("Snow fell", false).unwrap();
+    let want = local.model().generate_ids(&ids, greedy(8)).unwrap();
+    let Response::Generation { text, .. } = resp else {
+        panic!()
+    };
+    assert_eq!(text, want.text());
+}

@@ -784,3 +784,50 @@ fn imported_suites_round_trip_through_suite_folders() {
         assert_eq!(back.sha256().unwrap(), s.sha256().unwrap());
     }
 }
+
+/// "auto" picks the right importer for every real published file the importers read, and the file then
+/// imports with it (the same suite as naming the importer).
+#[test]
+fn auto_detects_every_real_file() {
+    let cases = [
+        ("mmlu/test/anatomy_test.csv", "mmlu"),
+        ("arc/arc_challenge.jsonl", "arc"),
+        ("arc/arc_easy.jsonl", "arc"),
+        ("piqa/piqa.jsonl", "piqa"),
+        ("boolq/boolq.jsonl", "boolq"),
+        ("winogrande/winogrande.jsonl", "winogrande"),
+        ("truthfulqa/TruthfulQA.csv", "truthfulqa-mc2"),
+        ("gsm8k/test.jsonl", "gsm8k"),
+        ("bbh/bbh/date_understanding.json", "bbh"),
+        ("ifeval/input_data.jsonl", "ifeval"),
+        ("xstest/xstest_prompts.csv", "xstest"),
+        ("bbq/data/Age.jsonl", "bbq"),
+        ("harmbench/behavior_datasets/harmbench_behaviors_text_test.csv", "harmbench"),
+        ("advbench/harmful_behaviors.csv", "advbench"),
+        ("harmbench/behavior_datasets/strongreject_dataset.csv", "strongreject"),
+        ("mt-bench/mt_bench/question.jsonl", "mt-bench"),
+        ("arena-hard-auto/data/arena-hard-v2.0/question.jsonl", "arena-hard"),
+        ("arena-hard-auto/data/arena-hard-v0.1/question.jsonl", "arena-hard"),
+    ];
+    for (rel, want) in cases {
+        let Some(p) = data(rel) else { continue };
+        let bytes = std::fs::read(&p).unwrap();
+        let origin = p.display().to_string();
+        let d = import::detect::detect(&bytes, &origin).unwrap_or_else(|e| panic!("{rel}: {e}"));
+        assert_eq!(d.format, want, "{rel}: {}", d.reason);
+        let (auto, _) = import::import_auto(&bytes, &origin, &ImportOptions::default())
+            .unwrap_or_else(|e| panic!("{rel}: {e}"));
+        let named = import::import(want, &bytes, &origin, &ImportOptions::default()).unwrap();
+        assert_eq!(auto.items.len(), named.items.len(), "{rel}");
+        assert!(!auto.items.is_empty(), "{rel}");
+    }
+    // The decompressed HellaSwag text.
+    if let Some(p) = data("hellaswag/hellaswag_val_full.txt.bz2") {
+        let mut text = String::new();
+        bzip2::read::BzDecoder::new(std::fs::File::open(p).unwrap())
+            .read_to_string(&mut text)
+            .unwrap();
+        let d = import::detect::detect(text.as_bytes(), "hellaswag_val_full.txt").unwrap();
+        assert_eq!(d.format, "hellaswag", "{}", d.reason);
+    }
+}

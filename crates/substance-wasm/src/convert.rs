@@ -68,3 +68,35 @@ pub(crate) fn bytes_of(value: &JsValue, what: &str) -> Result<Vec<u8>, JsValue> 
         ))
     }
 }
+
+/// A dropped file: `{ name, bytes }`.
+pub(crate) struct FileArg {
+    pub name: String,
+    pub bytes: Vec<u8>,
+}
+
+/// `{ name, bytes }` with `bytes` a `Uint8Array` or text.
+pub(crate) fn file_arg(v: &JsValue, what: &str) -> Result<FileArg, JsValue> {
+    let name = js_sys::Reflect::get(v, &JsValue::from_str("name"))?
+        .as_string()
+        .ok_or_else(|| js_error("InputError", format!("{what}: `name` must be a string")))?;
+    let bytes = bytes_of(
+        &js_sys::Reflect::get(v, &JsValue::from_str("bytes"))?,
+        &format!("{what} `{name}`"),
+    )?;
+    Ok(FileArg { name, bytes })
+}
+
+/// An array of `{ name, bytes }`.
+pub(crate) fn files_arg(v: &JsValue, what: &str) -> Result<Vec<FileArg>, JsValue> {
+    if !js_sys::Array::is_array(v) {
+        return Err(js_error(
+            "InputError",
+            format!("{what}: expected an array of {{ name, bytes }}"),
+        ));
+    }
+    js_sys::Array::from(v)
+        .iter()
+        .map(|f| file_arg(&f, what))
+        .collect()
+}

@@ -8,7 +8,9 @@ use substance_judge::{
 };
 use wasm_bindgen::prelude::*;
 
-use crate::convert::{from_js, from_js_opt, js_error, named, to_js};
+use substance_judge::import::load::{Format as JudgmentFormat, LoadOptions, NamedBytes, load};
+
+use crate::convert::{files_arg, from_js, from_js_opt, js_error, named, to_js};
 
 /// Probe short names accepted by [`apply_probe`].
 pub(crate) const PROBE_NAMES: [&str; 5] = substance_judge::probe::SHORT_NAMES;
@@ -74,6 +76,67 @@ pub fn judge_lab_examples() -> Result<JsValue, JsValue> {
     to_js(&substance_judge::examples::judge_lab().map_err(named("JudgeError"))?)
 }
 
+/// The recorded-judgment formats `loadJudgments` reads: `[{ name, summary }]`.
+#[wasm_bindgen(js_name = judgmentFormats, unchecked_return_type = "{ name: string, summary: string }[]")]
+pub fn judgment_formats() -> Result<JsValue, JsValue> {
+    let list: Vec<serde_json::Value> = JudgmentFormat::ALL
+        .iter()
+        .map(|f| serde_json::json!({ "name": f.name(), "summary": f.summary() }))
+        .collect();
+    to_js(&list)
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct JsLoadOptions {
+    format: Option<String>,
+    adversarial: Option<bool>,
+    baseline: Option<String>,
+}
+
+/// Recorded judgments in any format the library reads, by the same loader as `substance judgments`:
+/// each file's format detected from its name (a relative path keeps LLMBar's subset and evaluator) and
+/// first record unless `opts.format` names one; PandaLM test set + verdict files and MT-Bench judgments
+/// + question/answer files are joined. Returns `{ format, pairs, label, judges, files }`.
+#[wasm_bindgen(js_name = loadJudgments, unchecked_return_type = "LoadedJudgments")]
+pub fn load_judgments(
+    #[wasm_bindgen(unchecked_param_type = "{ name: string, bytes: Uint8Array | string }[]")]
+    files: JsValue,
+    #[wasm_bindgen(
+        unchecked_param_type = "{ format?: string, adversarial?: boolean, baseline?: string } | undefined"
+    )]
+    opts: JsValue,
+) -> Result<JsValue, JsValue> {
+    let files = files_arg(&files, "files")?;
+    let o: JsLoadOptions = from_js_opt(opts, "opts")?;
+    let format = match o.format.as_deref() {
+        None | Some("auto") => None,
+        Some(name) => Some(JudgmentFormat::from_name(name).ok_or_else(|| {
+            js_error(
+                "InputError",
+                format!(
+                    "opts.format: unknown judgment format `{name}` (auto, {})",
+                    JudgmentFormat::ALL.map(JudgmentFormat::name).join(", ")
+                ),
+            )
+        })?),
+    };
+    let d = LoadOptions::default();
+    let opts = LoadOptions {
+        adversarial: o.adversarial.unwrap_or(d.adversarial),
+        baseline: o.baseline.unwrap_or(d.baseline),
+        texts: None,
+    };
+    let inputs = files
+        .into_iter()
+        .map(|f| NamedBytes {
+            name: f.name,
+            bytes: f.bytes,
+        })
+        .collect();
+    to_js(&load(format, inputs, &opts).map_err(named("ImportError"))?)
+}
+
 /// Judged pairs from JSONL (the shape `substance judge` writes).
 #[wasm_bindgen(js_name = parseJudgedPairs, unchecked_return_type = "JudgedPair[]")]
 pub fn parse_judged_pairs(text: &str, file_name: &str) -> Result<JsValue, JsValue> {
@@ -135,14 +198,26 @@ pub fn bias_observation(
     ))
 }
 
-/// Position-swap observations from recorded two-game verdicts (every judge, or only `judge`).
+/// The preference a recorded verdict says, in the orientation the judge saw: its raw reply re-parsed by
+/// the protocol's parser when the protocol is one of `info().judge_protocols`, else the recorded
+/// verdict (files whose protocol is only a label, such as LLMBar's `llmbar/Vanilla`).
+#[wasm_bindgen(js_name = recordedPreference, unchecked_return_type = "Preference | null")]
+pub fn recorded_preference(
+    #[wasm_bindgen(unchecked_param_type = "RecordedVerdict")] verdict: JsValue,
+) -> Result<JsValue, JsValue> {
+    let v: substance_judge::RecordedVerdict = from_js(verdict, "verdict")?;
+    to_js(&v.said_preference())
+}
+
+/// Position-swap observations from recorded two-game verdicts (every judge, or only `judge`); a pair
+/// that marks its adversarial distractor (LLMBar's adversarial subsets) also gives style vs substance.
 #[wasm_bindgen(js_name = recordedObservations, unchecked_return_type = "BiasObservation[]")]
 pub fn recorded_observations(
     #[wasm_bindgen(unchecked_param_type = "JudgedPair[]")] pairs: JsValue,
     judge: Option<String>,
 ) -> Result<JsValue, JsValue> {
     let pairs: Vec<JudgedPair> = from_js(pairs, "pairs")?;
-    to_js(&substance_judge::report::recorded_observations(
+    to_js(&substance_judge::report::recorded_observations_with_distractors(
         &pairs,
         judge.as_deref(),
     ))

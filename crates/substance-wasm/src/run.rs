@@ -97,6 +97,34 @@ pub struct WasmRun {
     /// paused page) does not lower the reported speed.
     busy_ms: RefCell<f64>,
     failed: RefCell<bool>,
+    /// `setInterrupt`'s hook, awaited before each generated token.
+    interrupt: RefCell<Option<js_sys::Function>>,
+    cancelled: RefCell<bool>,
+}
+
+/// Why an item got no answer.
+enum AnswerFail {
+    /// The interrupt hook said stop (between two tokens).
+    Cancelled(usize),
+    /// The model or endpoint failed.
+    Model(String),
+}
+
+impl From<String> for AnswerFail {
+    fn from(m: String) -> Self {
+        AnswerFail::Model(m)
+    }
+}
+
+/// Await the JS hook: `true` (or anything but `false`) goes on; a throw stops.
+async fn go_on(hook: Option<js_sys::Function>) -> bool {
+    let Some(f) = hook else { return true };
+    match f.call0(&JsValue::NULL) {
+        Ok(v) => wasm_bindgen_futures::JsFuture::from(js_sys::Promise::resolve(&v))
+            .await
+            .is_ok_and(|v| v.as_bool() != Some(false)),
+        Err(_) => false,
+    }
 }
 
 fn now_ms() -> f64 {
@@ -125,6 +153,8 @@ impl WasmRun {
             tokens: RefCell::new(0),
             busy_ms: RefCell::new(0.0),
             failed: RefCell::new(false),
+            interrupt: RefCell::new(None),
+            cancelled: RefCell::new(false),
         })
     }
 
@@ -154,7 +184,8 @@ impl WasmRun {
         answerer: &RefCell<Answerer>,
         p: &PendingRequest,
         seed: u64,
-    ) -> Result<(Response, u64), String> {
+        interrupt: Option<js_sys::Function>,
+    ) -> Result<(Response, u64), AnswerFail> {
         // Clone what the await needs, so no RefCell borrow is held across it.
         let (local, endpoint) = match &*answerer.borrow() {
             Answerer::Local(l) => (Some(Rc::clone(l)), None),
@@ -179,9 +210,16 @@ impl WasmRun {
             (Request::Generate(settings), Some(l), _) => {
                 let (response, generated) = l
                     .local
-                    .generate_counted_async(&p.prompt, settings, seed)
+                    .generate_interruptible(&p.prompt, settings, seed, || {
+                        go_on(interrupt.clone())
+                    })
                     .await
-                    .map_err(|e| e.to_string())?;
+                    .map_err(|e| match e {
+                        substance_model::ModelError::Cancelled { tokens } => {
+                            AnswerFail::Cancelled(tokens)
+                        }
+                        e => AnswerFail::Model(e.to_string()),
+                    })?;
                 Ok((response, generated as u64))
             }
             (Request::LogLikelihood(pairs), None, Some(e)) => {
@@ -202,7 +240,7 @@ impl WasmRun {
             (request, None, None) => {
                 let mut a = answerer.borrow_mut();
                 let Answerer::Replay(replay) = &mut *a else {
-                    return Err("internal: no answerer".into());
+                    return Err(AnswerFail::Model("internal: no answerer".into()));
                 };
                 let r = match request {
                     Request::LogLikelihood(pairs) => replay
@@ -257,6 +295,15 @@ impl WasmRun {
         Self::new(suite, Answerer::Replay(replay), info, opts)
     }
 
+    /// A hook awaited before every token a local model generates (`() => boolean | Promise<boolean>`):
+    /// `false` (or a throw) stops the current `step()` with an error named `Cancelled`, between two
+    /// tokens; the finished items stay valid and the model stays loaded. In a worker, a hook that
+    /// yields to the event loop now and then (a `setTimeout` promise) lets a cancel message arrive.
+    #[wasm_bindgen(js_name = setInterrupt)]
+    pub fn set_interrupt(&self, hook: Option<js_sys::Function>) {
+        *self.interrupt.borrow_mut() = hook;
+    }
+
     /// The receipt's header line (ends with a newline).
     pub fn header(&self) -> Result<String, JsValue> {
         let s = self.session.borrow();
@@ -270,6 +317,9 @@ impl WasmRun {
     /// is done (then call `finish()`).
     #[wasm_bindgen(unchecked_return_type = "RunStep | null")]
     pub async fn step(&self) -> Result<JsValue, JsValue> {
+        if *self.cancelled.borrow() {
+            return Err(js_error("Cancelled", "the run was cancelled"));
+        }
         if *self.failed.borrow() {
             return Err(js_error(
                 "RunError",
@@ -293,7 +343,8 @@ impl WasmRun {
             return Ok(JsValue::NULL);
         };
         let t0 = now_ms();
-        let answered = Self::answer(&self.answerer, &p, self.seed).await;
+        let hook = self.interrupt.borrow().clone();
+        let answered = Self::answer(&self.answerer, &p, self.seed, hook).await;
         let lines = {
             let mut guard = self.session.borrow_mut();
             let s = guard
@@ -301,7 +352,18 @@ impl WasmRun {
                 .ok_or_else(|| js_error("RunError", "the run has finished"))?;
             let (response, tokens) = match answered {
                 Ok(r) => r,
-                Err(m) => {
+                Err(AnswerFail::Cancelled(n)) => {
+                    // Not a failure of the item: the receipt so far stays valid, this item is not in it.
+                    *self.cancelled.borrow_mut() = true;
+                    return Err(js_error(
+                        "Cancelled",
+                        format!(
+                            "cancelled during item {} after {n} generated token(s); the finished items are kept",
+                            p.item.id
+                        ),
+                    ));
+                }
+                Err(AnswerFail::Model(m)) => {
                     *self.failed.borrow_mut() = true;
                     return Err(run_error(s.model_error(&p, m)));
                 }

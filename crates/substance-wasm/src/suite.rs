@@ -69,6 +69,14 @@ pub(crate) struct SuiteInfo {
     n_items: usize,
     sha256: String,
     has_sample_responses: bool,
+    /// For a suite imported with format "auto": the importer chosen and why.
+    imported_as: Option<ImportedAs>,
+}
+
+#[derive(Serialize, Clone)]
+struct ImportedAs {
+    format: &'static str,
+    reason: String,
 }
 
 /// A loaded suite (items stay in Rust).
@@ -76,6 +84,7 @@ pub(crate) struct SuiteInfo {
 pub struct WasmSuite {
     pub(crate) suite: Rc<Suite>,
     sample_responses: Option<&'static str>,
+    imported_as: Option<ImportedAs>,
 }
 
 fn load_sample(name: &str) -> Result<WasmSuite, JsValue> {
@@ -96,6 +105,7 @@ fn load_sample(name: &str) -> Result<WasmSuite, JsValue> {
     Ok(WasmSuite {
         suite: Rc::new(suite),
         sample_responses: responses,
+        imported_as: None,
     })
 }
 
@@ -151,6 +161,7 @@ impl WasmSuite {
         Ok(WasmSuite {
             suite: Rc::new(suite),
             sample_responses: None,
+            imported_as: None,
         })
     }
 
@@ -177,22 +188,25 @@ impl WasmSuite {
             n_fewshot: o.n_fewshot,
             chat: o.chat,
         };
-        let format = if format == "auto" {
-            return Err(js_error(
-                "SuiteError",
-                format!(
-                    "{file_name}: automatic format detection is not available yet; choose one of {}",
-                    substance_suite::importer_names().join(", ")
-                ),
-            ));
+        let (suite, imported_as) = if format == "auto" {
+            let (suite, d) = substance_suite::import::import_auto(bytes, file_name, &opts)
+                .map_err(named("SuiteError"))?;
+            (
+                suite,
+                Some(ImportedAs {
+                    format: d.format,
+                    reason: d.reason,
+                }),
+            )
         } else {
-            format
+            let suite = substance_suite::import(format, bytes, file_name, &opts)
+                .map_err(named("SuiteError"))?;
+            (suite, None)
         };
-        let suite = substance_suite::import(format, bytes, file_name, &opts)
-            .map_err(named("SuiteError"))?;
         Ok(WasmSuite {
             suite: Rc::new(suite),
             sample_responses: None,
+            imported_as,
         })
     }
 
@@ -207,6 +221,7 @@ impl WasmSuite {
             n_items: self.suite.items.len(),
             sha256: self.suite.sha256().map_err(named("SuiteError"))?,
             has_sample_responses: self.sample_responses.is_some(),
+            imported_as: self.imported_as.clone(),
         })
     }
 

@@ -6,7 +6,7 @@ use substance_core::{Item, ReceiptLine, ReceiptReader, Response, SuiteSpec, Summ
 use substance_score::{Mismatch, verify_reader};
 use wasm_bindgen::prelude::*;
 
-use crate::convert::{bytes_of, from_js, js_error, named, to_js};
+use crate::convert::{bytes_of, file_arg, files_arg, from_js, named, to_js};
 use crate::suite::WasmSuite;
 
 #[derive(Serialize)]
@@ -167,23 +167,6 @@ pub fn score_item(
     to_js(&scores)
 }
 
-struct FileArg {
-    name: String,
-    bytes: Vec<u8>,
-}
-
-/// `{ name, bytes }` with `bytes` a `Uint8Array` or text.
-fn file_arg(v: &JsValue, what: &str) -> Result<FileArg, JsValue> {
-    let name = js_sys::Reflect::get(v, &JsValue::from_str("name"))?
-        .as_string()
-        .ok_or_else(|| js_error("InputError", format!("{what}: `name` must be a string")))?;
-    let bytes = bytes_of(
-        &js_sys::Reflect::get(v, &JsValue::from_str("bytes"))?,
-        &format!("{what} `{name}`"),
-    )?;
-    Ok(FileArg { name, bytes })
-}
-
 /// Verify dropped files of any format `substance verify` reads: receipts (each as `verifyReceipt`
 /// does), lm-eval output, inspect_ai logs, MMLU-Pro predictions, judge result files (AlpacaEval,
 /// MT-Bench, Arena-Hard, JudgeBench, RewardBench), zips of them. `reports` holds every file in the one
@@ -197,16 +180,7 @@ pub fn verify_files(
     #[wasm_bindgen(unchecked_param_type = "{ name: string, bytes: Uint8Array | string } | null")]
     claims: JsValue,
 ) -> Result<JsValue, JsValue> {
-    if !js_sys::Array::is_array(&files) {
-        return Err(js_error(
-            "InputError",
-            "files: expected an array of { name, bytes }",
-        ));
-    }
-    let files = js_sys::Array::from(&files)
-        .iter()
-        .map(|f| file_arg(&f, "file"))
-        .collect::<Result<Vec<_>, _>>()?;
+    let files = files_arg(&files, "files")?;
     let claims = if claims.is_null() || claims.is_undefined() {
         Vec::new()
     } else {

@@ -2,7 +2,7 @@
 //! reproduces lm-eval's standard task (SPEC §6.3) or SOS-Bench's safety task (SPEC §1.2).
 //!
 //! Every importer is reachable by name through [`import`]; [`importer_names`] lists them and
-//! [`importer_summary`] describes each one. Each also has a typed module function (`mmlu::import`, …).
+//! [`importer_summary`] describes each one; [`detect`] tells which importer reads a file (`"auto"`). Each also has a typed module function (`mmlu::import`, …).
 //! Errors name the file, the 1-based line and the field (CSV column or JSON path).
 //!
 //! | name | input | output |
@@ -23,6 +23,7 @@
 //! | `arena-hard` | `question.jsonl` (v0.1, old v0.1, v2.0) | generate (chat) |
 
 pub mod bbh;
+pub mod detect;
 pub mod foundry;
 pub mod gsm8k;
 pub mod hellaswag;
@@ -257,14 +258,17 @@ pub fn importer_summary(format: &str) -> Option<&'static str> {
         .map(|(i, _)| i.summary)
 }
 
-/// Import `bytes` (a file named `origin`) with the importer `format`: the CLI's
-/// `suite import --format NAME FILE --out DIR` is this plus [`crate::write_suite_dir`].
+/// Import `bytes` (a file named `origin`) with the importer `format` (`"auto"`: the one [`detect::detect`]
+/// picks): the CLI's `suite import --format NAME FILE --out DIR` is this plus [`crate::write_suite_dir`].
 pub fn import(
     format: &str,
     bytes: &[u8],
     origin: &str,
     opts: &ImportOptions,
 ) -> Result<Suite, SuiteError> {
+    if format == "auto" {
+        return import_auto(bytes, origin, opts).map(|(suite, _)| suite);
+    }
     let f = REGISTRY
         .iter()
         .find(|(i, _)| i.name == format)
@@ -274,6 +278,18 @@ pub fn import(
             known: NAMES.join(", "),
         })?;
     f(bytes, origin, opts)
+}
+
+/// Import with the importer [`detect::detect`] picks from the file's name and first record; returns
+/// the suite and the detection (which importer, and why) so the caller can say what was chosen.
+pub fn import_auto(
+    bytes: &[u8],
+    origin: &str,
+    opts: &ImportOptions,
+) -> Result<(Suite, detect::Detection), SuiteError> {
+    let d = detect::detect(bytes, origin)?;
+    let suite = import(d.format, bytes, origin, opts)?;
+    Ok((suite, d))
 }
 
 // ---------------------------------------------------------------------------------------------------
