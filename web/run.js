@@ -201,14 +201,35 @@ function scoreCell(scores) {
     s.answer != null ? h('span', { class: 'muted' }, ` answer ${s.answer}`) : null)));
 }
 
+/**
+ * A multiple-choice answer as a reader wants it: each option with its log-likelihood, the option the
+ * model chose (highest log-likelihood) and the gold one(s).
+ */
+function choicesView(item, resp) {
+  const lls = resp.choices.map((c) => c.ll);
+  const chosen = lls.indexOf(Math.max(...lls));
+  const gold = new Set(item.gold);
+  return h('ol', { class: 'choices' }, item.choices.map((text, i) => h('li', {
+    class: `${i === chosen ? 'chosen' : ''} ${gold.has(i) ? 'gold' : ''}`.trim(),
+    dataset: { choice: String(i), chosen: i === chosen ? '1' : '0', gold: gold.has(i) ? '1' : '0' },
+  },
+  h('span', { class: 'opt' }, text),
+  h('span', { class: 'll num' }, ` ${fmt(lls[i], 2)}`),
+  i === chosen ? h('span', { class: 'tag' }, ' chosen') : null,
+  gold.has(i) ? h('span', { class: 'tag ok' }, ' gold') : null)));
+}
+
 function addItemRow(item) {
   const prompt = promptText(item.prompt);
-  const resp = responseText(item.response);
+  const mc = item.response?.kind === 'log_likelihood' && item.item?.choices?.length === item.response.choices.length;
+  // For multiple choice the cell shows this item's question (the few-shot block is in the tooltip and in
+  // the receipt), not the start of the prompt.
+  const question = mc ? item.item.input : prompt;
   const row = h('tr', { dataset: { id: item.id } },
     h('td', { class: 'num' }, item.index),
     h('td', { class: 'mono' }, item.id),
-    h('td', { class: 'text', title: prompt }, excerpt(prompt, 220)),
-    h('td', { class: 'text response' }, resp),
+    h('td', { class: 'text', title: prompt }, excerpt(question, 220)),
+    h('td', { class: 'text response' }, mc ? choicesView(item.item, item.response) : responseText(item.response)),
     scoreCell(item.scores));
   $('run-items').tBodies[0].append(row);
 }
@@ -217,7 +238,11 @@ function showSummary(summary, note) {
   const boxes = Object.entries(summary?.metrics || {}).map(([name, a]) => h('div', { class: 'metric', dataset: { metric: name } },
     h('div', { class: 'name' }, name),
     h('div', { class: 'value' }, fmt(a.value)),
-    h('div', { class: 'ci' }, `± ${fmt(a.stderr)} · 95% CI [${fmt(a.ci95?.[0])}, ${fmt(a.ci95?.[1])}] · n = ${a.n}`)));
+    // The bootstrap interval stays inside the metric's range (a normal interval at small n does not:
+    // [-0.080, 0.880]); the ± is lm-eval's stderr, kept for parity.
+    h('div', { class: 'ci' }, a.bootstrap_ci95
+      ? `± ${fmt(a.stderr)} (stderr) · 95% CI [${fmt(a.bootstrap_ci95[0])}, ${fmt(a.bootstrap_ci95[1])}] (bootstrap) · n = ${a.n}`
+      : `± ${fmt(a.stderr)} (stderr) · 95% CI [${fmt(a.ci95?.[0])}, ${fmt(a.ci95?.[1])}] (normal) · n = ${a.n}`)));
   setChildren($('run-summary'), note ? h('div', { class: 'notice' }, note) : null, boxes);
 }
 

@@ -189,12 +189,14 @@ function itemView(step) {
   // Only what the table shows; the full line goes to the page as the receipt line.
   let prompt = null;
   let target = null;
+  let item = null;
   try {
     const v = JSON.parse(step.line);
     prompt = v.prompt ?? null;
     target = v.item?.target ?? null;
+    if (v.item) item = { input: v.item.input, choices: v.item.choices ?? [], gold: v.item.gold ?? [] };
   } catch { /* the line is the receipt's; display falls back to the step */ }
-  return { index: step.index, id: step.id, scores: step.scores, response: step.response, prompt, target };
+  return { index: step.index, id: step.id, scores: step.scores, response: step.response, prompt, target, item };
 }
 
 async function run(id, { suite, model: m, limit }) {

@@ -32,6 +32,31 @@ after(async () => {
 
 const judgeInfo = () => page.textContent('#judge-info');
 
+test('Auto compute treats a software WebGPU adapter (SwiftShader) as no WebGPU and says so', { timeout: TIMEOUT }, async () => {
+  const adapter = await page.evaluate(async () => {
+    const a = navigator.gpu && await navigator.gpu.requestAdapter();
+    if (!a) return null;
+    const i = a.info || {};
+    return { text: `${i.vendor} ${i.architecture} ${i.description}`, fallback: !!(i.isFallbackAdapter || a.isFallbackAdapter) };
+  });
+  if (!adapter || !(adapter.fallback || /swiftshader|llvmpipe|lavapipe/i.test(adapter.text))) {
+    // eslint-disable-next-line no-console
+    console.log(`SKIP: this Chromium offers ${adapter ? `a hardware adapter (${adapter.text})` : 'no WebGPU adapter'}`);
+    return;
+  }
+  assert.match(await page.textContent('#engine-status'), /software renderer.*Auto uses the CPU/);
+  await E.tab(page, 'run');
+  await page.selectOption('#backend', 'auto');
+  await page.selectOption('#suite-bundled', 'sample-knowledge');
+  await page.fill('#run-limit', '1');
+  await E.pickTinyModel(page);
+  await page.evaluate(() => { document.getElementById('run-status').textContent = ''; });
+  await page.click('#run-start');
+  await page.waitForFunction(() => /done|failed|cancelled/.test(document.getElementById('run-status').textContent));
+  assert.match(await page.textContent('#engine-status'), /· CPU$/);
+  assert.match(await page.getAttribute('#engine-status', 'title'), /auto: the WebGPU adapter is a software renderer/);
+});
+
 test('judge lab: the default probe set applies to the bundled examples; a probe that does not fit is skipped and counted', { timeout: TIMEOUT }, async () => {
   await E.tab(page, 'judge');
   await page.click('#judge-load-examples');
@@ -167,6 +192,109 @@ test('judge lab: the live-judge Cancel stops within one model step and keeps the
   assert.deepEqual(await E.errors(page), []);
   assert.equal(await page.$eval('#judge-apply', (b) => b.disabled), false);
   await E.shot(page, 'ux-judge-cancel');
+});
+
+test('run: a multiple-choice row shows the question (not the few-shot block), each option with its log-likelihood, chosen and gold; CIs stay in [0, 1]', { timeout: TIMEOUT }, async () => {
+  await E.tab(page, 'run');
+  await page.check('input[name="suite-src"][value="bundled"]');
+  await page.selectOption('#suite-bundled', 'sample-knowledge');
+  await page.fill('#run-limit', '3');
+  await E.pickTinyModel(page);
+  await page.evaluate(() => { document.getElementById('run-status').textContent = ''; });
+  await page.click('#run-start');
+  await page.waitForFunction(() => /done|failed|cancelled/.test(document.getElementById('run-status').textContent));
+  assert.match(await page.textContent('#run-status'), /done/);
+  const items = fs.readFileSync(path.join(ROOT, 'suites/sample-knowledge/items.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const rows = await page.$$eval('#run-items tbody tr', (trs) => trs.map((tr) => ({
+    id: tr.dataset.id,
+    prompt: tr.children[2].textContent,
+    title: tr.children[2].title,
+    options: [...tr.querySelectorAll('ol.choices li')].map((li) => ({ text: li.querySelector('.opt').textContent, chosen: li.dataset.chosen === '1', gold: li.dataset.gold === '1', ll: Number(li.querySelector('.ll').textContent) })),
+  })));
+  assert.equal(rows.length, 3);
+  for (const r of rows) {
+    const item = items.find((i) => i.id === r.id);
+    assert.equal(r.prompt, item.input);
+    // The tooltip keeps the whole prompt, few-shot examples first.
+    assert.ok(r.title.includes(item.input) && r.title.length > item.input.length, r.title);
+    assert.deepEqual(r.options.map((o) => o.text), item.choices);
+    assert.deepEqual(r.options.filter((o) => o.gold).map((o) => r.options.indexOf(o)), item.gold);
+    const chosen = r.options.filter((o) => o.chosen);
+    assert.equal(chosen.length, 1);
+    assert.equal(chosen[0].ll, Math.max(...r.options.map((o) => o.ll)));
+  }
+  const cis = await page.$$eval('#run-summary .metric .ci', (els) => els.map((e) => e.textContent));
+  assert.ok(cis.length > 0);
+  for (const ci of cis) {
+    const m = /95% CI \[(-?[\d.]+), (-?[\d.]+)\] \(bootstrap\)/.exec(ci);
+    assert.ok(m, ci);
+    assert.ok(Number(m[1]) >= 0 && Number(m[2]) <= 1, ci);
+  }
+  await E.shot(page, 'ux-run-mc');
+});
+
+test('long and stacked Unicode stays inside its boxes (10,000 combining marks, a 50,000-character line)', { timeout: TIMEOUT }, async () => {
+  await E.tab(page, 'judge');
+  const zalgo = `Z${'\u0301'.repeat(10_000)} is the answer.`;
+  const line = 'x'.repeat(50_000);
+  const pairs = [
+    { id: 'stacked', question: `Which? ${zalgo}`, answer_a: zalgo, answer_b: 'Plain answer. It is fine.', verdicts: [] },
+    { id: 'long-line', question: line, answer_a: line, answer_b: 'Short. Also short.', verdicts: [] },
+  ].map((p) => JSON.stringify(p)).join('\n');
+  await page.setInputFiles('#judge-file', { name: 'unicode.jsonl', mimeType: 'application/x-ndjson', buffer: Buffer.from(`${pairs}\n`) });
+  await page.waitForFunction(() => /unicode\.jsonl/.test(document.getElementById('judge-info').textContent));
+  await page.$$eval('#judge-probes input', (inputs) => inputs.forEach((i) => { i.checked = i.value === 'padding'; }));
+  await page.check('input[name="judge-mode"][value="recorded"]');
+  await page.click('#judge-apply');
+  await page.waitForFunction(() => /probed pair/.test(document.getElementById('judge-info').textContent));
+  for (const id of ['stacked', 'long-line']) {
+    await page.click(`#judge-pairs tbody tr[data-pair="${id}"]`);
+    const m = await page.evaluate(() => ({
+      page: document.documentElement.scrollWidth,
+      view: window.innerWidth,
+      detail: document.getElementById('judge-detail').getBoundingClientRect().right,
+    }));
+    assert.ok(m.page <= m.view, `${id}: page ${m.page} px wide in a ${m.view} px window`);
+    assert.ok(m.detail <= m.view, `${id}: detail box ends at ${m.detail} px`);
+  }
+  await E.shot(page, 'ux-unicode');
+});
+
+test('phone (390×844): no tab is wider than the screen; the judge table shows its probe and flip columns', { timeout: TIMEOUT }, async () => {
+  const ctx = await browser.newContext({ viewport: { width: 390, height: 844 } });
+  const phone = await ctx.newPage();
+  phone.setDefaultTimeout(TIMEOUT);
+  await phone.goto(`${E.ORIGIN}/web/`);
+  await phone.waitForSelector('#engine-status[data-state="ready"]');
+  const width = () => phone.evaluate(() => ({ page: document.documentElement.scrollWidth, view: window.innerWidth }));
+  for (const t of ['run', 'judge', 'verify', 'leaderboard']) {
+    await E.tab(phone, t);
+    const w = await width();
+    assert.ok(w.page <= w.view, `${t}: ${w.page} px in a ${w.view} px screen`);
+    await E.shot(phone, `ux-phone-${t}`);
+  }
+  await E.tab(phone, 'judge');
+  await phone.click('#judge-load-examples');
+  await phone.waitForSelector('#judge-pairs tbody tr');
+  await phone.$$eval('#judge-probes input', (inputs) => inputs.forEach((i) => { i.checked = i.value === 'swap'; }));
+  await phone.click('#judge-apply');
+  await phone.waitForFunction(() => /probed pair/.test(document.getElementById('judge-info').textContent));
+  const cols = await phone.evaluate(() => [...document.querySelectorAll('#judge-pairs thead th')]
+    .filter((th) => th.offsetParent !== null)
+    .map((th) => ({ name: th.textContent, right: th.getBoundingClientRect().right })));
+  const flip = cols.find((c) => c.name === 'flip');
+  const probe = cols.find((c) => c.name === 'probed');
+  assert.ok(flip && probe, JSON.stringify(cols));
+  assert.ok(flip.right <= 390 && probe.right <= 390, JSON.stringify(cols));
+  const w = await width();
+  assert.ok(w.page <= w.view, `judge with rows: ${w.page} px`);
+  await E.shot(phone, 'ux-phone-judge-probed');
+  // The same tabs at 1280×800, for the record.
+  for (const t of ['run', 'judge', 'verify', 'leaderboard']) {
+    await E.tab(page, t);
+    await E.shot(page, `ux-desktop-${t}`);
+  }
+  await ctx.close();
 });
 
 test('no uncaught errors in the page', () => {

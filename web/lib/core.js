@@ -120,7 +120,9 @@ export async function initEngine() {
     const { info, webgpu } = await worker.call('init');
     engine.info = info;
     engine.webgpu = webgpu;
-    setStatus(webgpu.available ? 'ready · WebGPU available' : 'ready · CPU (wasm)', 'ready');
+    setStatus(webgpu.available && !webgpu.software ? 'ready · WebGPU available'
+      : webgpu.software ? 'ready · CPU (wasm) · WebGPU is a software renderer here, Auto uses the CPU'
+        : 'ready · CPU (wasm)', 'ready');
     $('engine-status').title = webgpu.reason || '';
     document.dispatchEvent(new CustomEvent('engine-ready', { detail: engine }));
   } catch (e) {

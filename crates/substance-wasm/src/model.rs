@@ -61,6 +61,24 @@ pub(crate) struct WebGpuStatus {
     max_buffer_size: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     max_storage_buffer_binding_size: Option<f64>,
+    /// The adapter is a fallback / software renderer (SwiftShader, llvmpipe, WARP): slower than the
+    /// CPU path by two orders of magnitude, so Auto does not pick it.
+    software: bool,
+}
+
+/// Whether an adapter is a software renderer: the adapter says so (`info.isFallbackAdapter`, or the
+/// older `adapter.isFallbackAdapter`), or its info names a known software rasteriser.
+fn is_software(adapter: &JsValue, info: Option<&AdapterInfo>) -> bool {
+    let flag = |obj: &JsValue| get(obj, "isFallbackAdapter").as_bool() == Some(true);
+    if flag(adapter) || flag(&get(adapter, "info")) {
+        return true;
+    }
+    info.is_some_and(|i| {
+        let text = format!("{} {} {}", i.vendor, i.architecture, i.description).to_lowercase();
+        ["swiftshader", "llvmpipe", "lavapipe", "softpipe", "microsoft basic render"]
+            .iter()
+            .any(|s| text.contains(s))
+    })
 }
 
 #[derive(Serialize)]
@@ -128,7 +146,12 @@ async fn probe_webgpu() -> WebGpuStatus {
     st.max_buffer_size = get(&limits, "maxBufferSize").as_f64();
     st.max_storage_buffer_binding_size = get(&limits, "maxStorageBufferBindingSize").as_f64();
     st.available = true;
-    st.reason = "WebGPU adapter available".into();
+    st.software = is_software(&adapter, st.adapter.as_ref());
+    st.reason = if st.software {
+        "the WebGPU adapter is a software renderer (no GPU): Auto uses the CPU, which is faster".into()
+    } else {
+        "WebGPU adapter available".into()
+    };
     st
 }
 
@@ -193,7 +216,7 @@ async fn choose_device(
         return fallback("this build of substance-wasm has no WebGPU backend".into());
     }
     let st = probe_webgpu().await;
-    if !st.available {
+    if !st.available || (st.software && !demanded) {
         return fallback(st.reason);
     }
     let limit = match (st.max_buffer_size, st.max_storage_buffer_binding_size) {
