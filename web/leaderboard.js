@@ -18,19 +18,33 @@ async function fetchText(url) {
 
 // ── arena ────────────────────────────────────────────────────────────────────────────────────────────
 
-function modelsOf(files) {
-  const names = new Set();
-  for (const f of files.answers) names.add(f.file_name.split('/').pop().replace(/\.jsonl$/, ''));
-  for (const f of files.judgments) names.add(f.file_name.split('/').pop().replace(/\.jsonl$/, ''));
-  return [...names].sort();
+const stem = (f) => f.file_name.split('/').pop().replace(/\.jsonl$/, '');
+const REFERENCE_BASELINE = 'gpt-4-0314';  // Arena-Hard v0.1's default
+
+/**
+ * The models that can be the baseline. v0.1 judgment files do not record it: it is the model every
+ * judged model was compared with, so never a model with a judgment file of its own. With answer files,
+ * the candidates are the models that have answers and no judgments; without, the reference's default.
+ */
+function baselineCandidates(files) {
+  const judged = new Set(files.judgments.map(stem));
+  const fromAnswers = [...new Set(files.answers.map(stem))].filter((m) => !judged.has(m)).sort();
+  return fromAnswers.length ? fromAnswers : [REFERENCE_BASELINE].filter((m) => !judged.has(m));
 }
 
 function setArena(files, baseline) {
   arenaFiles = files;
-  const models = modelsOf(files);
-  setChildren($('lb-baseline'), models.map((m) => h('option', { value: m, selected: m === baseline }, m)));
-  $('lb-compute').disabled = false;
-  compute();
+  const candidates = baselineCandidates(files);
+  const chosen = candidates.includes(baseline) ? baseline : candidates[0];
+  setChildren($('lb-baseline'), candidates.map((m) => h('option', { value: m, selected: m === chosen }, m)));
+  $('lb-baseline-note').textContent = !candidates.length
+    ? 'No baseline: every model given has judgments of its own. Add the baseline’s answer file (the model every battle is against).'
+    : candidates.length > 1
+      ? `The judgment files do not record their baseline: ${candidates.length} models have answers and no judgments — pick the one the judge compared against.`
+      : `Baseline ${chosen}: the one model with answers and no judgment file${files.answers.length ? '' : ' (no answer files: the reference default)'}.`;
+  $('lb-compute').disabled = !candidates.length;
+  if (candidates.length) compute();
+  else setChildren($('lb-out'));
 }
 
 async function loadArenaExample() {
@@ -141,7 +155,8 @@ const FACTORS = { wk: 'world knowledge', if: 'instruction following', safety: 's
 async function computeSos() {
   setChildren($('sos-out'), h('p', { class: 'muted' }, 'computing…'));
   try {
-    const rep = await worker.call('sos', { opts: { results: sosFiles.results, judge: sosFiles.judge, norm: 'chance', bootstrap: 1000, seed: 0 } });
+    // The library's defaults, as the CLI: chance-corrected normalisation, 2000 resamples, seed 2409.
+    const rep = await worker.call('sos', { opts: { results: sosFiles.results, judge: sosFiles.judge } });
     renderSos(rep);
   } catch (e) {
     setChildren($('sos-out'));

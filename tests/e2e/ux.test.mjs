@@ -297,6 +297,40 @@ test('phone (390×844): no tab is wider than the screen; the judge table shows i
   await ctx.close();
 });
 
+test('leaderboard: the Arena-Hard baseline comes from the files (answers without judgments), never a judged model', { timeout: TIMEOUT }, async () => {
+  await E.tab(page, 'leaderboard');
+  const dir = path.join(ROOT, 'web/examples/arena');
+  const judged = fs.readdirSync(path.join(dir, 'example-judge')).map((f) => path.join(dir, 'example-judge', f));
+  const answers = fs.readdirSync(path.join(dir, 'model_answer')).map((f) => path.join(dir, 'model_answer', f));
+  // Judgment files first in the list: the first file's model used to become the default baseline.
+  await page.setInputFiles('#lb-file', [...judged, ...answers]);
+  await page.waitForSelector('#lb-out table tbody tr');
+  const options = await page.$$eval('#lb-baseline option', (os) => os.map((o) => o.value));
+  assert.deepEqual(options, ['example-baseline']);
+  assert.match(await page.textContent('#lb-baseline-note'), /example-baseline: the one model with answers and no judgment file/);
+  assert.deepEqual(await E.errors(page), []);
+  // Judgments alone: the reference's default baseline, said as such.
+  await page.setInputFiles('#lb-file', judged);
+  await page.waitForFunction(() => /reference default/.test(document.getElementById('lb-baseline-note').textContent));
+  assert.deepEqual(await page.$$eval('#lb-baseline option', (os) => os.map((o) => o.value)), ['gpt-4-0314']);
+  await E.shot(page, 'ux-leaderboard-baseline');
+});
+
+test('verify: random bytes are "unreadable", not a mismatch', { timeout: TIMEOUT }, async () => {
+  await E.tab(page, 'verify');
+  const before = await page.$$eval('#verify-results .verify-card', (els) => els.length);
+  // Seeded bytes (xorshift), so the test is the same every run.
+  let x = 0x9e3779b9;
+  const bytes = Buffer.alloc(4096, 0).map(() => { x ^= x << 13; x ^= x >>> 17; x ^= x << 5; return (x >>> 0) & 0xff; });
+  await page.setInputFiles('#verify-file', { name: 'noise.bin', mimeType: 'application/octet-stream', buffer: bytes });
+  await page.waitForFunction((n) => document.querySelectorAll('#verify-results .verify-card').length > n, before);
+  const cardText = await page.$eval('#verify-results .verify-card', (c) => c.textContent);
+  const verdict = await page.$eval('#verify-results .verify-card [data-verdict]', (e) => e.dataset.verdict);
+  assert.equal(verdict, 'error', cardText);
+  assert.match(cardText, /unreadable.*noise\.bin/);
+  assert.doesNotMatch(cardText, /mismatch/);
+});
+
 test('no uncaught errors in the page', () => {
   assert.deepEqual(E.realConsoleErrors(consoleErrors), []);
 });

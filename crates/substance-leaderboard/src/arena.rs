@@ -660,6 +660,9 @@ pub fn arena_hard_v01_leaderboard(
     answers: &[Answer],
     opts: &ArenaV01Options,
 ) -> Result<ArenaLeaderboard> {
+    if judgments.iter().any(|j| j.model == opts.baseline) {
+        return Err(LeaderboardError::BaselineJudged(opts.baseline.clone()));
+    }
     let battles = battles_v01(judgments, &opts.baseline, opts.battles);
     let games = if opts.battles.first_game_only { 1 } else { 2 };
     let dropped_games = judgments
@@ -860,6 +863,24 @@ mod tests {
         let lb = arena_hard_v01_leaderboard(&all, &[], &opts).unwrap();
         assert_eq!(lb.dropped_games, 0);
         assert!(!lb.to_string().contains("dropped"));
+    }
+
+    /// A judged model named as the baseline is refused, naming it (issue 14: it used to be shown at 50
+    /// with the real baseline's numbers).
+    #[test]
+    fn a_judged_model_is_not_a_baseline() {
+        let js = vec![
+            j("m", "1", Some("A>>B"), Some("B>A")),
+            j("n", "1", Some("B>A"), Some("A>B")),
+        ];
+        let opts = ArenaV01Options {
+            baseline: "n".into(),
+            bootstrap: 0,
+            ..Default::default()
+        };
+        let e = arena_hard_v01_leaderboard(&js, &[], &opts).unwrap_err();
+        assert!(matches!(&e, LeaderboardError::BaselineJudged(b) if b == "n"), "{e}");
+        assert!(e.to_string().contains("its own judgments"), "{e}");
     }
 
     #[test]

@@ -31,6 +31,12 @@ pub enum LeaderboardError {
     /// There is nothing to rank.
     #[error("no battles to fit (every judgment was dropped or the input is empty)")]
     NoBattles,
+    /// The baseline named by the caller has judgments of its own against the baseline (v0.1): it is one
+    /// of the judged models, not the model every battle is against.
+    #[error(
+        "model {0:?} has its own judgments, so it is not the baseline: the baseline is the model every judged model was compared with (v0.1 judgment files do not record it; it is usually the one model with answers and no judgment file)"
+    )]
+    BaselineJudged(String),
     /// The baseline named by the caller is not among the battles.
     #[error("baseline model {0:?} does not appear in any battle")]
     MissingBaseline(String),

@@ -231,3 +231,44 @@ fn default_report_shows_weak_judge_tracking() {
     assert_eq!(v["options"]["methods"][2], "kendall_tau_b");
     assert_eq!(v["factors"]["models"][0]["factors"][0]["factor"], "wk");
 }
+
+/// The correlations the README quotes are the defaults' (CLI, page and library agree on them): the
+/// README is checked against a fresh computation, so the three cannot drift apart again.
+#[test]
+fn readme_correlations_are_the_defaults() {
+    let Some(dir) = sos_dir() else { return };
+    let inp = load(&dir);
+    let report = build_report(
+        &inp.results,
+        None,
+        Some(&inp.judge),
+        &Mapping::sos_default().unwrap(),
+        &AliasTable::sos_default().unwrap(),
+        NormMode::ChanceCorrected,
+        &CorrelationOptions::default(),
+    )
+    .unwrap();
+    let readme = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../README.md"),
+    )
+    .unwrap();
+    let two = |x: f64| format!("{x:.2}").replace('-', "−");
+    for factor in ["wk", "if", "safety"] {
+        let c = report
+            .correlations
+            .iter()
+            .find(|c| c.method == "pearson" && c.x == "judge" && c.y == factor)
+            .unwrap_or_else(|| panic!("no judge ~ {factor} pearson"));
+        let [lo, hi] = c.ci.unwrap();
+        let quoted = format!(
+            "{} [{}, {}]",
+            two(c.estimate.unwrap()),
+            two(lo),
+            two(hi)
+        );
+        assert!(
+            readme.contains(&quoted),
+            "README does not quote judge ~ {factor} as {quoted}"
+        );
+    }
+}

@@ -188,12 +188,21 @@ pub fn verify_files(
         substance_verify::read_claims(&c.bytes, &c.name).map_err(named("InputError"))?
     };
     // Files that are no foreign format are read as receipts (a damaged receipt gets the receipt
-    // reader's line-precise errors), as the CLI does with files it is given by name.
+    // reader's line-precise errors), as the CLI does with files it is given by name — unless they are
+    // not JSON text at all (random bytes, a picture): those are unreadable, not a receipt that differs.
     let mut receipts = Vec::new();
     let mut inputs = Vec::new();
+    let mut unreadable = Vec::new();
     for f in files {
         let head = &f.bytes[..f.bytes.len().min(1 << 16)];
         match substance_verify::detect(&f.name, head) {
+            None if !looks_like_json_text(head) => unreadable.push(substance_verify::FileError {
+                message: format!(
+                    "{}: unreadable: not JSON text, so neither a receipt nor a file of any format this kit verifies",
+                    f.name
+                ),
+                file: f.name,
+            }),
             None | Some(substance_verify::Format::Receipt) => receipts.push(f),
             Some(_) => inputs.push(substance_verify::Input {
                 name: f.name,
@@ -202,6 +211,7 @@ pub fn verify_files(
         }
     }
     let mut outcome = substance_verify::verify_inputs(inputs, claims);
+    outcome.errors.splice(0..0, unreadable);
     let receipts: Vec<(String, Vec<u8>)> = receipts
         .into_iter()
         .map(|f| (f.name, f.bytes))
@@ -230,4 +240,15 @@ pub fn verify_files(
     js_sys::Reflect::set(&out, &JsValue::from_str("receipts"), &results)?;
     js_sys::Reflect::set(&out, &JsValue::from_str("ok"), &JsValue::from_bool(all_ok))?;
     Ok(out)
+}
+
+/// The start of a JSON text: UTF-8 (a cut at the end of the head allowed), a BOM, blanks, then `{` or `[`.
+fn looks_like_json_text(head: &[u8]) -> bool {
+    let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+    let text = match std::str::from_utf8(head) {
+        Ok(t) => t,
+        Err(e) if e.error_len().is_none() => std::str::from_utf8(&head[..e.valid_up_to()]).unwrap_or(""),
+        Err(_) => return false,
+    };
+    matches!(text.trim_start().chars().next(), Some('{' | '['))
 }
