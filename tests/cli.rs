@@ -722,3 +722,104 @@ fn hostile_strings_are_escaped_on_the_terminal() {
         }
     }
 }
+
+/// Issue 14, point 5: an Arena-Hard question file imports (format auto), runs to the end on a local model
+/// keeping every answer in the receipt with no metric, the receipt verifies, and `substance answers`
+/// writes them in the upstream model_answer layout (read back by the leaderboard's answer reader, the same
+/// texts); a receipt of a suite scored at run time has no answers to export.
+#[test]
+fn judge_graded_run_keeps_its_answers_and_exports_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let questions = dir.path().join("question.jsonl");
+    std::fs::write(
+        &questions,
+        concat!(
+            r#"{"uid":"q-one","category":"hard_prompt","subcategory":"coding","prompt":"Write a haiku about rust."}"#,
+            "\n",
+            r#"{"uid":"q-two","category":"hard_prompt","subcategory":"math","prompt":"What is 17 times 3?"}"#,
+            "\n",
+        ),
+    )
+    .unwrap();
+    let suite = dir.path().join("ah");
+    let out = run_ok(
+        bin()
+            .args(["suite", "import"])
+            .arg(&questions)
+            .arg("--out")
+            .arg(&suite),
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("format auto: arena-hard"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // A short generation keeps the test quick; the suite's 4096 is what a real run uses.
+    let toml = std::fs::read_to_string(suite.join("suite.toml")).unwrap();
+    std::fs::write(
+        suite.join("suite.toml"),
+        toml.replace("max_tokens = 4096", "max_tokens = 8"),
+    )
+    .unwrap();
+    let model = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/fixtures/models/tiny-llama-gguf/tiny-llama-F32.gguf");
+    let receipt = dir.path().join("r.jsonl");
+    let out = run_ok(
+        bin()
+            .arg("run")
+            .arg(&suite)
+            .arg("--model")
+            .arg(format!("gguf:{}", model.display()))
+            .arg("--out")
+            .arg(&receipt),
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("judge-graded"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let (ok, text) = verify(&receipt, Some(&suite));
+    assert!(ok, "{text}");
+    let lines: Vec<serde_json::Value> = std::fs::read_to_string(&receipt)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 4);
+    assert_eq!(lines[3]["metrics"], serde_json::json!({}));
+    let generated: Vec<String> = lines[1..3]
+        .iter()
+        .map(|l| l["response"]["text"].as_str().unwrap().to_owned())
+        .collect();
+    let answers = dir.path().join("tiny.jsonl");
+    run_ok(
+        bin()
+            .arg("answers")
+            .arg(&receipt)
+            .args(["--model", "tiny"])
+            .arg("--out")
+            .arg(&answers),
+    );
+    let parsed = substance_leaderboard::parse_answers(
+        &std::fs::read(&answers).unwrap(),
+        "model_answer/tiny.jsonl",
+    )
+    .unwrap();
+    assert_eq!(parsed.len(), 2);
+    for (a, (id, text)) in parsed
+        .iter()
+        .zip([("q-one", &generated[0]), ("q-two", &generated[1])])
+    {
+        assert_eq!((a.model.as_str(), a.question_id.as_str()), ("tiny", id));
+        assert_eq!(a.text.as_deref(), Some(text.as_str()));
+    }
+    // A run scored at run time has no judge answers.
+    let (_, other) = run_receipt(dir.path());
+    let out = bin().arg("answers").arg(&other).output().unwrap();
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("not by a judge"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -235,6 +235,9 @@ function addItemRow(item) {
 }
 
 function showSummary(summary, note) {
+  if (summary && !Object.keys(summary.metrics || {}).length && judgeGraded()) {
+    note = `A judge-graded suite: no metric at run time. The ${summary.n_items} answer(s) are kept in the receipt; “Download answers” gives them as the benchmark’s model_answer file, for a judge (the CLI’s \`substance judge\`, or the upstream scripts).`;
+  }
   const boxes = Object.entries(summary?.metrics || {}).map(([name, a]) => h('div', { class: 'metric', dataset: { metric: name } },
     h('div', { class: 'name' }, name),
     h('div', { class: 'value' }, fmt(a.value)),
@@ -246,9 +249,18 @@ function showSummary(summary, note) {
   setChildren($('run-summary'), note ? h('div', { class: 'notice' }, note) : null, boxes);
 }
 
+/** Whether the kept receipt is of a judge-graded suite (its scorers name a judge, not a metric). */
+function judgeGraded() {
+  try {
+    const scorers = JSON.parse(receipt.lines[0] || '{}').suite?.spec?.scorers || [];
+    return scorers.some((s) => s === 'arena_hard' || s === 'mt_bench');
+  } catch { return false; }
+}
+
 function setRunning(on) {
   $('run-start').disabled = on;
   $('run-cancel').disabled = !on;
+  $('run-answers').disabled = on || receipt.lines.length < 2 || !judgeGraded();
   // A receipt is worth downloading once it holds an item (a header alone records nothing).
   $('run-download').disabled = on || receipt.lines.length < 2;
 }
@@ -328,6 +340,15 @@ function cancelRun() {
   }
 }
 
+async function downloadAnswers() {
+  try {
+    const a = await worker.call('answersFile', { text: receipt.lines.join('') });
+    download(a.file_name, a.text);
+  } catch (e) {
+    showError('Exporting the answers', e);
+  }
+}
+
 function downloadReceipt() {
   const suffix = receipt.complete ? 'receipt.jsonl' : 'partial.receipt.jsonl';
   download(`${receipt.name}.${suffix}`, receipt.lines.join(''));
@@ -385,6 +406,7 @@ export function initRun() {
   $('run-start').addEventListener('click', startRun);
   $('run-cancel').addEventListener('click', cancelRun);
   $('run-download').addEventListener('click', downloadReceipt);
+  $('run-answers').addEventListener('click', downloadAnswers);
   $('cache-clear').addEventListener('click', async () => {
     try { await caches.delete(CACHE); } catch (e) { showError('Clearing the cache', e); }
     refreshCache();

@@ -24,6 +24,8 @@
 //   { op: 'judgeExamples' }                           → JudgedPair[]
 //   { op: 'parsePairs', text, file_name }             → JudgedPair[]
 //   { op: 'judgmentFormats' }                         → [{ name, summary }] (judgmentFormats())
+//   { op: 'answersFile', text, model? }               → answersFile(text, model): a judge-graded run's
+//        answers as the benchmark's model_answer JSONL { file_name, text, n }
 //   { op: 'loadJudgments', files: [{name, bytes}], format } → loadJudgments(files, { format }): every
 //        recorded-judgment format, detected when format is 'auto'; { format, pairs, label, judges, files }
 //   { op: 'probe', pairs, probes, seed, protocol, mode, judge }
@@ -407,6 +409,7 @@ const ops = {
   async judgeExamples() { await start(); return S.judgeLabExamples(); },
   async parsePairs(id, { text, file_name }) { await start(); return S.parseJudgedPairs(text, file_name); },
   async judgmentFormats() { await start(); return S.judgmentFormats(); },
+  async answersFile(id, { text, model }) { await start(); return S.answersFile(text, model ?? undefined); },
   async loadJudgments(id, { files, format }) { await start(); return S.loadJudgments(files, { format }); },
   probe: (id, msg) => probe(id, msg),
   async recordedReport(id, msg) { await start(); return recordedReport(msg); },

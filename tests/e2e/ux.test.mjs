@@ -331,6 +331,34 @@ test('verify: random bytes are "unreadable", not a mismatch', { timeout: TIMEOUT
   assert.doesNotMatch(cardText, /mismatch/);
 });
 
+test('run: an Arena-Hard question file runs to the end, keeps its answers and exports them as model_answer JSONL', { timeout: TIMEOUT }, async () => {
+  await E.tab(page, 'run');
+  await page.selectOption('#suite-format', 'auto');
+  const questions = [
+    { uid: 'q-one', category: 'hard_prompt', subcategory: 'coding', prompt: 'Write a haiku about rust.' },
+    { uid: 'q-two', category: 'hard_prompt', subcategory: 'math', prompt: 'What is 17 times 3?' },
+  ].map((q) => JSON.stringify(q)).join('\n');
+  await page.setInputFiles('#suite-file', { name: 'question.jsonl', mimeType: 'application/x-ndjson', buffer: Buffer.from(`${questions}\n`) });
+  await page.waitForFunction(() => /→ arena-hard/.test(document.getElementById('suite-info').textContent));
+  await page.setInputFiles('#model-file', path.join(ROOT, 'tests/fixtures/models/tiny-llama-gguf/tiny-llama-F32.gguf'));
+  await page.check('input[name="model-src"][value="file"]');
+  await page.fill('#run-limit', '');
+  await page.evaluate(() => { document.getElementById('run-status').textContent = ''; });
+  await page.click('#run-start');
+  await page.waitForFunction(() => /done|failed|cancelled/.test(document.getElementById('run-status').textContent));
+  assert.match(await page.textContent('#run-status'), /done/, (await E.errors(page)).join('\n'));
+  assert.match(await page.textContent('#run-summary'), /judge-graded suite: no metric at run time\. The 2 answer\(s\) are kept/);
+  assert.equal(await page.$eval('#run-answers', (b) => b.disabled), false);
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.click('#run-answers')]);
+  const lines = fs.readFileSync(await dl.path(), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  assert.deepEqual(lines.map((l) => l.uid), ['q-one', 'q-two']);
+  for (const l of lines) {
+    assert.equal(l.messages[1].role, 'assistant');
+    assert.equal(typeof l.messages[1].content.answer, 'string');
+  }
+  await E.shot(page, 'ux-arena-answers');
+});
+
 test('no uncaught errors in the page', () => {
   assert.deepEqual(E.realConsoleErrors(consoleErrors), []);
 });

@@ -15,8 +15,10 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::Args;
 use clap::builder::PossibleValue;
-use substance_judge::import::load::{self as judge_load, Detected, Format as LibFormat, NamedBytes};
 pub use substance_judge::import::load::Loaded;
+use substance_judge::import::load::{
+    self as judge_load, Detected, Format as LibFormat, NamedBytes,
+};
 use substance_judge::import::mt_bench;
 
 use crate::cmd_judge::write_pairs;

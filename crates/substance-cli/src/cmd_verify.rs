@@ -240,6 +240,13 @@ fn resume_from<'s>(
 
 /// Print a summary as a table.
 pub fn print_summary(s: &Summary) {
+    if s.metrics.is_empty() {
+        outln!(
+            "no metric: a judge-graded suite (Arena-Hard, MT-Bench): the {} answer(s) are kept in the receipt; `substance answers RECEIPT` writes them as the benchmark's model_answer file for a judge",
+            s.n_items
+        );
+        return;
+    }
     outln!(
         "{:<28} {:>9} {:>9} {:>7}  {:<21} 95% CI (bootstrap)",
         "metric",

@@ -7,6 +7,7 @@
 #[macro_use]
 mod term;
 
+mod cmd_answers;
 mod cmd_bias;
 mod cmd_ifeval;
 mod cmd_judge;
@@ -56,6 +57,8 @@ enum Command {
     /// Read recorded judgments in any format the kit reads (detected), say what they hold, write them as
     /// judged pairs.
     Judgments(cmd_judgments::JudgmentsArgs),
+    /// The answers of a judge-graded run (Arena-Hard, MT-Bench) as the benchmark's model_answer JSONL.
+    Answers(cmd_answers::AnswersArgs),
     /// Bias probes on a judge (live or recorded verdicts): flip rate, position consistency, length and style.
     Bias(cmd_bias::BiasArgs),
     /// Serve a local model over an OpenAI-compatible HTTP API (completions with logprobs, chat).
@@ -98,6 +101,7 @@ fn main() -> ExitCode {
         Command::Judge(a) => cmd_judge::run(a),
         Command::Bias(a) => cmd_bias::run(a),
         Command::Judgments(a) => cmd_judgments::run(a),
+        Command::Answers(a) => cmd_answers::run(a),
     };
     match result {
         Ok(code) => code,

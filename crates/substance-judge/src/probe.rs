@@ -1264,14 +1264,20 @@ mod tests {
             kind: Some(CorruptionKind::Number),
         }
         .apply(&pair(), 0);
-        assert!(e.as_ref().is_err_and(JudgeError::is_not_applicable), "{e:?}");
+        assert!(
+            e.as_ref().is_err_and(JudgeError::is_not_applicable),
+            "{e:?}"
+        );
         // A bad configuration is an error of the probe, not a pair to skip.
         let e = Probe::ReferenceDropRandom { p: 2.0 }.apply(&pair(), 0);
         assert!(matches!(e, Err(JudgeError::Probe { .. })), "{e:?}");
         let mut no_ref = pair();
         no_ref.reference = None;
         let e = Probe::ReferenceDrop.apply(&no_ref, 0);
-        assert!(e.as_ref().is_err_and(JudgeError::is_not_applicable), "{e:?}");
+        assert!(
+            e.as_ref().is_err_and(JudgeError::is_not_applicable),
+            "{e:?}"
+        );
     }
 
     #[test]

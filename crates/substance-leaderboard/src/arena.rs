@@ -879,7 +879,10 @@ mod tests {
             ..Default::default()
         };
         let e = arena_hard_v01_leaderboard(&js, &[], &opts).unwrap_err();
-        assert!(matches!(&e, LeaderboardError::BaselineJudged(b) if b == "n"), "{e}");
+        assert!(
+            matches!(&e, LeaderboardError::BaselineJudged(b) if b == "n"),
+            "{e}"
+        );
         assert!(e.to_string().contains("its own judgments"), "{e}");
     }
 

@@ -224,11 +224,12 @@ fn interruptible_generation_stops_between_tokens_and_the_model_stays_usable() {
         text: "Snow fell".into(),
     };
     let mut calls = 0usize;
-    let e = substance_model::read::block_on(local.generate_interruptible(&prompt, &spec, 0, || {
-        calls += 1;
-        std::future::ready(calls <= 3)
-    }))
-    .unwrap_err();
+    let e =
+        substance_model::read::block_on(local.generate_interruptible(&prompt, &spec, 0, || {
+            calls += 1;
+            std::future::ready(calls <= 3)
+        }))
+        .unwrap_err();
     assert!(
         matches!(e, substance_model::ModelError::Cancelled { tokens: 3 }),
         "{e:?}"

@@ -77,7 +77,46 @@ pub static REGISTRY: &[&dyn Scorer] = &[
         rule: Extract::MathBoxed,
     },
     &IfevalScorer,
+    &JudgeGraded {
+        name: "arena_hard",
+        what: "Arena-Hard: judged pairwise against a baseline's answers",
+    },
+    &JudgeGraded {
+        name: "mt_bench",
+        what: "MT-Bench: graded by an LLM judge",
+    },
 ];
+
+/// A judge-graded benchmark (Arena-Hard, MT-Bench): nothing to score when the answer is generated. The
+/// run keeps every answer in its receipt with no metric (`substance answers` exports them in the
+/// benchmark's `model_answer` layout; the judge grades them afterwards), so a generation run of such a
+/// suite completes instead of failing on an unknown scorer and losing its answers.
+pub struct JudgeGraded {
+    name: &'static str,
+    what: &'static str,
+}
+
+impl JudgeGraded {
+    /// Whether `name` is a judge-graded scorer (no metric at run time).
+    pub fn is(name: &str) -> bool {
+        matches!(name, "arena_hard" | "mt_bench")
+    }
+}
+
+impl Scorer for JudgeGraded {
+    fn name(&self) -> &'static str {
+        self.name
+    }
+    fn output_type(&self) -> OutputType {
+        OutputType::Generate
+    }
+    fn describe(&self) -> &'static str {
+        self.what
+    }
+    fn score(&self, _item: &Item, _response: &Response) -> Result<Scores, ScoreError> {
+        Ok(Scores::new())
+    }
+}
 
 /// Look a scorer up by name.
 pub fn scorer(name: &str) -> Result<&'static dyn Scorer, ScoreError> {

@@ -248,10 +248,9 @@ fn readme_correlations_are_the_defaults() {
         &CorrelationOptions::default(),
     )
     .unwrap();
-    let readme = std::fs::read_to_string(
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../README.md"),
-    )
-    .unwrap();
+    let readme =
+        std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../README.md"))
+            .unwrap();
     let two = |x: f64| format!("{x:.2}").replace('-', "−");
     for factor in ["wk", "if", "safety"] {
         let c = report
@@ -260,12 +259,7 @@ fn readme_correlations_are_the_defaults() {
             .find(|c| c.method == "pearson" && c.x == "judge" && c.y == factor)
             .unwrap_or_else(|| panic!("no judge ~ {factor} pearson"));
         let [lo, hi] = c.ci.unwrap();
-        let quoted = format!(
-            "{} [{}, {}]",
-            two(c.estimate.unwrap()),
-            two(lo),
-            two(hi)
-        );
+        let quoted = format!("{} [{}, {}]", two(c.estimate.unwrap()), two(lo), two(hi));
         assert!(
             readme.contains(&quoted),
             "README does not quote judge ~ {factor} as {quoted}"

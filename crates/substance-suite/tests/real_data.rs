@@ -802,12 +802,24 @@ fn auto_detects_every_real_file() {
         ("ifeval/input_data.jsonl", "ifeval"),
         ("xstest/xstest_prompts.csv", "xstest"),
         ("bbq/data/Age.jsonl", "bbq"),
-        ("harmbench/behavior_datasets/harmbench_behaviors_text_test.csv", "harmbench"),
+        (
+            "harmbench/behavior_datasets/harmbench_behaviors_text_test.csv",
+            "harmbench",
+        ),
         ("advbench/harmful_behaviors.csv", "advbench"),
-        ("harmbench/behavior_datasets/strongreject_dataset.csv", "strongreject"),
+        (
+            "harmbench/behavior_datasets/strongreject_dataset.csv",
+            "strongreject",
+        ),
         ("mt-bench/mt_bench/question.jsonl", "mt-bench"),
-        ("arena-hard-auto/data/arena-hard-v2.0/question.jsonl", "arena-hard"),
-        ("arena-hard-auto/data/arena-hard-v0.1/question.jsonl", "arena-hard"),
+        (
+            "arena-hard-auto/data/arena-hard-v2.0/question.jsonl",
+            "arena-hard",
+        ),
+        (
+            "arena-hard-auto/data/arena-hard-v0.1/question.jsonl",
+            "arena-hard",
+        ),
     ];
     for (rel, want) in cases {
         let Some(p) = data(rel) else { continue };

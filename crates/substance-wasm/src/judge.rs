@@ -217,10 +217,9 @@ pub fn recorded_observations(
     judge: Option<String>,
 ) -> Result<JsValue, JsValue> {
     let pairs: Vec<JudgedPair> = from_js(pairs, "pairs")?;
-    to_js(&substance_judge::report::recorded_observations_with_distractors(
-        &pairs,
-        judge.as_deref(),
-    ))
+    to_js(
+        &substance_judge::report::recorded_observations_with_distractors(&pairs, judge.as_deref()),
+    )
 }
 
 #[derive(Deserialize, Default)]

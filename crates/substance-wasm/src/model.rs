@@ -75,9 +75,15 @@ fn is_software(adapter: &JsValue, info: Option<&AdapterInfo>) -> bool {
     }
     info.is_some_and(|i| {
         let text = format!("{} {} {}", i.vendor, i.architecture, i.description).to_lowercase();
-        ["swiftshader", "llvmpipe", "lavapipe", "softpipe", "microsoft basic render"]
-            .iter()
-            .any(|s| text.contains(s))
+        [
+            "swiftshader",
+            "llvmpipe",
+            "lavapipe",
+            "softpipe",
+            "microsoft basic render",
+        ]
+        .iter()
+        .any(|s| text.contains(s))
     })
 }
 
@@ -148,7 +154,8 @@ async fn probe_webgpu() -> WebGpuStatus {
     st.available = true;
     st.software = is_software(&adapter, st.adapter.as_ref());
     st.reason = if st.software {
-        "the WebGPU adapter is a software renderer (no GPU): Auto uses the CPU, which is faster".into()
+        "the WebGPU adapter is a software renderer (no GPU): Auto uses the CPU, which is faster"
+            .into()
     } else {
         "WebGPU adapter available".into()
     };

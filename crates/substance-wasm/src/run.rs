@@ -210,9 +210,7 @@ impl WasmRun {
             (Request::Generate(settings), Some(l), _) => {
                 let (response, generated) = l
                     .local
-                    .generate_interruptible(&p.prompt, settings, seed, || {
-                        go_on(interrupt.clone())
-                    })
+                    .generate_interruptible(&p.prompt, settings, seed, || go_on(interrupt.clone()))
                     .await
                     .map_err(|e| match e {
                         substance_model::ModelError::Cancelled { tokens } => {
@@ -426,4 +424,53 @@ impl WasmRun {
     pub fn progress(&self) -> Result<JsValue, JsValue> {
         to_js(&self.progress_struct())
     }
+}
+
+/// The answers of a judge-graded run (Arena-Hard, MT-Bench) in the benchmark's `model_answer` layout,
+/// from the receipt text the page keeps (a partial receipt works): `{ file_name, text, n }`. `model`
+/// names the model in the file (default: the receipt's model id without prefix and folders). Throws
+/// `InputError` for a receipt of a suite scored at run time.
+#[wasm_bindgen(js_name = answersFile, unchecked_return_type = "{ file_name: string, text: string, n: number }")]
+pub fn answers_file(receipt: &str, model: Option<String>) -> Result<JsValue, JsValue> {
+    use substance_core::{ReceiptLine, ReceiptReader};
+    use substance_suite::import::judge::{AnswerLayout, answers_jsonl};
+    let mut reader = ReceiptReader::new(receipt.as_bytes());
+    let mut header = None;
+    let mut items = Vec::new();
+    loop {
+        match reader.next_line() {
+            Ok(Some(ReceiptLine::Header(h))) => header = Some(h),
+            Ok(Some(ReceiptLine::Item(r))) => items.push(*r),
+            Ok(Some(ReceiptLine::Summary(_))) => {}
+            Ok(None) => break,
+            Err(e) => {
+                return Err(js_error(
+                    "InputError",
+                    format!("receipt line {}: {e}", reader.line_number()),
+                ));
+            }
+        }
+    }
+    let header = header.ok_or_else(|| js_error("InputError", "the receipt has no header"))?;
+    let layout = AnswerLayout::of(&header.suite.spec.scorers).ok_or_else(|| {
+        js_error(
+            "InputError",
+            format!(
+                "suite {} is scored at run time ({}), not by a judge: no answers to export",
+                header.suite.name,
+                header.suite.spec.scorers.join(", ")
+            ),
+        )
+    })?;
+    let model = model.unwrap_or_else(|| {
+        let id = header.model.id.as_str();
+        let id = id.split_once(':').map_or(id, |(_, rest)| rest);
+        id.rsplit(['/', '\\']).next().unwrap_or(id).to_owned()
+    });
+    let text = answers_jsonl(layout, &model, &items).map_err(|e| js_error("InputError", e))?;
+    to_js(&serde_json::json!({
+        "file_name": format!("{model}.jsonl"),
+        "text": text,
+        "n": items.len(),
+    }))
 }

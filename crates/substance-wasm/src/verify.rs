@@ -247,7 +247,9 @@ fn looks_like_json_text(head: &[u8]) -> bool {
     let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
     let text = match std::str::from_utf8(head) {
         Ok(t) => t,
-        Err(e) if e.error_len().is_none() => std::str::from_utf8(&head[..e.valid_up_to()]).unwrap_or(""),
+        Err(e) if e.error_len().is_none() => {
+            std::str::from_utf8(&head[..e.valid_up_to()]).unwrap_or("")
+        }
         Err(_) => return false,
     };
     matches!(text.trim_start().chars().next(), Some('{' | '['))

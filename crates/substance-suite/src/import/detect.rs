@@ -31,7 +31,9 @@ fn unknown(origin: &str, what: String) -> SuiteError {
     SuiteError::syntax(
         origin,
         None,
-        format!("{what}: no importer recognises this file; choose the format (`substance suite formats` lists them)"),
+        format!(
+            "{what}: no importer recognises this file; choose the format (`substance suite formats` lists them)"
+        ),
     )
 }
 
@@ -163,14 +165,25 @@ fn detect_json(
             "JSONL with key, prompt, instruction_id_list (IFEval)",
         );
     }
-    if has("question") && rec.get("answer").and_then(Value::as_str).is_some_and(|a| a.contains("####")) {
-        return found("gsm8k", "JSONL with question and an answer ending in `#### n` (GSM8K)");
+    if has("question")
+        && rec
+            .get("answer")
+            .and_then(Value::as_str)
+            .is_some_and(|a| a.contains("####"))
+    {
+        return found(
+            "gsm8k",
+            "JSONL with question and an answer ending in `#### n` (GSM8K)",
+        );
     }
     if has("example_id") && has("context") && has("ans0") {
         return found("bbq", "JSONL with example_id, context, ans0… (BBQ)");
     }
     if has("uid") && has("prompt") {
-        return found("arena-hard", "JSONL with uid, prompt (Arena-Hard question file)");
+        return found(
+            "arena-hard",
+            "JSONL with uid, prompt (Arena-Hard question file)",
+        );
     }
     if has("question_id") && has("turns") {
         let arena = has("cluster")
@@ -206,26 +219,94 @@ mod tests {
     #[test]
     fn every_importer_is_told_apart() {
         let cases: &[(&str, &str, &str)] = &[
-            ("anatomy_test.csv", "question,choice0,choice1,choice2,choice3,answer\nq,a,b,c,d,1\n", "mmlu"),
+            (
+                "anatomy_test.csv",
+                "question,choice0,choice1,choice2,choice3,answer\nq,a,b,c,d,1\n",
+                "mmlu",
+            ),
             ("anatomy_test.csv", "q,a,b,c,d,B\n", "mmlu"),
-            ("arc_easy.jsonl", r#"{"query":"Question: q","choices":["a","b"],"gold":0}"#, "arc"),
-            ("piqa.jsonl", r#"{"query":"q","choices":["a","b"],"gold":0}"#, "piqa"),
-            ("boolq.jsonl", r#"{"query":"Passage: p","choices":["no","yes"],"gold":0}"#, "boolq"),
-            ("mine.jsonl", r#"{"query":"q","choices":["a","b"],"gold":0}"#, "llm-foundry"),
-            ("w.jsonl", r#"{"context_options":["a","b"],"continuation":"c","gold":1}"#, "winogrande"),
+            (
+                "arc_easy.jsonl",
+                r#"{"query":"Question: q","choices":["a","b"],"gold":0}"#,
+                "arc",
+            ),
+            (
+                "piqa.jsonl",
+                r#"{"query":"q","choices":["a","b"],"gold":0}"#,
+                "piqa",
+            ),
+            (
+                "boolq.jsonl",
+                r#"{"query":"Passage: p","choices":["no","yes"],"gold":0}"#,
+                "boolq",
+            ),
+            (
+                "mine.jsonl",
+                r#"{"query":"q","choices":["a","b"],"gold":0}"#,
+                "llm-foundry",
+            ),
+            (
+                "w.jsonl",
+                r#"{"context_options":["a","b"],"continuation":"c","gold":1}"#,
+                "winogrande",
+            ),
             ("h.txt", "ctx\n3\na\nb\nc\nd\n", "hellaswag"),
-            ("TruthfulQA.csv", "Type,Category,Question,Best Answer,Correct Answers,Incorrect Answers,Source\n", "truthfulqa-mc2"),
-            ("test.jsonl", r#"{"question":"q","answer":"x\n#### 4"}"#, "gsm8k"),
-            ("date.json", r#"{"canary":"c","examples":[{"input":"i","target":"t"}]}"#, "bbh"),
-            ("input_data.jsonl", r#"{"key":1,"prompt":"p","instruction_id_list":[],"kwargs":[]}"#, "ifeval"),
-            ("xstest_prompts.csv", "id,prompt,type,label,focus,note\n", "xstest"),
-            ("Age.jsonl", r#"{"example_id":0,"context":"c","question":"q","ans0":"a","ans1":"b","ans2":"c","label":0}"#, "bbq"),
-            ("hb.csv", "Behavior,FunctionalCategory,SemanticCategory,Tags,ContextString,BehaviorID\n", "harmbench"),
+            (
+                "TruthfulQA.csv",
+                "Type,Category,Question,Best Answer,Correct Answers,Incorrect Answers,Source\n",
+                "truthfulqa-mc2",
+            ),
+            (
+                "test.jsonl",
+                r#"{"question":"q","answer":"x\n#### 4"}"#,
+                "gsm8k",
+            ),
+            (
+                "date.json",
+                r#"{"canary":"c","examples":[{"input":"i","target":"t"}]}"#,
+                "bbh",
+            ),
+            (
+                "input_data.jsonl",
+                r#"{"key":1,"prompt":"p","instruction_id_list":[],"kwargs":[]}"#,
+                "ifeval",
+            ),
+            (
+                "xstest_prompts.csv",
+                "id,prompt,type,label,focus,note\n",
+                "xstest",
+            ),
+            (
+                "Age.jsonl",
+                r#"{"example_id":0,"context":"c","question":"q","ans0":"a","ans1":"b","ans2":"c","label":0}"#,
+                "bbq",
+            ),
+            (
+                "hb.csv",
+                "Behavior,FunctionalCategory,SemanticCategory,Tags,ContextString,BehaviorID\n",
+                "harmbench",
+            ),
             ("harmful_behaviors.csv", "goal,target\n", "advbench"),
-            ("sr.csv", "category,source,forbidden_prompt\n", "strongreject"),
-            ("question.jsonl", r#"{"question_id":81,"category":"writing","turns":["t"]}"#, "mt-bench"),
-            ("question.jsonl", r#"{"uid":"u","category":"hard_prompt","prompt":"p"}"#, "arena-hard"),
-            ("question.jsonl", r#"{"question_id":"q","category":"arena-hard-v0.1","cluster":"c","turns":[{"content":"t"}]}"#, "arena-hard"),
+            (
+                "sr.csv",
+                "category,source,forbidden_prompt\n",
+                "strongreject",
+            ),
+            (
+                "question.jsonl",
+                r#"{"question_id":81,"category":"writing","turns":["t"]}"#,
+                "mt-bench",
+            ),
+            (
+                "question.jsonl",
+                r#"{"uid":"u","category":"hard_prompt","prompt":"p"}"#,
+                "arena-hard",
+            ),
+            (
+                "question.jsonl",
+                r#"{"question_id":"q","category":"arena-hard-v0.1","cluster":"c","turns":[{"content":"t"}]}"#,
+                "arena-hard",
+            ),
         ];
         for (name, text, want) in cases {
             let d = detect(text.as_bytes(), name).unwrap_or_else(|e| panic!("{name}: {e}"));

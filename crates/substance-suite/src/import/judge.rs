@@ -213,3 +213,79 @@ pub fn import_arena_hard(
         opts,
     )
 }
+
+// ── answers, the other way: a run's generations as the benchmark's `model_answer` file ─────────────
+
+/// The `model_answer` layout a judge-graded suite's answers are written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AnswerLayout {
+    /// Arena-Hard-Auto (current v0.1 / v2 code): `{uid, ans_id, model, messages: [{role: "user",
+    /// content}, {role: "assistant", content: {answer}}]}`.
+    ArenaHard,
+    /// FastChat MT-Bench: `{question_id, answer_id, model_id, choices: [{index: 0, turns: [answer]}]}` —
+    /// the first turn only (the second needs a multi-turn run).
+    MtBench,
+}
+
+impl AnswerLayout {
+    /// The layout of a suite scored by `arena_hard` / `mt_bench`, else `None` (not judge-graded).
+    pub fn of(scorers: &[String]) -> Option<AnswerLayout> {
+        if scorers.iter().any(|s| s == "arena_hard") {
+            Some(AnswerLayout::ArenaHard)
+        } else if scorers.iter().any(|s| s == "mt_bench") {
+            Some(AnswerLayout::MtBench)
+        } else {
+            None
+        }
+    }
+}
+
+/// The `model_answer/<model>.jsonl` text of a run's generations: one line per answered item in receipt
+/// order. `ans_id` is the start of the item line's digest, so the same receipt always gives the same
+/// file; the upstream `tstamp` is left out (no reader of these files uses it, and the receipt header
+/// keeps the run's time). An item whose response is not a generation is an error naming it.
+pub fn answers_jsonl(
+    layout: AnswerLayout,
+    model: &str,
+    records: &[substance_core::ItemRecord],
+) -> Result<String, SuiteError> {
+    let mut out = String::new();
+    for r in records {
+        let substance_core::Response::Generation { text, .. } = &r.response else {
+            return Err(SuiteError::field_error(
+                &format!("receipt item {}", r.id),
+                None,
+                "response",
+                "not a generation: only a generate run's answers can be exported",
+            ));
+        };
+        let ans_id: String = r.digest.chars().take(22).collect();
+        let line = match layout {
+            AnswerLayout::ArenaHard => serde_json::json!({
+                "uid": r.id,
+                "ans_id": ans_id,
+                "model": model,
+                "messages": [
+                    {"role": "user", "content": r.item.input},
+                    {"role": "assistant", "content": {"answer": text}},
+                ],
+            }),
+            AnswerLayout::MtBench => serde_json::json!({
+                "question_id": r.id.parse::<u64>().map_or_else(|_| Value::from(r.id.clone()), Value::from),
+                "answer_id": ans_id,
+                "model_id": model,
+                "choices": [{"index": 0, "turns": [text]}],
+            }),
+        };
+        out.push_str(&line.to_string());
+        out.push('\n');
+    }
+    if out.is_empty() {
+        return Err(SuiteError::syntax(
+            "receipt",
+            None,
+            "no answered items to export",
+        ));
+    }
+    Ok(out)
+}
