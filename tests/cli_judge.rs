@@ -1217,3 +1217,131 @@ fn judgments_detects_the_real_files() {
         assert!(v["pairs"].as_u64().unwrap() > 0, "{rel}: {v}");
     }
 }
+
+/// Issue 14, point 5: the two-step Arena-Hard job in the CLI. A run's answers (as `substance answers`
+/// writes them) are judged against a baseline's answers by a live (scripted) judge, both games per
+/// question; the judgment files are written in the upstream v0.1 layout, and `substance leaderboard`
+/// ranks them: a judge that always prefers the judged model puts both models above the baseline's 50.
+#[test]
+fn arena_answers_judged_then_ranked() {
+    let dir = tempfile::tempdir().unwrap();
+    let q = dir.path().join("question.jsonl");
+    std::fs::write(
+        &q,
+        concat!(
+            r#"{"uid":"q1","category":"hard_prompt","subcategory":"math","prompt":"What is 6 times 7?"}"#,
+            "\n",
+            r#"{"uid":"q2","category":"hard_prompt","subcategory":"coding","prompt":"Reverse a string in Python."}"#,
+            "\n",
+            r#"{"uid":"q3","category":"hard_prompt","subcategory":"writing","prompt":"Name a colour."}"#,
+            "\n",
+        ),
+    )
+    .unwrap();
+    let answers = dir.path().join("model_answer");
+    std::fs::create_dir_all(&answers).unwrap();
+    let answer_file = |model: &str, texts: &[(&str, &str)]| {
+        let lines: Vec<String> = texts
+            .iter()
+            .map(|(uid, text)| {
+                serde_json::json!({"uid": uid, "ans_id": format!("{model}-{uid}"), "model": model,
+                    "messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": {"answer": text}}]})
+                .to_string()
+            })
+            .collect();
+        let path = answers.join(format!("{model}.jsonl"));
+        std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+        path
+    };
+    let base = answer_file("base", &[("q1", "42"), ("q2", "s[::-1]"), ("q3", "Blue")]);
+    let m1 = answer_file(
+        "m1",
+        &[("q1", "It is 42."), ("q2", "Use slicing: s[::-1].")],
+    );
+    let m2 = answer_file(
+        "m2",
+        &[
+            ("q1", "6 x 7 = 42"),
+            ("q2", "''.join(reversed(s))"),
+            ("q3", "Red"),
+        ],
+    );
+    // Game 0 shows the baseline as A, game 1 the model as A. The four replies cycle, so with one
+    // request at a time m1 wins 3 of its 4 games and m2 5 of its 6: both above the baseline, m2 first.
+    let (server, _) = scripted_server(vec![
+        "Assistant B is better: [[B>A]]",
+        "Assistant A is better: [[A>B]]",
+        "Assistant B is better: [[B>A]]",
+        "Assistant B is better: [[B>A]]",
+    ]);
+    let judgments = dir.path().join("model_judgment").join("scripted");
+    let out = run_ok(
+        bin()
+            .args(["judge", "--protocol", "arena-hard-v0.1", "--questions"])
+            .arg(&q)
+            .arg("--answers")
+            .arg(&m1)
+            .arg(&m2)
+            .arg("--baseline-answers")
+            .arg(&base)
+            .arg("--judge")
+            .arg(format!("http://{}/v1#scripted", server.local_addr()))
+            .args(["--concurrency", "1"])
+            .arg("--judgments-out")
+            .arg(&judgments),
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("m1: 2 of 3 questions answered"), "{err}");
+    let m1_lines = std::fs::read_to_string(judgments.join("m1.jsonl")).unwrap();
+    assert_eq!(m1_lines.lines().count(), 2);
+    let first: serde_json::Value = serde_json::from_str(m1_lines.lines().next().unwrap()).unwrap();
+    assert_eq!(first["question_id"], "q1");
+    assert_eq!(first["games"][0]["score"], "B>A");
+    assert_eq!(first["games"][1]["score"], "A>B");
+    assert!(
+        first["games"][0]["user_prompt"]
+            .as_str()
+            .unwrap()
+            .contains("42")
+    );
+    let lb = run_ok(
+        bin()
+            .args([
+                "leaderboard",
+                "--protocol",
+                "arena-hard-v0.1",
+                "--judgments",
+            ])
+            .arg(dir.path().join("model_judgment"))
+            .arg("--answers")
+            .arg(&answers)
+            .args(["--baseline", "base", "--bootstrap", "10", "--json"]),
+    );
+    let board: serde_json::Value = serde_json::from_slice(&lb.stdout).unwrap();
+    let rows = board["rows"].as_array().unwrap();
+    let score = |m: &str| {
+        rows.iter()
+            .find(|r| r["model"] == m)
+            .unwrap_or_else(|| panic!("no row for {m}: {board}"))["score"]
+            .as_f64()
+            .unwrap()
+    };
+    assert!((score("base") - 50.0).abs() < 1e-9);
+    assert!(score("m1") > 50.0 && score("m2") > score("m1"), "{board}");
+    // A baseline that did not answer a question the model answered is refused, naming it.
+    let thin = answer_file("thin", &[("q1", "42")]);
+    let out = bin()
+        .args(["judge", "--protocol", "arena-hard-v0.1", "--questions"])
+        .arg(&q)
+        .arg("--answers")
+        .arg(&m1)
+        .arg("--baseline-answers")
+        .arg(&thin)
+        .arg("--judge")
+        .arg(format!("http://{}/v1#scripted", server.local_addr()))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("q2") && err.contains("thin"), "{err}");
+}

@@ -1,8 +1,9 @@
 // Leaderboard tab: Arena-Hard v0.1 Bradley–Terry leaderboard (bootstrap CIs, style control) and the SOS
 // view (judge score vs ground-truth factor scores), both computed by the Rust bindings in the worker.
 
-import { $, h, setChildren, fmt, readText } from './lib/dom.js';
+import { $, h, setChildren, fmt, readText, download } from './lib/dom.js';
 import { worker, showError } from './lib/core.js';
+import { endpointModel, ensureModel, runAnswers } from './run.js';
 import { ciChart, scatter } from './lib/plots.js';
 
 let arenaFiles = null;   // { judgments: TextFile[], answers: TextFile[], source }
@@ -201,7 +202,85 @@ function renderSos(rep) {
       h('tbody', {}, corrRows)) : null));
 }
 
+// ── judging answers live ─────────────────────────────────────────────────────────────────────────────
+// A question file and model_answer files (a run's own, from "Download answers" or the Run tab directly,
+// and the baseline's) → every model's answers judged against the baseline's by the Run tab's model or
+// endpoint, both games per question → the upstream judgment files → the leaderboard above.
+
+const judging = { questions: null, answers: [], judgments: [], call: null };
+
+function answerModel(f) {
+  const first = f.text.split('\n').find((l) => l.trim());
+  try { const v = JSON.parse(first); return v.model ?? v.model_id ?? stem(f); } catch { return stem(f); }
+}
+
+/** Refresh the baseline menu and the Judge button; `describe` also replaces the info line with the files. */
+function refreshJudging(describe = true) {
+  const models = [...new Set(judging.answers.map(answerModel))].sort();
+  const keep = $('lbj-baseline').value;
+  setChildren($('lbj-baseline'), models.map((m) => h('option', { value: m, selected: m === keep }, m)));
+  $('lbj-judge').disabled = !(judging.questions && models.length >= 2) || !!judging.call;
+  if (describe) $('lbj-info').textContent = `${judging.questions ? `questions: ${judging.questions.file_name}` : 'no question file yet'} · answers: ${models.join(', ') || 'none'}`;
+}
+
+async function addJudgingFiles(files) {
+  for (const f of files) {
+    const text = await readText(f);
+    const first = text.split('\n').find((l) => l.trim()) || '{}';
+    let v = {};
+    try { v = JSON.parse(first); } catch { /* the Rust reader names the line */ }
+    if ('messages' in v || 'choices' in v) judging.answers.push({ file_name: `model_answer/${f.name}`, text });
+    else judging.questions = { file_name: f.name, text };
+  }
+  refreshJudging();
+}
+
+async function judgeAnswers() {
+  const baseline = $('lbj-baseline').value;
+  $('lbj-judge').disabled = true;
+  $('lbj-cancel').disabled = false;
+  try {
+    const src = document.querySelector('input[name="model-src"]:checked')?.value;
+    let judge;
+    if (src === 'endpoint') judge = endpointModel();
+    else { await ensureModel((t) => { $('lbj-info').textContent = t; }); judge = { kind: 'local' }; }
+    judging.call = worker.start('judgeArena', { questions: judging.questions, answers: judging.answers, baseline, judge }, {
+      onProgress: (p) => {
+        const per = p.verdicts ? p.elapsed_ms / p.verdicts / 1000 : null;
+        const left = per == null ? '' : ` · about ${Math.max(0, Math.round(per * (p.verdicts_total - p.verdicts)))} s left`;
+        $('lbj-info').textContent = `judging: verdict ${p.verdicts} / ${p.verdicts_total}${per == null ? '' : ` · ${fmt(per, 1)} s per verdict`}${left}`;
+      },
+    });
+    const res = await judging.call.promise;
+    judging.judgments = res.files;
+    $('lbj-download').disabled = !res.files.length;
+    $('lbj-info').textContent = `${res.n_pairs} pair(s) judged in both orders by ${res.judge}${res.cancelled ? ' (cancelled: the finished pairs are kept)' : ''}; ${res.no_label} game(s) without a label`;
+    if (res.files.length) setArena({ judgments: res.files, answers: judging.answers, source: `answers judged by ${res.judge}` }, baseline);
+  } catch (e) {
+    showError('Judging the answers', e);
+  } finally {
+    judging.call = null;
+    $('lbj-cancel').disabled = true;
+    refreshJudging(false);
+  }
+}
+
 export function initLeaderboard() {
+  $('lbj-file').addEventListener('change', () => { const f = [...$('lbj-file').files]; $('lbj-file').value = ''; if (f.length) addJudgingFiles(f); });
+  $('lbj-judge').addEventListener('click', judgeAnswers);
+  $('lbj-cancel').addEventListener('click', () => { if (judging.call) worker.cancel(judging.call.id); });
+  $('lbj-download').addEventListener('click', () => {
+    for (const f of judging.judgments) download(f.file_name.replace('/', '__'), f.text);
+  });
+  $('lbj-add-run').addEventListener('click', async () => {
+    try {
+      const a = await runAnswers();
+      judging.answers = judging.answers.filter((f) => f.file_name !== `model_answer/${a.file_name}`);
+      judging.answers.push({ file_name: `model_answer/${a.file_name}`, text: a.text });
+      refreshJudging();
+    } catch (e) { showError('Adding the run’s answers', e); }
+  });
+  document.addEventListener('run-finished', (ev) => { $('lbj-add-run').disabled = !ev.detail?.judgeGraded; });
   $('lb-load-example').addEventListener('click', loadArenaExample);
   $('lb-file').addEventListener('change', () => { const f = [...$('lb-file').files]; $('lb-file').value = ''; if (f.length) arenaFromFiles(f); });
   $('lb-style').addEventListener('change', compute);

@@ -319,6 +319,7 @@ async function startRun() {
   } finally {
     running = null;
     setRunning(false);
+    document.dispatchEvent(new CustomEvent('run-finished', { detail: { judgeGraded: receipt.lines.length > 1 && judgeGraded() } }));
   }
 }
 
@@ -340,9 +341,14 @@ function cancelRun() {
   }
 }
 
+/** The last run's answers as a model_answer file (judge-graded suites): { file_name, text, n }. */
+export async function runAnswers() {
+  return worker.call('answersFile', { text: receipt.lines.join('') });
+}
+
 async function downloadAnswers() {
   try {
-    const a = await worker.call('answersFile', { text: receipt.lines.join('') });
+    const a = await runAnswers();
     download(a.file_name, a.text);
   } catch (e) {
     showError('Exporting the answers', e);

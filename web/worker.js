@@ -24,6 +24,9 @@
 //   { op: 'judgeExamples' }                           → JudgedPair[]
 //   { op: 'parsePairs', text, file_name }             → JudgedPair[]
 //   { op: 'judgmentFormats' }                         → [{ name, summary }] (judgmentFormats())
+//   { op: 'judgeArena', questions, answers, baseline, judge } Arena-Hard answers judged live (both games),
+//        streams 'progress' with verdicts / verdicts_total; → { files (judgment TextFiles), n_pairs, judge,
+//        no_label, cancelled }
 //   { op: 'answersFile', text, model? }               → answersFile(text, model): a judge-graded run's
 //        answers as the benchmark's model_answer JSONL { file_name, text, n }
 //   { op: 'loadJudgments', files: [{name, bytes}], format } → loadJudgments(files, { format }): every
@@ -375,6 +378,43 @@ async function probe(id, { pairs, probes, seed, protocol, mode, judge }) {
   return { rows, report, applicability, cancelled: cancelled.has(id) };
 }
 
+/**
+ * Arena-Hard answers judged live: every model's answers against the baseline's (arenaPairsToJudge), both
+ * games per question (game 1 shows the answers swapped), each reply parsed by the v0.1 parser; the judged
+ * pairs become the upstream judgment files (arenaJudgmentFiles). One turn per game: the CLI's `substance
+ * judge` also asks again once when a reply has no label, as the reference does. Cancel keeps the pairs
+ * judged in both games so far.
+ */
+async function judgeArena(id, { questions, answers, baseline, judge }) {
+  await start();
+  const protocol = 'arena-hard-v0.1';
+  const pairs = S.arenaPairsToJudge(questions, answers, baseline);
+  // The endpoint's model name (spec "URL#NAME"), or the local model's id.
+  const judgeId = judge.kind === 'endpoint' ? String(judge.spec).split('#').pop() : (model ? model.info().id : 'local');
+  const t0 = performance.now();
+  let verdicts = 0;
+  let noLabel = 0;
+  const done = [];
+  try {
+    for (const pair of pairs) {
+      for (const game of [0, 1]) {
+        const { reply } = await liveVerdict(id, judge, protocol, pair, game);
+        const parsed = S.judgeParse(protocol, reply);
+        if (!parsed.verdict) noLabel += 1;
+        (pair.verdicts ??= []).push({ judge: judgeId, protocol, swapped: game === 1, verdict: parsed.verdict ?? null, raw: reply, meta: { game } });
+        verdicts += 1;
+        post({ id, type: 'progress', progress: { done: verdicts, total: pairs.length * 2, verdicts, verdicts_total: pairs.length * 2, elapsed_ms: performance.now() - t0, tokens: 0, tokens_per_second: 0 } });
+      }
+      done.push(pair);
+      if (!(await goOn(id))) break;
+    }
+  } catch (e) {
+    if (e?.name !== 'Cancelled') throw e;
+  }
+  const files = done.length ? S.arenaJudgmentFiles(done, judgeId) : [];
+  return { files, n_pairs: done.length, judge: judgeId, no_label: noLabel, cancelled: cancelled.has(id) };
+}
+
 function recordedReport({ pairs, protocol, seed }) {
   const judges = [...new Set(pairs.flatMap((p) => (p.verdicts || []).filter((v) => v.protocol === protocol).map((v) => v.judge)))];
   const obs = S.recordedObservations(pairs.map((p) => ({ ...p, verdicts: (p.verdicts || []).filter((v) => v.protocol === protocol) })), judges[0]);
@@ -409,6 +449,7 @@ const ops = {
   async judgeExamples() { await start(); return S.judgeLabExamples(); },
   async parsePairs(id, { text, file_name }) { await start(); return S.parseJudgedPairs(text, file_name); },
   async judgmentFormats() { await start(); return S.judgmentFormats(); },
+  judgeArena: (id, msg) => judgeArena(id, msg),
   async answersFile(id, { text, model }) { await start(); return S.answersFile(text, model ?? undefined); },
   async loadJudgments(id, { files, format }) { await start(); return S.loadJudgments(files, { format }); },
   probe: (id, msg) => probe(id, msg),

@@ -359,6 +359,78 @@ test('run: an Arena-Hard question file runs to the end, keeps its answers and ex
   await E.shot(page, 'ux-arena-answers');
 });
 
+/** A scripted OpenAI-compatible judge: game 0 shows the baseline first, game 1 the run's model first.
+ * Its replies cycle through four verdicts, so (one request at a time) the run's model wins 3 of the
+ * 4 games on two questions: above the baseline, and a finite Bradley-Terry fit. */
+async function scriptedJudge() {
+  const http = await import('node:http');
+  let n = 0;
+  const server = http.createServer((req, res) => {
+    const cors = { 'Access-Control-Allow-Origin': '*', 'Access-Control-Allow-Headers': '*', 'Access-Control-Allow-Methods': 'POST, GET, OPTIONS' };
+    if (req.method === 'OPTIONS') { res.writeHead(204, cors); res.end(); return; }
+    let body = '';
+    req.on('data', (c) => { body += c; });
+    req.on('end', () => {
+      const reply = ['Assistant B is better: [[B>A]]', 'Assistant A is better: [[A>B]]',
+        'Assistant B is better: [[B>A]]', 'Assistant B is better: [[B>A]]'][n % 4];
+      n += 1;
+      const model = (() => { try { return JSON.parse(body).model; } catch { return 'scripted'; } })();
+      res.writeHead(200, { ...cors, 'Content-Type': 'application/json' });
+      res.end(JSON.stringify({ id: `c${n}`, object: 'chat.completion', created: 0, model,
+        choices: [{ index: 0, message: { role: 'assistant', content: reply }, finish_reason: 'stop' }] }));
+    });
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  return { server, url: `http://127.0.0.1:${server.address().port}/v1`, calls: () => n };
+}
+
+test('leaderboard: the run\'s Arena-Hard answers are judged against a baseline\'s (both orders) and ranked', { timeout: TIMEOUT }, async () => {
+  // Follows the Arena-Hard run above: its answers are in the Run tab.
+  const judge = await scriptedJudge();
+  try {
+    await E.tab(page, 'leaderboard');
+    assert.equal(await page.$eval('#lbj-add-run', (b) => b.disabled), false);
+    const questions = [
+      { uid: 'q-one', category: 'hard_prompt', subcategory: 'coding', prompt: 'Write a haiku about rust.' },
+      { uid: 'q-two', category: 'hard_prompt', subcategory: 'math', prompt: 'What is 17 times 3?' },
+    ].map((q) => JSON.stringify(q)).join('\n');
+    const base = [['q-one', 'Iron wakes to red'], ['q-two', '51']].map(([uid, answer]) => JSON.stringify({ uid, ans_id: uid, model: 'base',
+      messages: [{ role: 'user', content: 'q' }, { role: 'assistant', content: { answer } }] })).join('\n');
+    await page.setInputFiles('#lbj-file', [
+      { name: 'question.jsonl', mimeType: 'application/x-ndjson', buffer: Buffer.from(`${questions}\n`) },
+      { name: 'base.jsonl', mimeType: 'application/x-ndjson', buffer: Buffer.from(`${base}\n`) },
+    ]);
+    await page.click('#lbj-add-run');
+    await page.waitForFunction(() => document.querySelectorAll('#lbj-baseline option').length === 2);
+    await page.selectOption('#lbj-baseline', 'base');
+    // The judge is the Run tab's endpoint.
+    await E.tab(page, 'run');
+    await page.fill('#endpoint-url', judge.url);
+    await page.fill('#endpoint-model', 'scripted-judge');
+    await page.check('input[name="model-src"][value="endpoint"]');
+    await E.tab(page, 'leaderboard');
+    assert.equal(await page.$eval('#lbj-judge', (b) => b.disabled), false, await page.textContent('#lbj-info'));
+    await page.click('#lbj-judge');
+    await page.waitForFunction(() => /judged in both orders/.test(document.getElementById('lbj-info').textContent)
+      || document.querySelectorAll('#errors .error').length > 0, null, { timeout: 60_000 }).catch(async (e) => {
+      throw new Error(`${e.message}; info: ${await page.textContent('#lbj-info')}; judge calls: ${judge.calls()}; console: ${consoleErrors.join(' | ')}`);
+    });
+    assert.deepEqual(await E.errors(page), []);
+    assert.match(await page.textContent('#lbj-info'), /2 pair\(s\) judged in both orders by scripted-judge.*0 game\(s\) without a label/);
+    assert.equal(judge.calls(), 4);
+    await page.waitForSelector('#lb-out table tbody tr');
+    assert.deepEqual(await page.$$eval('#lb-baseline option', (os) => os.map((o) => o.value)), ['base']);
+    const rows = await page.$$eval('#lb-out table tbody tr', (trs) => trs.map((t) => t.textContent));
+    // The run's model won 3 of its 4 games: 75 against the baseline's 50, ranked first.
+    assert.match(rows[0], /tiny-llama.*75/, rows.join('\n'));
+    assert.match(rows[1], /base.*50/, rows.join('\n'));
+    assert.equal(await page.$eval('#lbj-download', (b) => b.disabled), false);
+    await E.shot(page, 'ux-arena-judged');
+  } finally {
+    judge.server.close();
+  }
+});
+
 test('no uncaught errors in the page', () => {
   assert.deepEqual(E.realConsoleErrors(consoleErrors), []);
 });

@@ -41,9 +41,29 @@ pub struct JudgeArgs {
     /// mt-bench-pair, mt-bench-pair-scores, judgelm.
     #[arg(long)]
     pub protocol: String,
-    /// Pairs to judge: JSONL of `substance-judge` JudgedPair (recorded verdicts are kept).
+    /// Pairs to judge: JSONL of `substance-judge` JudgedPair (recorded verdicts are kept). Or, for
+    /// Arena-Hard, give `--questions`, `--answers` and `--baseline-answers` instead.
+    #[arg(
+        long,
+        required_unless_present = "questions",
+        conflicts_with = "questions"
+    )]
+    pub pairs: Option<PathBuf>,
+    /// Arena-Hard (`--protocol arena-hard-v0.1`): the question file. With `--answers` and
+    /// `--baseline-answers`, each model's answers are judged against the baseline's (both games), and
+    /// `--judgments-out` writes the upstream judgment files that `substance leaderboard` reads.
+    #[arg(long, requires_all = ["answers", "baseline_answers"])]
+    pub questions: Option<PathBuf>,
+    /// Arena-Hard: the `model_answer/<model>.jsonl` files of the models to judge (what `substance
+    /// answers` writes).
+    #[arg(long, num_args = 1..)]
+    pub answers: Vec<PathBuf>,
+    /// Arena-Hard: the baseline's `model_answer` file.
     #[arg(long)]
-    pub pairs: PathBuf,
+    pub baseline_answers: Option<PathBuf>,
+    /// Arena-Hard: write `<model>.jsonl` judgment files (v0.1 layout) into this folder.
+    #[arg(long, requires = "questions")]
+    pub judgments_out: Option<PathBuf>,
     /// Judge model spec (as `run --model`: `http(s)://HOST:PORT/v1#NAME`, `openai:NAME`, `gguf:`/`hf:`).
     #[arg(long)]
     pub judge: String,
@@ -189,6 +209,101 @@ pub fn judge_with_progress(
     Ok(())
 }
 
+/// Arena-Hard pairs: every model's answers against the baseline's, per question of the question file.
+fn arena_pairs(
+    questions: &Path,
+    answers: &[PathBuf],
+    baseline: Option<&Path>,
+) -> Result<Vec<JudgedPair>> {
+    let name = questions.display().to_string();
+    let bytes = std::fs::read(questions).with_context(|| format!("cannot read {name}"))?;
+    let suite = substance_suite::import::import(
+        "arena-hard",
+        &bytes,
+        &name,
+        &substance_suite::import::ImportOptions::default(),
+    )?;
+    let qs: Vec<(String, String)> = suite
+        .items
+        .iter()
+        .map(|i| (i.id.clone(), i.input.clone()))
+        .collect();
+    let by_model = |path: &Path| -> Result<BTreeMap<String, BTreeMap<String, String>>> {
+        let name = path.display().to_string();
+        let bytes = std::fs::read(path).with_context(|| format!("cannot read {name}"))?;
+        let answers = substance_leaderboard::parse_answers(&bytes, &name)?;
+        Ok(substance_leaderboard::formats::answers_by_model(
+            &answers, &name,
+        )?)
+    };
+    let Some(baseline) = baseline else {
+        bail!("--questions needs --baseline-answers");
+    };
+    let base = by_model(baseline)?;
+    let [(base_name, base_answers)] = base.iter().collect::<Vec<_>>()[..] else {
+        bail!(
+            "{}: a baseline answer file holds one model's answers",
+            baseline.display()
+        );
+    };
+    let mut pairs = Vec::new();
+    let mut seen = BTreeMap::new();
+    for f in answers {
+        for (model, ans) in by_model(f)? {
+            if model == *base_name {
+                bail!(
+                    "{}: {model} is the baseline; it is not judged against itself",
+                    f.display()
+                );
+            }
+            if let Some(first) = seen.insert(model.clone(), f.display().to_string()) {
+                bail!("answers of {model} in {first} and again in {}", f.display());
+            }
+            let got = substance_judge::import::arena_hard::pairs_to_judge(
+                &qs,
+                (base_name, base_answers),
+                (&model, &ans),
+            )?;
+            errln!(
+                "{model}: {} of {} questions answered, judged against {base_name}",
+                got.len(),
+                qs.len()
+            );
+            pairs.extend(got);
+        }
+    }
+    Ok(pairs)
+}
+
+/// `DIR/<model>.jsonl` per judged model, in Arena-Hard v0.1's judgment layout.
+fn write_arena_judgments(dir: &Path, pairs: &[JudgedPair], judge_id: &str) -> Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let mut by_model: BTreeMap<&str, Vec<JudgedPair>> = BTreeMap::new();
+    for p in pairs {
+        let model = p
+            .meta
+            .get("model")
+            .and_then(|v| v.as_str())
+            .unwrap_or_default();
+        by_model.entry(model).or_default().push(p.clone());
+    }
+    for (model, ps) in by_model {
+        // The name comes from an answer file: it names a file here, so it must not leave the folder.
+        if model.is_empty() || model.contains(['/', '\\']) || model.starts_with('.') {
+            bail!("model name `{model}` cannot name a judgment file (empty, a path, or hidden)");
+        }
+        let text = substance_judge::import::arena_hard::judgment_file_v01(&ps, judge_id)?;
+        let path = dir.join(format!("{model}.jsonl"));
+        std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
+        errln!(
+            "{} judgments of {model} written to {}",
+            ps.len(),
+            path.display()
+        );
+    }
+    Ok(())
+}
+
 /// One game of one pair: the conversation with the judge until the protocol has a verdict.
 fn judge_game(
     judge: &Judge,
@@ -246,7 +361,16 @@ pub fn run(a: JudgeArgs) -> Result<ExitCode> {
         bail!("{protocol} is parse-only (its prompts are not shipped); it cannot judge live");
     }
     let judge = Judge::new(protocol);
-    let mut pairs = read_pairs(&a.pairs)?;
+    let mut pairs = match (&a.pairs, &a.questions) {
+        (Some(p), _) => read_pairs(p)?,
+        (None, Some(q)) => {
+            if protocol != JudgeProtocol::ArenaHardV01 {
+                bail!("--questions builds Arena-Hard pairs: use --protocol arena-hard-v0.1");
+            }
+            arena_pairs(q, &a.answers, a.baseline_answers.as_deref())?
+        }
+        (None, None) => bail!("give --pairs, or --questions with --answers and --baseline-answers"),
+    };
     let mut model = open_judge(&a.judge, a.api_key_env.clone())?;
     let judge_id = model.info().id;
     let settings = GenerationSpec {
@@ -277,6 +401,9 @@ pub fn run(a: JudgeArgs) -> Result<ExitCode> {
     if let Some(out) = &a.out {
         write_pairs(out, &pairs)?;
         errln!("judged pairs written to {}", out.display());
+    }
+    if let Some(dir) = &a.judgments_out {
+        write_arena_judgments(dir, &pairs, &judge_id)?;
     }
     // Agreement with human labels, on the verdicts just made.
     let mine: Vec<JudgedPair> = pairs

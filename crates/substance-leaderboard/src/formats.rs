@@ -433,6 +433,41 @@ pub fn parse_arena_judgments(
     nonempty(out, bytes, file)
 }
 
+/// Answers by model, then by question id, with their text: what judging a model's answers against a
+/// baseline's needs. An answer without text, or a model answering a question twice, is an error naming
+/// the file.
+pub fn answers_by_model(
+    answers: &[Answer],
+    file: &str,
+) -> Result<std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>> {
+    let mut out: std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>> =
+        Default::default();
+    for a in answers {
+        let Some(text) = &a.text else {
+            return Err(LeaderboardError::Parse {
+                file: file.to_owned(),
+                line: 0,
+                field: Some("answer".into()),
+                message: format!("the answer of {} to {} has no text", a.model, a.question_id),
+            });
+        };
+        if out
+            .entry(a.model.clone())
+            .or_default()
+            .insert(a.question_id.clone(), text.clone())
+            .is_some()
+        {
+            return Err(LeaderboardError::Parse {
+                file: file.to_owned(),
+                line: 0,
+                field: Some("question_id".into()),
+                message: format!("{} answers question {} twice", a.model, a.question_id),
+            });
+        }
+    }
+    Ok(out)
+}
+
 /// Parse an Arena-Hard answer JSONL file (either layout, detected per line).
 pub fn parse_answers(bytes: &[u8], file: &str) -> Result<Vec<Answer>> {
     let mut out = Vec::new();

@@ -204,3 +204,107 @@ pub fn sos_report(
     .map_err(&sos)?;
     to_js(&report)
 }
+
+/// Arena-Hard pairs to judge (v0.1 orientation: the baseline's answer is A in game 0): every model's
+/// answers in `answers` against `baseline`'s, per question of the question file, as `substance judge
+/// --questions` builds them. Errors name a question the baseline did not answer, an answer to no
+/// question, a model given twice.
+#[wasm_bindgen(js_name = arenaPairsToJudge, unchecked_return_type = "JudgedPair[]")]
+pub fn arena_pairs_to_judge(
+    #[wasm_bindgen(unchecked_param_type = "TextFile")] questions: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "TextFile[]")] answers: JsValue,
+    baseline: &str,
+) -> Result<JsValue, JsValue> {
+    let q: TextFile = from_js(questions, "questions")?;
+    let files: Vec<TextFile> = from_js(answers, "answers")?;
+    let lb = named::<substance_leaderboard::LeaderboardError>("LeaderboardError");
+    let suite = substance_suite::import::import(
+        "arena-hard",
+        q.text.as_bytes(),
+        &q.file_name,
+        &substance_suite::import::ImportOptions::default(),
+    )
+    .map_err(named("SuiteError"))?;
+    let qs: Vec<(String, String)> = suite
+        .items
+        .iter()
+        .map(|i| (i.id.clone(), i.input.clone()))
+        .collect();
+    let mut by_model = std::collections::BTreeMap::new();
+    for f in &files {
+        let parsed =
+            substance_leaderboard::parse_answers(f.text.as_bytes(), &f.file_name).map_err(&lb)?;
+        for (model, ans) in
+            substance_leaderboard::formats::answers_by_model(&parsed, &f.file_name).map_err(&lb)?
+        {
+            if by_model.insert(model.clone(), ans).is_some() {
+                return Err(js_error(
+                    "InputError",
+                    format!("the answers of {model} are given twice"),
+                ));
+            }
+        }
+    }
+    let base = by_model.remove(baseline).ok_or_else(|| {
+        js_error(
+            "InputError",
+            format!("no answer file of the baseline {baseline}"),
+        )
+    })?;
+    let mut pairs = Vec::new();
+    for (model, ans) in &by_model {
+        pairs.extend(
+            substance_judge::import::arena_hard::pairs_to_judge(
+                &qs,
+                (baseline, &base),
+                (model, ans),
+            )
+            .map_err(named("ImportError"))?,
+        );
+    }
+    if pairs.is_empty() {
+        return Err(js_error(
+            "InputError",
+            "no model besides the baseline has answers to judge",
+        ));
+    }
+    to_js(&pairs)
+}
+
+/// The Arena-Hard v0.1 judgment files of pairs judged live (both games) by `judge`: one `{ file_name:
+/// "<judge>/<model>.jsonl", text }` per model, the upstream layout `arenaHardLeaderboard` reads.
+#[wasm_bindgen(js_name = arenaJudgmentFiles, unchecked_return_type = "TextFile[]")]
+pub fn arena_judgment_files(
+    #[wasm_bindgen(unchecked_param_type = "JudgedPair[]")] pairs: JsValue,
+    judge: &str,
+) -> Result<JsValue, JsValue> {
+    let pairs: Vec<substance_judge::JudgedPair> = from_js(pairs, "pairs")?;
+    let mut by_model: std::collections::BTreeMap<String, Vec<substance_judge::JudgedPair>> =
+        Default::default();
+    for p in pairs {
+        let model = p
+            .meta
+            .get("model")
+            .and_then(|v| v.as_str())
+            .unwrap_or_default()
+            .to_owned();
+        by_model.entry(model).or_default().push(p);
+    }
+    let dir: String = judge
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "-_.".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let mut out = Vec::new();
+    for (model, ps) in by_model {
+        let text = substance_judge::import::arena_hard::judgment_file_v01(&ps, judge)
+            .map_err(named("JudgeError"))?;
+        out.push(serde_json::json!({ "file_name": format!("{dir}/{model}.jsonl"), "text": text }));
+    }
+    to_js(&out)
+}

@@ -260,3 +260,205 @@ mod tests {
         assert_eq!(pairs[0].meta["category"], "hard_prompt");
     }
 }
+
+// ── the other way: a model's answers to judge, and the judgments written as the upstream file ───────
+
+/// The pairs that judge `model`'s Arena-Hard answers against `baseline`'s, v0.1 orientation (`answer_a` =
+/// the baseline, shown first in game 0): one per question the model answered, in question order, with
+/// `meta` `question_id`, `model` and `baseline`. `questions` are `(id, prompt)` in file order; answers map
+/// question id → text. A model answer to no listed question, or a question the model answered and the
+/// baseline did not, is an error naming it (never a pair dropped without a word); questions the model did
+/// not answer (a run with a limit) are simply not judged, and the caller reports how many.
+pub fn pairs_to_judge(
+    questions: &[(String, String)],
+    baseline: (&str, &std::collections::BTreeMap<String, String>),
+    model: (&str, &std::collections::BTreeMap<String, String>),
+) -> Result<Vec<JudgedPair>, ImportError> {
+    let (base_name, base) = baseline;
+    let (model_name, answers) = model;
+    let files_error = |message: String| ImportError::Files { message };
+    if let Some(id) = answers
+        .keys()
+        .find(|id| !questions.iter().any(|(q, _)| q == *id))
+    {
+        return Err(files_error(format!(
+            "{model_name}: an answer to question `{id}`, which the question file does not have"
+        )));
+    }
+    let mut out = Vec::new();
+    for (id, prompt) in questions {
+        let Some(answer) = answers.get(id) else {
+            continue;
+        };
+        let Some(base_answer) = base.get(id) else {
+            return Err(files_error(format!(
+                "question `{id}`: {model_name} answered it but the baseline {base_name} did not"
+            )));
+        };
+        let mut pair = JudgedPair::new(
+            &format!("{model_name}/{id}"),
+            prompt,
+            base_answer,
+            Some(answer),
+        );
+        pair.meta
+            .insert("question_id".into(), Value::from(id.as_str()));
+        pair.meta.insert("model".into(), Value::from(model_name));
+        pair.meta.insert("baseline".into(), Value::from(base_name));
+        out.push(pair);
+    }
+    if out.is_empty() {
+        return Err(files_error(format!(
+            "{model_name}: no answers to judge (none of its answers matches a question)"
+        )));
+    }
+    Ok(out)
+}
+
+/// The Arena-Hard v0.1 judgment file of one model (`model_judgment/<judge>/<model>.jsonl`) from pairs
+/// made by [`pairs_to_judge`] and judged with the `arena-hard-v0.1` protocol by `judge_id`: one line
+/// per pair `{question_id, model, judge, games: [{user_prompt, judgment, score}, …]}` in game order, with
+/// `score` the parsed label or `null`, exactly what [`import_v01`] and the leaderboard read back.
+pub fn judgment_file_v01(
+    pairs: &[JudgedPair],
+    judge_id: &str,
+) -> Result<String, crate::JudgeError> {
+    let judge = crate::Judge::new(crate::JudgeProtocol::ArenaHardV01);
+    let games = judge.games();
+    let mut out = String::new();
+    for pair in pairs {
+        let meta = |k: &str| {
+            pair.meta
+                .get(k)
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+                .ok_or_else(|| crate::JudgeError::BadInput {
+                    protocol: "arena-hard-v0.1",
+                    message: format!(
+                        "pair {}: no `{k}` in its meta (made by pairs_to_judge?)",
+                        pair.id
+                    ),
+                })
+        };
+        let mut lines = Vec::new();
+        for game in &games {
+            let v = pair
+                .verdicts
+                .iter()
+                .find(|v| {
+                    v.judge == judge_id
+                        && v.protocol == "arena-hard-v0.1"
+                        && v.meta.get("game").and_then(Value::as_u64) == Some(game.index as u64)
+                })
+                .ok_or_else(|| crate::JudgeError::BadInput {
+                    protocol: "arena-hard-v0.1",
+                    message: format!(
+                        "pair {}: no verdict of {judge_id} for game {}",
+                        pair.id, game.index
+                    ),
+                })?;
+            let rendered = judge.render(&pair.judge_input(), *game)?;
+            let user_prompt = rendered
+                .messages
+                .iter()
+                .rev()
+                .find(|m| m.role == "user")
+                .map(|m| m.content.clone())
+                .unwrap_or_default();
+            let score = match &v.verdict {
+                Some(Verdict::Arena { label }) => Value::from(label.as_str()),
+                _ => Value::Null,
+            };
+            lines.push(serde_json::json!({
+                "user_prompt": user_prompt,
+                "judgment": v.raw.clone().unwrap_or_default(),
+                "score": score,
+            }));
+        }
+        let line = serde_json::json!({
+            "question_id": meta("question_id")?,
+            "model": meta("model")?,
+            "judge": judge_id,
+            "games": lines,
+        });
+        out.push_str(&line.to_string());
+        out.push('\n');
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod round_trip_tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+
+    fn answers(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn judged_pairs_written_and_read_back() {
+        let questions = vec![
+            ("q1".to_owned(), "What is 2+2?".to_owned()),
+            ("q2".to_owned(), "Name a prime.".to_owned()),
+            ("q3".to_owned(), "Unanswered.".to_owned()),
+        ];
+        let base = answers(&[("q1", "4"), ("q2", "7"), ("q3", "x")]);
+        let model = answers(&[("q1", "Four."), ("q2", "9")]);
+        let mut pairs = pairs_to_judge(&questions, ("base", &base), ("m", &model)).unwrap();
+        assert_eq!(pairs.len(), 2);
+        assert_eq!(pairs[0].answer_a, "4");
+        for (p, labels) in pairs.iter_mut().zip([["B>A", "A>B"], ["A>>B", "nothing"]]) {
+            for (g, text) in labels.iter().enumerate() {
+                let reply = format!("My verdict: [[{text}]]");
+                let parsed = crate::protocol::arena::parse_v01(&reply).label;
+                let mut v = RecordedVerdict::new(
+                    "judge-x",
+                    "arena-hard-v0.1",
+                    g == 1,
+                    parsed.map(|label| Verdict::Arena { label }),
+                );
+                v.raw = Some(reply);
+                v.meta.insert("game".into(), Value::from(g));
+                p.verdicts.push(v);
+            }
+        }
+        let file = judgment_file_v01(&pairs, "judge-x").unwrap();
+        let back = import_v01(file.as_bytes(), "judge-x/m.jsonl", "base").unwrap();
+        assert_eq!(back.len(), 2);
+        for (a, b) in pairs.iter().zip(&back) {
+            assert_eq!(b.id, a.id);
+            assert_eq!(
+                (&b.question, &b.answer_a, &b.answer_b),
+                (&a.question, &a.answer_a, &a.answer_b)
+            );
+            let labels = |p: &JudgedPair| {
+                p.verdicts
+                    .iter()
+                    .map(|v| v.verdict.clone())
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(labels(b), labels(a));
+        }
+        // A null game stays null.
+        assert!(file.lines().nth(1).unwrap().contains(r#""score":null"#));
+        // An answer the baseline lacks, or to an unknown question, is refused with its id.
+        let e = pairs_to_judge(
+            &questions,
+            ("base", &answers(&[("q1", "4")])),
+            ("m", &model),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("q2") && e.contains("base"), "{e}");
+        let e = pairs_to_judge(&questions, ("base", &base), ("m", &answers(&[("q9", "?")])))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("q9"), "{e}");
+    }
+}
