@@ -431,6 +431,35 @@ test('leaderboard: the run\'s Arena-Hard answers are judged against a baseline\'
   }
 });
 
+test('run: long prompts (a 50,000-character line, 10,000 combining marks) run to the end inside their boxes; a text over 1 MiB is refused by its size', { timeout: TIMEOUT }, async () => {
+  await E.tab(page, 'run');
+  await page.selectOption('#suite-format', 'auto');
+  const q = (uid, prompt) => JSON.stringify({ uid, category: 'hard_prompt', subcategory: 'stress', prompt });
+  const long = [q('long-line', 'x'.repeat(50_000)), q('marks', `Z${'\u0301'.repeat(10_000)} what is this?`)].join('\n');
+  const runFile = async (name, text, items) => {
+    await page.evaluate(() => { document.getElementById('suite-info').textContent = ''; });
+    await page.setInputFiles('#suite-file', { name, mimeType: 'application/x-ndjson', buffer: Buffer.from(`${text}\n`) });
+    await page.waitForFunction((n) => document.getElementById('suite-info').textContent.includes(n), `${items} items`);
+    await page.evaluate(() => { document.getElementById('run-status').textContent = ''; });
+    await page.click('#run-start');
+    await page.waitForFunction(() => /done|failed|cancelled/.test(document.getElementById('run-status').textContent), null, { timeout: 120_000 })
+      .catch(async (e) => { throw new Error(`${e.message}; status: ${await page.textContent('#run-status')}; errors: ${(await E.errors(page)).join(' | ')}`); });
+  };
+  await page.setInputFiles('#model-file', path.join(ROOT, 'tests/fixtures/models/tiny-llama-gguf/tiny-llama-F32.gguf'));
+  await page.check('input[name="model-src"][value="file"]');
+  await page.fill('#run-limit', '');
+  await runFile('long-question.jsonl', long, 2);
+  assert.match(await page.textContent('#run-status'), /done/, (await E.errors(page)).join('\n'));
+  const m = await page.evaluate(() => ({ page: document.documentElement.scrollWidth, view: window.innerWidth }));
+  assert.ok(m.page <= m.view, `page ${m.page} px wide in a ${m.view} px window`);
+  await E.shot(page, 'ux-long-prompts');
+  await runFile('huge-question.jsonl', q('huge', 'y'.repeat((1 << 20) + 1)), 1);
+  assert.match(await page.textContent('#run-status'), /failed/);
+  const errs = await E.errors(page);
+  assert.ok(errs.some((e) => /on item `huge`: .* bytes is over the tokenizer's limit of 1048576 bytes/.test(e)), errs.join('\n'));
+  await E.dismissErrors(page);
+});
+
 test('no uncaught errors in the page', () => {
   assert.deepEqual(E.realConsoleErrors(consoleErrors), []);
 });

@@ -102,4 +102,4 @@ pub use runtime::{
     FinishReason, GenerateOptions, GenerationState, LogLikelihood, LoglikOptions, Model, ModelMeta,
 };
 pub use sampling::{Sampler, Sampling};
-pub use tokenizer::{ChatTemplate, Tokenizer};
+pub use tokenizer::{ChatTemplate, MAX_TEXT_BYTES, Tokenizer};

@@ -111,7 +111,8 @@ impl LocalModel {
             .await
     }
 
-    /// [`LocalModel::generate_counted_async`] that awaits `go_on()` before each decoding step and stops
+    /// [`LocalModel::generate_counted_async`] that awaits `go_on()` between two prefill chunks
+    /// ([`crate::runtime::PREFILL_CHUNK`] prompt tokens) and before each decoding step, and stops
     /// with [`ModelError::Cancelled`] when it gives `false`. In a browser worker the hook is where the
     /// event loop gets to run (a cancel message is read) and where the cancel is checked, so a cancel
     /// takes effect within one token and leaves the model loaded.
@@ -144,7 +145,13 @@ impl LocalModel {
                 ));
             }
         };
-        let mut state = self.model.start_async(&ids, opts).await?;
+        // The prompt goes in a chunk at a time, so a long prompt can be cancelled between chunks.
+        let mut state = self.model.begin(&ids, opts)?;
+        while !self.model.prefill_step_async(&mut state).await? {
+            if !go_on().await {
+                return Err(ModelError::Cancelled { tokens: 0 });
+            }
+        }
         loop {
             if !go_on().await {
                 return Err(ModelError::Cancelled {

@@ -109,9 +109,28 @@ pub struct GenerationState {
     text: String,
     finish: Option<FinishReason>,
     stop_ids: Vec<u32>,
+    /// Prompt tokens already in the cache.
+    prefilled: usize,
+    /// Prompt tokens per prefill step ([`PREFILL_CHUNK`] unless set).
+    prefill_chunk: usize,
 }
 
+/// Prompt tokens per prefill step. A prompt of `n` tokens is fed in chunks of this many, so the
+/// attention scores of one step hold `heads × PREFILL_CHUNK × n` floats, not `heads × n × n` (a full
+/// 8192-token context would need 2.4 GB per layer for a 9-head model), and a caller can stop between
+/// two chunks (cancel). Prompts up to this length are one step, as before.
+pub const PREFILL_CHUNK: usize = 512;
+
 impl GenerationState {
+    /// `(prompt tokens prefilled, prompt tokens)`.
+    pub fn prefill_progress(&self) -> (usize, usize) {
+        (self.prefilled, self.prompt.len())
+    }
+    /// Feed the prompt `n` tokens per prefill step instead of [`PREFILL_CHUNK`] (at least 1).
+    pub fn with_prefill_chunk(mut self, n: usize) -> Self {
+        self.prefill_chunk = n.max(1);
+        self
+    }
     /// Token ids fed as the prompt (after any left truncation).
     pub fn prompt_ids(&self) -> &[u32] {
         &self.prompt
@@ -161,10 +180,19 @@ pub struct LoglikOptions {
     /// `vocab × score_chunk` floats besides the weights, not `vocab ×` every scored position.
     #[serde(default = "default_score_chunk")]
     pub score_chunk: usize,
+    /// Input positions per forward step: a batch wider than this runs a chunk of positions at a time
+    /// through the cache, so attention holds `heads × prefill_chunk × width` floats per row, not
+    /// `heads × width²` ([`PREFILL_CHUNK`] by default).
+    #[serde(default = "default_prefill_chunk")]
+    pub prefill_chunk: usize,
 }
 
 fn default_score_chunk() -> usize {
     256
+}
+
+fn default_prefill_chunk() -> usize {
+    PREFILL_CHUNK
 }
 
 impl Default for LoglikOptions {
@@ -174,6 +202,7 @@ impl Default for LoglikOptions {
             max_batch: 8,
             max_batch_tokens: 4096,
             score_chunk: default_score_chunk(),
+            prefill_chunk: PREFILL_CHUNK,
         }
     }
 }
@@ -286,6 +315,14 @@ impl Model {
         prompt: &[u32],
         opts: GenerateOptions,
     ) -> Result<GenerationState> {
+        let mut state = self.begin(prompt, opts)?;
+        while !self.prefill_step_async(&mut state).await? {}
+        Ok(state)
+    }
+
+    /// Prepare a generation without computing anything: [`Model::prefill_step_async`] then feeds the
+    /// prompt a chunk at a time ([`Model::start_async`] does both).
+    pub fn begin(&self, prompt: &[u32], opts: GenerateOptions) -> Result<GenerationState> {
         if prompt.is_empty() {
             return Err(ModelError::Input("empty prompt".into()));
         }
@@ -322,14 +359,36 @@ impl Model {
             finish: None,
             stop_ids,
             opts,
+            prefilled: 0,
+            prefill_chunk: PREFILL_CHUNK,
         };
         if state.opts.max_tokens == 0 {
             state.finish = Some(FinishReason::Length);
-            return Ok(state);
         }
-        let t = self.tokens_tensor(&[&state.prompt], state.prompt.len(), 0);
-        state.logits = Some(self.last_logits(t, &mut state.cache).await?);
         Ok(state)
+    }
+
+    /// Feed the next chunk of prompt tokens ([`PREFILL_CHUNK`] unless set) into the cache; the last
+    /// chunk also keeps the next-token logits. `true` once the whole prompt is in (or the generation
+    /// has ended).
+    pub async fn prefill_step_async(&self, state: &mut GenerationState) -> Result<bool> {
+        let n = state.prompt.len();
+        if state.finish.is_some() || state.prefilled >= n {
+            return Ok(true);
+        }
+        let end = (state.prefilled + state.prefill_chunk).min(n);
+        let chunk = &state.prompt[state.prefilled..end];
+        let t = self.tokens_tensor(&[chunk], chunk.len(), 0);
+        if end == n {
+            state.logits = Some(self.last_logits(t, &mut state.cache).await?);
+        } else {
+            // Only the cache is wanted from a middle chunk; read one value so a lazy backend has
+            // computed the step before the next one is queued.
+            let hidden = self.lm.forward_hidden(t, &mut state.cache)?;
+            read_f32(hidden.narrow(1, 0, 1).narrow(2, 0, 1)).await?;
+        }
+        state.prefilled = end;
+        Ok(end == n)
     }
 
     async fn last_logits(&self, tokens: Tensor<2, Int>, cache: &mut KvCache) -> Result<Vec<f32>> {
@@ -345,6 +404,7 @@ impl Model {
         if state.finish.is_some() {
             return Ok(None);
         }
+        while !self.prefill_step_async(state).await? {}
         if let Some(t) = state.pending.take() {
             if state.cache.len() + 1 > self.lm.max_context() {
                 state.finish = Some(FinishReason::Length);
@@ -623,7 +683,8 @@ pub async fn score_pairs(
         }
         let batch = &queue[k..end];
         let rows = batch.iter().map(|&i| &inputs[i]).collect();
-        let scored = score_batch(lm, rows, opts.score_chunk.max(1)).await?;
+        let scored =
+            score_batch(lm, rows, opts.score_chunk.max(1), opts.prefill_chunk.max(1)).await?;
         for (&i, r) in batch.iter().zip(scored) {
             results[i] = Some(r);
         }
@@ -639,28 +700,60 @@ async fn score_batch(
     lm: &dyn CausalLm,
     rows: Vec<&(Vec<u32>, Vec<u32>)>,
     chunk: usize,
+    prefill_chunk: usize,
 ) -> Result<Vec<LogLikelihood>> {
     let b = rows.len();
     let width = rows.iter().map(|(inp, _)| inp.len()).max().unwrap_or(0);
-    let refs: Vec<&[u32]> = rows.iter().map(|(inp, _)| inp.as_slice()).collect();
-    let mut cache = lm.new_cache(b);
-    cache.set_next_lengths(rows.iter().map(|(inp, _)| inp.len()).collect())?;
-    let hidden = lm.forward_hidden(tokens_tensor(lm, &refs, width, 0), &mut cache)?;
-    let h = hidden.dims()[2];
-    // flat positions of every continuation token's prediction, and the targets
-    let mut index = Vec::new();
+    let device = lm.device();
+    // (row, position) of every continuation token's prediction, and the targets, row-major
+    let mut wanted = Vec::new();
     let mut targets = Vec::new();
     for (r, (inp, cont)) in rows.iter().enumerate() {
         let first = inp.len() - cont.len();
         for (j, &t) in cont.iter().enumerate() {
-            index.push((r * width + first + j) as i64);
+            wanted.push((r, first + j));
             targets.push(i64::from(t));
         }
     }
-    let n = index.len();
-    let device = lm.device();
-    let index: Tensor<1, Int> = Tensor::from_data(TensorData::new(index, [n]), device);
-    let picked = hidden.reshape([b * width, h]).select(0, index);
+    let n = wanted.len();
+    let mut cache = lm.new_cache(b);
+    let mut parts = Vec::new();
+    // The input positions a chunk at a time (one step when the batch is narrow enough): each step's
+    // hidden states keep only the wanted positions, in row-major order within the step.
+    let mut order = Vec::with_capacity(n);
+    for s0 in (0..width).step_by(prefill_chunk) {
+        let s1 = (s0 + prefill_chunk).min(width);
+        let refs: Vec<&[u32]> = rows
+            .iter()
+            .map(|(inp, _)| &inp[s0.min(inp.len())..s1.min(inp.len())])
+            .collect();
+        cache.set_next_lengths(refs.iter().map(|r| r.len()).collect())?;
+        let hidden = lm.forward_hidden(tokens_tensor(lm, &refs, s1 - s0, 0), &mut cache)?;
+        let h = hidden.dims()[2];
+        let mut index = Vec::new();
+        for (k, &(r, p)) in wanted.iter().enumerate() {
+            if (s0..s1).contains(&p) {
+                index.push((r * (s1 - s0) + p - s0) as i64);
+                order.push(k);
+            }
+        }
+        if !index.is_empty() {
+            let m = index.len();
+            let index: Tensor<1, Int> = Tensor::from_data(TensorData::new(index, [m]), device);
+            parts.push(hidden.reshape([b * (s1 - s0), h]).select(0, index));
+        }
+    }
+    let mut picked = Tensor::cat(parts, 0);
+    let h = picked.dims()[1];
+    // back to row-major order when the steps interleaved the rows
+    if order.iter().enumerate().any(|(i, &k)| i != k) {
+        let mut inverse = vec![0i64; n];
+        for (i, &k) in order.iter().enumerate() {
+            inverse[k] = i as i64;
+        }
+        let inverse: Tensor<1, Int> = Tensor::from_data(TensorData::new(inverse, [n]), device);
+        picked = picked.select(0, inverse);
+    }
     // The vocabulary-sized logits are made `chunk` positions at a time, so scoring holds
     // `vocab × chunk` floats (a few tens of MB) besides the weights, not `vocab × n`.
     let mut chosen = Vec::with_capacity(n);

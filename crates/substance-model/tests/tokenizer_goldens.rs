@@ -61,3 +61,20 @@ fn golden_ids_and_round_trips() {
     }
     assert_eq!(checked, 5 * 24);
 }
+
+/// A text up to `MAX_TEXT_BYTES` is tokenised (one grapheme of many combining marks included: one
+/// token per UTF-8 byte here, nothing lost); one byte more is refused with its size, not tokenised.
+#[test]
+fn texts_over_the_size_limit_are_refused_with_their_size() {
+    let t = Tokenizer::from_json_bytes("smollm2", file("smollm2")).unwrap();
+    let marks = format!("e{}", "\u{0301}".repeat(5_000));
+    assert_eq!(t.encode(&marks, false).unwrap().len(), 1 + 2 * 5_000);
+    let at_limit = "a".repeat(substance_model::MAX_TEXT_BYTES);
+    assert!(!t.encode(&at_limit, false).unwrap().is_empty());
+    let over = format!("{at_limit}a");
+    let e = t.encode(&over, false).unwrap_err().to_string();
+    assert!(
+        e.contains(&format!("{} bytes", substance_model::MAX_TEXT_BYTES + 1)),
+        "{e}"
+    );
+}

@@ -126,10 +126,12 @@ pub fn check_loglik(model: &Model, name: &str, section: &str) -> f64 {
         add_special_tokens: add,
         ..Default::default()
     };
-    // the vocabulary-sized logits made two positions at a time (chunk edges inside continuations)
+    // the vocabulary-sized logits made two positions at a time (chunk edges inside continuations),
+    // and the inputs fed three positions at a time through the cache (rows ending inside a step)
     let chunked = LoglikOptions {
         add_special_tokens: add,
         score_chunk: 2,
+        prefill_chunk: 3,
         ..Default::default()
     };
     let unbatched = model.loglikelihood(&reqs, &one).unwrap();
