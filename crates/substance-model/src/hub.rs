@@ -9,7 +9,8 @@
 //!
 //! `{endpoint}/{org}/{name}/resolve/{revision}/{file}` for `config.json`, `tokenizer.json`,
 //! `generation_config.json` and `tokenizer_config.json` (both optional: a 404 is fine) and
-//! `model.safetensors`, in that order — the weights last. The endpoint is `$HF_ENDPOINT` or
+//! `model.safetensors`, in that order — the weights last. A sharded checkpoint (no `model.safetensors`,
+//! a `model.safetensors.index.json`) fetches every shard the index names, then the index. The endpoint is `$HF_ENDPOINT` or
 //! `https://huggingface.co`, the revision `main` unless the spec pins one (`hf:ORG/NAME@REVISION`);
 //! `$HF_TOKEN`, when set, is sent as a bearer token to the endpoint's own origin only (never to the CDN
 //! a weights file redirects to), and is never logged,
@@ -24,8 +25,8 @@
 //!   temporary file. A killed process may leave a `.part-PID` file, which nothing reads; the next
 //!   download of that file removes it once that process is gone (checked through `/proc`, so on Linux;
 //!   elsewhere such files stay).
-//! - A cached model is *complete* when `config.json`, `tokenizer.json` and `model.safetensors` are all
-//!   present; the weights are renamed in last. A complete folder is used without any request (offline
+//! - A cached model is *complete* when `config.json`, `tokenizer.json` and `model.safetensors` (or a
+//!   shard index) are all present; the weights are renamed in last (a shard index after its shards). A complete folder is used without any request (offline
 //!   runs keep working); an incomplete one fetches only what is missing.
 //! - The hub names a large (LFS) file's sha256 in `X-Linked-Etag` on its redirect (or in `ETag` when it
 //!   serves the bytes itself); when a 64-hex digest is given the download is checked against it, and
@@ -37,9 +38,8 @@
 //! No network (DNS failure, connection refused, a connect timeout) or `HF_HUB_OFFLINE=1` →
 //! [`ModelError::Offline`], naming the folder to place the files in by hand; a 404 →
 //! [`ModelError::HubNotFound`] naming the repository and file; other statuses →
-//! [`ModelError::HubStatus`] (401/403 with a hint about gated models and `HF_TOKEN`); a sharded
-//! checkpoint (`model.safetensors.index.json`) → [`ModelError::Hub`], since the loader reads one
-//! safetensors file.
+//! [`ModelError::HubStatus`] (401/403 with a hint about gated models and `HF_TOKEN`); a shard
+//! index that is not one, or names a shard outside the folder → [`ModelError::Config`] naming the index.
 
 use std::fmt;
 use std::io::{Read, Write};
@@ -58,7 +58,9 @@ pub const DEFAULT_ENDPOINT: &str = "https://huggingface.co";
 pub const OPTIONAL_FILES: [&str; 2] = ["generation_config.json", "tokenizer_config.json"];
 
 const WEIGHTS: &str = "model.safetensors";
-const SHARD_INDEX: &str = "model.safetensors.index.json";
+const SHARD_INDEX: &str = crate::weights::SHARD_INDEX;
+/// A shard index lists one line per tensor: a few hundred KB for the largest checkpoints.
+const MAX_INDEX_BYTES: u64 = 16 << 20;
 
 /// An access token. Its `Debug` output is redacted, so it cannot leak through logging a struct.
 #[derive(Clone, PartialEq, Eq)]
@@ -214,7 +216,26 @@ pub fn fetch(
             }
             Err(Fail::NotFound { .. }) if !required => progress(HubEvent::Absent { file }),
             Err(Fail::NotFound { url }) if file == WEIGHTS => {
-                return Err(client.weights_missing(url));
+                return match client.fetch_sharded(&dir, progress) {
+                    Ok(true) => Ok(dir),
+                    Ok(false) => Err(ModelError::HubNotFound {
+                        repo: repo.clone(),
+                        revision: opts.revision.clone(),
+                        file: WEIGHTS.to_owned(),
+                        url,
+                    }),
+                    Err(Fail::Unreachable(why)) => Err(offline(format!(
+                        "the Hugging Face hub at {} is unreachable ({why})",
+                        opts.endpoint
+                    ))),
+                    Err(Fail::NotFound { url }) => Err(ModelError::HubNotFound {
+                        repo: repo.clone(),
+                        revision: opts.revision.clone(),
+                        file: url.rsplit('/').next().unwrap_or_default().to_owned(),
+                        url,
+                    }),
+                    Err(Fail::Model(e)) => Err(e),
+                };
             }
             Err(Fail::NotFound { url }) => {
                 return Err(ModelError::HubNotFound {
@@ -394,28 +415,52 @@ impl<'a> Client<'a> {
         }
     }
 
-    /// `model.safetensors` is absent: say whether the checkpoint is sharded (unsupported) or missing.
-    fn weights_missing(&self, url: String) -> ModelError {
-        let index = format!("{}/{SHARD_INDEX}", self.base);
-        let sharded = self
-            .get(&index, SHARD_INDEX)
-            .is_ok_and(|(resp, _)| resp.status().is_success());
-        if sharded {
-            self.transfer_error(
-                WEIGHTS,
-                format!(
-                    "the checkpoint is sharded ({SHARD_INDEX}); this loader reads one safetensors file: \
-                     merge the shards into {WEIGHTS} and pass `hf:DIR`"
-                ),
-            )
-        } else {
-            ModelError::HubNotFound {
-                repo: self.repo.to_owned(),
-                revision: self.opts.revision.clone(),
-                file: WEIGHTS.to_owned(),
-                url,
+    /// `model.safetensors` is absent: fetch a sharded checkpoint instead. `Ok(false)`: the repository
+    /// has no shard index either. The index is read first (at most [`MAX_INDEX_BYTES`]) and checked
+    /// ([`ShardIndex::parse`](crate::weights::ShardIndex::parse): every shard a plain file name in the
+    /// folder), then each missing shard downloads like the weights file (length and sha256 checked), and
+    /// the index is renamed into the folder last, so the folder only looks complete when every shard
+    /// is there.
+    fn fetch_sharded(
+        &self,
+        dir: &Path,
+        progress: &mut dyn FnMut(HubEvent<'_>),
+    ) -> std::result::Result<bool, Fail> {
+        let url = format!("{}/{SHARD_INDEX}", self.base);
+        let (resp, _) = match self.get(&url, SHARD_INDEX) {
+            Ok(r) => r,
+            Err(Fail::NotFound { .. }) => return Ok(false),
+            Err(e) => return Err(e),
+        };
+        let mut text = String::new();
+        resp.into_body()
+            .into_reader()
+            .take(MAX_INDEX_BYTES + 1)
+            .read_to_string(&mut text)
+            .map_err(|e| self.transfer_error(SHARD_INDEX, format!("{url}: {e}")))?;
+        if text.len() as u64 > MAX_INDEX_BYTES {
+            return Err(self
+                .transfer_error(
+                    SHARD_INDEX,
+                    format!("larger than {MAX_INDEX_BYTES} bytes: not a shard index"),
+                )
+                .into());
+        }
+        let index = crate::weights::ShardIndex::parse(&text)?;
+        for shard in index.shards() {
+            if !dir.join(shard).is_file() {
+                self.download(shard, dir, progress)?;
             }
         }
+        let io = |path: &Path, source: std::io::Error| ModelError::Io {
+            path: path.display().to_string(),
+            source,
+        };
+        let tmp = dir.join(format!(".{SHARD_INDEX}.part-{}", std::process::id()));
+        std::fs::write(&tmp, &text).map_err(|e| io(&tmp, e))?;
+        let dest = dir.join(SHARD_INDEX);
+        std::fs::rename(&tmp, &dest).map_err(|e| io(&dest, e))?;
+        Ok(true)
     }
 
     /// GET `url`, following up to 10 redirects by hand so the first response's `X-Linked-Etag` (the

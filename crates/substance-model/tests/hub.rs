@@ -19,7 +19,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use burn::tensor::Device;
-use substance_model::hub::{HubOptions, HubToken};
+use substance_model::hub::{HubEvent, HubOptions, HubToken};
 use substance_model::load::is_complete_dir;
 use substance_model::{Model, ModelError, ModelSpec};
 
@@ -33,8 +33,10 @@ enum Mode {
     Normal,
     /// `model.safetensors` (and any shard index) answers 404.
     NoWeights,
-    /// `model.safetensors` 404, `model.safetensors.index.json` present.
+    /// `model.safetensors` 404; `model.safetensors.index.json` splits the tensors over two shards.
     Sharded,
+    /// As `Sharded`, but the index names a shard outside the model folder.
+    ShardedEscape,
     /// The redirect announces a sha256 the bytes do not have.
     WrongSha,
     /// The CDN declares the full length, sends half and closes.
@@ -162,11 +164,24 @@ fn serve(
         return respond(&mut stream, "401 Unauthorized", &[], b"gated", 5);
     }
     match file {
-        "model.safetensors" if matches!(mode, Mode::NoWeights | Mode::Sharded) => {
+        "model.safetensors"
+            if matches!(mode, Mode::NoWeights | Mode::Sharded | Mode::ShardedEscape) =>
+        {
             not_found(&mut stream)
         }
         "model.safetensors.index.json" if mode == Mode::Sharded => {
-            respond(&mut stream, "200 OK", &[], b"{}", 2)
+            let body = shard_index(SHARDS);
+            respond(&mut stream, "200 OK", &[], body.as_bytes(), body.len())
+        }
+        "model.safetensors.index.json" if mode == Mode::ShardedEscape => {
+            let body = shard_index(["model-1.safetensors", "../outside.safetensors"]);
+            respond(&mut stream, "200 OK", &[], body.as_bytes(), body.len())
+        }
+        f if mode == Mode::Sharded && SHARDS.contains(&f) => {
+            let body = shard(SHARDS.iter().position(|s| *s == f).unwrap());
+            // An LFS file the hub serves itself: the sha256 is the ETag.
+            let etag = format!("\"{}\"", sha256(&body));
+            respond(&mut stream, "200 OK", &[("ETag", etag)], &body, body.len())
         }
         "model.safetensors" => {
             let body = std::fs::read(fixture().join(file))?;
@@ -198,6 +213,34 @@ fn serve(
             _ => not_found(&mut stream),
         },
     }
+}
+
+/// The two shards of the sharded mode: the fixture's tensors, the first half in one, the rest in the other.
+const SHARDS: [&str; 2] = [
+    "model-00001-of-00002.safetensors",
+    "model-00002-of-00002.safetensors",
+];
+
+fn fixture_tensors() -> common::StEntries {
+    common::st_read(&std::fs::read(fixture().join("model.safetensors")).unwrap())
+}
+
+fn shard(k: usize) -> Vec<u8> {
+    let all = fixture_tensors();
+    let half = all.len() / 2;
+    let part = if k == 0 { &all[..half] } else { &all[half..] };
+    common::st_write(&part.to_vec())
+}
+
+fn shard_index(names: [&str; 2]) -> String {
+    let all = fixture_tensors();
+    let half = all.len() / 2;
+    let map: serde_json::Map<String, serde_json::Value> = all
+        .iter()
+        .enumerate()
+        .map(|(i, e)| (e.0.clone(), names[usize::from(i >= half)].into()))
+        .collect();
+    serde_json::json!({"metadata": {}, "weight_map": map}).to_string()
 }
 
 fn options(endpoint: String, cache: &Path) -> HubOptions {
@@ -371,13 +414,63 @@ fn missing_weights_is_a_typed_error_naming_repo_and_file() {
     assert_not_loadable(cache.path());
 }
 
+/// A sharded repository downloads its index and every shard it names (the index last), loads to the
+/// same logits as the single-file fixture, and a second load makes no request.
 #[test]
-fn sharded_checkpoints_are_a_clear_error() {
+fn sharded_checkpoints_download_every_shard_and_load() {
     let hub = Hub::start(Mode::Sharded);
     let cache = tempfile::tempdir().unwrap();
+    let opts = options(hub.endpoint(), cache.path());
+    let mut order = Vec::new();
+    let model = Model::load_with_hub(&spec(), &Device::flex(), &opts, &mut |e| {
+        if let HubEvent::Done { file, .. } = e {
+            order.push(file.to_owned());
+        }
+    })
+    .unwrap();
+    assert_eq!(&order[order.len() - 2..], SHARDS, "{order:?}");
+    let dir = cache.path().join(ORG).join(NAME);
+    let files = listing(&dir);
+    for f in SHARDS.iter().chain(&["model.safetensors.index.json"]) {
+        assert!(files.contains(&f.to_string()), "{files:?}");
+    }
+    assert!(files.iter().all(|f| !f.contains(".part")), "{files:?}");
+    let direct = Model::load(
+        &format!("hf:{}", fixture().display()).parse().unwrap(),
+        &Device::flex(),
+    )
+    .unwrap();
+    let ids = direct.encode("Snow fell on the hills", false).unwrap();
+    let (a, b) = (
+        model.logits(std::slice::from_ref(&ids)).unwrap(),
+        direct.logits(&[ids]).unwrap(),
+    );
+    assert_eq!(a, b);
+    let hits = hub.hits().len();
+    load(&opts).unwrap();
+    assert_eq!(hub.hits().len(), hits, "the second load asked the hub");
+}
+
+/// An index naming a shard outside the model folder is refused naming the index; nothing is fetched
+/// or written for it and the folder does not look complete.
+#[test]
+fn a_shard_index_that_leaves_the_folder_is_refused() {
+    let hub = Hub::start(Mode::ShardedEscape);
+    let cache = tempfile::tempdir().unwrap();
     let e = load(&options(hub.endpoint(), cache.path())).unwrap_err();
-    assert!(matches!(e, ModelError::Hub { .. }), "{e:?}");
-    assert!(e.to_string().contains("sharded"), "{e}");
+    assert!(
+        matches!(&e, ModelError::Config { file, .. } if file == "model.safetensors.index.json"),
+        "{e:?}"
+    );
+    assert!(e.to_string().contains("../outside.safetensors"), "{e}");
+    let asked: Vec<String> = hub.hits().into_iter().map(|h| h.path).collect();
+    assert!(
+        asked
+            .iter()
+            .all(|p| !p.contains("outside") && !p.contains("model-1")),
+        "{asked:?}"
+    );
+    assert!(!cache.path().join(ORG).join("outside.safetensors").exists());
     assert_not_loadable(cache.path());
 }
 
