@@ -214,6 +214,8 @@ struct Scripted {
     replies: Vec<&'static str>,
     next: std::sync::atomic::AtomicUsize,
     turns: std::sync::Mutex<Vec<usize>>,
+    /// The first message of each request when it is a system message.
+    systems: std::sync::Mutex<Vec<String>>,
 }
 
 impl substance_endpoint::server::ServeBackend for Scripted {
@@ -233,6 +235,9 @@ impl substance_endpoint::server::ServeBackend for Scripted {
     ) -> Result<substance_endpoint::ChatCompletionResponse, substance_endpoint::server::ApiFailure>
     {
         self.turns.lock().unwrap().push(req.messages.len());
+        if let Some(m) = req.messages.first().filter(|m| m.role == "system") {
+            self.systems.lock().unwrap().push(m.content.text());
+        }
         let i = self.next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         Ok(chat_reply(req.model, self.replies[i % self.replies.len()]))
     }
@@ -245,6 +250,7 @@ fn scripted_server(
         replies,
         next: Default::default(),
         turns: Default::default(),
+        systems: Default::default(),
     });
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let server =
@@ -1344,4 +1350,63 @@ fn arena_answers_judged_then_ranked() {
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("q2") && err.contains("thin"), "{err}");
+}
+
+/// `--judge-prompts` (FastChat's `judge_prompts.jsonl` layout) replaces the built-in MT-Bench prompts of
+/// the same name: every request the judge gets carries the file's system text. An empty prompt file is
+/// refused naming it.
+#[test]
+fn judge_prompts_file_replaces_the_builtin_texts() {
+    let dir = tempfile::tempdir().unwrap();
+    let builtin = substance_judge::PromptSet::builtin(substance_judge::PromptFamily::MtBench);
+    let lines: Vec<String> = builtin
+        .prompts
+        .iter()
+        .map(|p| {
+            serde_json::json!({"name": p.name, "type": p.kind, "system_prompt": format!("CUSTOM SYSTEM {}", p.name),
+                "prompt_template": p.template, "description": "", "category": p.category,
+                "output_format": p.output_format})
+            .to_string()
+        })
+        .collect();
+    let prompts = dir.path().join("judge_prompts.jsonl");
+    std::fs::write(&prompts, lines.join("\n") + "\n").unwrap();
+    let (server, backend) = scripted_server(vec!["[[A]]", "[[B]]"]);
+    let out = dir.path().join("judged.jsonl");
+    let res = run_ok(
+        bin()
+            .args(["judge", "--protocol", "mt-bench-pair", "--pairs"])
+            .arg(example_pairs())
+            .arg("--judge")
+            .arg(format!("http://{}/v1#scripted", server.local_addr()))
+            .arg("--judge-prompts")
+            .arg(&prompts)
+            .arg("--out")
+            .arg(&out),
+    );
+    let err = String::from_utf8_lossy(&res.stderr);
+    assert!(err.contains("pair-v2"), "{err}");
+    let systems = backend.systems.lock().unwrap().clone();
+    assert_eq!(systems.len(), 2 * read_pairs(&example_pairs()).len());
+    assert!(
+        systems.iter().all(|s| s.starts_with("CUSTOM SYSTEM pair-")),
+        "{systems:?}"
+    );
+    let empty = dir.path().join("empty.jsonl");
+    std::fs::write(&empty, "").unwrap();
+    let res = bin()
+        .args(["judge", "--protocol", "mt-bench-pair", "--pairs"])
+        .arg(example_pairs())
+        .arg("--judge")
+        .arg(format!("http://{}/v1#scripted", server.local_addr()))
+        .arg("--judge-prompts")
+        .arg(&empty)
+        .output()
+        .unwrap();
+    assert!(!res.status.success());
+    let err = String::from_utf8_lossy(&res.stderr);
+    assert!(
+        err.contains("empty.jsonl") && err.contains("no records"),
+        "{err}"
+    );
 }

@@ -67,6 +67,11 @@ pub struct JudgeArgs {
     /// Judge model spec (as `run --model`: `http(s)://HOST:PORT/v1#NAME`, `openai:NAME`, `gguf:`/`hf:`).
     #[arg(long)]
     pub judge: String,
+    /// Judge prompts that replace the built-in ones of the same name: FastChat's `judge_prompts.jsonl`
+    /// (the upstream MT-Bench texts; the shipped MT-Bench prompts are substance's own wording), or a
+    /// `.toml` file in `substance-judge`'s prompt layout.
+    #[arg(long, value_name = "FILE")]
+    pub judge_prompts: Option<PathBuf>,
     /// Write the judged pairs (JSONL) here.
     #[arg(long)]
     pub out: Option<PathBuf>,
@@ -207,6 +212,23 @@ pub fn judge_with_progress(
     progress.finish_and_clear();
     errln!("{what}: {} conversations judged", progress.position());
     Ok(())
+}
+
+/// A judge prompt file: `.toml` in the crate's layout, anything else FastChat's `judge_prompts.jsonl`.
+fn read_prompts(path: &Path) -> Result<substance_judge::PromptSet> {
+    let name = path.display().to_string();
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {name}"))?;
+    let set = if path.extension().is_some_and(|e| e == "toml") {
+        substance_judge::PromptSet::from_toml(&text, &name)?
+    } else {
+        substance_judge::PromptSet::from_fastchat_jsonl(&text, &name)?
+    };
+    let names: Vec<&str> = set.prompts.iter().map(|p| p.name.as_str()).collect();
+    errln!(
+        "judge prompts from {name} (replacing built-in ones of the same name): {}",
+        names.join(", ")
+    );
+    Ok(set)
 }
 
 /// Arena-Hard pairs: every model's answers against the baseline's, per question of the question file.
@@ -360,7 +382,14 @@ pub fn run(a: JudgeArgs) -> Result<ExitCode> {
     if protocol.family().is_none() {
         bail!("{protocol} is parse-only (its prompts are not shipped); it cannot judge live");
     }
-    let judge = Judge::new(protocol);
+    let judge = match &a.judge_prompts {
+        // The file's prompts replace the built-in ones of the same name; the others stay.
+        Some(path) => Judge::with_prompts(
+            protocol,
+            Judge::new(protocol).prompts.overlay(read_prompts(path)?),
+        ),
+        None => Judge::new(protocol),
+    };
     let mut pairs = match (&a.pairs, &a.questions) {
         (Some(p), _) => read_pairs(p)?,
         (None, Some(q)) => {

@@ -525,3 +525,45 @@ fn arena_hard_user_prompt_round_trip_on_real_answers() {
     }
     assert_eq!(n, 500);
 }
+
+/// FastChat's own `judge_prompts.jsonl` reads under the reading policy, holds every prompt name the
+/// MT-Bench protocols ask for, and over the built-in set (substance's own wording) its texts are the
+/// ones rendered: the upstream-exact MT-Bench judge (`substance judge --judge-prompts`).
+#[test]
+fn fastchat_judge_prompts_file_replaces_the_builtin_texts() {
+    let Some(path) = data("mt-bench/judge_prompts.jsonl") else {
+        return;
+    };
+    let text = String::from_utf8(read(&path)).unwrap();
+    let upstream = substance_judge::PromptSet::from_fastchat_jsonl(&text, &label(&path)).unwrap();
+    let builtin = substance_judge::PromptSet::builtin(substance_judge::PromptFamily::MtBench);
+    for p in &builtin.prompts {
+        assert!(
+            upstream.prompts.iter().any(|u| u.name == p.name),
+            "{} missing upstream",
+            p.name
+        );
+    }
+    let single_v1: Value = text
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .find(|v| v["name"] == "single-v1")
+        .unwrap();
+    let judge = Judge::with_prompts(JudgeProtocol::MtBenchSingle, builtin.overlay(upstream));
+    let input = substance_judge::protocol::JudgeInput {
+        question: "Name a prime number.".into(),
+        answers: vec!["7".into()],
+        reference: None,
+        category: Some("writing".into()),
+        second_turn: None,
+    };
+    let r = judge
+        .render(&input, substance_judge::protocol::Game::FIRST)
+        .unwrap();
+    assert_eq!(r.prompt_name, "single-v1");
+    assert_eq!(
+        r.messages[0].content,
+        single_v1["system_prompt"].as_str().unwrap()
+    );
+    assert!(r.messages[1].content.contains("Name a prime number."));
+}

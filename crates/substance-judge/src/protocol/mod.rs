@@ -152,18 +152,11 @@ impl PromptSet {
 
     /// Read FastChat's `judge_prompts.jsonl` (`{name, type, system_prompt, prompt_template, description,
     /// category, output_format}` per line), e.g. to judge MT-Bench with the exact upstream prompts.
+    /// The reading policy of [`substance_core::input`] applies: an empty file, a line that is not an
+    /// object and a member given twice are errors naming the file and line.
     pub fn from_fastchat_jsonl(text: &str, origin: &str) -> Result<PromptSet, ImportError> {
         let mut prompts = Vec::new();
-        for (i, line) in text.lines().enumerate() {
-            if line.trim().is_empty() {
-                continue;
-            }
-            let p: FastChatPrompt = serde_json::from_str(line).map_err(|e| ImportError::Json {
-                file: origin.to_owned(),
-                line: i + 1,
-                field: "$".into(),
-                message: e.to_string(),
-            })?;
+        for (_, p) in substance_core::input::jsonl::<FastChatPrompt>(text, origin)? {
             prompts.push(PromptTemplate {
                 name: p.name,
                 system: p.system_prompt,
@@ -1009,7 +1002,16 @@ mod tests {
         assert_eq!(r.messages[0].content, "S");
         assert_eq!(r.messages[1].content, "Q=What is 2+2? A=4");
         let e = PromptSet::from_fastchat_jsonl("{\"name\": 1}", "f.jsonl").unwrap_err();
-        assert!(e.to_string().starts_with("f.jsonl:1:"), "{e}");
+        assert!(e.to_string().starts_with("f.jsonl: line 1:"), "{e}");
+        // the reading policy: no records, a line that is not an object, a member given twice
+        for (bad, want) in [
+            ("", "no records"),
+            ("[1]\n", "line 1"),
+            ("{\"name\": \"a\", \"name\": \"b\"}\n", "name"),
+        ] {
+            let e = PromptSet::from_fastchat_jsonl(bad, "f.jsonl").unwrap_err();
+            assert!(e.to_string().contains(want), "{bad:?}: {e}");
+        }
     }
 
     #[test]
