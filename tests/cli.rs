@@ -823,3 +823,107 @@ fn judge_graded_run_keeps_its_answers_and_exports_them() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// AlpacaEval `model_outputs.json`: imported (format auto) as a judge-graded suite of its instructions,
+/// run, and the answers exported in the same layout (a JSON array of instruction, output, generator,
+/// dataset), which imports again to the same instructions. An instruction given twice is refused.
+#[test]
+fn alpaca_eval_outputs_import_run_and_export() {
+    let dir = tempfile::tempdir().unwrap();
+    let outputs = dir.path().join("model_outputs.json");
+    let records = serde_json::json!([
+        {"instruction": "Name a colour.", "output": "Blue", "generator": "ref", "dataset": "helpful_base"},
+        {"instruction": "What is 2+2?", "output": "4", "generator": "ref", "dataset": "oasst"},
+    ]);
+    std::fs::write(&outputs, records.to_string()).unwrap();
+    let suite = dir.path().join("ae");
+    let out = run_ok(
+        bin()
+            .args(["suite", "import"])
+            .arg(&outputs)
+            .arg("--out")
+            .arg(&suite),
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("format auto: alpaca-eval"), "{err}");
+    let toml = std::fs::read_to_string(suite.join("suite.toml")).unwrap();
+    std::fs::write(
+        suite.join("suite.toml"),
+        toml.replace("max_tokens = 2048", "max_tokens = 8"),
+    )
+    .unwrap();
+    let model = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/fixtures/models/tiny-llama-gguf/tiny-llama-F32.gguf");
+    let receipt = dir.path().join("r.jsonl");
+    run_ok(
+        bin()
+            .arg("run")
+            .arg(&suite)
+            .arg("--model")
+            .arg(format!("gguf:{}", model.display()))
+            .arg("--out")
+            .arg(&receipt),
+    );
+    let generated: Vec<String> = std::fs::read_to_string(&receipt)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|l| l["type"] == "item")
+        .map(|l| l["response"]["text"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(generated.len(), 2);
+    let exported = dir.path().join("exported.json");
+    let out = run_ok(
+        bin()
+            .arg("answers")
+            .arg(&receipt)
+            .args(["--model", "tiny"])
+            .arg("--out")
+            .arg(&exported),
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("model_outputs.json"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let back: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&exported).unwrap()).unwrap();
+    let back = back.as_array().unwrap();
+    assert_eq!(back.len(), 2);
+    for (i, rec) in back.iter().enumerate() {
+        assert_eq!(rec["instruction"], records[i]["instruction"]);
+        assert_eq!(rec["dataset"], records[i]["dataset"]);
+        assert_eq!(rec["generator"], "tiny");
+        assert_eq!(rec["output"], generated[i].as_str());
+    }
+    let again = dir.path().join("again");
+    run_ok(
+        bin()
+            .args(["suite", "import"])
+            .arg(&exported)
+            .arg("--out")
+            .arg(&again),
+    );
+    let items = std::fs::read_to_string(again.join("items.jsonl")).unwrap();
+    assert!(items.contains("Name a colour.") && items.contains("What is 2+2?"));
+    let twice = dir.path().join("twice.json");
+    std::fs::write(
+        &twice,
+        serde_json::json!([{"instruction": "Hi", "output": "a"}, {"instruction": "Hi", "output": "b"}])
+            .to_string(),
+    )
+    .unwrap();
+    let out = bin()
+        .args(["suite", "import"])
+        .arg(&twice)
+        .arg("--out")
+        .arg(dir.path().join("t"))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("twice.json") && err.contains("instruction"),
+        "{err}"
+    );
+}

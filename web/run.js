@@ -236,7 +236,7 @@ function addItemRow(item) {
 
 function showSummary(summary, note) {
   if (summary && !Object.keys(summary.metrics || {}).length && judgeGraded()) {
-    note = `A judge-graded suite: no metric at run time. The ${summary.n_items} answer(s) are kept in the receipt; “Download answers” gives them as the benchmark’s model_answer file, for a judge (the CLI’s \`substance judge\`, or the upstream scripts).`;
+    note = `A judge-graded suite: no metric at run time. The ${summary.n_items} answer(s) are kept in the receipt; “Download answers” gives them in the benchmark’s own layout (model_answer JSONL, or AlpacaEval’s model_outputs.json), for a judge (the CLI’s \`substance judge\`, or the upstream scripts).`;
   }
   const boxes = Object.entries(summary?.metrics || {}).map(([name, a]) => h('div', { class: 'metric', dataset: { metric: name } },
     h('div', { class: 'name' }, name),
@@ -253,7 +253,7 @@ function showSummary(summary, note) {
 function judgeGraded() {
   try {
     const scorers = JSON.parse(receipt.lines[0] || '{}').suite?.spec?.scorers || [];
-    return scorers.some((s) => s === 'arena_hard' || s === 'mt_bench');
+    return scorers.some((s) => s === 'arena_hard' || s === 'mt_bench' || s === 'alpaca_eval');
   } catch { return false; }
 }
 

@@ -1,5 +1,6 @@
-//! `substance answers`: the answers of a judge-graded run (Arena-Hard, MT-Bench) as the benchmark's
-//! `model_answer/<model>.jsonl`, so the upstream judging scripts (or `substance judge` on pairs built
+//! `substance answers`: the answers of a judge-graded run (Arena-Hard, MT-Bench, AlpacaEval) in the
+//! benchmark's layout (`model_answer/<model>.jsonl`, or AlpacaEval's `model_outputs.json` array), so the
+//! upstream judging scripts (or `substance judge` on pairs built
 //! from them) can grade them. The run itself keeps every answer in its receipt with no metric; this is
 //! the second half of that two-step job. The layout comes from the suite's scorer
 //! (`substance_suite::import::judge::answers_jsonl`).
@@ -64,9 +65,10 @@ pub fn run(a: AnswersArgs) -> Result<ExitCode> {
             std::fs::write(out, &text)
                 .with_context(|| format!("cannot write {}", out.display()))?;
             errln!(
-                "{} answers of {model} written to {} ({layout:?} model_answer layout)",
+                "{} answers of {model} written to {} ({layout:?} layout; the benchmark names it {})",
                 items.len(),
-                out.display()
+                out.display(),
+                layout.file_name(&model)
             );
         }
         None => outln!("{}", text.trim_end()),

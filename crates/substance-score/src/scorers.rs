@@ -85,6 +85,10 @@ pub static REGISTRY: &[&dyn Scorer] = &[
         name: "mt_bench",
         what: "MT-Bench: graded by an LLM judge",
     },
+    &JudgeGraded {
+        name: "alpaca_eval",
+        what: "AlpacaEval: judged against a reference model's outputs by an LLM annotator",
+    },
 ];
 
 /// A judge-graded benchmark (Arena-Hard, MT-Bench): nothing to score when the answer is generated. The
@@ -99,7 +103,7 @@ pub struct JudgeGraded {
 impl JudgeGraded {
     /// Whether `name` is a judge-graded scorer (no metric at run time).
     pub fn is(name: &str) -> bool {
-        matches!(name, "arena_hard" | "mt_bench")
+        matches!(name, "arena_hard" | "mt_bench" | "alpaca_eval")
     }
 }
 

@@ -738,6 +738,32 @@ fn arena_hard_v01_and_v2() {
     }
 }
 
+/// AlpacaEval's real `model_outputs.json` files: the 805 instructions in order, grouped by dataset, the
+/// same instructions for every model (AlpacaEval joins outputs on them).
+#[test]
+fn alpaca_eval_model_outputs() {
+    let mut first: Option<Vec<String>> = None;
+    for model in ["alpaca-7b", "gpt4_1106_preview", "text_davinci_003"] {
+        let Some(p) = data(&format!("alpaca-eval/results/{model}/model_outputs.json")) else {
+            continue;
+        };
+        let s = imp("alpaca-eval", &p);
+        let raw: Vec<Value> = serde_json::from_slice(&std::fs::read(&p).unwrap()).unwrap();
+        assert_eq!(s.items.len(), 805, "{model}");
+        assert_eq!(s.spec.scorers, ["alpaca_eval"]);
+        for (it, r) in s.items.iter().zip(&raw) {
+            assert_eq!(it.input, r["instruction"].as_str().unwrap());
+            assert_eq!(it.group.as_deref(), r["dataset"].as_str());
+        }
+        let inputs: Vec<String> = s.items.iter().map(|i| i.input.clone()).collect();
+        match &first {
+            None => first = Some(inputs),
+            Some(f) => assert_eq!(f, &inputs, "{model}"),
+        }
+        all_prompts_build(&s);
+    }
+}
+
 /// A suite folder whose `[source]` points at the real MMLU folder loads through `load_suite_dir`.
 #[test]
 fn suite_dir_with_source_table() {
@@ -819,6 +845,10 @@ fn auto_detects_every_real_file() {
         (
             "arena-hard-auto/data/arena-hard-v0.1/question.jsonl",
             "arena-hard",
+        ),
+        (
+            "alpaca-eval/results/alpaca-7b/model_outputs.json",
+            "alpaca-eval",
         ),
     ];
     for (rel, want) in cases {

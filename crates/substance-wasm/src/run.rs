@@ -469,7 +469,7 @@ pub fn answers_file(receipt: &str, model: Option<String>) -> Result<JsValue, JsV
     });
     let text = answers_jsonl(layout, &model, &items).map_err(|e| js_error("InputError", e))?;
     to_js(&serde_json::json!({
-        "file_name": format!("{model}.jsonl"),
+        "file_name": layout.file_name(&model),
         "text": text,
         "n": items.len(),
     }))

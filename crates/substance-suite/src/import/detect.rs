@@ -129,6 +129,19 @@ fn detect_json(
     {
         return found("bbh", "a JSON document with `examples` (a BBH task)");
     }
+    // AlpacaEval's outputs: one JSON array of {instruction, output, generator, …}.
+    if trimmed.starts_with('[')
+        && let Ok(Value::Array(rows)) = serde_json::from_str::<Value>(trimmed)
+        && rows
+            .first()
+            .and_then(Value::as_object)
+            .is_some_and(|r| r.contains_key("instruction") && r.contains_key("output"))
+    {
+        return found(
+            "alpaca-eval",
+            "a JSON array of {instruction, output, …} (AlpacaEval model_outputs.json)",
+        );
+    }
     let rec: Map<String, Value> = match serde_json::from_str::<Value>(first_line) {
         Ok(Value::Object(m)) => m,
         _ => {

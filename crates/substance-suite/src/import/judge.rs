@@ -13,6 +13,12 @@
 //!   category, subcategory, prompt}`. `id` = `uid` / `question_id`; `group` = v2's `subcategory` (which
 //!   selects the baseline), else absent; `meta.category` and `meta.cluster` kept. Chat, up to 4096 new
 //!   tokens, temperature 0.
+//! - **AlpacaEval** `model_outputs.json` (a JSON array of `{instruction, output, generator, dataset}`,
+//!   the layout of the eval set and of every model's outputs): the instructions become the items, `id`
+//!   = the record's 0-based position (the format has none; AlpacaEval joins outputs on the instruction
+//!   text, so an instruction given twice is refused), `group` = `dataset`; the recorded `output` is not
+//!   used. Chat, up to 2048 new tokens, temperature 0. Scorer `alpaca_eval`: judged against a reference
+//!   model's outputs by an annotator, afterwards.
 
 use serde::Deserialize;
 use serde_json::Value;
@@ -214,6 +220,76 @@ pub fn import_arena_hard(
     )
 }
 
+#[derive(Deserialize)]
+struct AlpacaRow {
+    instruction: String,
+    #[serde(default)]
+    dataset: Option<String>,
+}
+
+/// AlpacaEval `model_outputs.json` (or the eval set itself).
+pub fn import_alpaca_eval(
+    bytes: &[u8],
+    origin: &str,
+    opts: &ImportOptions,
+) -> Result<Suite, SuiteError> {
+    let text = utf8(bytes, origin)?;
+    let Value::Array(rows) = substance_core::input::strict_value(text, origin, 1)? else {
+        return Err(SuiteError::syntax(
+            origin,
+            Some(1),
+            "expected a JSON array of {instruction, output, generator, dataset} records",
+        ));
+    };
+    let mut items = Vec::with_capacity(rows.len());
+    let mut seen = substance_core::input::UniqueKeys::new("instruction");
+    for (i, row) in rows.into_iter().enumerate() {
+        let Value::Object(map) = row else {
+            return Err(SuiteError::field_error(
+                origin,
+                None,
+                format!("[{i}]"),
+                "a record is not an object",
+            ));
+        };
+        let row: AlpacaRow = substance_core::input::from_object(map, origin, i + 1)?;
+        if row.instruction.trim().is_empty() {
+            return Err(SuiteError::field_error(
+                origin,
+                None,
+                format!("[{i}].instruction"),
+                "empty",
+            ));
+        }
+        seen.insert(&row.instruction, origin, i + 1)?;
+        let mut it = item(i.to_string(), row.instruction);
+        if let Some(d) = row.dataset {
+            it.meta.insert("dataset".into(), Value::String(d.clone()));
+            it.group = Some(d);
+        }
+        items.push(it);
+    }
+    substance_core::input::require_records(items.len(), text, origin)?;
+    let mut spec = base_spec(
+        "alpaca-eval",
+        "AlpacaEval instructions, answered in chat mode and judged against a reference model's outputs by an LLM annotator.",
+        OutputType::Generate,
+        "{input}",
+        &["alpaca_eval"],
+    );
+    spec.prompt.chat = true;
+    spec.generation.max_tokens = 2048;
+    finish(
+        Suite {
+            spec,
+            items,
+            fewshot_pool: Vec::new(),
+        },
+        origin,
+        opts,
+    )
+}
+
 // ── answers, the other way: a run's generations as the benchmark's `model_answer` file ─────────────
 
 /// The `model_answer` layout a judge-graded suite's answers are written in.
@@ -225,17 +301,31 @@ pub enum AnswerLayout {
     /// FastChat MT-Bench: `{question_id, answer_id, model_id, choices: [{index: 0, turns: [answer]}]}` —
     /// the first turn only (the second needs a multi-turn run).
     MtBench,
+    /// AlpacaEval `model_outputs.json`: one JSON array of `{instruction, output, generator, dataset}`.
+    AlpacaEval,
 }
 
 impl AnswerLayout {
-    /// The layout of a suite scored by `arena_hard` / `mt_bench`, else `None` (not judge-graded).
+    /// The layout of a suite scored by `arena_hard` / `mt_bench` / `alpaca_eval`, else `None` (not
+    /// judge-graded).
     pub fn of(scorers: &[String]) -> Option<AnswerLayout> {
         if scorers.iter().any(|s| s == "arena_hard") {
             Some(AnswerLayout::ArenaHard)
         } else if scorers.iter().any(|s| s == "mt_bench") {
             Some(AnswerLayout::MtBench)
+        } else if scorers.iter().any(|s| s == "alpaca_eval") {
+            Some(AnswerLayout::AlpacaEval)
         } else {
             None
+        }
+    }
+
+    /// The file name the benchmark expects for `model`'s answers: `<model>.jsonl` in `model_answer/`,
+    /// or AlpacaEval's `model_outputs.json`.
+    pub fn file_name(self, model: &str) -> String {
+        match self {
+            AnswerLayout::ArenaHard | AnswerLayout::MtBench => format!("{model}.jsonl"),
+            AnswerLayout::AlpacaEval => "model_outputs.json".to_owned(),
         }
     }
 }
@@ -243,13 +333,15 @@ impl AnswerLayout {
 /// The `model_answer/<model>.jsonl` text of a run's generations: one line per answered item in receipt
 /// order. `ans_id` is the start of the item line's digest, so the same receipt always gives the same
 /// file; the upstream `tstamp` is left out (no reader of these files uses it, and the receipt header
-/// keeps the run's time). An item whose response is not a generation is an error naming it.
+/// keeps the run's time). AlpacaEval's layout is one JSON array instead of lines. An item whose
+/// response is not a generation is an error naming it.
 pub fn answers_jsonl(
     layout: AnswerLayout,
     model: &str,
     records: &[substance_core::ItemRecord],
 ) -> Result<String, SuiteError> {
     let mut out = String::new();
+    let mut array = Vec::new();
     for r in records {
         let substance_core::Response::Generation { text, .. } = &r.response else {
             return Err(SuiteError::field_error(
@@ -276,8 +368,26 @@ pub fn answers_jsonl(
                 "model_id": model,
                 "choices": [{"index": 0, "turns": [text]}],
             }),
+            AnswerLayout::AlpacaEval => {
+                let mut rec = serde_json::json!({
+                    "instruction": r.item.input,
+                    "output": text,
+                    "generator": model,
+                });
+                if let Some(d) = r.item.meta.get("dataset") {
+                    rec["dataset"] = d.clone();
+                }
+                array.push(rec);
+                continue;
+            }
         };
         out.push_str(&line.to_string());
+        out.push('\n');
+    }
+    if !array.is_empty() {
+        out = serde_json::to_string_pretty(&array).map_err(|e| {
+            SuiteError::syntax("receipt", None, format!("cannot write the answers: {e}"))
+        })?;
         out.push('\n');
     }
     if out.is_empty() {

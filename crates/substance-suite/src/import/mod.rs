@@ -21,6 +21,7 @@
 //! | `harmbench`, `advbench`, `strongreject` | behaviour CSVs | SOS-style "should you respond? yes/no" MC, gold `no` |
 //! | `mt-bench` | `question.jsonl` | generate (chat), first turn |
 //! | `arena-hard` | `question.jsonl` (v0.1, old v0.1, v2.0) | generate (chat) |
+//! | `alpaca-eval` | `model_outputs.json` (a JSON array of `{instruction, output, generator, dataset}`) | generate (chat) |
 
 pub mod bbh;
 pub mod detect;
@@ -216,6 +217,13 @@ const REGISTRY: &[(ImporterInfo, ImportFn)] = &[
         },
         judge::import_arena_hard,
     ),
+    (
+        ImporterInfo {
+            name: "alpaca-eval",
+            summary: "AlpacaEval model_outputs.json (or the eval set): generate (chat), instructions",
+        },
+        judge::import_alpaca_eval,
+    ),
 ];
 
 const NAMES: &[&str] = &[
@@ -238,6 +246,7 @@ const NAMES: &[&str] = &[
     "strongreject",
     "mt-bench",
     "arena-hard",
+    "alpaca-eval",
 ];
 
 /// Names of every importer, in registry order.
