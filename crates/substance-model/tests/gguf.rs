@@ -115,3 +115,119 @@ fn smollm2_135m_matches_its_reference() {
     let worst = check_smollm2(&path, &device, SMOLLM2_TOL);
     eprintln!("SmolLM2-135M: flex max-abs {worst:e} (tolerance {SMOLLM2_TOL:e})");
 }
+
+/// The tiny-llama F32 GGUF with one more tensor appended (`extra.weight`, 4 floats, aligned as the
+/// format wants): the header's tensor count and infos are rewritten, the data section kept byte for byte.
+fn gguf_with_extra_tensor(bytes: &[u8]) -> Vec<u8> {
+    struct Cur<'a>(&'a [u8], usize);
+    impl Cur<'_> {
+        fn take(&mut self, n: usize) -> &[u8] {
+            let s = &self.0[self.1..self.1 + n];
+            self.1 += n;
+            s
+        }
+        fn u32(&mut self) -> u32 {
+            u32::from_le_bytes(self.take(4).try_into().unwrap())
+        }
+        fn u64(&mut self) -> u64 {
+            u64::from_le_bytes(self.take(8).try_into().unwrap())
+        }
+        fn string(&mut self) -> String {
+            let n = self.u64() as usize;
+            String::from_utf8(self.take(n).to_vec()).unwrap()
+        }
+        fn value(&mut self, ty: u32) -> Option<u64> {
+            match ty {
+                0 | 1 | 7 => {
+                    self.take(1);
+                }
+                2 | 3 => {
+                    self.take(2);
+                }
+                4 | 5 => return Some(u64::from(self.u32())),
+                6 => {
+                    self.take(4);
+                }
+                8 => {
+                    self.string();
+                }
+                9 => {
+                    let inner = self.u32();
+                    for _ in 0..self.u64() {
+                        self.value(inner);
+                    }
+                }
+                10..=12 => {
+                    self.take(8);
+                }
+                other => panic!("GGUF value type {other}"),
+            }
+            None
+        }
+    }
+    let mut c = Cur(bytes, 0);
+    assert_eq!(c.take(4), b"GGUF");
+    c.u32();
+    let n_tensors = c.u64();
+    let n_kv = c.u64();
+    let mut alignment = 32u64;
+    for _ in 0..n_kv {
+        let key = c.string();
+        let ty = c.u32();
+        if let Some(v) = c.value(ty)
+            && key == "general.alignment"
+        {
+            alignment = v;
+        }
+    }
+    let kv_end = c.1;
+    for _ in 0..n_tensors {
+        c.string();
+        let dims = c.u32();
+        for _ in 0..dims {
+            c.u64();
+        }
+        c.u32();
+        c.u64();
+    }
+    let infos_end = c.1;
+    let align = |x: usize| x.div_ceil(alignment as usize) * alignment as usize;
+    let data = &bytes[align(infos_end)..];
+    let name = "extra.weight";
+    let mut out = Vec::new();
+    out.extend_from_slice(&bytes[..8]);
+    out.extend_from_slice(&(n_tensors + 1).to_le_bytes());
+    out.extend_from_slice(&bytes[16..infos_end]);
+    out.extend_from_slice(&(name.len() as u64).to_le_bytes());
+    out.extend_from_slice(name.as_bytes());
+    out.extend_from_slice(&1u32.to_le_bytes());
+    out.extend_from_slice(&4u64.to_le_bytes());
+    out.extend_from_slice(&0u32.to_le_bytes()); // F32
+    out.extend_from_slice(&(align(data.len()) as u64).to_le_bytes());
+    out.resize(align(out.len()), 0);
+    out.extend_from_slice(data);
+    out.resize(out.len() + align(data.len()) - data.len(), 0);
+    for x in [1.0f32, 2.0, 3.0, 4.0] {
+        out.extend_from_slice(&x.to_le_bytes());
+    }
+    assert!(kv_end < infos_end);
+    out
+}
+
+/// A GGUF tensor the architecture does not use is an error naming the file and the tensor (llama.cpp
+/// refuses such files too), not a warning as for Hugging Face checkpoints; the unchanged file loads.
+#[test]
+fn an_unused_gguf_tensor_is_an_error_naming_it() {
+    let p = fixtures().join("tiny-llama-gguf/tiny-llama-F32.gguf");
+    let bytes = std::fs::read(&p).unwrap();
+    let device = Device::flex();
+    Model::from_gguf_bytes("t.gguf", "t", &bytes, &device).unwrap();
+    let extra = gguf_with_extra_tensor(&bytes);
+    match Model::from_gguf_bytes("t.gguf", "t", &extra, &device) {
+        Err(ModelError::UnusedTensors { file, names }) => {
+            assert_eq!(file, "t.gguf");
+            assert_eq!(names, ["extra.weight"]);
+        }
+        other => panic!("expected UnusedTensors, got {:?}", other.err()),
+    }
+}
