@@ -271,8 +271,21 @@ function swapPref(p) { return p === 'A' ? 'B' : p === 'B' ? 'A' : p; }
 
 async function liveVerdict(id, judge, protocol, pair, game) {
   const input = { question: pair.question, answers: [pair.answer_a, pair.answer_b].filter((x) => x != null), reference: pair.reference ?? null };
-  const rendered = S.judgeRender(protocol, input, game);
-  const messages = rendered.messages;
+  // The reference's attempt loop (judgeStep): Arena-Hard v0.1 and SOS ask once more, with the reply
+  // and a retry turn, when a reply has no label; the judgment is the replies as the reference records it.
+  const replies = [];
+  let step = S.judgeStep(protocol, input, game, replies);
+  while (!step.done) {
+    replies.push(await askJudge(id, judge, step.messages));
+    step = S.judgeStep(protocol, input, game, replies);
+  }
+  // The preference as the judge said it (the orientation of the pair it was shown).
+  return { reply: step.judgment, preference: step.preference ?? null, attempts: step.attempts };
+}
+
+/** One judge call: the reply text to `messages`, from the endpoint or the loaded model (cancellable
+ * between tokens). */
+async function askJudge(id, judge, messages) {
   let reply;
   if (judge.kind === 'endpoint') {
     const ep = new S.WasmEndpoint(judge.spec, judge.key || undefined);
@@ -292,8 +305,7 @@ async function liveVerdict(id, judge, protocol, pair, game) {
       reply = g.text();
     } finally { g.free(); }
   }
-  // The preference as the judge said it (the orientation of the pair it was shown).
-  return { reply, preference: S.judgeParse(protocol, reply).preference ?? null };
+  return reply;
 }
 
 async function probe(id, { pairs, probes, seed, protocol, mode, judge }) {
@@ -380,10 +392,10 @@ async function probe(id, { pairs, probes, seed, protocol, mode, judge }) {
 
 /**
  * Arena-Hard answers judged live: every model's answers against the baseline's (arenaPairsToJudge), both
- * games per question (game 1 shows the answers swapped), each reply parsed by the v0.1 parser; the judged
- * pairs become the upstream judgment files (arenaJudgmentFiles). One turn per game: the CLI's `substance
- * judge` also asks again once when a reply has no label, as the reference does. Cancel keeps the pairs
- * judged in both games so far.
+ * games per question (game 1 shows the answers swapped), each game the reference's exchange (asked once
+ * more when a reply has no label, as `substance judge` does) parsed by the v0.1 parser; the judged pairs
+ * become the upstream judgment files (arenaJudgmentFiles). Cancel keeps the pairs judged in both games
+ * so far.
  */
 async function judgeArena(id, { questions, answers, baseline, judge }) {
   await start();
@@ -398,10 +410,10 @@ async function judgeArena(id, { questions, answers, baseline, judge }) {
   try {
     for (const pair of pairs) {
       for (const game of [0, 1]) {
-        const { reply } = await liveVerdict(id, judge, protocol, pair, game);
+        const { reply, attempts } = await liveVerdict(id, judge, protocol, pair, game);
         const parsed = S.judgeParse(protocol, reply);
         if (!parsed.verdict) noLabel += 1;
-        (pair.verdicts ??= []).push({ judge: judgeId, protocol, swapped: game === 1, verdict: parsed.verdict ?? null, raw: reply, meta: { game } });
+        (pair.verdicts ??= []).push({ judge: judgeId, protocol, swapped: game === 1, verdict: parsed.verdict ?? null, raw: reply, meta: { game, attempts } });
         verdicts += 1;
         post({ id, type: 'progress', progress: { done: verdicts, total: pairs.length * 2, verdicts, verdicts_total: pairs.length * 2, elapsed_ms: performance.now() - t0, tokens: 0, tokens_per_second: 0 } });
       }

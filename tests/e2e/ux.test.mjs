@@ -360,28 +360,33 @@ test('run: an Arena-Hard question file runs to the end, keeps its answers and ex
 });
 
 /** A scripted OpenAI-compatible judge: game 0 shows the baseline first, game 1 the run's model first.
- * Its replies cycle through four verdicts, so (one request at a time) the run's model wins 3 of the
- * 4 games on two questions: above the baseline, and a finite Bradley-Terry fit. */
+ * Its first reply has no label (Arena-Hard v0.1 then asks again, with the reply and its retry turn);
+ * then, one request at a time, the run's model wins 3 of the 4 games on two questions: above the
+ * baseline, and a finite Bradley-Terry fit. */
 async function scriptedJudge() {
   const http = await import('node:http');
   let n = 0;
+  let longest = [];
   const server = http.createServer((req, res) => {
     const cors = { 'Access-Control-Allow-Origin': '*', 'Access-Control-Allow-Headers': '*', 'Access-Control-Allow-Methods': 'POST, GET, OPTIONS' };
     if (req.method === 'OPTIONS') { res.writeHead(204, cors); res.end(); return; }
     let body = '';
     req.on('data', (c) => { body += c; });
     req.on('end', () => {
-      const reply = ['Assistant B is better: [[B>A]]', 'Assistant A is better: [[A>B]]',
-        'Assistant B is better: [[B>A]]', 'Assistant B is better: [[B>A]]'][n % 4];
+      const replies = ['Let me think about both answers first.', 'Assistant B is better: [[B>A]]',
+        'Assistant A is better: [[A>B]]', 'Assistant B is better: [[B>A]]', 'Assistant B is better: [[B>A]]'];
+      const reply = replies[Math.min(n, replies.length - 1)];
       n += 1;
-      const model = (() => { try { return JSON.parse(body).model; } catch { return 'scripted'; } })();
+      const req = (() => { try { return JSON.parse(body); } catch { return {}; } })();
+      const model = req.model ?? 'scripted';
+      if ((req.messages ?? []).length > longest.length) longest = req.messages;
       res.writeHead(200, { ...cors, 'Content-Type': 'application/json' });
       res.end(JSON.stringify({ id: `c${n}`, object: 'chat.completion', created: 0, model,
         choices: [{ index: 0, message: { role: 'assistant', content: reply }, finish_reason: 'stop' }] }));
     });
   });
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  return { server, url: `http://127.0.0.1:${server.address().port}/v1`, calls: () => n };
+  return { server, url: `http://127.0.0.1:${server.address().port}/v1`, calls: () => n, longest: () => longest };
 }
 
 test('leaderboard: the run\'s Arena-Hard answers are judged against a baseline\'s (both orders) and ranked', { timeout: TIMEOUT }, async () => {
@@ -417,7 +422,13 @@ test('leaderboard: the run\'s Arena-Hard answers are judged against a baseline\'
     });
     assert.deepEqual(await E.errors(page), []);
     assert.match(await page.textContent('#lbj-info'), /2 pair\(s\) judged in both orders by scripted-judge.*0 game\(s\) without a label/);
-    assert.equal(judge.calls(), 4);
+    // 4 games, one of them asked twice: the unlabeled reply went back as an assistant turn, then the
+    // reference's retry turn.
+    assert.equal(judge.calls(), 5);
+    const retry = judge.longest();
+    assert.equal(retry.at(-2).role, 'assistant');
+    assert.equal(retry.at(-2).content, 'Let me think about both answers first.');
+    assert.match(retry.at(-1).content, /finish by outputting a final verdict label/);
     await page.waitForSelector('#lb-out table tbody tr');
     assert.deepEqual(await page.$$eval('#lb-baseline option', (os) => os.map((o) => o.value)), ['base']);
     const rows = await page.$$eval('#lb-out table tbody tr', (trs) => trs.map((t) => t.textContent));

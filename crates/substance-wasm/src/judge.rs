@@ -70,6 +70,65 @@ pub fn judge_render(
     to_js(&judge.render(&input, game).map_err(named("JudgeError"))?)
 }
 
+/// One game's exchange with a live judge, replayed from the replies so far (stateless, so the worker
+/// keeps no Rust object between two judge calls): with `replies` empty, the messages to send first; after
+/// each reply, either `done` with the verdict and the judgment as the reference records it (Arena-Hard
+/// v0.1 and SOS accumulate the replies), or the messages to send next (the reply as an assistant turn
+/// and the reference's retry turn, when no label was found and an attempt is left).
+#[wasm_bindgen(js_name = judgeStep, unchecked_return_type = "{ done: boolean, messages: Message[], judgment: string, attempts: number, verdict: Verdict | null, preference: Preference | null }")]
+pub fn judge_step(
+    protocol_name: &str,
+    #[wasm_bindgen(unchecked_param_type = "JudgeInput")] input: JsValue,
+    game: usize,
+    #[wasm_bindgen(unchecked_param_type = "string[]")] replies: JsValue,
+) -> Result<JsValue, JsValue> {
+    let judge = Judge::new(protocol(protocol_name)?);
+    let input: JudgeInput = from_js(input, "input")?;
+    let replies: Vec<String> = from_js(replies, "replies")?;
+    let games = judge.games();
+    let g = *games.get(game).ok_or_else(|| {
+        js_error(
+            "JudgeError",
+            format!(
+                "protocol {protocol_name} has {} game(s); game {game} does not exist",
+                games.len()
+            ),
+        )
+    })?;
+    let mut conv = judge.conversation(&input, g).map_err(named("JudgeError"))?;
+    let mut done = None;
+    for (i, reply) in replies.iter().enumerate() {
+        match conv.record(reply) {
+            substance_judge::Step::Continue => {}
+            substance_judge::Step::Done(parsed) => {
+                if i + 1 != replies.len() {
+                    return Err(js_error(
+                        "JudgeError",
+                        format!(
+                            "the exchange ended after {} replies; {} were given",
+                            i + 1,
+                            replies.len()
+                        ),
+                    ));
+                }
+                done = Some(parsed);
+            }
+        }
+    }
+    let (verdict, preference) = match &done {
+        Some(p) => (p.verdict.clone(), judge.preference(p.verdict.as_ref())),
+        None => (None, None),
+    };
+    to_js(&serde_json::json!({
+        "done": done.is_some(),
+        "messages": conv.messages(),
+        "judgment": conv.judgment(),
+        "attempts": conv.attempts(),
+        "verdict": verdict,
+        "preference": preference,
+    }))
+}
+
 /// The bundled judge-lab examples (original judged pairs).
 #[wasm_bindgen(js_name = judgeLabExamples, unchecked_return_type = "JudgedPair[]")]
 pub fn judge_lab_examples() -> Result<JsValue, JsValue> {
