@@ -93,21 +93,12 @@ pub fn import_mt_bench(
         it.group = Some(row.category);
         items.push(it);
     }
-    let mut spec = base_spec(
+    judged_chat_suite(
         "mt-bench",
         "MT-Bench: 80 two-turn questions in 8 categories, answered in chat mode and graded 1-10 by an LLM judge (first turn here; the turns are in meta).",
-        OutputType::Generate,
-        "{input}",
-        &["mt_bench"],
-    );
-    spec.prompt.chat = true;
-    spec.generation.max_tokens = 1024;
-    finish(
-        Suite {
-            spec,
-            items,
-            fewshot_pool: Vec::new(),
-        },
+        "mt_bench",
+        1024,
+        items,
         origin,
         opts,
     )
@@ -200,21 +191,12 @@ pub fn import_arena_hard(
     } else {
         "arena-hard"
     };
-    let mut spec = base_spec(
+    judged_chat_suite(
         name,
         "Arena-Hard-Auto questions, answered in chat mode and judged pairwise against a baseline by an LLM judge.",
-        OutputType::Generate,
-        "{input}",
-        &["arena_hard"],
-    );
-    spec.prompt.chat = true;
-    spec.generation.max_tokens = 4096;
-    finish(
-        Suite {
-            spec,
-            items,
-            fewshot_pool: Vec::new(),
-        },
+        "arena_hard",
+        4096,
+        items,
         origin,
         opts,
     )
@@ -270,15 +252,36 @@ pub fn import_alpaca_eval(
         items.push(it);
     }
     substance_core::input::require_records(items.len(), text, origin)?;
-    let mut spec = base_spec(
+    judged_chat_suite(
         "alpaca-eval",
         "AlpacaEval instructions, answered in chat mode and judged against a reference model's outputs by an LLM annotator.",
+        "alpaca_eval",
+        2048,
+        items,
+        origin,
+        opts,
+    )
+}
+
+/// A judge-graded suite: chat generation of `{input}` up to `max_tokens`, scored by `scorer` afterwards.
+fn judged_chat_suite(
+    name: &str,
+    description: &str,
+    scorer: &str,
+    max_tokens: usize,
+    items: Vec<substance_core::Item>,
+    origin: &str,
+    opts: &ImportOptions,
+) -> Result<Suite, SuiteError> {
+    let mut spec = base_spec(
+        name,
+        description,
         OutputType::Generate,
         "{input}",
-        &["alpaca_eval"],
+        &[scorer],
     );
     spec.prompt.chat = true;
-    spec.generation.max_tokens = 2048;
+    spec.generation.max_tokens = max_tokens;
     finish(
         Suite {
             spec,
