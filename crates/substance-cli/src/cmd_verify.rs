@@ -14,8 +14,8 @@ use substance_core::{
 use substance_runner::{RunOptions, RunSession, drive_concurrent};
 use substance_score::{VerifyReport, verify_reader};
 use substance_verify::{
-    Finding, Format, Input, Recomputed, Report, Severity, Status, detect, read_claims, receipt,
-    verify_inputs,
+    Finding, Format, Recomputed, Report, Severity, Status, Streamed, detect, read_claims, receipt,
+    verify_streamed,
 };
 
 use crate::util::{load_suite, open, print_json, progress, suite_roots};
@@ -510,7 +510,7 @@ pub fn verify(a: VerifyArgs) -> Result<ExitCode> {
         walk(p, &mut files, false, &mut left_out)?;
     }
     let mut receipts = Vec::new();
-    let mut inputs = Vec::new();
+    let mut streamed = Vec::new();
     for (path, in_folder) in files {
         let name = path.display().to_string();
         let head = head(&path)?;
@@ -523,14 +523,17 @@ pub fn verify(a: VerifyArgs) -> Result<ExitCode> {
                 receipts.push((name, report, claimed));
             }
             None => left_out.push(format!("{name}: not a format verify reads")),
-            Some(_) => inputs.push(Input {
-                bytes: std::fs::read(&path)
-                    .with_context(|| format!("cannot read {}", path.display()))?,
+            // opened when read: lm-eval sample logs stream through line by line
+            Some(_) => streamed.push(Streamed {
                 name,
+                head,
+                open: Box::new(move || {
+                    std::fs::File::open(&path).map(|f| Box::new(f) as Box<dyn std::io::Read>)
+                }),
             }),
         }
     }
-    let mut outcome = verify_inputs(inputs, claims);
+    let mut outcome = verify_streamed(Vec::new(), streamed, claims);
     for r in std::mem::take(&mut outcome.receipts) {
         let claimed = receipt::claimed_summary(&r.bytes[..]);
         receipts.push((r.name, verify_reader(&r.bytes[..], None), claimed));

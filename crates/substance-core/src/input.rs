@@ -39,6 +39,14 @@ use thiserror::Error;
 /// the JSON path or column.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum InputError {
+    /// The file could not be read (a streamed input).
+    #[error("{file}: cannot read: {message}")]
+    Io {
+        /// The file.
+        file: String,
+        /// The operating system's message.
+        message: String,
+    },
     /// Not UTF-8 text.
     #[error("{file}: line {line}: not valid UTF-8 (byte {offset} of the file)")]
     Utf8 {
@@ -153,6 +161,70 @@ pub fn lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
         .enumerate()
         .filter(|(_, l)| !l.trim().is_empty())
         .map(|(i, l)| (i + 1, l))
+}
+
+/// [`lines`] for a reader: each non-blank line with its 1-based number is handed to `each` as it is
+/// read, so a file of any size is read in memory bounded by its longest line. The same rules as
+/// [`text`] and [`lines`] (one leading BOM dropped, `\r\n` or `\n` ending a line, invalid UTF-8 an error
+/// naming the line) and as [`require_records`] (no non-blank line is [`InputError::Empty`]). Returns the
+/// number of non-blank lines.
+pub fn for_each_line<R, E>(
+    mut reader: R,
+    file: &str,
+    mut each: impl FnMut(usize, &str) -> Result<(), E>,
+) -> Result<usize, E>
+where
+    R: std::io::BufRead,
+    E: From<InputError>,
+{
+    let mut buf = Vec::new();
+    let (mut line, mut records, mut offset) = (0, 0, 0);
+    loop {
+        buf.clear();
+        let read = reader
+            .read_until(b'\n', &mut buf)
+            .map_err(|e| InputError::Io {
+                file: file.to_owned(),
+                message: e.to_string(),
+            })?;
+        if read == 0 {
+            break;
+        }
+        line += 1;
+        let mut bytes = &buf[..];
+        if line == 1 {
+            // offsets count from after the BOM, as `text` does
+            bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+        }
+        let text = std::str::from_utf8(bytes).map_err(|e| InputError::Utf8 {
+            file: file.to_owned(),
+            line,
+            offset: offset + e.valid_up_to(),
+        })?;
+        offset += bytes.len();
+        let text = match text.strip_suffix('\n') {
+            Some(t) => t.strip_suffix('\r').unwrap_or(t),
+            None => text,
+        };
+        if text.trim().is_empty() {
+            continue;
+        }
+        records += 1;
+        each(line, text)?;
+    }
+    if records == 0 {
+        return Err(InputError::Empty {
+            file: file.to_owned(),
+            what: if line == 0 {
+                "empty file"
+            } else {
+                "whitespace only"
+            }
+            .to_owned(),
+        }
+        .into());
+    }
+    Ok(records)
 }
 
 /// [`InputError::Empty`] when `n_records` is 0, saying what `text` held instead (rule 2).
@@ -629,6 +701,31 @@ pub fn field_name(path: &str, message: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn streamed_lines_follow_the_same_rules_as_lines() {
+        let cases: [&[u8]; 7] = [
+            b"\xEF\xBB\xBF{\"a\":1}\r\n\r\n  \n{\"b\":2}",
+            b"one\ntwo\n",
+            b"x\r",
+            b"\n\n last \r\n",
+            b"",
+            b"\xEF\xBB\xBF \r\n\t",
+            b"ok\nbad \xFF here\n",
+        ];
+        for bytes in cases {
+            let want: Result<Vec<(usize, String)>, InputError> = text(bytes, "f").and_then(|t| {
+                let v: Vec<_> = lines(t).map(|(n, l)| (n, l.to_owned())).collect();
+                require_records(v.len(), t, "f").map(|()| v)
+            });
+            let mut got = Vec::new();
+            let r = for_each_line(bytes, "f", |n, l| {
+                got.push((n, l.to_owned()));
+                Ok::<(), InputError>(())
+            });
+            assert_eq!(r.map(|_| got), want, "{:?}", String::from_utf8_lossy(bytes));
+        }
+    }
+
     use super::*;
 
     #[derive(Debug, serde::Deserialize, PartialEq)]

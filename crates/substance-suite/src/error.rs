@@ -152,6 +152,11 @@ impl SuiteError {
 impl From<InputError> for SuiteError {
     fn from(e: InputError) -> Self {
         match e {
+            InputError::Io { file, message } => SuiteError::Syntax {
+                file,
+                line: None,
+                message: format!("cannot read: {message}"),
+            },
             InputError::Utf8 { file, line, offset } => SuiteError::Syntax {
                 file,
                 line: Some(line),

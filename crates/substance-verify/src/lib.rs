@@ -462,6 +462,59 @@ pub struct Input {
     pub bytes: Vec<u8>,
 }
 
+/// A file opened (from its start) when it is read instead of held in memory: how the CLI hands over
+/// the files of a folder, so that lm-eval sample logs, which are most of a published run's bytes,
+/// stream through the verifier line by line and the size of a run does not bound what can be verified.
+/// Files of the other formats are read into memory when their turn comes.
+pub struct Streamed {
+    /// Its name as the user gave it.
+    pub name: String,
+    /// Its first bytes (up to 64 KiB), for detection.
+    pub head: Vec<u8>,
+    /// Opens it from its start.
+    pub open: Box<dyn Fn() -> std::io::Result<Box<dyn Read>>>,
+}
+
+impl std::fmt::Debug for Streamed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Streamed")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
+}
+
+/// An lm-eval sample log: in memory, or streamed from its file.
+enum SampleLog {
+    Bytes(Input),
+    Streamed(Streamed),
+}
+
+impl SampleLog {
+    fn name(&self) -> &str {
+        match self {
+            SampleLog::Bytes(i) => &i.name,
+            SampleLog::Streamed(s) => &s.name,
+        }
+    }
+
+    /// Hand the log to `read` as a buffered reader.
+    fn read<T>(
+        &self,
+        read: impl FnOnce(&mut dyn std::io::BufRead) -> Result<T, VerifyError>,
+    ) -> Result<T, VerifyError> {
+        match self {
+            SampleLog::Bytes(i) => read(&mut &i.bytes[..]),
+            SampleLog::Streamed(s) => {
+                let file = (s.open)().map_err(|e| InputError::Io {
+                    file: s.name.clone(),
+                    message: e.to_string(),
+                })?;
+                read(&mut std::io::BufReader::with_capacity(1 << 16, file))
+            }
+        }
+    }
+}
+
 /// The verification of a set of files.
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct Outcome {
@@ -511,7 +564,7 @@ pub fn verify_file(
         }
         Format::LmEvalResults => {
             let results = lm_eval::read_results(text()?, name)?;
-            Ok(vec![lm_eval::verify(&results, &[], claims)])
+            Ok(vec![lm_eval::Run::new(&results).finish(claims)])
         }
         Format::AlpacaEval => alpaca_eval::verify(name, text()?, lc_files, claims),
         Format::MtBenchSingle => mt_bench::verify_single(name, text()?, claims),
@@ -551,11 +604,58 @@ pub fn verify_file(
 
 /// Verify every input (archives opened, formats detected), using `claims` where a file carries none.
 pub fn verify_inputs(inputs: Vec<Input>, claims: Vec<Claim>) -> Outcome {
+    verify_streamed(inputs, Vec::new(), claims)
+}
+
+/// [`verify_inputs`] with files given as [`Streamed`] too: lm-eval sample logs among them are read
+/// line by line (see [`lm_eval::Run`]); the others are read into memory in turn.
+pub fn verify_streamed(inputs: Vec<Input>, streamed: Vec<Streamed>, claims: Vec<Claim>) -> Outcome {
     let mut book = ClaimBook::new(claims);
     let mut out = Outcome::default();
     // lm-eval files by folder: (results files, sample logs)
-    let mut runs: std::collections::BTreeMap<String, (Vec<Input>, Vec<Input>)> =
+    let mut runs: std::collections::BTreeMap<String, (Vec<Input>, Vec<SampleLog>)> =
         std::collections::BTreeMap::new();
+    let folder = |name: &str| {
+        name.rsplit_once(['/', '\\'])
+            .map_or(String::new(), |(d, _)| d.to_owned())
+    };
+    let mut inputs = inputs;
+    for st in streamed {
+        if input::text(&st.head, &st.name).is_ok_and(|t| t.trim().is_empty()) {
+            out.errors.push(FileError {
+                message: InputError::Empty {
+                    file: st.name.clone(),
+                    what: if st.head.is_empty() {
+                        "empty file"
+                    } else {
+                        "whitespace only"
+                    }
+                    .to_owned(),
+                }
+                .to_string(),
+                file: st.name,
+            });
+            continue;
+        }
+        if detect(&st.name, &st.head) == Some(Format::LmEvalSamples) {
+            runs.entry(folder(&st.name))
+                .or_default()
+                .1
+                .push(SampleLog::Streamed(st));
+            continue;
+        }
+        let mut bytes = Vec::new();
+        match (st.open)().and_then(|mut r| r.read_to_end(&mut bytes)) {
+            Ok(_) => inputs.push(Input {
+                name: st.name,
+                bytes,
+            }),
+            Err(e) => out.errors.push(FileError {
+                message: format!("{}: cannot read: {e}", st.name),
+                file: st.name,
+            }),
+        }
+    }
     let mut deferred: Vec<(Format, Input)> = Vec::new();
     let mut lc_files = alpaca_eval::LcFiles::default();
     let mut summaries: Vec<(rewardbench::Summary, bool)> = Vec::new();
@@ -614,15 +714,11 @@ pub fn verify_inputs(inputs: Vec<Input>, claims: Vec<Claim>) -> Outcome {
                 }),
             },
             Some(f @ (Format::LmEvalResults | Format::LmEvalSamples)) => {
-                let dir = inp
-                    .name
-                    .rsplit_once(['/', '\\'])
-                    .map_or(String::new(), |(d, _)| d.to_owned());
-                let run = runs.entry(dir).or_default();
+                let run = runs.entry(folder(&inp.name)).or_default();
                 if f == Format::LmEvalResults {
                     run.0.push(inp);
                 } else {
-                    run.1.push(inp);
+                    run.1.push(SampleLog::Bytes(inp));
                 }
             }
             Some(Format::AlpacaEvalLeaderboard) => match input::text(&inp.bytes, &inp.name)
@@ -719,70 +815,64 @@ fn timestamp(name: &str) -> Option<&str> {
 
 fn verify_lm_eval_run(
     results: Vec<Input>,
-    samples: Vec<Input>,
+    samples: Vec<SampleLog>,
     book: &mut ClaimBook,
     out: &mut Outcome,
 ) {
-    let mut read = Vec::new();
-    for s in samples {
-        match input::text(&s.bytes, &s.name)
+    let several = results.len() > 1;
+    let given = !results.is_empty();
+    let mut parsed = Vec::new();
+    for r in results {
+        match input::text(&r.bytes, &r.name)
             .map_err(VerifyError::from)
-            .and_then(|t| lm_eval::read_samples(t, &s.name))
+            .and_then(|t| lm_eval::read_results(t, &r.name))
         {
-            Ok(v) => read.push((s.name, v)),
+            Ok(p) => parsed.push(p),
             Err(e) => out.errors.push(FileError {
-                file: s.name,
+                file: r.name,
                 message: e.to_string(),
             }),
         }
     }
-    if results.is_empty() {
-        for (name, _) in read {
-            out.errors.push(FileError {
-                message: format!(
-                    "{name}: an lm-eval sample log without its results file beside it: nothing to compare with"
-                ),
-                file: name,
-            });
-        }
-        return;
-    }
-    let several = results.len() > 1;
-    let mut used = vec![false; read.len()];
-    for r in results {
-        let parsed = input::text(&r.bytes, &r.name)
-            .map_err(VerifyError::from)
-            .and_then(|t| lm_eval::read_results(t, &r.name));
-        let parsed = match parsed {
-            Ok(p) => p,
-            Err(e) => {
-                out.errors.push(FileError {
-                    file: r.name,
-                    message: e.to_string(),
-                });
-                continue;
-            }
+    let mut runs: Vec<lm_eval::Run<'_>> = parsed.iter().map(lm_eval::Run::new).collect();
+    for log in samples {
+        let name = log.name().to_owned();
+        // several runs in one folder: a sample log pairs with the results of its timestamp
+        let ts = timestamp(&name);
+        let run = if several {
+            runs.iter_mut()
+                .find(|r| ts.is_some() && timestamp(&r.file()) == ts)
+        } else {
+            runs.first_mut()
         };
-        // several runs in one folder: samples pair with the results of the same timestamp
-        let ts = timestamp(&r.name);
-        // a sample log pairs with one results file: moved there, not copied (they are most of the
-        // memory of a large run)
-        let mut mine: Vec<(String, Vec<lm_eval::Sample>)> = Vec::new();
-        for (i, (n, s)) in read.iter_mut().enumerate() {
-            if !used[i] && (!several || (ts.is_some() && timestamp(n) == ts)) {
-                used[i] = true;
-                mine.push((n.clone(), std::mem::take(s)));
-            }
-        }
-        out.reports.push(lm_eval::verify(&parsed, &mine, book));
-    }
-    for ((name, _), u) in read.iter().zip(used) {
-        if !u {
+        let result = match run {
+            Some(run) => log.read(|r| run.add_samples(&name, r)),
+            // no results to compare with: the log is still read, so its own errors come first
+            None => log
+                .read(|r| lm_eval::read_samples_from(r, &name, |_| Ok(())))
+                .and_then(|_| {
+                    Err(VerifyError::Format {
+                        file: name.clone(),
+                        message: if !given {
+                            "an lm-eval sample log without its results file beside it: nothing to compare with"
+                        } else if parsed.is_empty() {
+                            "not checked: the results file beside it could not be read"
+                        } else {
+                            "no results file of the same run (timestamp) beside it"
+                        }
+                        .to_owned(),
+                    })
+                }),
+        };
+        if let Err(e) = result {
             out.errors.push(FileError {
-                file: name.clone(),
-                message: format!("{name}: no results file of the same run (timestamp) beside it"),
+                file: name,
+                message: e.to_string(),
             });
         }
+    }
+    for run in runs {
+        out.reports.push(run.finish(book));
     }
 }
 

@@ -32,7 +32,11 @@
 //! - IFEval samples: every instruction re-checked on the logged response with `substance-ifeval`, and
 //!   `agg_inst_level_acc` recomputed.
 //!
-//! Not yet here (issue 12 continues): other aggregations (`perplexity`, `bleu`, …), MATH per-sample
+//! - Memory: sample logs are read one record at a time ([`read_samples_from`]), each sample checked as
+//!   it is read and then reduced to what the aggregates need ([`Run`]), so a run of any size verifies in
+//!   memory proportional to its number of samples, not to its bytes.
+//!
+//! Not yet here: other aggregations (`perplexity`, `bleu`, …), MATH per-sample
 //! scores.
 
 use std::collections::BTreeMap;
@@ -417,58 +421,173 @@ fn sample(
     })
 }
 
-/// Read a sample log (JSONL, or the one JSON array of versions before v0.4.3).
+/// Read a sample log (JSONL, or the one JSON array of versions before v0.4.3) held in memory.
 pub fn read_samples(text: &str, file: &str) -> Result<Vec<Sample>, VerifyError> {
-    let body = input::strip_bom(text);
     let mut out = Vec::new();
-    if body.trim_start().starts_with('[') {
-        let Value::Array(rows) = input::strict_value(body, file, 1)? else {
-            return Err(fmt_err(file, "expected a JSON array of samples"));
-        };
-        // the raw text of each element's `doc`, in order, for the hashes
-        let raws: Vec<Option<String>> =
-            match serde_json::from_str::<Vec<&serde_json::value::RawValue>>(body) {
-                Ok(els) => els
-                    .iter()
-                    .map(|e| raw_doc(e.get()).map(str::to_owned))
-                    .collect(),
-                Err(_) => Vec::new(),
-            };
-        for (i, row) in rows.into_iter().enumerate() {
-            let Value::Object(m) = row else {
-                return Err(crate::record_error(
-                    file,
-                    i + 1,
-                    "record",
-                    format!("expected an object, found {}", input::kind(&row)),
-                ));
-            };
-            out.push(sample(
-                m,
-                raws.get(i).and_then(|r| r.as_deref()),
-                file,
-                i + 1,
-            )?);
-        }
-    } else {
-        for (n, line) in input::lines(body) {
-            let m = input::object_line(line, file, n)?;
-            out.push(sample(m, raw_doc(line), file, n)?);
-        }
-    }
-    input::require_records(out.len(), text, file)?;
+    read_samples_from(text.as_bytes(), file, |s| {
+        out.push(s);
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// Read a sample log from `reader` one record at a time, each handed to `each` as soon as it is read:
+/// JSONL line by line, and the one JSON array of versions before v0.4.3 element by element, so a log
+/// of any size is read in memory bounded by its longest record. The reading policy is the in-memory
+/// one's (BOM, CRLF, objects only, no repeated member, no record is an error, a doc logged twice under
+/// one filter is an error). Returns the number of samples.
+pub fn read_samples_from<R: std::io::BufRead>(
+    mut reader: R,
+    file: &str,
+    mut each: impl FnMut(Sample) -> Result<(), VerifyError>,
+) -> Result<usize, VerifyError> {
     // v0.4.7+ names each line's filter: a doc logged twice under one filter would count twice
     let mut seen = input::UniqueKeys::new("sample (doc_id, filter)");
-    for s in &out {
+    let mut n = 0;
+    let mut one = |s: Sample| -> Result<(), VerifyError> {
         if let Some(f) = &s.filter {
             seen.insert(&format!("{}, {f}", s.doc_id), file, s.record)?;
         }
+        n += 1;
+        each(s)
+    };
+    // the first byte after a BOM and blank space tells the layouts apart
+    let head = reader.fill_buf().map_err(|e| io_error(file, &e))?;
+    let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+    if head.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
+        read_array(reader, file, &mut one)?;
+        if n == 0 {
+            return Err(input::InputError::Empty {
+                file: file.to_owned(),
+                what: "no record in it".to_owned(),
+            }
+            .into());
+        }
+    } else {
+        input::for_each_line(reader, file, |line, text| {
+            let m = input::object_line(text, file, line)?;
+            one(sample(m, raw_doc(text), file, line)?)
+        })?;
     }
-    Ok(out)
+    Ok(n)
+}
+
+fn io_error(file: &str, e: &std::io::Error) -> VerifyError {
+    input::InputError::Io {
+        file: file.to_owned(),
+        message: e.to_string(),
+    }
+    .into()
+}
+
+/// A reader that counts the lines it has handed out (serde_json's reader takes one byte at a time, so
+/// the count is exact at the end of each array element).
+struct LineCounter<R> {
+    inner: R,
+    lines: std::rc::Rc<std::cell::Cell<usize>>,
+}
+
+impl<R: std::io::Read> std::io::Read for LineCounter<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let k = self.inner.read(buf)?;
+        let nl = buf[..k].iter().filter(|b| **b == b'\n').count();
+        self.lines.set(self.lines.get() + nl);
+        Ok(k)
+    }
+}
+
+/// The pre-v0.4.3 layout, one JSON array, read element by element.
+fn read_array<R: std::io::BufRead>(
+    mut reader: R,
+    file: &str,
+    one: &mut dyn FnMut(Sample) -> Result<(), VerifyError>,
+) -> Result<(), VerifyError> {
+    use serde::de::{Deserializer as _, SeqAccess, Visitor};
+    if reader
+        .fill_buf()
+        .map_err(|e| io_error(file, &e))?
+        .starts_with(b"\xEF\xBB\xBF")
+    {
+        reader.consume(3);
+    }
+    let lines = std::rc::Rc::new(std::cell::Cell::new(0));
+    struct Elements<'a> {
+        file: &'a str,
+        lines: std::rc::Rc<std::cell::Cell<usize>>,
+        one: &'a mut dyn FnMut(Sample) -> Result<(), VerifyError>,
+        failed: &'a mut Option<VerifyError>,
+    }
+    impl<'de> Visitor<'de> for Elements<'_> {
+        type Value = ();
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a JSON array of samples")
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+            let mut record = 0;
+            while let Some(raw) = seq.next_element::<Box<serde_json::value::RawValue>>()? {
+                record += 1;
+                let text = raw.get();
+                // the element's first line: the lines read so far less the ones inside it
+                let line = 1 + self.lines.get() - text.bytes().filter(|b| *b == b'\n').count();
+                let result = input::strict_value(text, self.file, line)
+                    .map_err(VerifyError::from)
+                    .and_then(|v| match v {
+                        Value::Object(m) => sample(m, raw_doc(text), self.file, record),
+                        other => Err(crate::record_error(
+                            self.file,
+                            record,
+                            "record",
+                            format!("expected an object, found {}", input::kind(&other)),
+                        )),
+                    })
+                    .and_then(|s| (self.one)(s));
+                if let Err(e) = result {
+                    *self.failed = Some(e);
+                    return Err(serde::de::Error::custom("stopped"));
+                }
+            }
+            Ok(())
+        }
+    }
+    let mut failed = None;
+    let mut de = serde_json::Deserializer::from_reader(LineCounter {
+        inner: reader,
+        lines: lines.clone(),
+    });
+    let result = de
+        .deserialize_seq(Elements {
+            file,
+            lines,
+            one,
+            failed: &mut failed,
+        })
+        .and_then(|()| de.end());
+    if let Some(e) = failed {
+        return Err(e);
+    }
+    result.map_err(|e| {
+        if e.is_io() {
+            return io_error(file, &std::io::Error::other(e.to_string()));
+        }
+        let full = e.to_string();
+        let message = full
+            .rfind(" at line ")
+            .map_or(full.clone(), |i| full[..i].to_owned());
+        input::InputError::Syntax {
+            file: file.to_owned(),
+            line: e.line(),
+            message: format!("JSON: {message}"),
+        }
+        .into()
+    })
 }
 
 fn sha256_hex(s: &str) -> String {
     hex::encode(Sha256::digest(s.as_bytes()))
+}
+
+fn hex_digest(h: Sha256) -> String {
+    hex::encode(h.finalize())
 }
 
 /// Python's `str(target)` where it is simple; `None` for other shapes.
@@ -605,14 +724,14 @@ fn pair_metric_checks(
     claimed: f64,
     claimed_stderr: Option<(String, f64)>,
     agg: &str,
-    rows: &[&Sample],
+    rows: &[&Row],
     results: &Results,
 ) -> Vec<Check> {
     let metric = key.split_once(',').map_or(key, |(m, _)| m);
     let mut base = Check::claimed_in(task, key, claimed, &results.file, "not recomputed");
     base.n = rows.len();
     // in doc order, as lm-eval collects them
-    let mut sorted: Vec<&&Sample> = rows.iter().collect();
+    let mut sorted: Vec<&&Row> = rows.iter().collect();
     sorted.sort_by_key(|s| s.doc_id.parse::<u64>().unwrap_or(u64::MAX));
     let pairs: Option<Vec<(i64, i64)>> = sorted
         .iter()
@@ -1142,25 +1261,206 @@ fn group_checks(
     out
 }
 
-/// Verify one run: its results file and the sample logs of its tasks (`samples`: file name → samples).
-pub fn verify(
-    results: &Results,
-    samples: &[(String, Vec<Sample>)],
-    claims: &mut ClaimBook,
-) -> Report {
-    let mut checks = Vec::new();
-    let mut findings = Vec::new();
-    let mut notes = Vec::new();
-    let mut items = 0;
-    // which sample file belongs to which task: the longest task name the file name holds
-    let mut by_task: BTreeMap<&str, &(String, Vec<Sample>)> = BTreeMap::new();
-    for entry in samples {
-        let base = entry.0.rsplit(['/', '\\']).next().unwrap_or(&entry.0);
+/// What a sample leaves behind once its own checks are done: what the aggregates need.
+#[derive(Debug)]
+struct Row {
+    doc_id: String,
+    filter: Option<String>,
+    metrics: BTreeMap<String, Value>,
+}
+
+/// The most findings of one sample log that carry the logged text (the drill-down), so a log where every
+/// sample differs still verifies in bounded memory; later findings name their record only.
+pub const MAX_FINDING_TEXTS: usize = 1000;
+
+/// One task's sample log, checked sample by sample as it is read.
+struct TaskLog {
+    file: String,
+    rows: Vec<Row>,
+    findings: Vec<Finding>,
+    /// sha256 of the concatenated logged hashes, in file order (`task_hashes`)
+    task_hash: Sha256,
+    all_hashed: bool,
+    counts: GenCounts,
+    /// lines seen per doc (a line's filter before v0.4.7)
+    lines_of_doc: BTreeMap<String, usize>,
+    texts: usize,
+}
+
+impl TaskLog {
+    fn new(file: &str) -> Self {
+        TaskLog {
+            file: file.to_owned(),
+            rows: Vec::new(),
+            findings: Vec::new(),
+            task_hash: Sha256::new(),
+            all_hashed: true,
+            counts: GenCounts::default(),
+            lines_of_doc: BTreeMap::new(),
+            texts: 0,
+        }
+    }
+
+    /// The per-sample re-checks of one sample: its hashes, its IFEval verdicts, its filters and
+    /// `exact_match`, its multiple-choice metrics; then only its [`Row`] is kept.
+    fn add(&mut self, s: Sample, cfg: &TaskConfig) {
+        let file = self.file.as_str();
+        let findings = &mut self.findings;
+        let first_finding = findings.len();
+        if let [Some(dh), Some(ph), Some(th)] = &s.hashes {
+            self.task_hash.update(dh.as_bytes());
+            self.task_hash.update(ph.as_bytes());
+            self.task_hash.update(th.as_bytes());
+            let doc = s.doc_json.as_deref().map(crate::pyjson::dumps_indent2);
+            let prompt = s
+                .arguments
+                .first()
+                .and_then(|a| a.first())
+                .and_then(Value::as_str);
+            let recomputed = [
+                match doc {
+                    Some(Ok(d)) => Some(sha256_hex(&d)),
+                    _ => None,
+                },
+                prompt.map(sha256_hex),
+                python_str(&s.target).map(|t| sha256_hex(&t)),
+            ];
+            for ((name, logged), got) in ["doc_hash", "prompt_hash", "target_hash"]
+                .iter()
+                .zip([dh, ph, th])
+                .zip(recomputed)
+            {
+                match got {
+                    Some(g) if &g == logged => {}
+                    Some(g) => findings.push(Finding {
+                        text: None,
+                        record: s.record,
+                        id: s.doc_id.clone(),
+                        field: format!("{file}: {name}"),
+                        claimed: logged.clone(),
+                        recomputed: g,
+                        severity: Severity::Differs,
+                        reason: format!("the logged {name} is not the hash of the logged content"),
+                    }),
+                    None => findings.push(Finding {
+                        text: None,
+                        record: s.record,
+                        id: s.doc_id.clone(),
+                        field: format!("{file}: {name}"),
+                        claimed: logged.clone(),
+                        recomputed: "—".to_owned(),
+                        severity: Severity::NotCheckable,
+                        reason: format!(
+                            "{name} cannot be recomputed from this record (its content is not plain text)"
+                        ),
+                    }),
+                }
+            }
+        } else {
+            self.all_hashed = false;
+        }
+        if s.metrics.contains_key("prompt_level_strict_acc")
+            || s.metrics.contains_key("inst_level_strict_acc")
+        {
+            ifeval_findings(&s, file, findings, &mut self.counts);
+        }
+        if cfg.output_type.as_deref() == Some("generate_until") {
+            let nth = {
+                let k = self.lines_of_doc.entry(s.doc_id.clone()).or_insert(0);
+                *k += 1;
+                *k - 1
+            };
+            generation_findings(&s, cfg, file, nth, findings, &mut self.counts);
+        }
+        if cfg.output_type.as_deref() == Some("multiple_choice")
+            && !cfg.custom_process_results
+            && ["acc", "acc_norm", "acc_mutual_info"]
+                .iter()
+                .any(|m| s.metrics.contains_key(*m))
+        {
+            match mc_metrics(&s, cfg) {
+                Ok(got) => {
+                    for (m, v) in got {
+                        let Some(logged) = s.metrics.get(m).and_then(number) else {
+                            continue;
+                        };
+                        if logged != v {
+                            findings.push(Finding {
+                                text: None,
+                                record: s.record,
+                                id: s.doc_id.clone(),
+                                field: format!("{file}: {m}"),
+                                claimed: logged.to_string(),
+                                recomputed: v.to_string(),
+                                severity: Severity::Differs,
+                                reason: format!("{m} recomputed from the logged log-likelihoods"),
+                            });
+                        }
+                    }
+                }
+                Err(why) => findings.push(Finding {
+                    text: None,
+                    record: s.record,
+                    id: s.doc_id.clone(),
+                    field: format!("{file}: acc"),
+                    claimed: "—".to_owned(),
+                    recomputed: "—".to_owned(),
+                    severity: Severity::NotCheckable,
+                    reason: format!("multiple-choice metrics not recomputed: {why}"),
+                }),
+            }
+        }
+        // the logged prompt and response behind this sample's findings, for the drill-down
+        if findings.len() > first_finding && self.texts < MAX_FINDING_TEXTS {
+            let text = Finding::cut(&sample_text(&s));
+            for f in &mut findings[first_finding..] {
+                if f.text.is_none() && self.texts < MAX_FINDING_TEXTS {
+                    f.text = Some(text.clone());
+                    self.texts += 1;
+                }
+            }
+        }
+        self.rows.push(Row {
+            doc_id: s.doc_id,
+            filter: s.filter,
+            metrics: s.metrics,
+        });
+    }
+}
+
+/// One run being verified: its results file, and the sample logs of its tasks, each checked as it is
+/// streamed in ([`Run::add_samples`]) and kept as compact rows until [`Run::finish`] recomputes the
+/// aggregates. Memory grows with the number of samples (a few hundred bytes each), not with the size
+/// of the logs (docs, prompts and responses are dropped once checked).
+pub struct Run<'r> {
+    results: &'r Results,
+    logs: BTreeMap<String, TaskLog>,
+    notes: Vec<String>,
+}
+
+impl<'r> Run<'r> {
+    /// A run with no sample logs yet.
+    pub fn new(results: &'r Results) -> Self {
+        Run {
+            results,
+            logs: BTreeMap::new(),
+            notes: Vec::new(),
+        }
+    }
+
+    /// The results file's name.
+    pub fn file(&self) -> String {
+        self.results.file.clone()
+    }
+
+    /// The task a sample log belongs to: the longest task name its file name holds.
+    fn task_of(&self, name: &str) -> Option<String> {
+        let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
         let stem = base
             .strip_suffix(".jsonl")
             .or_else(|| base.strip_suffix(".json"))
             .unwrap_or(base);
-        let task = results
+        self.results
             .results
             .keys()
             .filter(|t| {
@@ -1168,350 +1468,266 @@ pub fn verify(
                     .is_some_and(|r| r.starts_with(&format!("{t}_")))
                     || stem.ends_with(&format!("_{t}"))
             })
-            .max_by_key(|t| t.len());
-        match task {
-            Some(t) => {
-                if by_task.insert(t, entry).is_some() {
+            .max_by_key(|t| t.len())
+            .cloned()
+    }
+
+    /// Read one sample log from `reader` (see [`read_samples_from`]) and check each sample as it
+    /// comes. On an error nothing of the file is kept.
+    pub fn add_samples<R: std::io::BufRead>(
+        &mut self,
+        name: &str,
+        reader: R,
+    ) -> Result<(), VerifyError> {
+        let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
+        let Some(task) = self.task_of(name) else {
+            // still read to the end: a malformed file is an error whatever it is for
+            read_samples_from(reader, name, |_| Ok(()))?;
+            self.notes.push(format!(
+                "{base}: no task of {} matches this sample file",
+                self.results.file
+            ));
+            return Ok(());
+        };
+        let cfg = self.results.configs.get(&task).cloned().unwrap_or_default();
+        let mut log = TaskLog::new(name);
+        read_samples_from(reader, name, |s| {
+            log.add(s, &cfg);
+            Ok(())
+        })?;
+        if self.logs.insert(task.clone(), log).is_some() {
+            self.notes.push(format!(
+                "two sample files for task `{task}`; the last one ({base}) was used"
+            ));
+        }
+        Ok(())
+    }
+
+    /// Recompute every aggregate from the rows and compare it with the results file.
+    pub fn finish(self, claims: &mut ClaimBook) -> Report {
+        let Run {
+            results,
+            logs,
+            mut notes,
+        } = self;
+        let mut checks = Vec::new();
+        let mut findings = Vec::new();
+        let mut items = 0;
+        // the number of docs of each task: `n-samples` (v0.4.3+), else the distinct docs of its samples
+        let mut sizes: BTreeMap<String, usize> = results.n_samples.clone();
+        for (task, log) in &logs {
+            sizes.entry(task.clone()).or_insert_with(|| {
+                log.rows
+                    .iter()
+                    .map(|s| s.doc_id.as_str())
+                    .collect::<std::collections::BTreeSet<_>>()
+                    .len()
+            });
+        }
+        let mut logs = logs;
+        for (task, claimed) in &results.results {
+            let is_group = results.groups.contains(task) || claimed.contains_key("sample_count");
+            let not_checkable = |metric: &str, value: f64, reason: &str| {
+                Check::claimed_in(task, metric, value, &results.file, reason)
+            };
+            let entry = logs.get_mut(task.as_str());
+            let cfg = results.configs.get(task).cloned().unwrap_or_default();
+            if let Some(log) = entry {
+                items += log.rows.len();
+                findings.append(&mut log.findings);
+                let counts = &log.counts;
+                if counts.ifeval > 0 {
                     notes.push(format!(
-                        "two sample files for task `{t}`; the last one ({base}) was used"
+                        "{task}: {} IFEval response(s) re-checked instruction by instruction (strict and loose)",
+                        counts.ifeval
                     ));
                 }
-            }
-            None => notes.push(format!(
-                "{base}: no task of {} matches this sample file",
-                results.file
-            )),
-        }
-    }
-    // the number of docs of each task: `n-samples` (v0.4.3+), else the distinct docs of its samples
-    let mut sizes: BTreeMap<String, usize> = results.n_samples.clone();
-    for (task, (_, ss)) in &by_task {
-        sizes.entry((*task).to_owned()).or_insert_with(|| {
-            ss.iter()
-                .map(|s| s.doc_id.as_str())
-                .collect::<std::collections::BTreeSet<_>>()
-                .len()
-        });
-    }
-    for (task, claimed) in &results.results {
-        let is_group = results.groups.contains(task) || claimed.contains_key("sample_count");
-        let not_checkable = |metric: &str, value: f64, reason: &str| {
-            Check::claimed_in(task, metric, value, &results.file, reason)
-        };
-        let entry = by_task.get(task.as_str());
-        let cfg = results.configs.get(task).cloned().unwrap_or_default();
-        // per-sample re-checks and hashes
-        if let Some((file, ss)) = entry {
-            items += ss.len();
-            let mut task_hash_input = String::new();
-            let mut all_hashed = true;
-            let mut line_of_doc: BTreeMap<&str, usize> = BTreeMap::new();
-            let mut gen_counts = GenCounts::default();
-            let first_finding = findings.len();
-            for s in ss {
-                if let [Some(dh), Some(ph), Some(th)] = &s.hashes {
-                    task_hash_input.push_str(dh);
-                    task_hash_input.push_str(ph);
-                    task_hash_input.push_str(th);
-                    let doc = s.doc_json.as_deref().map(crate::pyjson::dumps_indent2);
-                    let prompt = s
-                        .arguments
-                        .first()
-                        .and_then(|a| a.first())
-                        .and_then(Value::as_str);
-                    let recomputed = [
-                        match doc {
-                            Some(Ok(d)) => Some(sha256_hex(&d)),
-                            _ => None,
-                        },
-                        prompt.map(sha256_hex),
-                        python_str(&s.target).map(|t| sha256_hex(&t)),
-                    ];
-                    for ((name, logged), got) in ["doc_hash", "prompt_hash", "target_hash"]
-                        .iter()
-                        .zip([dh, ph, th])
-                        .zip(recomputed)
-                    {
-                        match got {
-                            Some(g) if &g == logged => {}
-                            Some(g) => findings.push(Finding {
-                                text: None,
-                                record: s.record,
-                                id: s.doc_id.clone(),
-                                field: format!("{file}: {name}"),
-                                claimed: logged.clone(),
-                                recomputed: g,
-                                severity: Severity::Differs,
-                                reason: format!("the logged {name} is not the hash of the logged content"),
-                            }),
-                            None => findings.push(Finding {
-                                text: None,
-                                record: s.record,
-                                id: s.doc_id.clone(),
-                                field: format!("{file}: {name}"),
-                                claimed: logged.clone(),
-                                recomputed: "—".to_owned(),
-                                severity: Severity::NotCheckable,
-                                reason: format!("{name} cannot be recomputed from this record (its content is not plain text)"),
-                            }),
-                        }
+                if counts.filtered + counts.scored > 0 {
+                    notes.push(format!(
+                        "{task}: {} filtered response(s) re-derived from `resps` with the task's filter_list, {} exact_match score(s) re-scored",
+                        counts.filtered, counts.scored
+                    ));
+                }
+                for why in &counts.unsupported {
+                    notes.push(format!("{task}: {why}"));
+                }
+                match results.task_hashes.get(task) {
+                    Some(h) if log.all_hashed => {
+                        let got = hex_digest(log.task_hash.clone());
+                        checks.push(Check {
+                            scope: task.clone(),
+                            metric: "task_hash".to_owned(),
+                            n: log.rows.len(),
+                            claimed: None,
+                            claimed_from: Some(format!("{}: task_hashes {h}", results.file)),
+                            status: if &got == h {
+                                Status::Match { tolerance: 0.0 }
+                            } else {
+                                Status::Differs
+                            },
+                            detail: None,
+                            recomputed: Recomputed::Hash { value: got },
+                        });
                     }
-                } else {
-                    all_hashed = false;
-                }
-                if s.metrics.contains_key("prompt_level_strict_acc")
-                    || s.metrics.contains_key("inst_level_strict_acc")
-                {
-                    ifeval_findings(s, file, &mut findings, &mut gen_counts);
-                }
-                if cfg.output_type.as_deref() == Some("generate_until") {
-                    let nth = {
-                        let k = line_of_doc.entry(s.doc_id.as_str()).or_insert(0);
-                        *k += 1;
-                        *k - 1
-                    };
-                    generation_findings(s, &cfg, file, nth, &mut findings, &mut gen_counts);
-                }
-                if cfg.output_type.as_deref() == Some("multiple_choice")
-                    && !cfg.custom_process_results
-                    && ["acc", "acc_norm", "acc_mutual_info"]
-                        .iter()
-                        .any(|m| s.metrics.contains_key(*m))
-                {
-                    match mc_metrics(s, &cfg) {
-                        Ok(got) => {
-                            for (m, v) in got {
-                                let Some(logged) = s.metrics.get(m).and_then(number) else {
-                                    continue;
-                                };
-                                if logged != v {
-                                    findings.push(Finding {
-                                        text: None,
-                                        record: s.record,
-                                        id: s.doc_id.clone(),
-                                        field: format!("{file}: {m}"),
-                                        claimed: logged.to_string(),
-                                        recomputed: v.to_string(),
-                                        severity: Severity::Differs,
-                                        reason: format!(
-                                            "{m} recomputed from the logged log-likelihoods"
-                                        ),
-                                    });
-                                }
-                            }
-                        }
-                        Err(why) => findings.push(Finding {
-                            text: None,
-                            record: s.record,
-                            id: s.doc_id.clone(),
-                            field: format!("{file}: acc"),
-                            claimed: "—".to_owned(),
-                            recomputed: "—".to_owned(),
-                            severity: Severity::NotCheckable,
-                            reason: format!("multiple-choice metrics not recomputed: {why}"),
-                        }),
-                    }
+                    Some(_) => notes.push(format!(
+                        "{task}: task_hashes given but some samples carry no hashes"
+                    )),
+                    None => {}
                 }
             }
-            // the logged prompt and response behind each finding of this task, for the drill-down
-            if findings.len() > first_finding {
-                let by_record: BTreeMap<usize, &Sample> =
-                    ss.iter().map(|s| (s.record, s)).collect();
-                for f in &mut findings[first_finding..] {
-                    if f.text.is_none() {
-                        if let Some(s) = by_record.get(&f.record) {
-                            f.text = Some(Finding::cut(&sample_text(s)));
-                        }
-                    }
-                }
-            }
-            if gen_counts.ifeval > 0 {
-                notes.push(format!(
-                    "{task}: {} IFEval response(s) re-checked instruction by instruction (strict and loose)",
-                    gen_counts.ifeval
-                ));
-            }
-            if gen_counts.filtered + gen_counts.scored > 0 {
-                notes.push(format!(
-                    "{task}: {} filtered response(s) re-derived from `resps` with the task's filter_list, {} exact_match score(s) re-scored",
-                    gen_counts.filtered, gen_counts.scored
-                ));
-            }
-            for why in &gen_counts.unsupported {
-                notes.push(format!("{task}: {why}"));
-            }
-            match results.task_hashes.get(task) {
-                Some(h) if all_hashed => {
-                    let got = sha256_hex(&task_hash_input);
-                    checks.push(Check {
-                        scope: task.clone(),
-                        metric: "task_hash".to_owned(),
-                        n: ss.len(),
-                        claimed: None,
-                        claimed_from: Some(format!("{}: task_hashes {h}", results.file)),
-                        status: if &got == h {
-                            Status::Match { tolerance: 0.0 }
-                        } else {
-                            Status::Differs
-                        },
-                        detail: None,
-                        recomputed: Recomputed::Hash { value: got },
-                    });
-                }
-                Some(_) => notes.push(format!(
-                    "{task}: task_hashes given but some samples carry no hashes"
-                )),
-                None => {}
-            }
-        }
-        for (key, value) in claimed {
-            let Some((metric, filter)) = key.split_once(',') else {
-                continue;
-            };
-            if metric.ends_with("_stderr") {
-                continue;
-            }
-            let Some(value) = number(value) else { continue };
-            if is_group {
-                checks.extend(group_checks(results, task, metric, filter, value, &sizes));
-                continue;
-            }
-            let Some((_, ss)) = entry else {
-                checks.push(not_checkable(
-                    key,
-                    value,
-                    "no sample log of this task among the files",
-                ));
-                continue;
-            };
-            let agg = cfg.aggregation.get(metric).map(String::as_str);
-            // IFEval's instruction-level aggregation is logged as its Python source
-            let inst_level = agg.is_some_and(|a| a.contains("def agg_inst_level_acc"));
-            if !inst_level && !matches!(agg, Some("mean" | "matthews_corrcoef" | "f1")) {
-                let why = match agg {
-                    Some(a) => format!("aggregation `{a}` is not recomputed yet"),
-                    None => "the results file does not give this metric's aggregation".to_owned(),
+            let entry = logs.get(task.as_str()).map(|l| &l.rows);
+            for (key, value) in claimed {
+                let Some((metric, filter)) = key.split_once(',') else {
+                    continue;
                 };
-                checks.push(not_checkable(key, value, &why));
-                continue;
-            }
-            let filters: Vec<&str> = claimed
-                .keys()
-                .filter_map(|k| k.split_once(','))
-                .filter(|(m, _)| *m == metric)
-                .map(|(_, f)| f)
-                .collect();
-            // Before v0.4.7 a line does not name its filter: lm-eval writes each doc once per filter,
-            // in the order of the task's filter_list, so the k-th line of a doc is the k-th filter.
-            let position = cfg.filters.iter().position(|f| f == filter);
-            let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
-            let rows: Vec<&Sample> = ss
-                .iter()
-                .filter(|s| match &s.filter {
-                    Some(f) => f == filter,
-                    None if filters.len() == 1 => true,
-                    None => {
-                        let k = seen.entry(s.doc_id.as_str()).or_insert(0);
-                        *k += 1;
-                        position == Some(*k - 1) && cfg.filters.len() == filters.len()
-                    }
-                })
-                .collect();
-            if rows.is_empty() {
-                checks.push(not_checkable(
-                    key,
-                    value,
-                    "the sample lines do not name their filter (before v0.4.7) and the task has several",
-                ));
-                continue;
-            }
-            if let Some(agg @ ("matthews_corrcoef" | "f1")) = agg {
-                let skey = format!("{metric}_stderr,{filter}");
-                checks.extend(pair_metric_checks(
-                    task,
-                    key,
-                    value,
-                    claimed.get(&skey).and_then(number).map(|se| (skey, se)),
-                    agg,
-                    &rows,
-                    results,
-                ));
-                continue;
-            }
-            let xs: Option<Vec<f64>> = if inst_level {
-                // agg_inst_level_acc: the mean over every instruction of every sample
-                rows.iter()
-                    .map(|s| match s.metrics.get(metric) {
-                        Some(Value::Array(a)) => a
-                            .iter()
-                            .map(|x| {
-                                x.as_bool()
-                                    .map(|b| f64::from(u8::from(b)))
-                                    .or_else(|| number(x))
-                            })
-                            .collect::<Option<Vec<f64>>>(),
-                        _ => None,
+                if metric.ends_with("_stderr") {
+                    continue;
+                }
+                let Some(value) = number(value) else { continue };
+                if is_group {
+                    checks.extend(group_checks(results, task, metric, filter, value, &sizes));
+                    continue;
+                }
+                let Some(ss) = entry else {
+                    checks.push(not_checkable(
+                        key,
+                        value,
+                        "no sample log of this task among the files",
+                    ));
+                    continue;
+                };
+                let agg = cfg.aggregation.get(metric).map(String::as_str);
+                // IFEval's instruction-level aggregation is logged as its Python source
+                let inst_level = agg.is_some_and(|a| a.contains("def agg_inst_level_acc"));
+                if !inst_level && !matches!(agg, Some("mean" | "matthews_corrcoef" | "f1")) {
+                    let why = match agg {
+                        Some(a) => format!("aggregation `{a}` is not recomputed yet"),
+                        None => {
+                            "the results file does not give this metric's aggregation".to_owned()
+                        }
+                    };
+                    checks.push(not_checkable(key, value, &why));
+                    continue;
+                }
+                let filters: Vec<&str> = claimed
+                    .keys()
+                    .filter_map(|k| k.split_once(','))
+                    .filter(|(m, _)| *m == metric)
+                    .map(|(_, f)| f)
+                    .collect();
+                // Before v0.4.7 a line does not name its filter: lm-eval writes each doc once per filter,
+                // in the order of the task's filter_list, so the k-th line of a doc is the k-th filter.
+                let position = cfg.filters.iter().position(|f| f == filter);
+                let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
+                let rows: Vec<&Row> = ss
+                    .iter()
+                    .filter(|s| match &s.filter {
+                        Some(f) => f == filter,
+                        None if filters.len() == 1 => true,
+                        None => {
+                            let k = seen.entry(s.doc_id.as_str()).or_insert(0);
+                            *k += 1;
+                            position == Some(*k - 1) && cfg.filters.len() == filters.len()
+                        }
                     })
-                    .collect::<Option<Vec<Vec<f64>>>>()
-                    .map(|v| v.concat())
-            } else {
-                rows.iter()
-                    .map(|s| s.metrics.get(metric).and_then(number))
-                    .collect()
-            };
-            let Some(xs) = xs else {
-                checks.push(not_checkable(
-                    key,
-                    value,
-                    "a sample lacks a numeric value of this metric",
-                ));
-                continue;
-            };
-            let (mean, stderr) = mean_and_stderr(&xs);
-            checks.push(Check {
-                scope: task.clone(),
-                metric: key.clone(),
-                n: xs.len(),
-                claimed: Some(value),
-                claimed_from: Some(results.file.clone()),
-                status: Status::of(value, &Recomputed::Value { value: mean }, MEAN_TOLERANCE),
-                recomputed: Recomputed::Value { value: mean },
-                detail: None,
-            });
-            let skey = format!("{metric}_stderr,{filter}");
-            if let (Some(claimed_se), Some(se)) = (claimed.get(&skey).and_then(number), stderr) {
+                    .collect();
+                if rows.is_empty() {
+                    checks.push(not_checkable(
+                        key,
+                        value,
+                        "the sample lines do not name their filter (before v0.4.7) and the task has several",
+                    ));
+                    continue;
+                }
+                if let Some(agg @ ("matthews_corrcoef" | "f1")) = agg {
+                    let skey = format!("{metric}_stderr,{filter}");
+                    checks.extend(pair_metric_checks(
+                        task,
+                        key,
+                        value,
+                        claimed.get(&skey).and_then(number).map(|se| (skey, se)),
+                        agg,
+                        &rows,
+                        results,
+                    ));
+                    continue;
+                }
+                let xs: Option<Vec<f64>> = if inst_level {
+                    // agg_inst_level_acc: the mean over every instruction of every sample
+                    rows.iter()
+                        .map(|s| match s.metrics.get(metric) {
+                            Some(Value::Array(a)) => a
+                                .iter()
+                                .map(|x| {
+                                    x.as_bool()
+                                        .map(|b| f64::from(u8::from(b)))
+                                        .or_else(|| number(x))
+                                })
+                                .collect::<Option<Vec<f64>>>(),
+                            _ => None,
+                        })
+                        .collect::<Option<Vec<Vec<f64>>>>()
+                        .map(|v| v.concat())
+                } else {
+                    rows.iter()
+                        .map(|s| s.metrics.get(metric).and_then(number))
+                        .collect()
+                };
+                let Some(xs) = xs else {
+                    checks.push(not_checkable(
+                        key,
+                        value,
+                        "a sample lacks a numeric value of this metric",
+                    ));
+                    continue;
+                };
+                let (mean, stderr) = mean_and_stderr(&xs);
                 checks.push(Check {
                     scope: task.clone(),
-                    metric: skey,
+                    metric: key.clone(),
                     n: xs.len(),
-                    claimed: Some(claimed_se),
+                    claimed: Some(value),
                     claimed_from: Some(results.file.clone()),
-                    status: Status::of(
-                        claimed_se,
-                        &Recomputed::Value { value: se },
-                        STDERR_TOLERANCE,
-                    ),
-                    recomputed: Recomputed::Value { value: se },
+                    status: Status::of(value, &Recomputed::Value { value: mean }, MEAN_TOLERANCE),
+                    recomputed: Recomputed::Value { value: mean },
                     detail: None,
                 });
+                let skey = format!("{metric}_stderr,{filter}");
+                if let (Some(claimed_se), Some(se)) = (claimed.get(&skey).and_then(number), stderr)
+                {
+                    checks.push(Check {
+                        scope: task.clone(),
+                        metric: skey,
+                        n: xs.len(),
+                        claimed: Some(claimed_se),
+                        claimed_from: Some(results.file.clone()),
+                        status: Status::of(
+                            claimed_se,
+                            &Recomputed::Value { value: se },
+                            STDERR_TOLERANCE,
+                        ),
+                        recomputed: Recomputed::Value { value: se },
+                        detail: None,
+                    });
+                }
             }
         }
+        if crate::open_llm::applies(results) {
+            checks.extend(crate::open_llm::checks(results, claims));
+        }
+        let mut report = Report {
+            file: results.file.clone(),
+            format: crate::Format::LmEvalResults.name().to_owned(),
+            model: results.model.clone(),
+            ok: false,
+            verdict: String::new(),
+            items_checked: items,
+            checks,
+            findings,
+            notes,
+            skipped: Vec::new(),
+        };
+        report.conclude();
+        report
     }
-    if crate::open_llm::applies(results) {
-        checks.extend(crate::open_llm::checks(results, claims));
-    }
-    let mut report = Report {
-        file: results.file.clone(),
-        format: crate::Format::LmEvalResults.name().to_owned(),
-        model: results.model.clone(),
-        ok: false,
-        verdict: String::new(),
-        items_checked: items,
-        checks,
-        findings,
-        notes,
-        skipped: Vec::new(),
-    };
-    report.conclude();
-    report
 }

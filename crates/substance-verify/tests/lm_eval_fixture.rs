@@ -12,7 +12,9 @@
 
 use std::path::{Path, PathBuf};
 
-use substance_verify::{Input, Outcome, Report, Severity, Status, verify_inputs};
+use substance_verify::{
+    Input, Outcome, Report, Severity, Status, Streamed, verify_inputs, verify_streamed,
+};
 
 fn fixture_dir(version: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -335,6 +337,114 @@ fn sample_logs_without_results_and_malformed_lines_are_refused() {
     let out = verify(inputs);
     assert!(
         out.errors[0].message.contains("line 17"),
+        "{:?}",
+        out.errors
+    );
+}
+
+/// The same files given as [`Streamed`] (opened when read, as the CLI gives them): sample logs are read
+/// line by line, element by element for the pre-v0.4.3 array layout, and the outcome is the in-memory one.
+fn streamed(inputs: &[Input]) -> Vec<Streamed> {
+    inputs
+        .iter()
+        .map(|i| {
+            let bytes = i.bytes.clone();
+            Streamed {
+                name: i.name.clone(),
+                head: i.bytes[..i.bytes.len().min(1 << 16)].to_vec(),
+                open: Box::new(move || {
+                    Ok(Box::new(std::io::Cursor::new(bytes.clone())) as Box<dyn std::io::Read>)
+                }),
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn streamed_logs_verify_as_the_same_bytes_in_memory() {
+    for version in ["0.4.13", "0.4.2"] {
+        let inputs = files(&fixture_dir(version));
+        let in_memory = verify(inputs.clone());
+        let out = verify_streamed(Vec::new(), streamed(&inputs), Vec::new());
+        assert!(out.ok(), "{version}: {:?}", out.errors);
+        assert_eq!(out.reports, in_memory.reports, "{version}");
+    }
+    // a tampered log-likelihood is found the same way when streamed
+    let mut inputs = files(&fixture_dir("0.4.13"));
+    let f = inputs
+        .iter_mut()
+        .find(|i| i.name.contains("samples_sub_mc_"))
+        .unwrap();
+    let text = String::from_utf8(f.bytes.clone()).unwrap();
+    f.bytes = text
+        .replace(r#""-2.5787487030029297", "False""#, r#""-99.5", "False""#)
+        .into_bytes();
+    let want = verify(inputs.clone());
+    let out = verify_streamed(Vec::new(), streamed(&inputs), Vec::new());
+    assert!(!out.ok());
+    assert_eq!(out.reports, want.reports);
+}
+
+#[test]
+fn the_array_layout_streams_with_lines_and_records_named() {
+    let inputs = files(&fixture_dir("0.4.2"));
+    let log = inputs
+        .iter()
+        .find(|i| i.name.ends_with("_sub_mc.jsonl"))
+        .unwrap();
+    let text = String::from_utf8(log.bytes.clone()).unwrap();
+    let n = substance_verify::lm_eval::read_samples(&text, &log.name)
+        .unwrap()
+        .len();
+    assert_eq!(n, 24);
+    // a member given twice in the second record: the error names the line it is on
+    let second = text.match_indices("\"doc_id\"").nth(1).unwrap().0;
+    let line = text[..second].matches('\n').count() + 1;
+    let bad = format!("{}\"doc_id\": 7, {}", &text[..second], &text[second..]);
+    let err = substance_verify::lm_eval::read_samples(&bad, "f.jsonl").unwrap_err();
+    assert!(
+        err.to_string().contains(&format!("line {line}:")) && err.to_string().contains("doc_id"),
+        "{err}"
+    );
+    // an element that is not an object names its record
+    let bad = text.replacen('[', "[[1, 2], ", 1);
+    let err = substance_verify::lm_eval::read_samples(&bad, "f.jsonl").unwrap_err();
+    assert!(err.to_string().contains("record 1"), "{err}");
+    // a cut array is a syntax error, an empty one has no records
+    let err = substance_verify::lm_eval::read_samples(&text[..text.len() / 2], "f.jsonl")
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("JSON: EOF"), "{err}");
+    let err = substance_verify::lm_eval::read_samples(" \n[ ]\n", "f.jsonl")
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("no records"), "{err}");
+    // a BOM and CRLF are read as everywhere else
+    let crlf = format!("\u{feff}{}", text.replace('\n', "\r\n"));
+    assert_eq!(
+        substance_verify::lm_eval::read_samples(&crlf, "f.jsonl")
+            .unwrap()
+            .len(),
+        24
+    );
+}
+
+#[test]
+fn a_results_file_that_cannot_be_read_is_named_for_its_logs() {
+    let mut inputs = files(&fixture_dir("0.4.13"));
+    let r = inputs
+        .iter_mut()
+        .find(|i| i.name.contains("results_"))
+        .unwrap();
+    r.bytes.truncate(r.bytes.len() / 2);
+    let out = verify(inputs);
+    assert!(out.reports.is_empty());
+    assert_eq!(out.errors.len(), 4, "{:?}", out.errors);
+    assert!(out.errors[0].file.contains("results_"));
+    assert!(
+        out.errors[1..].iter().all(|e| e
+            .message
+            .contains("the results file beside it could not be read")),
         "{:?}",
         out.errors
     );
