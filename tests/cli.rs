@@ -341,6 +341,16 @@ fn ifeval_contract() {
         String::from_utf8_lossy(&out.stderr)
     );
     let m: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    // the unmatched response is listed in --json with its file and line
+    let skipped = m["skipped"].as_array().unwrap();
+    assert_eq!(skipped.len(), 1, "{skipped:?}");
+    assert_eq!(skipped[0]["line"], 2);
+    assert!(
+        skipped[0]["file"]
+            .as_str()
+            .unwrap()
+            .ends_with("responses.jsonl")
+    );
     // Verdicts: [true(lower), false(comma)], [true], [false] → prompt strict 1/3; instructions 2/4.
     assert!(
         (m["prompt_level_strict_acc"].as_f64().unwrap() - 1.0 / 3.0).abs() < 1e-12,
@@ -535,6 +545,65 @@ fn leaderboard_contract_matches_reference() {
     assert_eq!(v["rows"], w["rows"]);
 }
 
+/// A game the reference drops (a `null` game) is warned about with its file and line, and listed in
+/// `--json` (reading policy rule 6: no record left out without a word).
+#[test]
+fn dropped_games_are_listed_with_their_line() {
+    let fx = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../substance-leaderboard/tests/fixtures/arena_v01/judgments/judge-x");
+    let dir = tempfile::tempdir().unwrap();
+    for e in std::fs::read_dir(&fx).unwrap() {
+        let p = e.unwrap().path();
+        let mut text = std::fs::read_to_string(&p).unwrap();
+        if p.ends_with("model-beta.jsonl") {
+            // the third judgment's second game becomes null
+            let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+            let mut v: serde_json::Value = serde_json::from_str(&lines[2]).unwrap();
+            v["games"][1] = serde_json::Value::Null;
+            lines[2] = v.to_string();
+            text = lines.join("\n") + "\n";
+        }
+        std::fs::write(dir.path().join(p.file_name().unwrap()), text).unwrap();
+    }
+    let out = run_ok(
+        bin()
+            .args([
+                "leaderboard",
+                "--protocol",
+                "arena-hard-v0.1",
+                "--baseline",
+                "gpt-4-0314",
+                "--json",
+                "--bootstrap",
+                "0",
+                "--judgments",
+            ])
+            .arg(dir.path()),
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    // the fixture's own unusable labels are listed too: one entry per dropped game
+    let skipped = v["skipped"].as_array().unwrap();
+    assert_eq!(Some(skipped.len() as u64), v["dropped_games"].as_u64());
+    let ours: Vec<&serde_json::Value> = skipped
+        .iter()
+        .filter(|s| s["file"].as_str().unwrap().ends_with("model-beta.jsonl") && s["line"] == 3)
+        .collect();
+    assert_eq!(ours.len(), 1, "{skipped:?}");
+    assert!(
+        ours[0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("game 2 has no verdict"),
+        "{ours:?}"
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!("warning: {} record(s) left out", skipped.len()))
+            && err.contains("… and"),
+        "{err}"
+    );
+}
+
 /// `substance alpaca-eval` reproduces the published AlpacaEval 2 leaderboard CSV (1e-6).
 #[test]
 fn alpaca_eval_contract_matches_leaderboard_csv() {
@@ -575,6 +644,14 @@ fn alpaca_eval_contract_matches_leaderboard_csv() {
             let got = r[f].as_f64().unwrap();
             assert!((got - want).abs() < 1e-6, "{model} {f}: {got} vs {want}");
         }
+        // every annotation the win rate leaves out is listed with its record
+        let skipped = r["skipped"].as_array().unwrap();
+        assert_eq!(
+            Some(skipped.len() as u64),
+            r["n_dropped"].as_u64(),
+            "{model}"
+        );
+        assert!(skipped.iter().all(|s| s["line"].as_u64().unwrap() > 0));
     }
 }
 

@@ -1,7 +1,7 @@
 // Leaderboard tab: Arena-Hard v0.1 Bradley–Terry leaderboard (bootstrap CIs, style control) and the SOS
 // view (judge score vs ground-truth factor scores), both computed by the Rust bindings in the worker.
 
-import { $, h, setChildren, fmt, readText, download } from './lib/dom.js';
+import { $, h, setChildren, fmt, readText, download, skippedList } from './lib/dom.js';
 import { worker, showError } from './lib/core.js';
 import { endpointModel, ensureModel, runAnswers } from './run.js';
 import { ciChart, scatter } from './lib/plots.js';
@@ -122,7 +122,9 @@ function renderArena(lb, style) {
       h('h3', {}, `Bradley–Terry leaderboard${style ? ' — style control on' : ''}`),
       h('p', { class: 'muted' }, `${arenaFiles.source} · protocol ${lb.protocol ?? 'arena-hard-v0.1'} · ${lb.n_battles ?? '?'} battles · ${lb.bootstrap_rounds ?? 0} bootstrap rounds, seed ${lb.seed ?? 0}`),
       lb.dropped_games > 0
-        ? h('p', { class: 'warn', id: 'lb-dropped' }, `${lb.dropped_games} of ${lb.n_games} judged games had no verdict and were dropped, as the reference drops them.`)
+        ? h('div', { class: 'warn', id: 'lb-dropped' },
+          h('p', {}, `${lb.dropped_games} of ${lb.n_games} judged games had no verdict and were dropped, as the reference drops them.`),
+          skippedList(lb.skipped, 'game(s)'))
         : null,
       h('div', { class: 'report' }, chart, table)));
 }

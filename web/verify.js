@@ -4,7 +4,7 @@
 // recomputed, a per-item drill-down with the logged prompt and response (all text, never HTML). Needs
 // nothing from the network.
 
-import { $, h, setChildren, fmt, dropZone, readBytes } from './lib/dom.js';
+import { $, h, setChildren, fmt, dropZone, readBytes, skippedList } from './lib/dom.js';
 import { worker, showError } from './lib/core.js';
 
 function card(r) {
@@ -103,7 +103,7 @@ function reportCard(r) {
     head, meta, verdict, checks, details,
     reasons.map((why) => h('p', { class: 'muted' }, `not checkable: ${why}`)),
     r.notes.map((n) => h('p', { class: 'muted' }, n)),
-    r.skipped.map((sk) => h('p', { class: 'muted' }, `${sk.file}: line ${sk.line}: skipped: ${sk.reason}`)),
+    skippedList(r.skipped),
     groups);
 }
 

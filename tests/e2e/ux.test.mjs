@@ -8,6 +8,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
+import os from 'node:os';
 import * as E from './support.mjs';
 
 const { ROOT, TIMEOUT } = E;
@@ -314,6 +315,31 @@ test('leaderboard: the Arena-Hard baseline comes from the files (answers without
   await page.waitForFunction(() => /reference default/.test(document.getElementById('lb-baseline-note').textContent));
   assert.deepEqual(await page.$$eval('#lb-baseline option', (os) => os.map((o) => o.value)), ['gpt-4-0314']);
   await E.shot(page, 'ux-leaderboard-baseline');
+});
+
+test('leaderboard: a game without a verdict is dropped as the reference drops it, and listed with its file and line', { timeout: TIMEOUT }, async () => {
+  await E.tab(page, 'leaderboard');
+  const dir = path.join(ROOT, 'web/examples/arena');
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'substance-lb-'));
+  const judged = fs.readdirSync(path.join(dir, 'example-judge')).map((f) => {
+    const lines = fs.readFileSync(path.join(dir, 'example-judge', f), 'utf8').split('\n');
+    if (f === 'example-weak.jsonl') {
+      const j = JSON.parse(lines[1]);
+      j.games[1] = null;
+      lines[1] = JSON.stringify(j);
+    }
+    fs.writeFileSync(path.join(tmp, f), lines.join('\n'));
+    return path.join(tmp, f);
+  });
+  const answers = fs.readdirSync(path.join(dir, 'model_answer')).map((f) => path.join(dir, 'model_answer', f));
+  await page.setInputFiles('#lb-file', [...judged, ...answers]);
+  await page.waitForSelector('#lb-dropped details li');
+  assert.match(await page.textContent('#lb-dropped'), /^1 of \d+ judged games had no verdict/);
+  const items = await page.$$eval('#lb-dropped li', (lis) => lis.map((l) => l.textContent));
+  assert.equal(items.length, 1, items.join('\n'));
+  assert.match(items[0], /^example-weak\.jsonl: line 2: example-weak on question \S+: game 2 has no verdict/);
+  assert.deepEqual(await E.errors(page), []);
+  fs.rmSync(tmp, { recursive: true, force: true });
 });
 
 test('verify: random bytes are "unreadable", not a mismatch', { timeout: TIMEOUT }, async () => {

@@ -77,6 +77,17 @@ export function excerpt(s, n = 160) {
  * names from user files: as an <img> from a blob: URL it can neither run script nor load anything, and
  * malformed markup only fails to draw.
  */
+/**
+ * Records a reader or an aggregate left out on purpose, as the reference tool leaves them out (the
+ * reading policy's rule 6): a count and, folded, one line per record with its file, line and why.
+ */
+export function skippedList(skipped, what = 'record(s)') {
+  if (!skipped || skipped.length === 0) return null;
+  return h('details', { class: 'skipped' },
+    h('summary', {}, `${skipped.length} ${what} left out, as the reference leaves them out`),
+    h('ul', {}, skipped.map((sk) => h('li', {}, `${sk.file}: line ${sk.line}: ${sk.reason}`))));
+}
+
 export function svgImage(svg, alt) {
   const url = URL.createObjectURL(new Blob([svg], { type: 'image/svg+xml' }));
   const img = h('img', { class: 'plot', alt: alt || 'plot', src: url });

@@ -12,7 +12,7 @@ use substance_ifeval::{
     parse_responses,
 };
 
-use crate::util::{print_json, progress, read_text};
+use crate::util::{print_json, progress, read_text, warn_skipped};
 
 /// `substance ifeval`.
 #[derive(Args)]
@@ -43,14 +43,16 @@ pub fn run(a: IfevalArgs) -> Result<ExitCode> {
     let responses = parse_responses(&read_text(&a.responses)?)
         .with_context(|| format!("in {}", a.responses.display()))?;
     let (joined, unmatched) = join_responses(&inputs, &responses);
-    for u in &unmatched {
-        errln!(
-            "{}: line {}: {} (skipped)",
-            a.responses.display(),
-            u.index + 1,
-            u.reason
-        );
-    }
+    // responses that match no prompt are left out of the metrics, as the reference leaves them out
+    let skipped: Vec<substance_core::input::Skipped> = unmatched
+        .iter()
+        .map(|u| substance_core::input::Skipped {
+            file: a.responses.display().to_string(),
+            line: u.index + 1,
+            reason: u.reason.clone(),
+        })
+        .collect();
+    warn_skipped(&skipped);
     if a.strict && !unmatched.is_empty() {
         bail!(
             "{} response(s) match no prompt of {}",
@@ -99,7 +101,11 @@ pub fn run(a: IfevalArgs) -> Result<ExitCode> {
     }
     let m = metrics(&verdicts);
     if a.json {
-        print_json(&m)?;
+        let mut v = serde_json::to_value(m)?;
+        if let Some(o) = v.as_object_mut() {
+            o.insert("skipped".to_owned(), serde_json::to_value(&skipped)?);
+        }
+        print_json(&v)?;
         return Ok(ExitCode::SUCCESS);
     }
     outln!("responses scored          {}", verdicts.len());

@@ -13,7 +13,7 @@ use substance_leaderboard::{
     parse_answers, parse_arena_judgments,
 };
 
-use crate::util::print_json;
+use crate::util::{print_json, warn_skipped};
 
 #[derive(Clone, Copy, ValueEnum)]
 enum Protocol {
@@ -150,11 +150,13 @@ pub fn leaderboard(a: LeaderboardArgs) -> Result<ExitCode> {
             .collect();
         print_json(
             &json!({"protocol": board.protocol, "baseline": board.baseline, "n_battles": board.n_battles,
-            "bootstrap_rounds": board.bootstrap_rounds, "seed": board.seed, "rows": rows}),
+            "bootstrap_rounds": board.bootstrap_rounds, "seed": board.seed, "rows": rows,
+            "n_games": board.n_games, "dropped_games": board.dropped_games, "skipped": board.skipped}),
         )?;
     } else {
         out!("{board}");
     }
+    warn_skipped(&board.skipped);
     Ok(ExitCode::SUCCESS)
 }
 
@@ -197,8 +199,13 @@ pub fn alpaca(a: AlpacaArgs) -> Result<ExitCode> {
         },
     };
     let rows = alpaca_eval(&annotations, &lc)?;
+    let skipped: Vec<_> = rows
+        .iter()
+        .flat_map(|r| r.skipped.iter().cloned())
+        .collect();
     if a.json {
         print_json(&rows)?;
+        warn_skipped(&skipped);
         return Ok(ExitCode::SUCCESS);
     }
     outln!(
@@ -239,13 +246,6 @@ pub fn alpaca(a: AlpacaArgs) -> Result<ExitCode> {
             variant
         );
     }
-    for r in rows.iter().filter(|r| r.head2head.n_dropped > 0) {
-        errln!(
-            "note: {}: {} annotations without a preference in [1, 2] were left out, as the reference \
-             leaves them out",
-            r.model,
-            r.head2head.n_dropped
-        );
-    }
+    warn_skipped(&skipped);
     Ok(ExitCode::SUCCESS)
 }

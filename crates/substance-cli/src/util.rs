@@ -95,3 +95,27 @@ pub fn print_json<T: serde::Serialize>(v: &T) -> Result<()> {
     );
     Ok(())
 }
+
+/// The most skipped records listed one by one on the terminal (all of them are in `--json`).
+const SKIPS_LISTED: usize = 20;
+
+/// Warn on stderr about records a reader or an aggregate left out on purpose, each with its file, line
+/// and reason (the reading policy's rule 6), the first [`SKIPS_LISTED`] one by one.
+pub fn warn_skipped(skipped: &[substance_core::input::Skipped]) {
+    if skipped.is_empty() {
+        return;
+    }
+    errln!(
+        "warning: {} record(s) left out, as the reference tool leaves them out:",
+        skipped.len()
+    );
+    for s in skipped.iter().take(SKIPS_LISTED) {
+        errln!("  {s}");
+    }
+    if skipped.len() > SKIPS_LISTED {
+        errln!(
+            "  … and {} more (all in --json `skipped`)",
+            skipped.len() - SKIPS_LISTED
+        );
+    }
+}

@@ -163,6 +163,8 @@ fn generate(models: usize, questions: usize, seed: u64) -> Set {
                 judge: Some("judge-synthetic".into()),
                 category: Some("hard_prompt".into()),
                 games: vec![Some(Game { score: g0 }), Some(Game { score: g1 })],
+                file: String::new(),
+                line: 0,
             });
             answers.push(a);
         }

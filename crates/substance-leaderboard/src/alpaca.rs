@@ -27,6 +27,8 @@
 
 use std::collections::BTreeMap;
 
+use substance_core::input::Skipped;
+
 use crate::error::{LeaderboardError, Result};
 use crate::formats::{AlpacaAnnotation, GamedRow};
 use crate::logistic::{self, Design, Penalty};
@@ -164,6 +166,26 @@ pub struct AlpacaRow {
     pub length_controlled: Option<LengthControlled>,
     /// Why LC is missing, when it is.
     pub lc_note: Option<String>,
+    /// Each annotation the win rate leaves out (`n_dropped` of them), with its file, record and why.
+    pub skipped: Vec<Skipped>,
+}
+
+/// The annotation as a skipped record when the reference's win rate leaves it out (see [`head2head`]).
+fn skipped_annotation(a: &AlpacaAnnotation) -> Option<Skipped> {
+    let why = match a.preference {
+        None => "has no preference (null, NaN or missing)".to_owned(),
+        Some(p) if p.is_nan() => "has no preference (null, NaN or missing)".to_owned(),
+        Some(p) if p == 0.0 || (1.0..=2.0).contains(&p) => return None,
+        Some(p) => format!("has the preference {p}, outside [1, 2]"),
+    };
+    Some(Skipped {
+        file: a.file.clone(),
+        line: a.record,
+        reason: format!(
+            "{} against {}: the annotation {why}; left out of the win rate, as the reference leaves it out",
+            a.generator_2, a.generator_1
+        ),
+    })
 }
 
 /// `get_is_extreme_changes(prev, new)` with the defaults `abs_diff = 10`, `rel_diff = 4`.
@@ -213,6 +235,7 @@ pub fn alpaca_eval(annotations: &[AlpacaAnnotation], lc: &LcInputs) -> Result<Ve
             avg_length,
             length_controlled,
             lc_note,
+            skipped: anns.iter().filter_map(|a| skipped_annotation(a)).collect(),
         });
     }
     rows.sort_by(|a, b| {
@@ -448,6 +471,39 @@ fn fit_lc(rows: &[Row]) -> std::result::Result<(Vec<f64>, f64), String> {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    /// Every annotation the win rate leaves out is listed with its file, record and why (issue 11).
+    #[test]
+    fn left_out_annotations_are_listed() {
+        let json = br#"[
+            {"instruction": "a", "generator_1": "b", "generator_2": "m", "output_2": "x", "preference": 2.0},
+            {"instruction": "b", "generator_1": "b", "generator_2": "m", "output_2": "x", "preference": null},
+            {"instruction": "c", "generator_1": "b", "generator_2": "m", "output_2": "x", "preference": NaN},
+            {"instruction": "d", "generator_1": "b", "generator_2": "m", "output_2": "x", "preference": 2.5},
+            {"instruction": "e", "generator_1": "b", "generator_2": "m", "output_2": "x", "preference": 0}
+        ]"#;
+        let anns = crate::formats::parse_alpaca_annotations(json, "ann.json").unwrap();
+        let rows = alpaca_eval(&anns, &LcInputs::default()).unwrap();
+        let r = &rows[0];
+        assert_eq!(r.head2head.n_dropped, r.skipped.len());
+        let got: Vec<(String, usize)> =
+            r.skipped.iter().map(|s| (s.file.clone(), s.line)).collect();
+        assert_eq!(
+            got,
+            [
+                ("ann.json".to_owned(), 2),
+                ("ann.json".to_owned(), 3),
+                ("ann.json".to_owned(), 4)
+            ]
+        );
+        assert!(
+            r.skipped[2]
+                .reason
+                .contains("the preference 2.5, outside [1, 2]"),
+            "{:?}",
+            r.skipped
+        );
+    }
 
     #[test]
     fn head2head_rules() {

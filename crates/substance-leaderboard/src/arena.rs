@@ -25,6 +25,7 @@
 
 use std::collections::BTreeMap;
 
+use substance_core::input::Skipped;
 use substance_judge::protocol::arena::{STRONG_WEIGHT, v01_battle};
 use substance_metrics::bootstrap::{rng_from_seed, uniform_index};
 
@@ -532,6 +533,8 @@ pub struct ArenaLeaderboard {
     /// Games without a usable verdict (a `null` or missing game, no label), dropped as the reference
     /// drops them: counted so the reader knows what the scores leave out.
     pub dropped_games: usize,
+    /// Each dropped game: file, line and why (`dropped_games` of them), so every skip can be shown.
+    pub skipped: Vec<Skipped>,
     /// Seed.
     pub seed: u64,
     /// Style coefficients of the full-data fit (`(feature, coefficient)`), with style control.
@@ -665,19 +668,19 @@ pub fn arena_hard_v01_leaderboard(
     }
     let battles = battles_v01(judgments, &opts.baseline, opts.battles);
     let games = if opts.battles.first_game_only { 1 } else { 2 };
-    let dropped_games = judgments
-        .iter()
-        .flat_map(|j| {
-            (0..games).filter(move |&g| {
-                let label = j
-                    .games
-                    .get(g)
-                    .and_then(|x| x.as_ref())
-                    .and_then(|x| x.score.as_deref());
-                v01_battle(g, label, opts.battles.weight).is_none()
-            })
-        })
-        .count();
+    let mut skipped = Vec::new();
+    for j in judgments {
+        for g in 0..games {
+            let label = j
+                .games
+                .get(g)
+                .and_then(|x| x.as_ref())
+                .and_then(|x| x.score.as_deref());
+            if v01_battle(g, label, opts.battles.weight).is_none() {
+                skipped.push(dropped_game(j, g, label));
+            }
+        }
+    }
     let ix = Indexed::new(&battles);
     if ix.a.is_empty() {
         return Err(LeaderboardError::NoBattles);
@@ -765,11 +768,30 @@ pub fn arena_hard_v01_leaderboard(
         bootstrap_rounds: opts.bootstrap,
         bootstrap_failed: failed,
         n_games: judgments.len() * games,
-        dropped_games,
+        dropped_games: skipped.len(),
+        skipped,
         seed: opts.seed,
         style_coefficients: coefs,
         interval: "2.5/97.5 percentile",
     })
+}
+
+/// A game the reference drops (no verdict, or a label that gives no battle), as a skipped record.
+pub(crate) fn dropped_game(j: &ArenaJudgment, g: usize, label: Option<&str>) -> Skipped {
+    let what = match label {
+        None => "has no verdict".to_owned(),
+        Some(l) => format!("has the label `{l}`, which gives no battle"),
+    };
+    Skipped {
+        file: j.file.clone(),
+        line: j.line,
+        reason: format!(
+            "{} on question {}: game {} {what}; dropped, as the reference drops it",
+            j.model,
+            j.question_id,
+            g + 1
+        ),
+    }
 }
 
 /// Sort by score descending, then by name (the reference's pandas sort is not stable on ties; a fixed order
@@ -802,6 +824,8 @@ mod tests {
                     score: g1.map(str::to_string),
                 }),
             ],
+            file: String::new(),
+            line: 0,
         }
     }
 
@@ -854,6 +878,15 @@ mod tests {
         };
         let lb = arena_hard_v01_leaderboard(&js, &[], &opts).unwrap();
         assert_eq!((lb.dropped_games, lb.n_games), (2, 6));
+        // each one named with its judgment and why: a missing verdict, a label that is no battle
+        let reasons: Vec<&str> = lb.skipped.iter().map(|s| s.reason.as_str()).collect();
+        assert_eq!(
+            reasons,
+            [
+                "m on question 2: game 2 has no verdict; dropped, as the reference drops it",
+                "m on question 3: game 2 has the label `A<B`, which gives no battle; dropped, as the reference drops it"
+            ]
+        );
         assert!(
             lb.to_string()
                 .contains("note: 2 of 6 judged games had no verdict and were dropped"),
@@ -943,6 +976,7 @@ mod tests {
             bootstrap_failed: 0,
             n_games: 0,
             dropped_games: 0,
+            skipped: Vec::new(),
             seed: 0,
             style_coefficients: vec![],
             interval: "2.5/97.5 percentile",

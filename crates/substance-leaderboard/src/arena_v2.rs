@@ -156,20 +156,22 @@ pub fn arena_hard_v2_leaderboard(
     };
     // A game without a label gives no outcome: the reference drops it; count it.
     board.n_games = selected.len() * 2;
-    board.dropped_games = selected
+    board.skipped = selected
         .iter()
-        .map(|j| {
-            (0..2)
-                .filter(|&g| {
-                    j.games
-                        .get(g)
-                        .and_then(|x| x.as_ref())
-                        .and_then(|x| x.score.as_deref())
-                        .is_none()
-                })
-                .count()
+        .flat_map(|j| {
+            (0..2).filter_map(move |g| {
+                let label = j
+                    .games
+                    .get(g)
+                    .and_then(|x| x.as_ref())
+                    .and_then(|x| x.score.as_deref());
+                label
+                    .is_none()
+                    .then(|| crate::arena::dropped_game(j, g, None))
+            })
         })
-        .sum();
+        .collect();
+    board.dropped_games = board.skipped.len();
     Ok(board)
 }
 
@@ -241,6 +243,7 @@ fn plain_v2(battles: &[V2Battle], opts: &ArenaV2Options) -> ArenaLeaderboard {
         bootstrap_failed: 0,
         n_games: 0,
         dropped_games: 0,
+        skipped: Vec::new(),
         seed: opts.seed,
         style_coefficients: Vec::new(),
         interval: "5/95 quantile",
@@ -407,6 +410,7 @@ fn styled_v2(
         bootstrap_failed: failed,
         n_games: 0,
         dropped_games: 0,
+        skipped: Vec::new(),
         seed: opts.seed,
         style_coefficients: coefs,
         interval: "5/95 quantile",
@@ -433,6 +437,8 @@ mod tests {
                     score: g1.map(str::to_string),
                 }),
             ],
+            file: String::new(),
+            line: 0,
         }
     }
 

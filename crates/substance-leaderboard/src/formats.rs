@@ -55,6 +55,10 @@ pub struct ArenaJudgment {
     pub category: Option<String>,
     /// The games in order: `games[0]` has the baseline as A, `games[1]` the model as A. A `null` game is `None`.
     pub games: Vec<Option<Game>>,
+    /// The file it was read from (empty when built in code).
+    pub file: String,
+    /// Its 1-based line in that file (0 when built in code).
+    pub line: usize,
 }
 
 /// One answer of an Arena-Hard answer file, with what style control needs.
@@ -109,6 +113,10 @@ pub struct AlpacaAnnotation {
     pub generator_2: String,
     /// Preference in `[1, 2]` (2 = model wins; 1.5 or 0 = draw); `None` for null/NaN/missing.
     pub preference: Option<f64>,
+    /// The file it was read from (empty when built in code).
+    pub file: String,
+    /// Its 1-based position in the file's array (0 when built in code).
+    pub record: usize,
 }
 
 /// One MT-Bench single-grade judgment.
@@ -428,6 +436,8 @@ pub fn parse_arena_judgments(
             judge: opt_str(&m, "judge"),
             category: opt_str(&m, "category"),
             games,
+            file: file.to_owned(),
+            line,
         });
     }
     nonempty(out, bytes, file)
@@ -609,6 +619,8 @@ pub fn parse_alpaca_annotations(bytes: &[u8], file: &str) -> Result<Vec<AlpacaAn
             output_2: opt_text(o, "output_2", file, idx)?,
             generator_2: str_field(o, "generator_2", file, idx)?,
             preference,
+            file: file.to_owned(),
+            record: idx,
         });
     }
     nonempty(out, bytes, file)

@@ -59,6 +59,8 @@ fn synthetic() -> (Vec<ArenaJudgment>, Vec<Answer>) {
                         score: Some(labels1[pick(next())].to_string()),
                     }),
                 ],
+                file: String::new(),
+                line: 0,
             });
         }
     }
