@@ -1004,3 +1004,188 @@ fn alpaca_eval_outputs_import_run_and_export() {
         "{err}"
     );
 }
+
+/// `substance run --bundle` runs every suite of a bundle into one folder (receipts, bundle.json), and
+/// `substance sos --receipts` verifies them and turns them into factor scores; an edited number is
+/// refused by name. With the paper's CSVs at hand, the model is placed among the paper's models.
+#[test]
+fn a_bundle_runs_and_its_receipts_give_factor_scores() {
+    let dir = tempfile::tempdir().unwrap();
+    let model =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/models/tiny-llama");
+    let bundle = dir.path().join("mini.toml");
+    std::fs::write(
+        &bundle,
+        r#"format = 1
+name = "mini"
+description = "two bundled suites standing for XSTest and MMLU-Pro"
+
+[[suite]]
+name = "safety"
+factor = "safety"
+task = "xstest"
+suite = "sample-safety"
+metrics = ["acc"]
+
+[[suite]]
+name = "knowledge"
+factor = "wk"
+task = "leaderboard_mmlu_pro"
+suite = "sample-knowledge"
+limit = 2
+"#,
+    )
+    .unwrap();
+    let out = dir.path().join("run");
+    let ran = run_ok(
+        bin()
+            .args(["run", "--bundle"])
+            .arg(&bundle)
+            .arg("--model")
+            .arg(format!("hf:{}", model.display()))
+            .args(["--limit", "4", "--bootstrap", "0", "--json", "--out"])
+            .arg(&out),
+    );
+    let run: serde_json::Value = serde_json::from_slice(&ran.stdout).unwrap();
+    assert_eq!(run["suites"][0]["n_items"], 4);
+    assert_eq!(run["suites"][1]["n_items"], 2);
+    assert!(out.join("safety.receipt.jsonl").is_file());
+    assert!(out.join("knowledge.receipt.jsonl").is_file());
+    let sos = |extra: &[&str]| {
+        let mut c = bin();
+        c.args(["sos", "--bootstrap", "0", "--json", "--receipts"])
+            .arg(&out)
+            .args(extra);
+        c.output().unwrap()
+    };
+    let o = sos(&[]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let p = &v["placement"];
+    assert_eq!(p["model"], run["model"]);
+    // WK and safety from the bundle (rank 1 of 1), no instruction-following benchmark in it
+    assert_eq!(p["factors"][0]["rank"], 1, "{p}");
+    assert!(p["factors"][1]["score"].is_null(), "{p}");
+    assert_eq!(p["factors"][2]["rank"], 1);
+    // the safety factor is the chance-corrected acc of the receipt (XSTest: 2 choices)
+    let acc = run["suites"][0]["metrics"]["acc"].as_f64().unwrap();
+    let safety = p["factors"][2]["score"].as_f64().unwrap();
+    assert_eq!(
+        safety.to_bits(),
+        (((acc - 0.5) / 0.5).max(0.0)).to_bits(),
+        "{acc} {safety}"
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("safety.receipt.jsonl: verified (4 items)"),
+        "{err}"
+    );
+
+    // bundle.json edited: the number no longer matches its receipt
+    let bj = out.join("bundle.json");
+    let text = std::fs::read_to_string(&bj).unwrap();
+    let mut edited: serde_json::Value = serde_json::from_str(&text).unwrap();
+    edited["suites"][0]["metrics"]["acc"] = serde_json::json!(acc + 0.25);
+    std::fs::write(&bj, edited.to_string()).unwrap();
+    let o = sos(&[]);
+    assert!(!o.status.success());
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("`acc` is"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    std::fs::write(&bj, &text).unwrap();
+    // a receipt edited: it does not verify
+    let r = out.join("safety.receipt.jsonl");
+    let receipt = std::fs::read_to_string(&r).unwrap();
+    let key = "\"scores\":{\"acc\":{\"value\":";
+    let at = receipt.find(key).unwrap() + key.len();
+    let flipped = if receipt[at..].starts_with("0.0") {
+        "1.0"
+    } else {
+        "0.0"
+    };
+    std::fs::write(
+        &r,
+        format!("{}{flipped}{}", &receipt[..at], &receipt[at + 3..]),
+    )
+    .unwrap();
+    let o = sos(&[]);
+    assert!(!o.status.success());
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("does not verify"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    std::fs::write(&r, &receipt).unwrap();
+
+    // placed among the paper's models, with its own judge score in the correlations
+    let Some(data) = shared_data() else { return };
+    let sosdir = data.join("sos-bench");
+    let results = sosdir.join("eleuther_wandb.csv");
+    let judge = sosdir.join("arena_hard_auto.csv");
+    let o = sos(&[
+        "--results",
+        results.to_str().unwrap(),
+        "--judge",
+        judge.to_str().unwrap(),
+        "--judge-score",
+        "3.5",
+        "--name",
+        "my-model",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["placement"]["model"], "my-model");
+    let of = v["placement"]["factors"][2]["of"].as_u64().unwrap();
+    assert!(of > 30, "placed among the paper's models: {of}");
+    let matched = v["judge"]["matched"].as_array().unwrap();
+    assert!(
+        matched.iter().any(|m| m.to_string().contains("my-model")),
+        "{matched:?}"
+    );
+}
+
+/// Every shipped bundle parses, each entry feeds columns the shipped SOS mapping reads, and (with the
+/// shared data) each upstream file it imports is there and imports.
+#[test]
+fn shipped_bundles_feed_the_sos_mapping() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../suites/bundles");
+    let columns = substance_sos::Mapping::sos_default()
+        .unwrap()
+        .results_columns();
+    let mut n = 0;
+    for e in std::fs::read_dir(&root).unwrap() {
+        let p = e.unwrap().path();
+        let text = std::fs::read_to_string(&p).unwrap();
+        let b = substance_suite::bundle::parse(&text, &p.display().to_string()).unwrap();
+        for s in &b.suites {
+            let fed: Vec<&String> = columns
+                .iter()
+                .filter(|c| c.starts_with(&format!("{}/", s.task)))
+                .collect();
+            assert!(
+                !fed.is_empty(),
+                "{}: {} feeds no mapped column",
+                p.display(),
+                s.name
+            );
+            for m in s.metrics.iter().flatten() {
+                let c = format!("{}/{m}", s.task);
+                assert!(columns.contains(&c), "{}: {c} is not mapped", p.display());
+            }
+            if let (
+                Some(data),
+                Some(substance_suite::bundle::SuiteSource::Import { format, file }),
+            ) = (shared_data(), s.source())
+            {
+                let bytes = std::fs::read(data.join(file)).unwrap();
+                let suite =
+                    substance_suite::import(format, &bytes, file, &Default::default()).unwrap();
+                assert!(suite.items.len() >= s.limit.unwrap_or(1), "{}", s.name);
+            }
+        }
+        n += 1;
+    }
+    assert!(n >= 1);
+}

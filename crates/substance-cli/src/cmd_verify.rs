@@ -24,7 +24,16 @@ use crate::util::{load_suite, open, print_json, progress, suite_roots};
 #[derive(Args)]
 pub struct RunArgs {
     /// Suite folder, `suite.toml` path, or bundled suite name (`substance suite list`).
-    suite: String,
+    #[arg(required_unless_present = "bundle", conflicts_with = "bundle")]
+    suite: Option<String>,
+    /// Run every suite of a bundle (`suites/bundles/NAME.toml`, or a path to a bundle file) into the
+    /// folder `--out` (default `out/<bundle>`): one receipt per suite and `bundle.json`, which
+    /// `substance sos --receipts DIR` turns into factor scores.
+    #[arg(long)]
+    pub(crate) bundle: Option<String>,
+    /// The folder of upstream benchmark files a bundle's `import` entries name (default `$SUBSTANCE_DATA`).
+    #[arg(long)]
+    pub(crate) data: Option<PathBuf>,
     /// Model spec: `gguf:PATH`, `hf:DIR` or `hf:ORG/NAME[@REVISION]` (local, burn on the CPU; a hub name is
     /// downloaded into `$SUBSTANCE_MODELS/hf/ORG/NAME` when not cached, from `$HF_ENDPOINT` with
     /// `$HF_TOKEN`), `openai:NAME` or
@@ -43,7 +52,7 @@ pub struct RunArgs {
     sampling_seed: u64,
     /// Only the first N items (after sharding).
     #[arg(long)]
-    limit: Option<usize>,
+    pub(crate) limit: Option<usize>,
     /// Shard `i/n`: items whose index ≡ i (mod n).
     #[arg(long, value_parser = parse_shard)]
     shard: Option<[usize; 2]>,
@@ -58,7 +67,7 @@ pub struct RunArgs {
     bootstrap: usize,
     /// Print the summary as JSON.
     #[arg(long)]
-    json: bool,
+    pub(crate) json: bool,
     /// Continue an interrupted run: keep the finished items of `<out>.partial` (or of `<out>`) and ask
     /// the model only for the rest. The suite, selection, model, generation settings and seeds must be
     /// those of the interrupted run (the error names the first that differs).
@@ -84,16 +93,64 @@ fn parse_shard(s: &str) -> Result<[usize; 2], String> {
 }
 
 pub fn run(a: RunArgs) -> Result<ExitCode> {
-    let (dir, suite) = load_suite(&a.suite)?;
-    let model_options = crate::models::ModelOptions {
-        sampling_seed: a.sampling_seed,
-        api_key_env: a.api_key_env.clone(),
-        concurrency: a.concurrency,
-    };
+    if let Some(bundle) = a.bundle.clone() {
+        return crate::cmd_bundle::run(&a, &bundle);
+    }
+    let (dir, suite) = load_suite(a.suite.as_deref().unwrap_or_default())?;
+    let model_options = a.model_options();
     let mut model = crate::models::open(&a.model, &model_options)?;
     let out = a
         .out
+        .clone()
         .unwrap_or_else(|| PathBuf::from("out").join(format!("{}.receipt.jsonl", suite.spec.name)));
+    let summary = run_suite(
+        &a,
+        &suite,
+        &dir.display().to_string(),
+        &mut model,
+        &out,
+        a.limit,
+    )?;
+    if a.json {
+        print_json(&summary)?;
+    } else {
+        print_summary(&summary);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+impl RunArgs {
+    /// How models are opened for this run.
+    pub(crate) fn model_options(&self) -> crate::models::ModelOptions {
+        crate::models::ModelOptions {
+            sampling_seed: self.sampling_seed,
+            api_key_env: self.api_key_env.clone(),
+            concurrency: self.concurrency,
+        }
+    }
+
+    /// The model spec.
+    pub(crate) fn model(&self) -> &str {
+        &self.model
+    }
+
+    /// The receipt path or, for a bundle, the folder.
+    pub(crate) fn out(&self) -> Option<&Path> {
+        self.out.as_deref()
+    }
+}
+
+/// Run `suite` (loaded from `from`) on `model` into the receipt `out`, resuming when asked; returns the
+/// summary once the receipt is complete.
+pub(crate) fn run_suite(
+    a: &RunArgs,
+    suite: &Suite,
+    from: &str,
+    model: &mut Box<dyn substance_runner::LanguageModel>,
+    out: &Path,
+    limit: Option<usize>,
+) -> Result<Summary> {
+    let model_options = a.model_options();
     if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent)
             .with_context(|| format!("cannot create {}", parent.display()))?;
@@ -101,10 +158,10 @@ pub fn run(a: RunArgs) -> Result<ExitCode> {
     // Items are flushed line by line into `<out>.partial` (a kill -9 keeps every finished item: the
     // receipt is the run's journal); it becomes `<out>` only when the run completes, so an interrupted
     // run never leaves a receipt that looks complete. `--resume` continues from it.
-    let partial = partial_path(&out);
+    let partial = partial_path(out);
     let opts = RunOptions {
         selection: Selection {
-            limit: a.limit,
+            limit,
             shard: a.shard,
         },
         seeds: Seeds {
@@ -115,12 +172,12 @@ pub fn run(a: RunArgs) -> Result<ExitCode> {
         created: None,
     };
     let journal = if a.resume {
-        [&partial, &out].into_iter().find(|p| p.is_file())
+        [partial.as_path(), out].into_iter().find(|p| p.is_file())
     } else {
         None
     };
     let (session, file) = match journal {
-        Some(journal) => resume_from(&suite, model.info(), &opts, journal, &partial)?,
+        Some(journal) => resume_from(suite, model.info(), &opts, journal, &partial)?,
         None => {
             if a.resume {
                 errln!(
@@ -134,7 +191,7 @@ pub fn run(a: RunArgs) -> Result<ExitCode> {
                     partial.display()
                 );
             }
-            let session = RunSession::new(&suite, model.info(), &opts)?;
+            let session = RunSession::new(suite, model.info(), &opts)?;
             let mut file = File::create(&partial)
                 .with_context(|| format!("cannot create {}", partial.display()))?;
             file.write_all(session.header_line()?.as_bytes())
@@ -152,17 +209,16 @@ pub fn run(a: RunArgs) -> Result<ExitCode> {
         1
     };
     errln!(
-        "running {} ({} items, {workers} at a time) from {}",
+        "running {} ({} items, {workers} at a time) from {from}",
         suite.spec.name,
         n,
-        dir.display()
     );
     let pb = progress(n as u64, &suite.spec.name);
     pb.set_position(session.done() as u64);
     let open_more = || crate::models::open(&a.model, &model_options).map_err(|e| format!("{e:#}"));
     let summary = drive_concurrent(
         session,
-        &mut model,
+        model,
         &open_more,
         workers,
         BufWriter::new(file),
@@ -175,15 +231,10 @@ pub fn run(a: RunArgs) -> Result<ExitCode> {
         )
     })?;
     pb.finish_and_clear();
-    std::fs::rename(&partial, &out)
+    std::fs::rename(&partial, out)
         .with_context(|| format!("cannot move {} to {}", partial.display(), out.display()))?;
     errln!("receipt written to {}", out.display());
-    if a.json {
-        print_json(&summary)?;
-    } else {
-        print_summary(&summary);
-    }
-    Ok(ExitCode::SUCCESS)
+    Ok(summary)
 }
 
 /// Open the journal of an interrupted run for `--resume`: check it against this run (nothing is changed

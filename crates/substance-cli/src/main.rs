@@ -9,6 +9,7 @@ mod term;
 
 mod cmd_answers;
 mod cmd_bias;
+mod cmd_bundle;
 mod cmd_ifeval;
 mod cmd_judge;
 mod cmd_judgments;

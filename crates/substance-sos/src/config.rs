@@ -128,6 +128,18 @@ pub struct Mapping {
     pub benchmark: Vec<BenchmarkSpec>,
 }
 
+impl Mapping {
+    /// Every column the mapping reads from the results table, in mapping order (the header of a
+    /// results table built in code, [`crate::Table::with_columns`]).
+    pub fn results_columns(&self) -> Vec<String> {
+        self.benchmark
+            .iter()
+            .filter(|b| b.source == Source::Results)
+            .flat_map(|b| b.columns.iter().map(|c| c.column.clone()))
+            .collect()
+    }
+}
+
 fn config_err(file: &str, what: &'static str, message: impl Into<String>) -> SosError {
     SosError::Config {
         file: file.to_string(),

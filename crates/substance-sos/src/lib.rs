@@ -22,6 +22,10 @@
 //! - **Strict, located errors.** Empty files, ragged rows, duplicate models or headers, missing columns and
 //!   non-numeric cells are [`SosError`]s naming the file, the 1-based line and the column. Parsing takes
 //!   bytes and never panics (property-tested on arbitrary input).
+//! - **A new model joins as a row.** A bundle run's receipts (`substance sos --receipts`) become one row
+//!   of the results table ([`Table::add_row`], numbers written so they read back bit for bit), so its
+//!   factor scores are the ones the same numbers give in a CSV; [`placement()`] ranks it among the
+//!   paper's models.
 //! - **Statistics come from `substance-metrics`**: Pearson, Spearman and Kendall τ-b with SciPy's
 //!   conventions and seeded, platform-independent bootstrap CIs over models; results are identical in the
 //!   CLI and in the browser. `scripts/sos_reference.py` recomputes the factor scores and coefficients
@@ -31,6 +35,7 @@ pub mod config;
 pub mod correlate;
 pub mod error;
 pub mod factors;
+pub mod placement;
 pub mod report;
 pub mod table;
 
@@ -42,6 +47,7 @@ pub use error::SosError;
 pub use factors::{
     BenchmarkScore, FactorScore, FactorTable, ModelFactors, NormMode, factor_scores,
 };
+pub use placement::{FactorPlace, Placement, placement};
 pub use report::{BenchmarkInfo, SosReport, build_report};
 pub use substance_metrics::correlation::CorrMethod;
 pub use table::{

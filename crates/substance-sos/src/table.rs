@@ -13,7 +13,7 @@ use std::collections::HashMap;
 pub struct Row {
     /// The model name (the trimmed cell of the model column).
     pub model: String,
-    /// 1-based line number of the row in the file.
+    /// 1-based line number of the row in the file (0 for a row added in code).
     pub line: u64,
     /// All cells, in header order.
     pub cells: Vec<String>,
@@ -143,6 +143,68 @@ impl Table {
             rows,
             by_model,
         })
+    }
+
+    /// An empty results table built in code: the model column `Name`, then `columns` in order. Rows are
+    /// added with [`Table::add_row`] (the results of a bundle run).
+    pub fn with_columns(file: &str, columns: &[String]) -> Table {
+        Table {
+            file: file.to_string(),
+            header: std::iter::once("Name".to_owned())
+                .chain(columns.iter().cloned())
+                .collect(),
+            model_column: 0,
+            rows: Vec::new(),
+            by_model: HashMap::new(),
+        }
+    }
+
+    /// Add `model` with `values` by column (the other cells missing), as if the row were a line of the
+    /// file: the numbers are written in the shortest form that reads back bit for bit, so a row added
+    /// here gives the factor scores the same numbers in a CSV give. A model already present or a column
+    /// the header does not have is refused.
+    pub fn add_row(
+        &mut self,
+        model: &str,
+        values: &std::collections::BTreeMap<String, f64>,
+    ) -> Result<(), SosError> {
+        let model = model.trim();
+        if model.is_empty() {
+            return Err(SosError::EmptyModelName {
+                file: self.file.clone(),
+                line: 0,
+                column: self.header[self.model_column].clone(),
+            });
+        }
+        if let Some(first) = self.row(model) {
+            return Err(SosError::DuplicateModel {
+                file: self.file.clone(),
+                line: 0,
+                model: model.to_owned(),
+                first_line: first.line,
+            });
+        }
+        let mut cells = vec![String::new(); self.header.len()];
+        cells[self.model_column] = model.to_owned();
+        for (column, v) in values {
+            let col = self.column(column, " (a column the added row gives)")?;
+            if !v.is_finite() {
+                return Err(SosError::NonNumeric {
+                    file: self.file.clone(),
+                    line: 0,
+                    column: column.clone(),
+                    value: v.to_string(),
+                });
+            }
+            cells[col] = v.to_string();
+        }
+        self.by_model.insert(model.to_owned(), self.rows.len());
+        self.rows.push(Row {
+            model: model.to_owned(),
+            line: 0,
+            cells,
+        });
+        Ok(())
     }
 
     /// Index of `column` in the header, or [`SosError::MissingColumn`] (with `hint` appended to the message).

@@ -266,3 +266,77 @@ fn readme_correlations_are_the_defaults() {
         );
     }
 }
+
+/// The row a bundle run adds (`substance sos --receipts`) gives the same factor scores as the same
+/// numbers in `eleuther_wandb.csv`: for every model of the paper, its mapped cells are taken out of the
+/// CSV and added again under a new name with `Table::add_row` (into the paper's table, and alone into a
+/// table of the mapping's columns), and its factor scores must be equal to the bit.
+#[test]
+fn a_row_added_from_numbers_scores_as_the_csv_row() {
+    let Some(dir) = sos_dir() else { return };
+    let text = std::fs::read_to_string(dir.join("eleuther_wandb.csv")).unwrap();
+    let full = parse_results_csv("eleuther_wandb.csv", text.as_bytes()).unwrap();
+    let mapping = Mapping::sos_default().unwrap();
+    let aliases = AliasTable::sos_default().unwrap();
+    let columns = mapping.results_columns();
+    let want =
+        substance_sos::factor_scores(&full, None, &mapping, &aliases, NormMode::ChanceCorrected)
+            .unwrap();
+    let mut checked = 0;
+    for row in &full.rows {
+        let mut values = std::collections::BTreeMap::new();
+        for c in &columns {
+            let col = full.column(c, "").unwrap();
+            if let Some(v) = full.number(row, col).unwrap() {
+                values.insert(c.clone(), v);
+            }
+        }
+        // the paper's table with the model added again, under a new name, from its numbers
+        let copy = format!("{} (from receipts)", row.model);
+        let mut placed = full.clone();
+        placed.add_row(&copy, &values).unwrap();
+        let mut alone = Table::with_columns("receipts", &columns);
+        alone.add_row(&copy, &values).unwrap();
+        for table in [&placed, &alone] {
+            let got = substance_sos::factor_scores(
+                table,
+                None,
+                &mapping,
+                &aliases,
+                NormMode::ChanceCorrected,
+            )
+            .unwrap();
+            let (a, b) = (got.model(&copy).unwrap(), want.model(&row.model).unwrap());
+            for f in [
+                Factor::WorldKnowledge,
+                Factor::InstructionFollowing,
+                Factor::Safety,
+            ] {
+                assert_eq!(
+                    a.get(f).map(f64::to_bits),
+                    b.get(f).map(f64::to_bits),
+                    "{} {f:?}",
+                    row.model
+                );
+            }
+        }
+        checked += 1;
+    }
+    assert!(checked >= 30, "{checked} models");
+    // a model already in the table, or a column it does not have, is refused by name
+    let mut t = parse_results_csv("eleuther_wandb.csv", text.as_bytes()).unwrap();
+    let first = t.rows[0].model.clone();
+    assert!(
+        t.add_row(&first, &Default::default())
+            .unwrap_err()
+            .to_string()
+            .contains(&first)
+    );
+    let odd = std::collections::BTreeMap::from([("no_such_task/acc".to_owned(), 0.5)]);
+    assert!(
+        t.add_row("new", &odd)
+            .unwrap_err()
+            .to_string()
+            .contains("no_such_task/acc")
+    );
+}

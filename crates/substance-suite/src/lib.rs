@@ -28,6 +28,8 @@
 //! - **Works in the browser.** Everything operates on `&str`/`&[u8]`; the file-system helpers
 //!   ([`load_suite_dir`], [`write_suite_dir`], [`import_path`]) sit behind the default `fs` feature, and the
 //!   crate builds for `wasm32-unknown-unknown`.
+//! - **Bundles** ([`bundle`]) list suites run together, each with the SOS-Bench factor and results-table
+//!   task it feeds, in the same declarative way (TOML, no code).
 //! - **Errors are typed and precise** ([`SuiteError`]): the file, the 1-based line (JSONL, CSV, TOML) and
 //!   the field (`prompt.template`, `gold[0]`, a CSV column). Input-driven paths never panic (property
 //!   tests feed arbitrary and mutated files).
@@ -56,6 +58,7 @@
 //! );
 //! ```
 
+pub mod bundle;
 pub mod error;
 pub mod file;
 pub mod import;
