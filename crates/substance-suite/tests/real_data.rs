@@ -873,3 +873,48 @@ fn auto_detects_every_real_file() {
         assert_eq!(d.format, "hellaswag", "{}", d.reason);
     }
 }
+
+/// MuSR: every request of the three small splits equals the one lm-eval's own task files build
+/// (`scripts/musr_reference.py`, lm-eval 0.4.9's `leaderboard/musr`: `utils.doc_to_text`,
+/// `doc_to_choice`, the default target delimiter), compared by sha256 (the fixture holds no data
+/// text), and the gold indices agree.
+#[test]
+fn musr_requests_equal_the_harness() {
+    use sha2::{Digest, Sha256};
+    let Some(dir) = data("musr") else { return };
+    let reference: Value =
+        serde_json::from_str(include_str!("fixtures/musr_reference.json")).unwrap();
+    let sha = |s: &str| hex::encode(Sha256::digest(s.as_bytes()));
+    let mut n = 0;
+    for (split, want) in reference["splits"].as_object().unwrap() {
+        let suite = imp("musr", &dir.join(want["file"].as_str().unwrap()));
+        assert_eq!(suite.spec.name, format!("musr_{split}"));
+        let items = want["items"].as_array().unwrap();
+        assert_eq!(suite.items.len(), items.len(), "{split}");
+        for (i, (item, w)) in suite.items.iter().zip(items).enumerate() {
+            assert_eq!(item.id, w["id"].as_str().unwrap());
+            assert_eq!(
+                item.gold,
+                [w["gold"].as_u64().unwrap() as usize],
+                "{split} {i}"
+            );
+            let reqs = build_requests(&suite, i).unwrap();
+            assert_eq!(
+                sha(&reqs[0].context),
+                w["context_sha256"],
+                "{split} {}",
+                item.id
+            );
+            let conts: Vec<String> = reqs.iter().map(|r| sha(&r.continuation)).collect();
+            let want: Vec<&str> = w["continuations_sha256"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_str().unwrap())
+                .collect();
+            assert_eq!(conts, want, "{split} {}", item.id);
+            n += 1;
+        }
+    }
+    assert_eq!(n, 30);
+}

@@ -142,6 +142,31 @@ fn detect_json(
             "a JSON array of {instruction, output, …} (AlpacaEval model_outputs.json)",
         );
     }
+    // MuSR: Hugging Face rows (narrative, choices, answer_index) or the repository's stories
+    // (context, questions), as a JSON array or JSONL
+    let first_record = if trimmed.starts_with('[') {
+        serde_json::from_str::<Value>(trimmed)
+            .ok()
+            .and_then(|v| v.get(0).and_then(Value::as_object).cloned())
+    } else {
+        serde_json::from_str::<Value>(first_line)
+            .ok()
+            .and_then(|v| v.as_object().cloned())
+    };
+    if let Some(r) = &first_record {
+        if r.contains_key("narrative") && r.contains_key("answer_index") {
+            return found(
+                "musr",
+                "records with narrative, choices, answer_index (MuSR, Hugging Face layout)",
+            );
+        }
+        if r.contains_key("context") && r.contains_key("questions") {
+            return found(
+                "musr",
+                "records with context, questions (MuSR, repository layout)",
+            );
+        }
+    }
     let rec: Map<String, Value> = match serde_json::from_str::<Value>(first_line) {
         Ok(Value::Object(m)) => m,
         _ => {

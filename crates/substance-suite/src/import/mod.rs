@@ -31,6 +31,7 @@ pub mod hellaswag;
 pub mod ifeval;
 pub mod judge;
 pub mod mmlu;
+pub mod musr;
 pub mod safety;
 pub mod truthfulqa;
 
@@ -170,6 +171,13 @@ const REGISTRY: &[(ImporterInfo, ImportFn)] = &[
     ),
     (
         ImporterInfo {
+            name: "musr",
+            summary: "MuSR split (HF TAUR-Lab/MuSR JSON/JSONL or the MuSR repo's JSON): Open LLM Leaderboard v2 multiple choice",
+        },
+        musr::import,
+    ),
+    (
+        ImporterInfo {
             name: "xstest",
             summary: "XSTest prompts CSV: SOS-style safe/unsafe classification",
         },
@@ -239,6 +247,7 @@ const NAMES: &[&str] = &[
     "gsm8k",
     "bbh",
     "ifeval",
+    "musr",
     "xstest",
     "bbq",
     "harmbench",

@@ -1,0 +1,609 @@
+//! MuSR (Sprague et al., 2024) as the Open LLM Leaderboard v2 runs it: lm-eval's
+//! `leaderboard_musr_{murder_mysteries,object_placements,team_allocation}` (`tasks/leaderboard/musr`):
+//! zero-shot multiple choice, the prompt `"{narrative}\n\n{question}\n\n1 - {choice}\n2 - …\n\nAnswer:"`
+//! (the harness's `utils.doc_to_text`: each choice on its own line as `"{i+1} - {choice}\n"`, then
+//! `"\nAnswer:"`), the choices themselves as continuations after the default `target_delimiter` `" "`
+//! (the task files at the harness commit SOS-Bench names, 74d23a67, and in lm-eval 0.4.9 set none; a
+//! later fork's `target_delimiter: ""` is not what the leaderboard ran), gold the index of
+//! `answer_choice`, metric `acc_norm` (and `acc`).
+//!
+//! Two upstream layouts are read, detected per file:
+//! - the Hugging Face dataset `TAUR-Lab/MuSR` exported as JSON or JSONL (one split per file:
+//!   `narrative`, `question`, `choices` — a Python list literal, as the dataset stores it, or a JSON
+//!   list — `answer_index`, `answer_choice`); the item id is the row's 1-based index;
+//! - the MuSR repository's JSON (`datasets/*.json`, `viewer/small_datasets/*.json`: a list of
+//!   `{context, questions}`, `questions` a Python literal or JSON list of `{question, choices, answer}`),
+//!   the item id `{story}-{question}` (1-based), the narrative the story's `context`.
+//!
+//! The split comes from the file name (`murder`, `object`, `team`) or `--subject`. The dataset stores
+//! Python literals, so a small reader of Python literals ([`py_literal`]) is written here: no crate
+//! reads them, and `ast.literal_eval`'s subset (strings, numbers, lists, tuples, dicts, booleans,
+//! `None`) is small.
+
+use serde_json::{Map, Value};
+use substance_core::{Item, OutputType, Suite};
+
+use super::{ImportOptions, base_spec, file_stem, finish, item, utf8};
+use crate::SuiteError;
+
+/// The leaderboard's prompt, with the choices block rendered per item into `meta.choices_text`.
+pub const MUSR_TEMPLATE: &str = "{input}\n\n{question}\n\n{choices_text}\nAnswer:";
+
+/// The three MuSR splits: (file-name word, lm-eval split and task suffix).
+const SPLITS: [(&str, &str); 3] = [
+    ("murder", "murder_mysteries"),
+    ("object", "object_placements"),
+    ("team", "team_allocation"),
+];
+
+fn field_err(origin: &str, record: usize, field: &str, message: impl Into<String>) -> SuiteError {
+    SuiteError::Field {
+        file: origin.to_owned(),
+        line: Some(record),
+        field: field.to_owned(),
+        message: message.into(),
+    }
+}
+
+/// `choices_text` as `utils.doc_to_text` builds it.
+fn choices_text(choices: &[String]) -> String {
+    choices
+        .iter()
+        .enumerate()
+        .map(|(i, c)| format!("{} - {c}\n", i + 1))
+        .collect()
+}
+
+/// A list of strings given as a JSON list or as a Python list literal in a string.
+fn string_list(
+    v: &Value,
+    origin: &str,
+    record: usize,
+    field: &str,
+) -> Result<Vec<String>, SuiteError> {
+    let parsed;
+    let list = match v {
+        Value::Array(a) => a,
+        Value::String(s) => {
+            parsed = py_literal(s).map_err(|e| {
+                field_err(
+                    origin,
+                    record,
+                    field,
+                    format!("not a Python list literal: {e}"),
+                )
+            })?;
+            match &parsed {
+                Value::Array(a) => a,
+                _ => return Err(field_err(origin, record, field, "not a list")),
+            }
+        }
+        _ => {
+            return Err(field_err(
+                origin,
+                record,
+                field,
+                "expected a list of strings",
+            ));
+        }
+    };
+    let out: Option<Vec<String>> = list.iter().map(|c| c.as_str().map(str::to_owned)).collect();
+    match out {
+        Some(v) if v.len() >= 2 => Ok(v),
+        Some(_) => Err(field_err(origin, record, field, "fewer than two choices")),
+        None => Err(field_err(origin, record, field, "a choice is not a string")),
+    }
+}
+
+fn text<'a>(
+    m: &'a Map<String, Value>,
+    key: &str,
+    origin: &str,
+    record: usize,
+) -> Result<&'a str, SuiteError> {
+    match m.get(key) {
+        Some(Value::String(s)) if !s.trim().is_empty() => Ok(s),
+        Some(Value::String(_)) => Err(field_err(origin, record, key, "empty")),
+        Some(_) => Err(field_err(origin, record, key, "expected a string")),
+        None => Err(field_err(origin, record, key, "missing")),
+    }
+}
+
+fn index(
+    m: &Map<String, Value>,
+    key: &str,
+    n: usize,
+    origin: &str,
+    record: usize,
+) -> Result<usize, SuiteError> {
+    let i = m
+        .get(key)
+        .and_then(Value::as_u64)
+        .ok_or_else(|| field_err(origin, record, key, "missing or not a non-negative integer"))?;
+    usize::try_from(i).ok().filter(|i| *i < n).ok_or_else(|| {
+        field_err(
+            origin,
+            record,
+            key,
+            format!("{i} is outside the {n} choices"),
+        )
+    })
+}
+
+fn musr_item(
+    id: String,
+    narrative: &str,
+    question: &str,
+    choices: Vec<String>,
+    gold: usize,
+) -> Item {
+    let mut it = item(id, narrative.to_owned());
+    it.meta
+        .insert("question".to_owned(), Value::String(question.to_owned()));
+    it.meta.insert(
+        "choices_text".to_owned(),
+        Value::String(choices_text(&choices)),
+    );
+    it.choices = choices;
+    it.gold = vec![gold];
+    it
+}
+
+/// Import one MuSR split (either layout).
+pub fn import(bytes: &[u8], origin: &str, opts: &ImportOptions) -> Result<Suite, SuiteError> {
+    let text = utf8(bytes, origin)?;
+    let word = opts
+        .subject
+        .as_deref()
+        .unwrap_or(file_stem(origin))
+        .to_ascii_lowercase();
+    let split = SPLITS
+        .iter()
+        .find(|(w, s)| word.contains(w) || word.contains(s))
+        .map(|(_, s)| *s)
+        .ok_or_else(|| {
+            SuiteError::syntax(
+                origin,
+                None,
+                "which MuSR split? the file name (or --subject) must say murder, object or team",
+            )
+        })?;
+    // records: one JSON array, or JSONL
+    let records: Vec<(usize, Map<String, Value>)> = if text.trim_start().starts_with('[') {
+        let v =
+            substance_core::input::strict_value(substance_core::input::strip_bom(text), origin, 1)?;
+        let Value::Array(rows) = v else {
+            return Err(SuiteError::syntax(origin, None, "expected a JSON array"));
+        };
+        rows.into_iter()
+            .enumerate()
+            .map(|(i, r)| match r {
+                Value::Object(m) => Ok((i + 1, m)),
+                other => Err(field_err(
+                    origin,
+                    i + 1,
+                    "record",
+                    format!(
+                        "expected an object, found {}",
+                        substance_core::input::kind(&other)
+                    ),
+                )),
+            })
+            .collect::<Result<_, _>>()?
+    } else {
+        substance_core::input::lines(text)
+            .map(|(n, l)| substance_core::input::object_line(l, origin, n).map(|m| (n, m)))
+            .collect::<Result<_, _>>()?
+    };
+    let mut items = Vec::new();
+    for (k, (record, m)) in records.iter().enumerate() {
+        if m.contains_key("narrative") {
+            let choices = string_list(
+                m.get("choices").unwrap_or(&Value::Null),
+                origin,
+                *record,
+                "choices",
+            )?;
+            let gold = index(m, "answer_index", choices.len(), origin, *record)?;
+            if let Some(a) = m.get("answer_choice") {
+                if a.as_str() != Some(choices[gold].as_str()) {
+                    return Err(field_err(
+                        origin,
+                        *record,
+                        "answer_choice",
+                        format!("is not choice {gold} (`answer_index`)"),
+                    ));
+                }
+            }
+            items.push(musr_item(
+                (k + 1).to_string(),
+                text_of(m, "narrative", origin, *record)?,
+                text_of(m, "question", origin, *record)?,
+                choices,
+                gold,
+            ));
+        } else if m.contains_key("context") {
+            let narrative = text_of(m, "context", origin, *record)?;
+            let qs = match m.get("questions") {
+                Some(Value::String(s)) => py_literal(s).map_err(|e| {
+                    field_err(
+                        origin,
+                        *record,
+                        "questions",
+                        format!("not a Python literal: {e}"),
+                    )
+                })?,
+                Some(v @ Value::Array(_)) => v.clone(),
+                _ => {
+                    return Err(field_err(
+                        origin,
+                        *record,
+                        "questions",
+                        "missing or not a list",
+                    ));
+                }
+            };
+            let Value::Array(qs) = qs else {
+                return Err(field_err(origin, *record, "questions", "not a list"));
+            };
+            for (j, q) in qs.iter().enumerate() {
+                let Value::Object(q) = q else {
+                    return Err(field_err(
+                        origin,
+                        *record,
+                        &format!("questions[{j}]"),
+                        "not a dict",
+                    ));
+                };
+                let choices = string_list(
+                    q.get("choices").unwrap_or(&Value::Null),
+                    origin,
+                    *record,
+                    &format!("questions[{j}].choices"),
+                )?;
+                let gold = index(q, "answer", choices.len(), origin, *record)
+                    .map_err(|e| retag(e, &format!("questions[{j}].answer")))?;
+                let question = text_of(q, "question", origin, *record)
+                    .map_err(|e| retag(e, &format!("questions[{j}].question")))?;
+                items.push(musr_item(
+                    format!("{}-{}", k + 1, j + 1),
+                    narrative,
+                    question,
+                    choices,
+                    gold,
+                ));
+            }
+        } else {
+            return Err(field_err(
+                origin,
+                *record,
+                "record",
+                "neither a Hugging Face row (`narrative`, `question`, `choices`, `answer_index`) nor a MuSR story (`context`, `questions`)",
+            ));
+        }
+    }
+    let spec = base_spec(
+        &format!("musr_{split}"),
+        &format!(
+            "MuSR {split} as the Open LLM Leaderboard v2 runs it (lm-eval leaderboard_musr_{split}): zero-shot, numbered choices, the choice text as continuation (acc_norm, acc)"
+        ),
+        OutputType::MultipleChoice,
+        MUSR_TEMPLATE,
+        &["acc", "acc_norm"],
+    );
+    finish(
+        Suite {
+            spec,
+            items,
+            fewshot_pool: Vec::new(),
+        },
+        origin,
+        opts,
+    )
+}
+
+fn text_of<'a>(
+    m: &'a Map<String, Value>,
+    key: &str,
+    origin: &str,
+    record: usize,
+) -> Result<&'a str, SuiteError> {
+    text(m, key, origin, record)
+}
+
+/// The same error naming another field (a question inside a story).
+fn retag(e: SuiteError, field: &str) -> SuiteError {
+    match e {
+        SuiteError::Field {
+            file,
+            line,
+            message,
+            ..
+        } => SuiteError::Field {
+            file,
+            line,
+            field: field.to_owned(),
+            message,
+        },
+        other => other,
+    }
+}
+
+/// `ast.literal_eval` for the literals a dataset stores: strings (single, double or triple quotes;
+/// the escapes `\\ \' \" \n \t \r \xhh \uXXXX \UXXXXXXXX` and an escaped newline), integers, floats,
+/// `True`/`False`/`None`, lists, tuples and dicts with string keys, as JSON values.
+pub fn py_literal(s: &str) -> Result<Value, String> {
+    let mut p = Py {
+        s: s.as_bytes(),
+        i: 0,
+        text: s,
+    };
+    let v = p.value(0)?;
+    p.ws();
+    if p.i != p.s.len() {
+        return Err(format!("unexpected `{}` at byte {}", p.rest(), p.i));
+    }
+    Ok(v)
+}
+
+struct Py<'a> {
+    s: &'a [u8],
+    i: usize,
+    text: &'a str,
+}
+
+impl Py<'_> {
+    fn rest(&self) -> String {
+        self.text
+            .get(self.i..)
+            .unwrap_or("")
+            .chars()
+            .take(12)
+            .collect()
+    }
+    fn ws(&mut self) {
+        while self.i < self.s.len() && matches!(self.s[self.i], b' ' | b'\t' | b'\n' | b'\r') {
+            self.i += 1;
+        }
+    }
+    fn value(&mut self, depth: usize) -> Result<Value, String> {
+        if depth > 128 {
+            return Err("nested too deep".to_owned());
+        }
+        self.ws();
+        match self.s.get(self.i) {
+            None => Err("unexpected end".to_owned()),
+            Some(b'[') => self.seq(b']', depth).map(Value::Array),
+            Some(b'(') => self.seq(b')', depth).map(Value::Array),
+            Some(b'{') => self.dict(depth),
+            Some(b'\'' | b'"') => self.string().map(Value::String),
+            Some(_) => self.atom(),
+        }
+    }
+    fn seq(&mut self, close: u8, depth: usize) -> Result<Vec<Value>, String> {
+        self.i += 1;
+        let mut out = Vec::new();
+        loop {
+            self.ws();
+            if self.s.get(self.i) == Some(&close) {
+                self.i += 1;
+                return Ok(out);
+            }
+            out.push(self.value(depth + 1)?);
+            self.ws();
+            match self.s.get(self.i) {
+                Some(b',') => self.i += 1,
+                Some(c) if *c == close => {}
+                _ => {
+                    return Err(format!(
+                        "expected `,` or `{}` at byte {}",
+                        close as char, self.i
+                    ));
+                }
+            }
+        }
+    }
+    fn dict(&mut self, depth: usize) -> Result<Value, String> {
+        self.i += 1;
+        let mut out = Map::new();
+        loop {
+            self.ws();
+            if self.s.get(self.i) == Some(&b'}') {
+                self.i += 1;
+                return Ok(Value::Object(out));
+            }
+            let Value::String(k) = self.value(depth + 1)? else {
+                return Err(format!(
+                    "a dict key that is not a string at byte {}",
+                    self.i
+                ));
+            };
+            self.ws();
+            if self.s.get(self.i) != Some(&b':') {
+                return Err(format!("expected `:` at byte {}", self.i));
+            }
+            self.i += 1;
+            let v = self.value(depth + 1)?;
+            // a repeated key keeps the last value in Python; refused here (reading policy rule 4)
+            if out.insert(k.clone(), v).is_some() {
+                return Err(format!("dict key `{k}` given twice"));
+            }
+            self.ws();
+            match self.s.get(self.i) {
+                Some(b',') => self.i += 1,
+                Some(b'}') => {}
+                _ => return Err(format!("expected `,` or `}}` at byte {}", self.i)),
+            }
+        }
+    }
+    fn atom(&mut self) -> Result<Value, String> {
+        let start = self.i;
+        while self.i < self.s.len()
+            && (self.s[self.i].is_ascii_alphanumeric()
+                || matches!(self.s[self.i], b'.' | b'-' | b'+' | b'_'))
+        {
+            self.i += 1;
+        }
+        let word = &self.text[start..self.i];
+        match word {
+            "True" => Ok(Value::Bool(true)),
+            "False" => Ok(Value::Bool(false)),
+            "None" => Ok(Value::Null),
+            _ => {
+                let clean = word.replace('_', "");
+                if let Ok(i) = clean.parse::<i64>() {
+                    return Ok(Value::from(i));
+                }
+                clean
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|f| f.is_finite())
+                    .and_then(serde_json::Number::from_f64)
+                    .map(Value::Number)
+                    .ok_or_else(|| format!("`{word}` is not a literal (byte {start})"))
+            }
+        }
+    }
+    fn string(&mut self) -> Result<String, String> {
+        let q = self.s[self.i];
+        let triple = self.s.get(self.i..self.i + 3) == Some(&[q, q, q][..]);
+        self.i += if triple { 3 } else { 1 };
+        let mut out = String::new();
+        loop {
+            let Some(&c) = self.s.get(self.i) else {
+                return Err("a string is not closed".to_owned());
+            };
+            if c == q && (!triple || self.s.get(self.i..self.i + 3) == Some(&[q, q, q][..])) {
+                self.i += if triple { 3 } else { 1 };
+                return Ok(out);
+            }
+            if c == b'\n' && !triple {
+                return Err("a newline inside a one-line string".to_owned());
+            }
+            if c == b'\\' {
+                let Some(&e) = self.s.get(self.i + 1) else {
+                    return Err("a string ends in `\\`".to_owned());
+                };
+                self.i += 2;
+                let hex = |p: &mut Self, n: usize| -> Result<char, String> {
+                    let h = p.text.get(p.i..p.i + n).ok_or("a short escape")?;
+                    let v = u32::from_str_radix(h, 16).map_err(|_| format!("bad escape `{h}`"))?;
+                    p.i += n;
+                    char::from_u32(v).ok_or_else(|| format!("escape `{h}` is no character"))
+                };
+                match e {
+                    b'\\' => out.push('\\'),
+                    b'\'' => out.push('\''),
+                    b'"' => out.push('"'),
+                    b'n' => out.push('\n'),
+                    b't' => out.push('\t'),
+                    b'r' => out.push('\r'),
+                    b'0' => out.push('\0'),
+                    b'\n' => {}
+                    b'x' => out.push(hex(self, 2)?),
+                    b'u' => out.push(hex(self, 4)?),
+                    b'U' => out.push(hex(self, 8)?),
+                    // Python keeps an unknown escape as written
+                    _ => {
+                        out.push('\\');
+                        self.i -= 1;
+                    }
+                }
+                continue;
+            }
+            // one UTF-8 character
+            let ch = self.text[self.i..].chars().next().ok_or("bad text")?;
+            out.push(ch);
+            self.i += ch.len_utf8();
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn python_literals_read_as_json() {
+        let v = py_literal(
+            r#"[{'question': 'Who\'s "it"?', 'answer': 1, 'choices': ['A b', "C\nd"], 'x': (1.5, None, True, -2), 'u': '\u00e9\x41'}]"#,
+        )
+        .unwrap();
+        assert_eq!(v[0]["question"], "Who's \"it\"?");
+        assert_eq!(v[0]["choices"][1], "C\nd");
+        assert_eq!(v[0]["x"], serde_json::json!([1.5, null, true, -2]));
+        assert_eq!(v[0]["u"], "éA");
+        assert_eq!(py_literal("'''a\n'b'''").unwrap(), "a\n'b");
+        for bad in [
+            "[1, 2",
+            "{'a': 1, 'a': 2}",
+            "[nan]",
+            "'open",
+            "{1: 2}",
+            "[1] 2",
+            "os.system('x')",
+        ] {
+            assert!(py_literal(bad).is_err(), "{bad}");
+        }
+    }
+
+    fn row(narrative: &str, choices: &str, idx: usize, answer: &str) -> String {
+        serde_json::json!({"narrative": narrative, "question": "Who did it?", "choices": choices,
+            "answer_index": idx, "answer_choice": answer})
+        .to_string()
+    }
+
+    #[test]
+    fn hugging_face_rows_and_repository_stories_give_the_leaderboard_prompt() {
+        let jsonl = format!(
+            "{}\n{}\n",
+            row("Story one.", "['Ann', 'Bob']", 1, "Bob"),
+            row("Story two.", "['Cy', 'Di']", 0, "Cy")
+        );
+        let s = import(
+            jsonl.as_bytes(),
+            "murder_mysteries.jsonl",
+            &ImportOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(s.spec.name, "musr_murder_mysteries");
+        assert_eq!(s.items.len(), 2);
+        assert_eq!(s.items[0].gold, [1]);
+        let reqs = crate::build_requests(&s, 0).unwrap();
+        assert_eq!(
+            reqs[0].context,
+            "Story one.\n\nWho did it?\n\n1 - Ann\n2 - Bob\n\nAnswer:"
+        );
+        assert_eq!(reqs[1].continuation, " Bob");
+
+        let story = serde_json::json!([{"context": "A tale.",
+            "questions": "[{'question': 'Where is the key?', 'answer': 2, 'choices': ['box', 'bag', 'shelf'], 'intermediate_trees': [{'depth': 3}]}]"}]);
+        let s = import(
+            story.to_string().as_bytes(),
+            "small_object_placements.json",
+            &ImportOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(s.spec.name, "musr_object_placements");
+        assert_eq!(s.items[0].id, "1-1");
+        assert_eq!(s.items[0].gold, [2]);
+
+        let bad = |text: String, name: &str| {
+            import(text.as_bytes(), name, &ImportOptions::default())
+                .unwrap_err()
+                .to_string()
+        };
+        assert!(bad(row("S", "['a', 'b']", 1, "a"), "murder.jsonl").contains("answer_choice"));
+        assert!(
+            bad(row("S", "['a', 'b']", 2, "a"), "murder.jsonl").contains("outside the 2 choices")
+        );
+        assert!(
+            bad(row("S", "['a', 'b'", 0, "a"), "murder.jsonl")
+                .contains("not a Python list literal")
+        );
+        assert!(bad(row("S", "['a', 'b']", 0, "a"), "other.jsonl").contains("which MuSR split"));
+        assert!(bad("[1]".to_owned(), "team.json").contains("expected an object"));
+        assert!(bad(String::new(), "team.jsonl").contains("no"));
+    }
+}
