@@ -66,8 +66,20 @@ pub fn run(a: &RunArgs, name: &str) -> Result<ExitCode> {
                 let p = data.join(file);
                 let bytes =
                     std::fs::read(&p).with_context(|| format!("cannot read {}", p.display()))?;
+                let fewshot = match &e.fewshot {
+                    Some(f) => {
+                        let p = data.join(f);
+                        Some(substance_suite::AuxFile {
+                            origin: f.clone(),
+                            bytes: std::fs::read(&p)
+                                .with_context(|| format!("cannot read {}", p.display()))?,
+                        })
+                    }
+                    None => None,
+                };
                 let opts = substance_suite::ImportOptions {
                     name: Some(e.name.clone()),
+                    fewshot,
                     ..Default::default()
                 };
                 let suite = substance_suite::import(format, &bytes, file, &opts)

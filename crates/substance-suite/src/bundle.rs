@@ -6,7 +6,8 @@
 //! A bundle is data, like a suite: `suites/bundles/NAME.toml`, `format = 1`, one `[[suite]]` per entry.
 //! An entry names a bundled suite (`suite = "sample-safety"`) or an upstream file to import
 //! (`import = "xstest"`, `file = "xstest/xstest_prompts.csv"`, relative to the data folder given at run
-//! time: upstream benchmark files are never shipped), an optional item `limit` (the `sos-lite` bundle
+//! time: upstream benchmark files are never shipped; `fewshot` names the few-shot examples' file the
+//! same way), an optional item `limit` (the `sos-lite` bundle
 //! takes a few hundred items per factor), and the `metrics` that become columns (default: every metric
 //! of the receipt's summary). Errors name the file, the entry and the field.
 //!
@@ -56,6 +57,10 @@ pub struct BundleSuite {
     /// The upstream file to import, relative to the data folder.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file: Option<String>,
+    /// With `import`: the few-shot examples' file (MMLU-Pro's validation split), relative to the data
+    /// folder.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fewshot: Option<String>,
     /// Run only the first N items.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<usize>,
@@ -200,6 +205,25 @@ pub fn parse(text: &str, file: &str) -> Result<Bundle, SuiteError> {
                     "give either `suite` (a bundled suite) or `import` and `file` (an upstream file)",
                 ));
             }
+        }
+        match (&s.fewshot, s.source()) {
+            (Some(f), _) if !inside(f) => {
+                return Err(field_error(
+                    file,
+                    i,
+                    "fewshot",
+                    format!("`{f}` leaves the data folder (give a relative path)"),
+                ));
+            }
+            (Some(_), Some(SuiteSource::Bundled(_))) => {
+                return Err(field_error(
+                    file,
+                    i,
+                    "fewshot",
+                    "a bundled suite has its own few-shot pool; `fewshot` goes with `import`",
+                ));
+            }
+            _ => {}
         }
         if s.limit == Some(0) {
             return Err(field_error(file, i, "limit", "0 items is no run"));
@@ -346,6 +370,8 @@ metrics = ["acc"]
         );
         assert!(bad("xstest/xstest_prompts.csv", "/etc/passwd").contains("leaves the data folder"));
         assert!(bad("suite = \"sample-knowledge\"", "").contains("give either"));
+        assert!(bad("limit = 50", "fewshot = \"../v.jsonl\"").contains("suite[0].fewshot"));
+        assert!(bad("metrics = [\"acc\"]", "fewshot = \"v.jsonl\"").contains("goes with `import`"));
         assert!(bad("limit = 50", "limit = 0").contains("suite[0].limit"));
         assert!(bad("limit = 50", "limits = 50").contains("TOML"));
         assert!(bad("name = \"knowledge\"", "name = \"../k\"").contains("plain file name"));

@@ -918,3 +918,60 @@ fn musr_requests_equal_the_harness() {
     }
     assert_eq!(n, 30);
 }
+
+/// MMLU-Pro, the Open LLM Leaderboard's 5-shot task: the first 60 rows of MMLU-Pro's own Llama-3.1
+/// prediction file, with the repository's original validation fixture as the five examples, give the
+/// requests lm-eval 0.4.9's `leaderboard_mmlu_pro` builds (`scripts/mmlu_pro_leaderboard_reference.py`:
+/// the harness's `utils` and the sampler's join), compared by sha256; the gold letters agree.
+#[test]
+fn mmlu_pro_requests_equal_the_harness() {
+    use sha2::{Digest, Sha256};
+    let reference: Value =
+        serde_json::from_str(include_str!("fixtures/mmlu_pro_reference.json")).unwrap();
+    let Some(archive) = data(&format!(
+        "mmlu-pro/{}",
+        reference["archive"].as_str().unwrap()
+    )) else {
+        return;
+    };
+    let mut z = zip::ZipArchive::new(std::fs::File::open(&archive).unwrap()).unwrap();
+    let mut bytes = Vec::new();
+    z.by_name(reference["member"].as_str().unwrap())
+        .unwrap()
+        .read_to_end(&mut bytes)
+        .unwrap();
+    let opts = ImportOptions {
+        fewshot: Some(import::AuxFile {
+            origin: "mmlu_pro_validation.jsonl".to_owned(),
+            bytes: include_bytes!("fixtures/mmlu_pro_validation.jsonl").to_vec(),
+        }),
+        ..Default::default()
+    };
+    let suite = import::import("mmlu-pro", &bytes, "model_outputs.json", &opts).unwrap();
+    assert_eq!(suite.items.len(), 12032);
+    assert_eq!(
+        suite.spec.fewshot.n,
+        reference["num_fewshot"].as_u64().unwrap() as usize
+    );
+    let sha = |s: &str| hex::encode(Sha256::digest(s.as_bytes()));
+    for (i, w) in reference["items"].as_array().unwrap().iter().enumerate() {
+        let item = &suite.items[i];
+        assert_eq!(item.id, w["id"].as_str().unwrap());
+        assert_eq!(
+            item.gold,
+            [w["gold"].as_u64().unwrap() as usize],
+            "{}",
+            item.id
+        );
+        let reqs = build_requests(&suite, i).unwrap();
+        assert_eq!(sha(&reqs[0].context), w["context_sha256"], "{}", item.id);
+        let conts: Vec<String> = reqs.iter().map(|r| sha(&r.continuation)).collect();
+        let want: Vec<&str> = w["continuations_sha256"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect();
+        assert_eq!(conts, want, "{}", item.id);
+    }
+}

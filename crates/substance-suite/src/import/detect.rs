@@ -160,6 +160,12 @@ fn detect_json(
                 "records with narrative, choices, answer_index (MuSR, Hugging Face layout)",
             );
         }
+        if r.contains_key("question_id") && r.contains_key("options") && r.contains_key("answer") {
+            return found(
+                "mmlu-pro",
+                "records with question_id, options, answer (MMLU-Pro rows or prediction file)",
+            );
+        }
         if r.contains_key("context") && r.contains_key("questions") {
             return found(
                 "musr",

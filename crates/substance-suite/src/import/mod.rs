@@ -31,7 +31,9 @@ pub mod hellaswag;
 pub mod ifeval;
 pub mod judge;
 pub mod mmlu;
+pub mod mmlu_pro;
 pub mod musr;
+mod pylit;
 pub mod safety;
 pub mod truthfulqa;
 
@@ -171,6 +173,13 @@ const REGISTRY: &[(ImporterInfo, ImportFn)] = &[
     ),
     (
         ImporterInfo {
+            name: "mmlu-pro",
+            summary: "MMLU-Pro test rows (TIGER-Lab JSON/JSONL or model_outputs_*.json), validation as --fewshot: Open LLM Leaderboard v2 5-shot",
+        },
+        mmlu_pro::import,
+    ),
+    (
+        ImporterInfo {
             name: "musr",
             summary: "MuSR split (HF TAUR-Lab/MuSR JSON/JSONL or the MuSR repo's JSON): Open LLM Leaderboard v2 multiple choice",
         },
@@ -247,6 +256,7 @@ const NAMES: &[&str] = &[
     "gsm8k",
     "bbh",
     "ifeval",
+    "mmlu-pro",
     "musr",
     "xstest",
     "bbq",
@@ -362,6 +372,39 @@ pub(crate) fn parse_json_document<T: serde::de::DeserializeOwned>(
 pub(crate) fn file_stem(origin: &str) -> &str {
     let base = origin.rsplit(['/', '\\']).next().unwrap_or(origin);
     base.split('.').next().unwrap_or(base)
+}
+
+/// One JSON record with its 1-based line (JSONL) or position (JSON array).
+pub(crate) type Record = (usize, serde_json::Map<String, serde_json::Value>);
+
+/// The records of a file that is one JSON array of objects or JSONL (one object per line), under the
+/// reading policy (objects only, no repeated member, named by line or position).
+pub(crate) fn json_records(text: &str, origin: &str) -> Result<Vec<Record>, SuiteError> {
+    use serde_json::Value;
+    use substance_core::input;
+    let body = input::strip_bom(text);
+    if body.trim_start().starts_with('[') {
+        let Value::Array(rows) = input::strict_value(body, origin, 1)? else {
+            return Err(SuiteError::syntax(origin, None, "expected a JSON array"));
+        };
+        rows.into_iter()
+            .enumerate()
+            .map(|(i, r)| match r {
+                Value::Object(m) => Ok((i + 1, m)),
+                other => Err(SuiteError::Field {
+                    file: origin.to_owned(),
+                    line: Some(i + 1),
+                    field: "record".to_owned(),
+                    message: format!("expected an object, found {}", input::kind(&other)),
+                }),
+            })
+            .collect()
+    } else {
+        input::lines(body)
+            .map(|(n, l)| input::object_line(l, origin, n).map(|m| (n, m)))
+            .collect::<Result<_, _>>()
+            .map_err(SuiteError::from)
+    }
 }
 
 /// A valid suite name (`[a-z0-9_-]+`) derived from free text.

@@ -16,14 +16,13 @@
 //!   the item id `{story}-{question}` (1-based), the narrative the story's `context`.
 //!
 //! The split comes from the file name (`murder`, `object`, `team`) or `--subject`. The dataset stores
-//! Python literals, so a small reader of Python literals ([`py_literal`]) is written here: no crate
-//! reads them, and `ast.literal_eval`'s subset (strings, numbers, lists, tuples, dicts, booleans,
-//! `None`) is small.
+//! Python literals, read with [`super::pylit::py_literal`].
 
 use serde_json::{Map, Value};
 use substance_core::{Item, OutputType, Suite};
 
-use super::{ImportOptions, base_spec, file_stem, finish, item, utf8};
+use super::pylit::py_literal;
+use super::{ImportOptions, base_spec, file_stem, finish, item, json_records, utf8};
 use crate::SuiteError;
 
 /// The leaderboard's prompt, with the choices block rendered per item into `meta.choices_text`.
@@ -168,33 +167,7 @@ pub fn import(bytes: &[u8], origin: &str, opts: &ImportOptions) -> Result<Suite,
                 "which MuSR split? the file name (or --subject) must say murder, object or team",
             )
         })?;
-    // records: one JSON array, or JSONL
-    let records: Vec<(usize, Map<String, Value>)> = if text.trim_start().starts_with('[') {
-        let v =
-            substance_core::input::strict_value(substance_core::input::strip_bom(text), origin, 1)?;
-        let Value::Array(rows) = v else {
-            return Err(SuiteError::syntax(origin, None, "expected a JSON array"));
-        };
-        rows.into_iter()
-            .enumerate()
-            .map(|(i, r)| match r {
-                Value::Object(m) => Ok((i + 1, m)),
-                other => Err(field_err(
-                    origin,
-                    i + 1,
-                    "record",
-                    format!(
-                        "expected an object, found {}",
-                        substance_core::input::kind(&other)
-                    ),
-                )),
-            })
-            .collect::<Result<_, _>>()?
-    } else {
-        substance_core::input::lines(text)
-            .map(|(n, l)| substance_core::input::object_line(l, origin, n).map(|m| (n, m)))
-            .collect::<Result<_, _>>()?
-    };
+    let records = json_records(text, origin)?;
     let mut items = Vec::new();
     for (k, (record, m)) in records.iter().enumerate() {
         if m.contains_key("narrative") {
@@ -329,224 +302,10 @@ fn retag(e: SuiteError, field: &str) -> SuiteError {
     }
 }
 
-/// `ast.literal_eval` for the literals a dataset stores: strings (single, double or triple quotes;
-/// the escapes `\\ \' \" \n \t \r \xhh \uXXXX \UXXXXXXXX` and an escaped newline), integers, floats,
-/// `True`/`False`/`None`, lists, tuples and dicts with string keys, as JSON values.
-pub fn py_literal(s: &str) -> Result<Value, String> {
-    let mut p = Py {
-        s: s.as_bytes(),
-        i: 0,
-        text: s,
-    };
-    let v = p.value(0)?;
-    p.ws();
-    if p.i != p.s.len() {
-        return Err(format!("unexpected `{}` at byte {}", p.rest(), p.i));
-    }
-    Ok(v)
-}
-
-struct Py<'a> {
-    s: &'a [u8],
-    i: usize,
-    text: &'a str,
-}
-
-impl Py<'_> {
-    fn rest(&self) -> String {
-        self.text
-            .get(self.i..)
-            .unwrap_or("")
-            .chars()
-            .take(12)
-            .collect()
-    }
-    fn ws(&mut self) {
-        while self.i < self.s.len() && matches!(self.s[self.i], b' ' | b'\t' | b'\n' | b'\r') {
-            self.i += 1;
-        }
-    }
-    fn value(&mut self, depth: usize) -> Result<Value, String> {
-        if depth > 128 {
-            return Err("nested too deep".to_owned());
-        }
-        self.ws();
-        match self.s.get(self.i) {
-            None => Err("unexpected end".to_owned()),
-            Some(b'[') => self.seq(b']', depth).map(Value::Array),
-            Some(b'(') => self.seq(b')', depth).map(Value::Array),
-            Some(b'{') => self.dict(depth),
-            Some(b'\'' | b'"') => self.string().map(Value::String),
-            Some(_) => self.atom(),
-        }
-    }
-    fn seq(&mut self, close: u8, depth: usize) -> Result<Vec<Value>, String> {
-        self.i += 1;
-        let mut out = Vec::new();
-        loop {
-            self.ws();
-            if self.s.get(self.i) == Some(&close) {
-                self.i += 1;
-                return Ok(out);
-            }
-            out.push(self.value(depth + 1)?);
-            self.ws();
-            match self.s.get(self.i) {
-                Some(b',') => self.i += 1,
-                Some(c) if *c == close => {}
-                _ => {
-                    return Err(format!(
-                        "expected `,` or `{}` at byte {}",
-                        close as char, self.i
-                    ));
-                }
-            }
-        }
-    }
-    fn dict(&mut self, depth: usize) -> Result<Value, String> {
-        self.i += 1;
-        let mut out = Map::new();
-        loop {
-            self.ws();
-            if self.s.get(self.i) == Some(&b'}') {
-                self.i += 1;
-                return Ok(Value::Object(out));
-            }
-            let Value::String(k) = self.value(depth + 1)? else {
-                return Err(format!(
-                    "a dict key that is not a string at byte {}",
-                    self.i
-                ));
-            };
-            self.ws();
-            if self.s.get(self.i) != Some(&b':') {
-                return Err(format!("expected `:` at byte {}", self.i));
-            }
-            self.i += 1;
-            let v = self.value(depth + 1)?;
-            // a repeated key keeps the last value in Python; refused here (reading policy rule 4)
-            if out.insert(k.clone(), v).is_some() {
-                return Err(format!("dict key `{k}` given twice"));
-            }
-            self.ws();
-            match self.s.get(self.i) {
-                Some(b',') => self.i += 1,
-                Some(b'}') => {}
-                _ => return Err(format!("expected `,` or `}}` at byte {}", self.i)),
-            }
-        }
-    }
-    fn atom(&mut self) -> Result<Value, String> {
-        let start = self.i;
-        while self.i < self.s.len()
-            && (self.s[self.i].is_ascii_alphanumeric()
-                || matches!(self.s[self.i], b'.' | b'-' | b'+' | b'_'))
-        {
-            self.i += 1;
-        }
-        let word = &self.text[start..self.i];
-        match word {
-            "True" => Ok(Value::Bool(true)),
-            "False" => Ok(Value::Bool(false)),
-            "None" => Ok(Value::Null),
-            _ => {
-                let clean = word.replace('_', "");
-                if let Ok(i) = clean.parse::<i64>() {
-                    return Ok(Value::from(i));
-                }
-                clean
-                    .parse::<f64>()
-                    .ok()
-                    .filter(|f| f.is_finite())
-                    .and_then(serde_json::Number::from_f64)
-                    .map(Value::Number)
-                    .ok_or_else(|| format!("`{word}` is not a literal (byte {start})"))
-            }
-        }
-    }
-    fn string(&mut self) -> Result<String, String> {
-        let q = self.s[self.i];
-        let triple = self.s.get(self.i..self.i + 3) == Some(&[q, q, q][..]);
-        self.i += if triple { 3 } else { 1 };
-        let mut out = String::new();
-        loop {
-            let Some(&c) = self.s.get(self.i) else {
-                return Err("a string is not closed".to_owned());
-            };
-            if c == q && (!triple || self.s.get(self.i..self.i + 3) == Some(&[q, q, q][..])) {
-                self.i += if triple { 3 } else { 1 };
-                return Ok(out);
-            }
-            if c == b'\n' && !triple {
-                return Err("a newline inside a one-line string".to_owned());
-            }
-            if c == b'\\' {
-                let Some(&e) = self.s.get(self.i + 1) else {
-                    return Err("a string ends in `\\`".to_owned());
-                };
-                self.i += 2;
-                let hex = |p: &mut Self, n: usize| -> Result<char, String> {
-                    let h = p.text.get(p.i..p.i + n).ok_or("a short escape")?;
-                    let v = u32::from_str_radix(h, 16).map_err(|_| format!("bad escape `{h}`"))?;
-                    p.i += n;
-                    char::from_u32(v).ok_or_else(|| format!("escape `{h}` is no character"))
-                };
-                match e {
-                    b'\\' => out.push('\\'),
-                    b'\'' => out.push('\''),
-                    b'"' => out.push('"'),
-                    b'n' => out.push('\n'),
-                    b't' => out.push('\t'),
-                    b'r' => out.push('\r'),
-                    b'0' => out.push('\0'),
-                    b'\n' => {}
-                    b'x' => out.push(hex(self, 2)?),
-                    b'u' => out.push(hex(self, 4)?),
-                    b'U' => out.push(hex(self, 8)?),
-                    // Python keeps an unknown escape as written
-                    _ => {
-                        out.push('\\');
-                        self.i -= 1;
-                    }
-                }
-                continue;
-            }
-            // one UTF-8 character
-            let ch = self.text[self.i..].chars().next().ok_or("bad text")?;
-            out.push(ch);
-            self.i += ch.len_utf8();
-        }
-    }
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn python_literals_read_as_json() {
-        let v = py_literal(
-            r#"[{'question': 'Who\'s "it"?', 'answer': 1, 'choices': ['A b', "C\nd"], 'x': (1.5, None, True, -2), 'u': '\u00e9\x41'}]"#,
-        )
-        .unwrap();
-        assert_eq!(v[0]["question"], "Who's \"it\"?");
-        assert_eq!(v[0]["choices"][1], "C\nd");
-        assert_eq!(v[0]["x"], serde_json::json!([1.5, null, true, -2]));
-        assert_eq!(v[0]["u"], "éA");
-        assert_eq!(py_literal("'''a\n'b'''").unwrap(), "a\n'b");
-        for bad in [
-            "[1, 2",
-            "{'a': 1, 'a': 2}",
-            "[nan]",
-            "'open",
-            "{1: 2}",
-            "[1] 2",
-            "os.system('x')",
-        ] {
-            assert!(py_literal(bad).is_err(), "{bad}");
-        }
-    }
 
     fn row(narrative: &str, choices: &str, idx: usize, answer: &str) -> String {
         serde_json::json!({"narrative": narrative, "question": "Who did it?", "choices": choices,
