@@ -75,7 +75,8 @@ pub fn suite_import(data: &[u8]) {
     let names = substance_suite::importer_names();
     let format = names[usize::from(pick) % names.len()];
     let opts = substance_suite::ImportOptions::default();
-    if let Ok(suite) = substance_suite::import(format, bytes, "fuzz", &opts) {
+    // a name that says a MuSR split, so the MuSR importer reads on instead of asking which split
+    if let Ok(suite) = substance_suite::import(format, bytes, "fuzz_team_allocation", &opts) {
         check_suite(&suite, format);
     }
 }

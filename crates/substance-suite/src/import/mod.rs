@@ -173,20 +173,6 @@ const REGISTRY: &[(ImporterInfo, ImportFn)] = &[
     ),
     (
         ImporterInfo {
-            name: "mmlu-pro",
-            summary: "MMLU-Pro test rows (TIGER-Lab JSON/JSONL or model_outputs_*.json), validation as --fewshot: Open LLM Leaderboard v2 5-shot",
-        },
-        mmlu_pro::import,
-    ),
-    (
-        ImporterInfo {
-            name: "musr",
-            summary: "MuSR split (HF TAUR-Lab/MuSR JSON/JSONL or the MuSR repo's JSON): Open LLM Leaderboard v2 multiple choice",
-        },
-        musr::import,
-    ),
-    (
-        ImporterInfo {
             name: "xstest",
             summary: "XSTest prompts CSV: SOS-style safe/unsafe classification",
         },
@@ -241,6 +227,20 @@ const REGISTRY: &[(ImporterInfo, ImportFn)] = &[
         },
         judge::import_alpaca_eval,
     ),
+    (
+        ImporterInfo {
+            name: "mmlu-pro",
+            summary: "MMLU-Pro test rows (TIGER-Lab JSON/JSONL or model_outputs_*.json), validation as --fewshot: Open LLM Leaderboard v2 5-shot",
+        },
+        mmlu_pro::import,
+    ),
+    (
+        ImporterInfo {
+            name: "musr",
+            summary: "MuSR split (HF TAUR-Lab/MuSR JSON/JSONL or the MuSR repo's JSON): Open LLM Leaderboard v2 multiple choice",
+        },
+        musr::import,
+    ),
 ];
 
 const NAMES: &[&str] = &[
@@ -256,8 +256,6 @@ const NAMES: &[&str] = &[
     "gsm8k",
     "bbh",
     "ifeval",
-    "mmlu-pro",
-    "musr",
     "xstest",
     "bbq",
     "harmbench",
@@ -266,6 +264,8 @@ const NAMES: &[&str] = &[
     "mt-bench",
     "arena-hard",
     "alpaca-eval",
+    "mmlu-pro",
+    "musr",
 ];
 
 /// Names of every importer, in registry order.
