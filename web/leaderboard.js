@@ -8,6 +8,7 @@ import { ciChart, scatter } from './lib/plots.js';
 
 let arenaFiles = null;   // { judgments: TextFile[], answers: TextFile[], source }
 let sosFiles = null;     // { results: TextFile, judge: TextFile, source }
+let sosBundle = null;    // TextFile[]: a bundle run's bundle.json and receipts, placed among the models
 
 const example = (p) => new URL(`./examples/${p}`, import.meta.url);
 
@@ -155,11 +156,26 @@ async function sosFromFiles(files) {
 
 const FACTORS = { wk: 'world knowledge', if: 'instruction following', safety: 'safety' };
 
+async function sosBundleFromFiles(files) {
+  sosBundle = await Promise.all(files.map(async (f) => ({ file_name: f.name, text: await readText(f) })));
+  $('sos-bundle-clear').disabled = false;
+  $('sos-bundle-info').textContent = `${files.length} file(s): ${files.map((f) => f.name).join(', ')}`;
+  if (!sosFiles) sosFiles = { source: 'bundle run only' };
+  await computeSos();
+}
+
+function bundleOpts() {
+  if (!sosBundle) return undefined;
+  const name = $('sos-bundle-name').value.trim();
+  const score = $('sos-bundle-judge').value.trim();
+  return { files: sosBundle, name: name || undefined, judge_score: score === '' ? undefined : Number(score) };
+}
+
 async function computeSos() {
   setChildren($('sos-out'), h('p', { class: 'muted' }, 'computing…'));
   try {
     // The library's defaults, as the CLI: chance-corrected normalisation, 2000 resamples, seed 2409.
-    const rep = await worker.call('sos', { opts: { results: sosFiles.results, judge: sosFiles.judge } });
+    const rep = await worker.call('sos', { opts: { results: sosFiles.results, judge: sosFiles.judge, bundle: bundleOpts() } });
     renderSos(rep);
   } catch (e) {
     setChildren($('sos-out'));
@@ -178,9 +194,11 @@ const judgeCorr = (rep, f) => (rep.correlations || []).filter((c) => (c.x === 'j
 function renderSos(rep) {
   const judged = new Map((rep.judge?.matched || []).map((j) => [j.model, j.score]));
   const models = rep.factors?.models || [];
+  const added = rep.bundle?.model;
   const plots = [];
   for (const [f, name] of Object.entries(FACTORS)) {
-    const points = models.map((m) => ({ label: m.model, x: factorOf(m, f), y: judged.get(m.model) }))
+    // the placed bundle run is labelled so it stands out among the paper's models
+    const points = models.map((m) => ({ label: m.model === added ? `▶ ${m.model}` : m.model, x: factorOf(m, f), y: judged.get(m.model) }))
       .filter((p) => p.x != null && p.y != null);
     const caption = judgeCorr(rep, f).map((c) => `${c.method} ${fmt(c.estimate, 2)} [${fmt(c.ci?.[0], 2)}, ${fmt(c.ci?.[1], 2)}]`).join(' · ');
     if (points.length) {
@@ -193,10 +211,21 @@ function renderSos(rep) {
     h('td', {}, FACTORS[c.x === 'judge' ? c.y : c.x]), h('td', {}, String(c.method)),
     h('td', { class: 'num' }, fmt(c.estimate, 3)), h('td', {}, c.ci ? `[${fmt(c.ci[0], 2)}, ${fmt(c.ci[1], 2)}]` : '—'),
     h('td', { class: 'num' }, c.n)));
+  const place = rep.bundle?.placement;
+  const placement = place ? h('div', { id: 'sos-placement' },
+    h('h4', {}, `Where ${place.model} lands`),
+    h('p', { class: 'muted' }, `${(rep.bundle.receipts || []).length} receipt(s) verified (${(rep.bundle.receipts || []).map((r) => `${r.receipt}: ${r.items} items`).join(', ')})` +
+      ((rep.bundle.unused_columns || []).length ? ` · not read by the mapping, left out: ${rep.bundle.unused_columns.join(', ')}` : '')),
+    h('table', { class: 'stats' },
+      h('thead', {}, h('tr', {}, h('th', {}, 'factor'), h('th', { class: 'num' }, 'score'), h('th', {}, 'rank'))),
+      h('tbody', {}, (place.factors || []).map((p) => h('tr', { dataset: { factor: p.factor } },
+        h('td', {}, FACTORS[p.factor] || p.factor), h('td', { class: 'num' }, p.score == null ? '—' : fmt(p.score, 3)),
+        h('td', {}, p.rank == null ? 'no benchmark of this factor in the bundle' : `${p.rank} of ${p.of}`)))))) : null;
   const unmatched = rep.judge?.unmatched?.length ? h('p', { class: 'muted' }, `judge rows without a results row: ${rep.judge.unmatched.map((u) => u.name).join(', ')}`) : null;
   setChildren($('sos-out'), h('div', {},
     h('h3', {}, 'SOS view — does the judge track substance?'),
     h('p', { class: 'muted' }, `${sosFiles.source} · ${models.length} models, ${judged.size} with a judge score · normalisation ${rep.norm}`),
+    placement,
     h('div', { class: 'report' }, plots),
     unmatched,
     corrRows.length ? h('table', { class: 'stats', id: 'sos-table' },
@@ -290,4 +319,10 @@ export function initLeaderboard() {
   $('lb-compute').addEventListener('click', compute);
   $('sos-load-example').addEventListener('click', loadSosExample);
   $('sos-file').addEventListener('change', () => { const f = [...$('sos-file').files]; $('sos-file').value = ''; if (f.length) sosFromFiles(f); });
+  $('sos-bundle').addEventListener('change', () => { const f = [...$('sos-bundle').files]; $('sos-bundle').value = ''; if (f.length) sosBundleFromFiles(f); });
+  $('sos-bundle-clear').addEventListener('click', () => {
+    sosBundle = null; $('sos-bundle-clear').disabled = true; $('sos-bundle-info').textContent = '';
+    if (sosFiles?.results) computeSos(); else setChildren($('sos-out'));
+  });
+  for (const id of ['sos-bundle-name', 'sos-bundle-judge']) $(id).addEventListener('change', () => { if (sosBundle) computeSos(); });
 }

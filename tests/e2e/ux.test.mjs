@@ -333,12 +333,42 @@ test('leaderboard: a game without a verdict is dropped as the reference drops it
   });
   const answers = fs.readdirSync(path.join(dir, 'model_answer')).map((f) => path.join(dir, 'model_answer', f));
   await page.setInputFiles('#lb-file', [...judged, ...answers]);
-  await page.waitForSelector('#lb-dropped details li');
+  await page.waitForSelector('#lb-dropped details li', { state: 'attached' });
   assert.match(await page.textContent('#lb-dropped'), /^1 of \d+ judged games had no verdict/);
   const items = await page.$$eval('#lb-dropped li', (lis) => lis.map((l) => l.textContent));
   assert.equal(items.length, 1, items.join('\n'));
-  assert.match(items[0], /^example-weak\.jsonl: line 2: example-weak on question \S+: game 2 has no verdict/);
+  assert.match(items[0], /^(\S+\/)?example-weak\.jsonl: line 2: example-weak on question \S+: game 2 has no verdict/);
   assert.deepEqual(await E.errors(page), []);
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+test('leaderboard: a bundle run is verified and placed among the SOS models, with its judge score in the scatter', { timeout: TIMEOUT }, async () => {
+  await E.tab(page, 'leaderboard');
+  await page.click('#sos-load-example');
+  await page.waitForSelector('#sos-out table');
+  const dir = path.join(ROOT, 'tests/fixtures/bundle-run');
+  const files = ['bundle.json', 'safety.receipt.jsonl', 'knowledge.receipt.jsonl'].map((f) => path.join(dir, f));
+  await page.fill('#sos-bundle-name', 'my-bundle-run');
+  await page.fill('#sos-bundle-judge', '42');
+  await page.setInputFiles('#sos-bundle', files);
+  await page.waitForSelector('#sos-placement tbody tr');
+  const text = await page.textContent('#sos-placement');
+  assert.match(text, /Where my-bundle-run lands/);
+  assert.match(text, /2 receipt\(s\) verified \(safety\.receipt\.jsonl: 6 items, knowledge\.receipt\.jsonl: 6 items\)/);
+  assert.match(text, /left out: leaderboard_mmlu_pro\/acc_bytes, leaderboard_mmlu_pro\/acc_norm/);
+  const rows = await page.$$eval('#sos-placement tbody tr', (trs) => trs.map((t) => [t.dataset.factor, t.textContent]));
+  assert.equal(rows.length, 3);
+  assert.match(rows[0][1], /\d+ of 13$/);
+  assert.match(rows[1][1], /no benchmark of this factor in the bundle/);
+  // the run is a point of its own in the judge-vs-factor scatter (its judge score joined the correlations)
+  assert.ok(await page.$$eval('#sos-out .sos-plot', (ps) => ps.some((p) => p.textContent.includes('▶ my-bundle-run'))));
+  // a receipt edited after the run: refused, naming it
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'substance-bundle-'));
+  for (const f of files) fs.copyFileSync(f, path.join(tmp, path.basename(f)));
+  const r = path.join(tmp, 'safety.receipt.jsonl');
+  fs.writeFileSync(r, fs.readFileSync(r, 'utf8').replace('"scores":{"acc":{"value":0.0', '"scores":{"acc":{"value":1.0'));
+  await page.setInputFiles('#sos-bundle', ['bundle.json', 'safety.receipt.jsonl', 'knowledge.receipt.jsonl'].map((f) => path.join(tmp, f)));
+  await page.waitForFunction(() => /safety\.receipt\.jsonl: the receipt does not verify/.test(document.getElementById('errors').textContent));
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 

@@ -1,19 +1,18 @@
 //! `substance sos`: SOS-Bench factor scores and judge-vs-ground-truth correlations.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::{Context, Result, anyhow, bail};
+use anyhow::{Context, Result, bail};
 use clap::{Args, ValueEnum};
-use substance_score::verify_reader;
 use substance_sos::{
-    AliasTable, CorrelationOptions, JudgeScores, Mapping, NormMode, Table, build_report,
+    AliasTable, CorrelationOptions, Mapping, NormMode, build_report, join_new_model,
     parse_judge_csv, parse_livebench_csv, parse_results_csv, read_input,
 };
 use substance_suite::bundle::BundleRun;
 
-use crate::util::{open, print_json, read_text};
+use crate::util::{print_json, read_text};
 
 #[derive(Clone, Copy, ValueEnum)]
 enum Norm {
@@ -72,30 +71,12 @@ pub fn run(a: SosArgs) -> Result<ExitCode> {
         Some(p) => Mapping::from_toml(&p.display().to_string(), &read_text(p)?)?,
         None => Mapping::sos_default()?,
     };
-    let mut results = match &a.results {
+    let results = match &a.results {
         Some(p) => Some(parse_results_csv(
             &p.display().to_string(),
             &read_input(p)?,
         )?),
         None => None,
-    };
-    let mut added = None;
-    if let Some(dir) = &a.receipts {
-        let (model, values) = receipts_row(dir, &mapping)?;
-        let name = a.name.clone().unwrap_or(model);
-        let table = results.get_or_insert_with(|| {
-            Table::with_columns(
-                &format!("receipts in {}", dir.display()),
-                &mapping.results_columns(),
-            )
-        });
-        table
-            .add_row(&name, &values)
-            .with_context(|| format!("adding {name} from {}", dir.display()))?;
-        added = Some(name);
-    }
-    let Some(results) = results else {
-        bail!("give --results CSV or --receipts DIR")
     };
     let livebench = match &a.livebench {
         Some(p) => Some(parse_livebench_csv(
@@ -104,24 +85,36 @@ pub fn run(a: SosArgs) -> Result<ExitCode> {
         )?),
         None => None,
     };
-    let mut judge = match &a.judge {
+    let judge = match &a.judge {
         Some(p) => Some(parse_judge_csv(&p.display().to_string(), &read_input(p)?)?),
         None => None,
     };
-    if let (Some(score), Some(name)) = (a.judge_score, &added) {
-        if !score.is_finite() {
-            bail!("--judge-score {score}: not a finite number");
+    // a bundle run joins as one more row (and its judge score as one more judge row)
+    let (results, judge, added) = match &a.receipts {
+        Some(dir) => {
+            let (model, row) = receipts_row(dir)?;
+            let name = a.name.clone().unwrap_or(model);
+            let j = join_new_model(
+                results,
+                &format!("receipts in {}", dir.display()),
+                &mapping,
+                &name,
+                row,
+                judge,
+                a.judge_score,
+            )?;
+            for c in &j.unused {
+                errln!(
+                    "note: {c}: the mapping reads no such column; left out of the factor scores"
+                );
+            }
+            (j.results, j.judge, Some(name))
         }
-        let j = judge.get_or_insert_with(|| JudgeScores {
-            file: "--judge-score".to_owned(),
-            scores: Vec::new(),
-            missing: Vec::new(),
-        });
-        if j.scores.iter().any(|(m, _)| m == name) {
-            bail!("--judge-score: {name} already has a score in {}", j.file);
-        }
-        j.scores.push((name.clone(), score));
-    }
+        None => match results {
+            Some(r) => (r, judge, None),
+            None => bail!("give --results CSV or --receipts DIR"),
+        },
+    };
     let aliases = match &a.aliases {
         Some(p) => AliasTable::from_toml(&p.display().to_string(), &read_text(p)?)?,
         None => AliasTable::sos_default()?,
@@ -164,69 +157,22 @@ pub fn run(a: SosArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The row of a bundle run: `bundle.json` read, every receipt it names verified (digests, scores,
-/// aggregates) and its summary compared with what `bundle.json` says, then `<task>/<metric>` → value
-/// for the columns the mapping reads. Columns the mapping does not read are named and left out.
-fn receipts_row(dir: &Path, mapping: &Mapping) -> Result<(String, BTreeMap<String, f64>)> {
+/// The row of a bundle run (`substance_score::bundle_row`: every receipt verified, its summary
+/// compared with what `bundle.json` says) and the model it names.
+fn receipts_row(dir: &Path) -> Result<(String, BTreeMap<String, f64>)> {
     let path = dir.join("bundle.json");
     let run = BundleRun::parse(&read_text(&path)?, &path.display().to_string())?;
-    for s in &run.suites {
-        let receipt = dir.join(&s.receipt);
-        let report = verify_reader(std::io::BufReader::new(open(&receipt)?), None);
-        if !report.ok {
-            let first = report
-                .mismatches
-                .first()
-                .map_or("incomplete".to_owned(), |m| {
-                    format!("line {}: {}", m.line, m.field)
-                });
-            bail!(
-                "{}: the receipt does not verify ({} mismatch(es), first {first}); run `substance verify {}`",
-                receipt.display(),
-                report.mismatches.len(),
-                receipt.display()
-            );
-        }
-        if report.model.as_deref() != Some(run.model.as_str()) {
-            bail!(
-                "{}: the receipt is of model {:?}, bundle.json says {}",
-                receipt.display(),
-                report.model,
-                run.model
-            );
-        }
-        let summary =
-            substance_verify::receipt::claimed_summary(std::io::BufReader::new(open(&receipt)?))
-                .ok_or_else(|| anyhow!("{}: no summary line", receipt.display()))?;
-        for (m, v) in &s.metrics {
-            match summary.metrics.get(m) {
-                Some(agg) if agg.value.to_bits() == v.to_bits() => {}
-                other => bail!(
-                    "{}: `{m}` is {v} in bundle.json but {} in the receipt",
-                    path.display(),
-                    other.map_or("absent".to_owned(), |a| a.value.to_string())
-                ),
-            }
-        }
+    let (columns, checked) = substance_score::bundle_row(&run, |name| {
+        let f = std::fs::File::open(dir.join(name))?;
+        Ok(Box::new(std::io::BufReader::new(f)) as Box<dyn std::io::BufRead>)
+    })
+    .with_context(|| format!("{}: the bundle run gives no row", dir.display()))?;
+    for c in &checked {
         errln!(
             "{}: verified ({} items)",
-            receipt.display(),
-            report.items_checked
+            dir.join(&c.receipt).display(),
+            c.items
         );
     }
-    let used: BTreeSet<String> = mapping.results_columns().into_iter().collect();
-    let (values, unused): (BTreeMap<String, f64>, BTreeMap<String, f64>) = run
-        .columns()
-        .into_iter()
-        .partition(|(c, _)| used.contains(c));
-    for c in unused.keys() {
-        errln!("note: {c}: the mapping reads no such column; left out of the factor scores");
-    }
-    if values.is_empty() {
-        bail!(
-            "{}: no metric of this bundle run feeds a benchmark of the mapping",
-            path.display()
-        );
-    }
-    Ok((run.model, values))
+    Ok((run.model, columns))
 }

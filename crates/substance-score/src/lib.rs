@@ -11,17 +11,20 @@
 //!   every response, rebuilds every prompt when the suite is at hand, re-aggregates, and compares with what
 //!   the receipt claims, naming each mismatching line and item. Being incremental, it verifies receipts of
 //!   any size in constant memory per item (one float per metric) and can report progress in a page.
+//! - [`bundle`]: a bundle run's results-table row, from its verified receipts only.
 //!
 //! Floats are compared with an absolute tolerance of [`TOLERANCE`] (1e-9): the kit's own receipts
 //! reproduce bit-for-bit, the tolerance only admits receipts written by other implementations that sum in a
 //! different order.
 
 pub mod aggregate;
+pub mod bundle;
 pub mod error;
 pub mod scorers;
 pub mod verify;
 
 pub use aggregate::Aggregator;
+pub use bundle::{BundleRowError, CheckedReceipt, bundle_row};
 pub use error::ScoreError;
 pub use scorers::{Scorer, score_item, scorer, scorer_names};
 pub use verify::{Mismatch, Verifier, VerifyReport, verify_reader};

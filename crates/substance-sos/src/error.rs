@@ -111,4 +111,12 @@ pub enum SosError {
         /// What is wrong (TOML errors include line and column).
         message: String,
     },
+    /// A new model's row cannot join the tables (`--receipts`).
+    #[error("{model}: {message}")]
+    NewModel {
+        /// The new model.
+        model: String,
+        /// Why.
+        message: String,
+    },
 }

@@ -47,7 +47,7 @@ pub use error::SosError;
 pub use factors::{
     BenchmarkScore, FactorScore, FactorTable, ModelFactors, NormMode, factor_scores,
 };
-pub use placement::{FactorPlace, Placement, placement};
+pub use placement::{FactorPlace, Joined, Placement, join_new_model, placement};
 pub use report::{BenchmarkInfo, SosReport, build_report};
 pub use substance_metrics::correlation::CorrMethod;
 pub use table::{

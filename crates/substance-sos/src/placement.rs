@@ -2,10 +2,77 @@
 //! run with a bundle, placed among the paper's models): per factor its score, its rank (1 = best, ties
 //! share the better rank) and how many models have that factor.
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 
-use crate::config::Factor;
+use crate::SosError;
+use crate::config::{Factor, Mapping};
 use crate::factors::FactorTable;
+use crate::table::{JudgeScores, Table};
+
+/// A new model joined to the tables: the results table with its row, the judge scores with its score.
+#[derive(Debug, Clone)]
+pub struct Joined {
+    /// The results table (the given one, or one of the mapping's columns) with the new row.
+    pub results: Table,
+    /// The judge scores, with the new model's when it was given.
+    pub judge: Option<JudgeScores>,
+    /// The row's columns the mapping does not read (left out, named so nothing goes unsaid).
+    pub unused: Vec<String>,
+}
+
+/// Join a new model (a bundle run's row, `<task>/<metric>` → value) to `results` (or, without it, to a
+/// table of the mapping's columns), and its own judge score to `judge`. Columns the mapping does not
+/// read are left out and listed; a row that feeds no mapped column, a name already in the tables, and a
+/// judge score that is not finite are errors.
+pub fn join_new_model(
+    results: Option<Table>,
+    label: &str,
+    mapping: &Mapping,
+    model: &str,
+    row: BTreeMap<String, f64>,
+    judge: Option<JudgeScores>,
+    judge_score: Option<f64>,
+) -> Result<Joined, SosError> {
+    let err = |message: String| SosError::NewModel {
+        model: model.to_owned(),
+        message,
+    };
+    let used: std::collections::BTreeSet<String> = mapping.results_columns().into_iter().collect();
+    let (values, unused): (BTreeMap<String, f64>, BTreeMap<String, f64>) =
+        row.into_iter().partition(|(c, _)| used.contains(c));
+    if values.is_empty() {
+        return Err(err(
+            "no metric of the bundle run feeds a benchmark of the mapping".to_owned(),
+        ));
+    }
+    let mut results =
+        results.unwrap_or_else(|| Table::with_columns(label, &mapping.results_columns()));
+    results.add_row(model, &values)?;
+    let mut judge = judge;
+    if let Some(score) = judge_score {
+        if !score.is_finite() {
+            return Err(err(format!(
+                "the judge score {score} is not a finite number"
+            )));
+        }
+        let j = judge.get_or_insert_with(|| JudgeScores {
+            file: "the new model's judge score".to_owned(),
+            scores: Vec::new(),
+            missing: Vec::new(),
+        });
+        if j.scores.iter().any(|(m, _)| m == model) {
+            return Err(err(format!("already has a judge score in {}", j.file)));
+        }
+        j.scores.push((model.to_owned(), score));
+    }
+    Ok(Joined {
+        results,
+        judge,
+        unused: unused.into_keys().collect(),
+    })
+}
 
 /// One factor of a placement.
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -147,23 +147,72 @@ pub fn alpaca_eval(
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct SosOptions {
-    results: TextFile,
+    results: Option<TextFile>,
     judge: Option<TextFile>,
+    bundle: Option<SosBundle>,
     livebench: Option<TextFile>,
     norm: Option<String>,
     bootstrap: Option<usize>,
     seed: Option<u64>,
 }
 
-/// SOS-Bench factor scores and their correlations with a judge's scores.
+/// A bundle run to place among the results' models: `bundle.json` and the receipts it names.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SosBundle {
+    files: Vec<TextFile>,
+    name: Option<String>,
+    judge_score: Option<f64>,
+}
+
+/// A verified bundle run: the model's name, its results-table row, the receipts checked.
+type BundleRow = (
+    String,
+    std::collections::BTreeMap<String, f64>,
+    Vec<substance_score::CheckedReceipt>,
+);
+
+/// The bundle run's row: `bundle.json` among `files` (by file name), every receipt verified.
+fn bundle_row(b: &SosBundle) -> Result<BundleRow, JsValue> {
+    let base = |n: &str| n.rsplit(['/', '\\']).next().unwrap_or(n).to_owned();
+    let json = b
+        .files
+        .iter()
+        .find(|f| base(&f.file_name) == "bundle.json")
+        .ok_or_else(|| js_error("InputError", "opts.bundle.files: no bundle.json among them"))?;
+    let run = substance_suite::bundle::BundleRun::parse(&json.text, &json.file_name)
+        .map_err(named("SuiteError"))?;
+    let (row, checked) = substance_score::bundle_row(&run, |name| {
+        b.files
+            .iter()
+            .find(|f| base(&f.file_name) == name)
+            .map(|f| Box::new(f.text.as_bytes()) as Box<dyn std::io::BufRead>)
+            .ok_or_else(|| {
+                std::io::Error::new(
+                    std::io::ErrorKind::NotFound,
+                    "not among the dropped files (drop bundle.json with every receipt it names)",
+                )
+            })
+    })
+    .map_err(named("BundleRowError"))?;
+    Ok((b.name.clone().unwrap_or(run.model), row, checked))
+}
+
+/// SOS-Bench factor scores and their correlations with a judge's scores; with `bundle`, a bundle run's
+/// verified receipts joined as one more model and its `placement` (score and rank per factor).
 #[wasm_bindgen(js_name = sosReport, unchecked_return_type = "SosReport")]
 pub fn sos_report(
     #[wasm_bindgen(unchecked_param_type = "SosOptions")] opts: JsValue,
 ) -> Result<JsValue, JsValue> {
     let o: SosOptions = from_js(opts, "opts")?;
     let sos = named::<substance_sos::SosError>("SosError");
-    let results = substance_sos::parse_results_csv(&o.results.file_name, o.results.text.as_bytes())
-        .map_err(&sos)?;
+    let mapping = Mapping::sos_default().map_err(&sos)?;
+    let results = match &o.results {
+        Some(f) => {
+            Some(substance_sos::parse_results_csv(&f.file_name, f.text.as_bytes()).map_err(&sos)?)
+        }
+        None => None,
+    };
     let livebench = match &o.livebench {
         Some(f) => Some(
             substance_sos::parse_livebench_csv(&f.file_name, f.text.as_bytes()).map_err(&sos)?,
@@ -175,6 +224,31 @@ pub fn sos_report(
             Some(substance_sos::parse_judge_csv(&f.file_name, f.text.as_bytes()).map_err(&sos)?)
         }
         None => None,
+    };
+    let (results, judge, added) = match &o.bundle {
+        Some(b) => {
+            let (name, row, checked) = bundle_row(b)?;
+            let j = substance_sos::join_new_model(
+                results,
+                "bundle run",
+                &mapping,
+                &name,
+                row,
+                judge,
+                b.judge_score,
+            )
+            .map_err(&sos)?;
+            (j.results, j.judge, Some((name, checked, j.unused)))
+        }
+        None => match results {
+            Some(r) => (r, judge, None),
+            None => {
+                return Err(js_error(
+                    "InputError",
+                    "opts: give `results` (a results CSV) or `bundle` (a bundle run)",
+                ));
+            }
+        },
     };
     let norm = match o.norm.as_deref().unwrap_or("chance") {
         "chance" => NormMode::ChanceCorrected,
@@ -196,13 +270,28 @@ pub fn sos_report(
         &results,
         livebench.as_ref(),
         judge.as_ref(),
-        &Mapping::sos_default().map_err(&sos)?,
+        &mapping,
         &AliasTable::sos_default().map_err(&sos)?,
         norm,
         &options,
     )
     .map_err(&sos)?;
-    to_js(&report)
+    /// The report, with the bundle run's placement when one was given.
+    #[derive(serde::Serialize)]
+    struct WithBundle<'a> {
+        #[serde(flatten)]
+        report: &'a substance_sos::SosReport,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        bundle: Option<serde_json::Value>,
+    }
+    let bundle = added.map(|(name, checked, unused)| {
+        let placement = substance_sos::placement(&report.factors, &name);
+        serde_json::json!({"model": name, "placement": placement, "receipts": checked, "unused_columns": unused})
+    });
+    to_js(&WithBundle {
+        report: &report,
+        bundle,
+    })
 }
 
 /// Arena-Hard pairs to judge (v0.1 orientation: the baseline's answer is A in game 0): every model's
