@@ -180,6 +180,12 @@ async function computeSos() {
   } catch (e) {
     setChildren($('sos-out'));
     showError('SOS view', e);
+    if (sosBundle) {
+      // a refused bundle run is dropped, so the view does not keep failing on it
+      sosBundle = null;
+      $('sos-bundle-clear').disabled = true;
+      $('sos-bundle-info').textContent = 'the bundle run was refused (see the error); drop it again once fixed';
+    }
   }
 }
 

@@ -369,6 +369,8 @@ test('leaderboard: a bundle run is verified and placed among the SOS models, wit
   fs.writeFileSync(r, fs.readFileSync(r, 'utf8').replace('"scores":{"acc":{"value":0.0', '"scores":{"acc":{"value":1.0'));
   await page.setInputFiles('#sos-bundle', ['bundle.json', 'safety.receipt.jsonl', 'knowledge.receipt.jsonl'].map((f) => path.join(tmp, f)));
   await page.waitForFunction(() => /safety\.receipt\.jsonl: the receipt does not verify/.test(document.getElementById('errors').textContent));
+  assert.match(await page.textContent('#sos-bundle-info'), /refused/);
+  await E.dismissErrors(page);
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
