@@ -75,8 +75,14 @@ pub fn suite_import(data: &[u8]) {
     let names = substance_suite::importer_names();
     let format = names[usize::from(pick) % names.len()];
     let opts = substance_suite::ImportOptions::default();
-    // a name that says a MuSR split, so the MuSR importer reads on instead of asking which split
-    if let Ok(suite) = substance_suite::import(format, bytes, "fuzz_team_allocation", &opts) {
+    // a name the importers that read it from the file name accept (a BBH subtask, a MuSR split), so
+    // they read on instead of asking which subtask
+    let origin = if format == "bbh-mc" {
+        "navigate.json"
+    } else {
+        "fuzz_team_allocation"
+    };
+    if let Ok(suite) = substance_suite::import(format, bytes, origin, &opts) {
         check_suite(&suite, format);
     }
 }

@@ -975,3 +975,52 @@ fn mmlu_pro_requests_equal_the_harness() {
         assert_eq!(conts, want, "{}", item.id);
     }
 }
+
+/// BBH as the Open LLM Leaderboard runs it (`bbh-mc`): the first 5 examples of each of the 24 subtasks
+/// give the requests the harness's task files at 74d23a67 give, rendered with lm-eval's own Jinja
+/// `apply_template` and joined as its sampler joins them (`scripts/bbh_mc_reference.py`), compared by
+/// sha256; the gold indices agree.
+#[test]
+fn bbh_mc_requests_equal_the_harness() {
+    use sha2::{Digest, Sha256};
+    let Some(dir) = data("bbh/bbh") else { return };
+    let reference: Value =
+        serde_json::from_str(include_str!("fixtures/bbh_mc_reference.json")).unwrap();
+    let sha = |s: &str| hex::encode(Sha256::digest(s.as_bytes()));
+    let mut n = 0;
+    for (task, items) in reference["tasks"].as_object().unwrap() {
+        let suite = imp("bbh-mc", &dir.join(format!("{task}.json")));
+        assert_eq!(suite.spec.name, format!("leaderboard_bbh_{task}"));
+        if task == "movie_recommendation" {
+            // its one example whose target is none of the choices is left out and said
+            assert!(
+                suite
+                    .spec
+                    .description
+                    .contains("1 of 250 examples left out")
+                    && suite.spec.description.contains("`Monsters, Inc`"),
+                "{}",
+                suite.spec.description
+            );
+        }
+        for (i, w) in items.as_array().unwrap().iter().enumerate() {
+            assert_eq!(
+                suite.items[i].gold,
+                [w["gold"].as_u64().unwrap() as usize],
+                "{task} {i}"
+            );
+            let reqs = build_requests(&suite, i).unwrap();
+            assert_eq!(sha(&reqs[0].context), w["context_sha256"], "{task} {i}");
+            let conts: Vec<String> = reqs.iter().map(|r| sha(&r.continuation)).collect();
+            let want: Vec<&str> = w["continuations_sha256"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_str().unwrap())
+                .collect();
+            assert_eq!(conts, want, "{task} {i}");
+            n += 1;
+        }
+    }
+    assert_eq!(n, 120);
+}

@@ -24,6 +24,7 @@
 //! | `alpaca-eval` | `model_outputs.json` (a JSON array of `{instruction, output, generator, dataset}`) | generate (chat) |
 
 pub mod bbh;
+pub mod bbh_mc;
 pub mod detect;
 pub mod foundry;
 pub mod gsm8k;
@@ -241,6 +242,13 @@ const REGISTRY: &[(ImporterInfo, ImportFn)] = &[
         },
         musr::import,
     ),
+    (
+        ImporterInfo {
+            name: "bbh-mc",
+            summary: "BIG-Bench Hard task JSON as the Open LLM Leaderboard v2 runs it: 3-shot multiple choice, acc_norm",
+        },
+        bbh_mc::import,
+    ),
 ];
 
 const NAMES: &[&str] = &[
@@ -266,6 +274,7 @@ const NAMES: &[&str] = &[
     "alpaca-eval",
     "mmlu-pro",
     "musr",
+    "bbh-mc",
 ];
 
 /// Names of every importer, in registry order.
