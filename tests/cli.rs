@@ -1080,6 +1080,16 @@ limit = 2
         err.contains("safety.receipt.jsonl: verified (4 items)"),
         "{err}"
     );
+    // the Open LLM Leaderboard's MMLU-PRO score from the bundle's leaderboard_mmlu_pro acc (lower bound 0.1)
+    let k = run["suites"][1]["metrics"]["acc"].as_f64().unwrap();
+    let ol = &v["open_llm_leaderboard"];
+    assert_eq!(ol.as_array().unwrap().len(), 1, "{ol}");
+    assert_eq!(ol[0]["metric"], "mmlu_pro");
+    let want = (k - 0.1).max(0.0) / 0.9 * 100.0;
+    assert!(
+        (ol[0]["value"].as_f64().unwrap() - want).abs() < 1e-12,
+        "{ol}"
+    );
 
     // bundle.json edited: the number no longer matches its receipt
     let bj = out.join("bundle.json");

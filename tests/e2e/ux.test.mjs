@@ -360,6 +360,7 @@ test('leaderboard: a bundle run is verified and placed among the SOS models, wit
   assert.equal(rows.length, 3);
   assert.match(rows[0][1], /\d+ of 13$/);
   assert.match(rows[1][1], /no benchmark of this factor in the bundle/);
+  assert.match(await page.textContent('#sos-open-llm'), /mmlu_pro \d/);
   // the run is a point of its own in the judge-vs-factor scatter (its judge score joined the correlations)
   assert.ok(await page.$$eval('#sos-out .sos-plot', (ps) => ps.some((p) => p.textContent.includes('▶ my-bundle-run'))));
   // a receipt edited after the run: refused, naming it

@@ -89,11 +89,15 @@ pub fn run(a: SosArgs) -> Result<ExitCode> {
         Some(p) => Some(parse_judge_csv(&p.display().to_string(), &read_input(p)?)?),
         None => None,
     };
+    let mut open_llm = Vec::new();
     // a bundle run joins as one more row (and its judge score as one more judge row)
     let (results, judge, added) = match &a.receipts {
         Some(dir) => {
-            let (model, row) = receipts_row(dir)?;
-            let name = a.name.clone().unwrap_or(model);
+            let (run, row) = receipts_row(dir)?;
+            open_llm = substance_verify::open_llm::scores(
+                &substance_verify::open_llm::BundleValues(run.columns_with_items()),
+            );
+            let name = a.name.clone().unwrap_or(run.model);
             let j = join_new_model(
                 results,
                 &format!("receipts in {}", dir.display()),
@@ -145,6 +149,10 @@ pub fn run(a: SosArgs) -> Result<ExitCode> {
         let mut v = serde_json::to_value(&report)?;
         if let (Some(o), Some(p)) = (v.as_object_mut(), &placed) {
             o.insert("placement".to_owned(), serde_json::to_value(p)?);
+            o.insert(
+                "open_llm_leaderboard".to_owned(),
+                serde_json::to_value(&open_llm)?,
+            );
         }
         print_json(&v)?;
     } else {
@@ -152,6 +160,14 @@ pub fn run(a: SosArgs) -> Result<ExitCode> {
         if let Some(p) = &placed {
             outln!();
             out!("{p}");
+            if !open_llm.is_empty() {
+                outln!(
+                    "Open LLM Leaderboard v2 scores from the bundle's leaderboard tasks (points; partial when a task or subtask is absent):"
+                );
+                for s in &open_llm {
+                    outln!("  {:<10} {:>6.2}  {}", s.metric, s.value, s.detail);
+                }
+            }
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -159,7 +175,7 @@ pub fn run(a: SosArgs) -> Result<ExitCode> {
 
 /// The row of a bundle run (`substance_score::bundle_row`: every receipt verified, its summary
 /// compared with what `bundle.json` says) and the model it names.
-fn receipts_row(dir: &Path) -> Result<(String, BTreeMap<String, f64>)> {
+fn receipts_row(dir: &Path) -> Result<(BundleRun, BTreeMap<String, f64>)> {
     let path = dir.join("bundle.json");
     let run = BundleRun::parse(&read_text(&path)?, &path.display().to_string())?;
     let (columns, checked) = substance_score::bundle_row(&run, |name| {
@@ -174,5 +190,5 @@ fn receipts_row(dir: &Path) -> Result<(String, BTreeMap<String, f64>)> {
             c.items
         );
     }
-    Ok((run.model, columns))
+    Ok((run, columns))
 }

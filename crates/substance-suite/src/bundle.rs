@@ -303,6 +303,18 @@ impl BundleRun {
         Ok(run)
     }
 
+    /// `<task>/<metric>` → (value, items behind it), for every suite (group scores weight by items).
+    pub fn columns_with_items(&self) -> BTreeMap<String, (f64, usize)> {
+        self.suites
+            .iter()
+            .flat_map(|s| {
+                s.metrics
+                    .iter()
+                    .map(move |(m, v)| (format!("{}/{m}", s.task), (*v, s.n_items)))
+            })
+            .collect()
+    }
+
     /// The results-table row: `<task>/<metric>` → value, for every suite.
     pub fn columns(&self) -> BTreeMap<String, f64> {
         self.suites

@@ -98,42 +98,87 @@ fn group_value(results: &Results, group: &str, key: &str) -> Option<(f64, String
     })
 }
 
-/// Whether a results file holds any Open LLM Leaderboard task.
-pub fn applies(results: &Results) -> bool {
-    results
-        .results
-        .keys()
-        .any(|t| t.starts_with("leaderboard_"))
+/// Where the task values come from: an lm-eval results file, or a bundle run's receipts.
+pub trait TaskValues {
+    /// `metric` (`acc_norm`, …) of `task`.
+    fn value(&self, task: &str, metric: &str) -> Option<f64>;
+    /// `metric` of a group (its own entry, else its subtasks' size-weighted mean), with how.
+    fn group(&self, group: &str, metric: &str) -> Option<(f64, String)>;
 }
 
-/// The leaderboard's scores from the results file, as checks against `--claims`.
-pub fn checks(results: &Results, claims: &mut ClaimBook) -> Vec<Check> {
-    let model = results.model.as_deref();
+impl TaskValues for Results {
+    fn value(&self, task: &str, metric: &str) -> Option<f64> {
+        raw(self, task, &format!("{metric},none"))
+    }
+    fn group(&self, group: &str, metric: &str) -> Option<(f64, String)> {
+        group_value(self, group, &format!("{metric},none"))
+    }
+}
+
+/// Task values of a bundle run: `<task>/<metric>` → (value, items behind it).
+#[derive(Debug, Clone, Default)]
+pub struct BundleValues(pub std::collections::BTreeMap<String, (f64, usize)>);
+
+impl TaskValues for BundleValues {
+    fn value(&self, task: &str, metric: &str) -> Option<f64> {
+        self.0.get(&format!("{task}/{metric}")).map(|(v, _)| *v)
+    }
+    fn group(&self, group: &str, metric: &str) -> Option<(f64, String)> {
+        if let Some(v) = self.value(group, metric) {
+            return Some((v, format!("{group} {metric} = {v:.6}")));
+        }
+        let prefix = format!("{group}_");
+        let suffix = format!("/{metric}");
+        let parts: Vec<(&str, f64, usize)> = self
+            .0
+            .iter()
+            .filter_map(|(k, (v, n))| {
+                let task = k.strip_suffix(&suffix)?;
+                task.starts_with(&prefix).then_some((task, *v, *n))
+            })
+            .collect();
+        let den: usize = parts.iter().map(|p| p.2).sum();
+        (den > 0).then(|| {
+            let v = parts.iter().map(|p| p.1 * p.2 as f64).sum::<f64>() / den as f64;
+            let names: Vec<&str> = parts.iter().map(|p| p.0).collect();
+            (
+                v,
+                format!(
+                    "{group} {metric}: size-weighted mean of {} = {v:.6}",
+                    names.join(", ")
+                ),
+            )
+        })
+    }
+}
+
+/// One of the leaderboard's scores, in points.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Score {
+    /// `ifeval`, `bbh`, `math_lvl5`, `gpqa`, `musr`, `mmlu_pro` or `average`.
+    pub metric: &'static str,
+    /// The score (0–100).
+    pub value: f64,
+    /// How it was computed, and what was absent.
+    pub detail: String,
+}
+
+/// The six scores the values allow (a task with no value is left out) and, when all six are there,
+/// the average.
+pub fn scores(values: &dyn TaskValues) -> Vec<Score> {
     let mut out = Vec::new();
-    let mut six = Vec::new();
-    let mut push = |metric: &str, value: Option<(f64, String)>, claims: &mut ClaimBook| {
-        let Some((v, detail)) = value else { return };
-        six.push(v);
-        let mut c = Check::against_points(
-            SCOPE.to_owned(),
-            metric,
-            0,
-            Recomputed::Value { value: v },
-            model,
-            claims,
-            0.0,
-            "give the score the leaderboard shows with --claims (task open_llm_leaderboard)",
-        );
-        c.detail = Some(detail);
-        out.push(c);
+    let mut push = |metric: &'static str, value: Option<(f64, String)>| {
+        if let Some((value, detail)) = value {
+            out.push(Score {
+                metric,
+                value,
+                detail,
+            });
+        }
     };
     let ifeval = match (
-        raw(
-            results,
-            "leaderboard_ifeval",
-            "prompt_level_strict_acc,none",
-        ),
-        raw(results, "leaderboard_ifeval", "inst_level_strict_acc,none"),
+        values.value("leaderboard_ifeval", "prompt_level_strict_acc"),
+        values.value("leaderboard_ifeval", "inst_level_strict_acc"),
     ) {
         (Some(p), Some(i)) => Some((
             (p * 100.0 + i * 100.0) / 2.0,
@@ -141,16 +186,12 @@ pub fn checks(results: &Results, claims: &mut ClaimBook) -> Vec<Check> {
         )),
         _ => None,
     };
-    push("ifeval", ifeval, claims);
+    push("ifeval", ifeval);
     let subtasks = |family: &str, list: &[(&str, u32)]| -> Option<(f64, String)> {
         let mut scores = Vec::new();
         let mut missing = Vec::new();
         for (name, k) in list {
-            match raw(
-                results,
-                &format!("leaderboard_{family}_{name}"),
-                "acc_norm,none",
-            ) {
+            match values.value(&format!("leaderboard_{family}_{name}"), "acc_norm") {
                 Some(v) => scores.push(normalize(v, 1.0 / f64::from(*k))),
                 None => missing.push(*name),
             }
@@ -168,46 +209,72 @@ pub fn checks(results: &Results, claims: &mut ClaimBook) -> Vec<Check> {
         }
         Some((mean, d))
     };
-    push("bbh", subtasks("bbh", &BBH), claims);
+    push("bbh", subtasks("bbh", &BBH));
     push(
         "math_lvl5",
-        group_value(results, "leaderboard_math_hard", "exact_match,none")
+        values
+            .group("leaderboard_math_hard", "exact_match")
             .map(|(v, d)| (normalize(v, 0.0), d)),
-        claims,
     );
     push(
         "gpqa",
-        group_value(results, "leaderboard_gpqa", "acc_norm,none")
+        values
+            .group("leaderboard_gpqa", "acc_norm")
             .map(|(v, d)| (normalize(v, 0.25), format!("{d}, normalised with 0.25"))),
-        claims,
     );
-    push("musr", subtasks("musr", &MUSR), claims);
+    push("musr", subtasks("musr", &MUSR));
     push(
         "mmlu_pro",
-        raw(results, "leaderboard_mmlu_pro", "acc,none").map(|v| {
+        values.value("leaderboard_mmlu_pro", "acc").map(|v| {
             (
                 normalize(v, 0.1),
                 format!("acc {v:.6}, normalised with 0.1"),
             )
         }),
-        claims,
     );
-    if six.len() == 6 {
-        let avg = six.iter().sum::<f64>() / 6.0;
-        let mut c = Check::against_points(
-            SCOPE.to_owned(),
-            "average",
-            0,
-            Recomputed::Value { value: avg },
-            model,
-            claims,
-            0.0,
-            "give the average the leaderboard shows with --claims (task open_llm_leaderboard)",
-        );
-        c.detail = Some("mean of the six normalised scores".to_owned());
-        out.push(c);
+    if out.len() == 6 {
+        let avg = out.iter().map(|s| s.value).sum::<f64>() / 6.0;
+        out.push(Score {
+            metric: "average",
+            value: avg,
+            detail: "mean of the six normalised scores".to_owned(),
+        });
     }
     out
+}
+
+/// Whether a results file holds any Open LLM Leaderboard task.
+pub fn applies(results: &Results) -> bool {
+    results
+        .results
+        .keys()
+        .any(|t| t.starts_with("leaderboard_"))
+}
+
+/// The leaderboard's scores from the results file, as checks against `--claims`.
+pub fn checks(results: &Results, claims: &mut ClaimBook) -> Vec<Check> {
+    let model = results.model.as_deref();
+    scores(results)
+        .into_iter()
+        .map(|s| {
+            let mut c = Check::against_points(
+                SCOPE.to_owned(),
+                s.metric,
+                0,
+                Recomputed::Value { value: s.value },
+                model,
+                claims,
+                0.0,
+                if s.metric == "average" {
+                    "give the average the leaderboard shows with --claims (task open_llm_leaderboard)"
+                } else {
+                    "give the score the leaderboard shows with --claims (task open_llm_leaderboard)"
+                },
+            );
+            c.detail = Some(s.detail);
+            c
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -222,5 +289,32 @@ mod tests {
         assert!((musr - 35.0).abs() < 1e-9, "{musr}");
         assert_eq!(normalize(0.45, 0.5), 0.0, "below the random baseline");
         assert_eq!(BBH.len(), 24);
+    }
+
+    #[test]
+    fn a_bundle_run_gives_the_scores_it_has() {
+        let v = BundleValues(
+            [
+                ("leaderboard_musr_murder_mysteries/acc_norm", (0.7, 5)),
+                ("leaderboard_musr_object_placements/acc_norm", (0.4, 20)),
+                ("leaderboard_musr_team_allocation/acc_norm", (0.6, 5)),
+                ("leaderboard_gpqa_main/acc_norm", (0.5, 10)),
+                ("leaderboard_gpqa_diamond/acc_norm", (0.2, 30)),
+                ("xstest/acc", (0.9, 450)),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v))
+            .collect(),
+        );
+        let s = scores(&v);
+        let musr = s.iter().find(|s| s.metric == "musr").unwrap();
+        assert!((musr.value - 35.0).abs() < 1e-9, "{musr:?}");
+        // GPQA from its subsets, size-weighted: (0.5·10 + 0.2·30) / 40 = 0.275 → normalised 3.33
+        let gpqa = s.iter().find(|s| s.metric == "gpqa").unwrap();
+        assert!(
+            (gpqa.value - normalize(0.275, 0.25)).abs() < 1e-9,
+            "{gpqa:?}"
+        );
+        assert_eq!(s.len(), 2, "no average without all six: {s:?}");
     }
 }

@@ -165,11 +165,13 @@ struct SosBundle {
     judge_score: Option<f64>,
 }
 
-/// A verified bundle run: the model's name, its results-table row, the receipts checked.
+/// A verified bundle run: the model's name, its results-table row, the receipts checked, and the Open
+/// LLM Leaderboard scores its leaderboard tasks give.
 type BundleRow = (
     String,
     std::collections::BTreeMap<String, f64>,
     Vec<substance_score::CheckedReceipt>,
+    Vec<substance_verify::open_llm::Score>,
 );
 
 /// The bundle run's row: `bundle.json` among `files` (by file name), every receipt verified.
@@ -195,7 +197,10 @@ fn bundle_row(b: &SosBundle) -> Result<BundleRow, JsValue> {
             })
     })
     .map_err(named("BundleRowError"))?;
-    Ok((b.name.clone().unwrap_or(run.model), row, checked))
+    let open_llm = substance_verify::open_llm::scores(&substance_verify::open_llm::BundleValues(
+        run.columns_with_items(),
+    ));
+    Ok((b.name.clone().unwrap_or(run.model), row, checked, open_llm))
 }
 
 /// SOS-Bench factor scores and their correlations with a judge's scores; with `bundle`, a bundle run's
@@ -227,7 +232,7 @@ pub fn sos_report(
     };
     let (results, judge, added) = match &o.bundle {
         Some(b) => {
-            let (name, row, checked) = bundle_row(b)?;
+            let (name, row, checked, open_llm) = bundle_row(b)?;
             let j = substance_sos::join_new_model(
                 results,
                 "bundle run",
@@ -238,7 +243,11 @@ pub fn sos_report(
                 b.judge_score,
             )
             .map_err(&sos)?;
-            (j.results, j.judge, Some((name, checked, j.unused)))
+            (
+                j.results,
+                j.judge,
+                Some((name, checked, j.unused, open_llm)),
+            )
         }
         None => match results {
             Some(r) => (r, judge, None),
@@ -284,9 +293,10 @@ pub fn sos_report(
         #[serde(skip_serializing_if = "Option::is_none")]
         bundle: Option<serde_json::Value>,
     }
-    let bundle = added.map(|(name, checked, unused)| {
+    let bundle = added.map(|(name, checked, unused, open_llm)| {
         let placement = substance_sos::placement(&report.factors, &name);
-        serde_json::json!({"model": name, "placement": placement, "receipts": checked, "unused_columns": unused})
+        serde_json::json!({"model": name, "placement": placement, "receipts": checked,
+            "unused_columns": unused, "open_llm_leaderboard": open_llm})
     });
     to_js(&WithBundle {
         report: &report,
