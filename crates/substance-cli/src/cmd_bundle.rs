@@ -109,7 +109,23 @@ pub fn run(a: &RunArgs, name: &str) -> Result<ExitCode> {
             (Some(x), Some(y)) => Some(x.min(y)),
             (x, y) => x.or(y),
         };
-        let summary = run_suite(a, suite, from, &mut model, &out_dir.join(&receipt), limit)?;
+        // the entry's own shard (a spread-out sample) wins over --shard, which splits whole runs
+        let shard = match &e.shard {
+            Some(s) => Some(
+                crate::cmd_verify::parse_shard(s)
+                    .map_err(|m| anyhow!("{}: {}: shard `{s}`: {m}", path.display(), e.name))?,
+            ),
+            None => a.shard(),
+        };
+        let selection = substance_core::Selection { limit, shard };
+        let summary = run_suite(
+            a,
+            suite,
+            from,
+            &mut model,
+            &out_dir.join(&receipt),
+            selection,
+        )?;
         let metrics = match &e.metrics {
             None => summary
                 .metrics

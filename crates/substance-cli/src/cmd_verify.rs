@@ -82,7 +82,7 @@ pub fn partial_path(out: &Path) -> PathBuf {
     PathBuf::from(name)
 }
 
-fn parse_shard(s: &str) -> Result<[usize; 2], String> {
+pub(crate) fn parse_shard(s: &str) -> Result<[usize; 2], String> {
     let (i, n) = s.split_once('/').ok_or("expected i/n, e.g. 0/4")?;
     let i: usize = i.trim().parse().map_err(|e| format!("shard index: {e}"))?;
     let n: usize = n.trim().parse().map_err(|e| format!("shard count: {e}"))?;
@@ -109,7 +109,10 @@ pub fn run(a: RunArgs) -> Result<ExitCode> {
         &dir.display().to_string(),
         &mut model,
         &out,
-        a.limit,
+        Selection {
+            limit: a.limit,
+            shard: a.shard,
+        },
     )?;
     if a.json {
         print_json(&summary)?;
@@ -134,21 +137,26 @@ impl RunArgs {
         &self.model
     }
 
+    /// `--shard`.
+    pub(crate) fn shard(&self) -> Option<[usize; 2]> {
+        self.shard
+    }
+
     /// The receipt path or, for a bundle, the folder.
     pub(crate) fn out(&self) -> Option<&Path> {
         self.out.as_deref()
     }
 }
 
-/// Run `suite` (loaded from `from`) on `model` into the receipt `out`, resuming when asked; returns the
-/// summary once the receipt is complete.
+/// Run the `selection` of `suite` (loaded from `from`) on `model` into the receipt `out`, resuming when
+/// asked; returns the summary once the receipt is complete.
 pub(crate) fn run_suite(
     a: &RunArgs,
     suite: &Suite,
     from: &str,
     model: &mut Box<dyn substance_runner::LanguageModel>,
     out: &Path,
-    limit: Option<usize>,
+    selection: Selection,
 ) -> Result<Summary> {
     let model_options = a.model_options();
     if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
@@ -160,10 +168,7 @@ pub(crate) fn run_suite(
     // run never leaves a receipt that looks complete. `--resume` continues from it.
     let partial = partial_path(out);
     let opts = RunOptions {
-        selection: Selection {
-            limit,
-            shard: a.shard,
-        },
+        selection,
         seeds: Seeds {
             bootstrap: a.seed,
             bootstrap_resamples: a.bootstrap,

@@ -61,7 +61,11 @@ pub struct BundleSuite {
     /// folder.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fewshot: Option<String>,
-    /// Run only the first N items.
+    /// Run only the items of shard `i/n` (index ≡ i mod n): a sample spread over the whole file,
+    /// where `limit` takes its head (files sorted by type, such as XSTest's, need the spread).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<String>,
+    /// Run only the first N items (after the shard).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<usize>,
     /// The summary metrics that become columns (default: all of them).
@@ -225,6 +229,23 @@ pub fn parse(text: &str, file: &str) -> Result<Bundle, SuiteError> {
             }
             _ => {}
         }
+        if let Some(sh) = &s.shard {
+            let ok = sh.split_once('/').and_then(|(i, n)| {
+                let (i, n) = (
+                    i.trim().parse::<usize>().ok()?,
+                    n.trim().parse::<usize>().ok()?,
+                );
+                (n > 0 && i < n).then_some(())
+            });
+            if ok.is_none() {
+                return Err(field_error(
+                    file,
+                    i,
+                    "shard",
+                    format!("`{sh}` is not i/n with 0 ≤ i < n"),
+                ));
+            }
+        }
         if s.limit == Some(0) {
             return Err(field_error(file, i, "limit", "0 items is no run"));
         }
@@ -385,6 +406,8 @@ metrics = ["acc"]
         assert!(bad("limit = 50", "fewshot = \"../v.jsonl\"").contains("suite[0].fewshot"));
         assert!(bad("metrics = [\"acc\"]", "fewshot = \"v.jsonl\"").contains("goes with `import`"));
         assert!(bad("limit = 50", "limit = 0").contains("suite[0].limit"));
+        assert!(bad("limit = 50", "shard = \"3/3\"").contains("suite[0].shard"));
+        assert!(parse(&OK.replacen("limit = 50", "shard = \"0/3\"", 1), "m.toml").is_ok());
         assert!(bad("limit = 50", "limits = 50").contains("TOML"));
         assert!(bad("name = \"knowledge\"", "name = \"../k\"").contains("plain file name"));
         assert!(bad("format = 1", "format = 2").contains("format 2"));
