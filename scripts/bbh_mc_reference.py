@@ -17,47 +17,24 @@ target, the few-shot delimiter `"\\n\\n"`), after the description; the choices a
 examples of each of the 24 subtasks in the BBH repository's task files, the fixture holds sha256
 digests of the context and continuations (no data text) and the gold.
 """
-import hashlib
-import importlib.util
 import json
 import os
 import sys
 
-import yaml
-
-
-class _Loader(yaml.SafeLoader):
-    pass
-
-
-_Loader.add_constructor("!function", lambda loader, node: loader.construct_scalar(node))
-
-
-def sha(s):
-    return hashlib.sha256(s.encode("utf-8")).hexdigest()
-
-
-def harness_utils():
-    base = os.path.dirname(importlib.util.find_spec("lm_eval").origin)
-    spec = importlib.util.spec_from_file_location("lm_eval_utils", os.path.join(base, "utils.py"))
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from lmeval_local import harness_path, load_module, load_yaml, sha  # noqa: E402
 
 def main():
     tasks_dir, data_dir, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
-    u = harness_utils()
-    with open(os.path.join(tasks_dir, "_fewshot_template_yaml")) as f:
-        template = yaml.load(f, Loader=_Loader)
+    u = load_module(harness_path("utils.py"), "lm_eval_utils")
+    template = load_yaml(os.path.join(tasks_dir, "_fewshot_template_yaml"))
     target_delim = template.get("target_delimiter", " ")
     fewshot_delim = template.get("fewshot_delimiter", "\n\n")
     out = {"harness_tasks": "74d23a67", "per_task": n, "tasks": {}}
     for name in sorted(os.listdir(tasks_dir)):
         if not name.endswith(".yaml") or name.startswith("_"):
             continue
-        with open(os.path.join(tasks_dir, name)) as f:
-            t = yaml.load(f, Loader=_Loader)
+        t = load_yaml(os.path.join(tasks_dir, name))
         cfg = {**template, **{k: v for k, v in t.items() if k != "include"}}
         choices = cfg["doc_to_choice"]
         shots = cfg["fewshot_config"]["samples"][: cfg["num_fewshot"]]

@@ -16,26 +16,17 @@ import json
 import os
 import sys
 
-import yaml
-
-
-class _Loader(yaml.SafeLoader):
-    pass
-
-
-_Loader.add_constructor("!function", lambda loader, node: loader.construct_scalar(node))
-
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from lmeval_local import load_yaml  # noqa: E402
 
 def main():
     folder = sys.argv[1]
-    with open(os.path.join(folder, "_fewshot_template_yaml")) as f:
-        template = yaml.load(f, Loader=_Loader)
+    template = load_yaml(os.path.join(folder, "_fewshot_template_yaml"))
     tasks = {}
     for name in sorted(os.listdir(folder)):
         if not name.endswith(".yaml") or name.startswith("_"):
             continue
-        with open(os.path.join(folder, name)) as f:
-            t = yaml.load(f, Loader=_Loader)
+        t = load_yaml(os.path.join(folder, name))
         assert t["include"] == "_fewshot_template_yaml", name
         assert t["fewshot_config"]["sampler"] == "first_n", name
         tasks[t["dataset_name"]] = {

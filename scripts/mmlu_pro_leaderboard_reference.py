@@ -19,37 +19,16 @@ YAML, and the few-shot context exactly as `lm_eval.api.samplers.ContextSampler.g
 the gold is `answer` indexed in the choices. The fixture holds sha256 digests (no data text).
 """
 import ast
-import hashlib
 import importlib.metadata
-import importlib.util
 import json
 import os
 import sys
 import zipfile
 
-import yaml
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from lmeval_local import harness_path, load_module, load_yaml, sha  # noqa: E402
 
-TASK_DIR = os.path.join(os.path.dirname(importlib.util.find_spec("lm_eval").origin),
-                        "tasks", "leaderboard", "mmlu_pro")
-
-
-def sha(s):
-    return hashlib.sha256(s.encode("utf-8")).hexdigest()
-
-
-def load_utils():
-    spec = importlib.util.spec_from_file_location("mmlu_pro_utils", os.path.join(TASK_DIR, "utils.py"))
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
-class _Loader(yaml.SafeLoader):
-    pass
-
-
-_Loader.add_constructor("!function", lambda loader, node: loader.construct_scalar(node))
-
+TASK_DIR = harness_path("tasks", "leaderboard", "mmlu_pro")
 
 def dataset_row(r):
     options = r["options"]
@@ -60,9 +39,8 @@ def dataset_row(r):
 
 def main():
     archive, validation, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
-    utils = load_utils()
-    with open(os.path.join(TASK_DIR, "mmlu_pro.yaml")) as f:
-        cfg = yaml.load(f, Loader=_Loader)
+    utils = load_module(os.path.join(TASK_DIR, "utils.py"), "mmlu_pro_utils")
+    cfg = load_yaml(os.path.join(TASK_DIR, "mmlu_pro.yaml"))
     assert cfg["fewshot_config"]["sampler"] == "first_n" and cfg["doc_to_target"] == "answer"
     shots, target_delim, fewshot_delim = cfg["num_fewshot"], " ", "\n\n"
     with open(validation) as f:

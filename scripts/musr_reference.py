@@ -17,23 +17,20 @@ none, at the commit SOS-Bench names, 74d23a67, as in 0.4.9) before each choice. 
 zero-shot without a description, so the context is `doc_to_text(doc)` as it is.
 
 The fixture holds sha256 digests of every context and continuation, not the texts (the data is not
-shipped), plus the gold index; `crates/substance-suite/tests/musr_reference.rs` imports the same
+shipped), plus the gold index; `crates/substance-suite/tests/real_data.rs` imports the same
 files with the Rust importer and compares.
 """
 import ast
-import hashlib
 import importlib.metadata
-import importlib.util
 import json
 import os
 import sys
 
-import yaml
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from lmeval_local import harness_path, load_module, load_yaml, sha  # noqa: E402
 
-# the installed harness's task folder, found without importing the package (its __init__ pulls in
-# the evaluator and numpy/torch, which prompt construction does not need)
-TASK_DIR = os.path.join(os.path.dirname(importlib.util.find_spec("lm_eval").origin),
-                        "tasks", "leaderboard", "musr")
+TASK_DIR = harness_path("tasks", "leaderboard", "musr")
+
 SPLITS = {
     "murder_mysteries": "small_murder_mystery.json",
     "object_placements": "small_object_placements.json",
@@ -41,30 +38,13 @@ SPLITS = {
 }
 
 
-def sha(s):
-    return hashlib.sha256(s.encode("utf-8")).hexdigest()
 
-
-def load_utils():
-    spec = importlib.util.spec_from_file_location("musr_utils", os.path.join(TASK_DIR, "utils.py"))
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
-class _Loader(yaml.SafeLoader):
-    pass
-
-
-# `doc_to_text: !function utils.doc_to_text`: the tag is read as its text
-_Loader.add_constructor("!function", lambda loader, node: loader.construct_scalar(node))
 
 
 def main():
     data = sys.argv[1]
-    utils = load_utils()
-    with open(os.path.join(TASK_DIR, "_template_yaml")) as f:
-        template = yaml.load(f, Loader=_Loader)
+    utils = load_module(os.path.join(TASK_DIR, "utils.py"), "musr_utils")
+    template = load_yaml(os.path.join(TASK_DIR, "_template_yaml"))
     # lm-eval's TaskConfig default when the task file sets none (as at 74d23a67 and in 0.4.9)
     delim = template.get("target_delimiter", " ")
     assert template["doc_to_target"] == "{{answer_choice}}", template["doc_to_target"]

@@ -89,11 +89,7 @@ pub fn battles_v01(
     let games = if opts.first_game_only { 1 } else { 2 };
     for j in judgments {
         for g in 0..games {
-            let label = j
-                .games
-                .get(g)
-                .and_then(|x| x.as_ref())
-                .and_then(|x| x.score.as_deref());
+            let label = j.label(g);
             let Some(battle) = v01_battle(g, label, opts.weight) else {
                 continue;
             };
@@ -671,11 +667,7 @@ pub fn arena_hard_v01_leaderboard(
     let mut skipped = Vec::new();
     for j in judgments {
         for g in 0..games {
-            let label = j
-                .games
-                .get(g)
-                .and_then(|x| x.as_ref())
-                .and_then(|x| x.score.as_deref());
+            let label = j.label(g);
             if v01_battle(g, label, opts.battles.weight).is_none() {
                 skipped.push(dropped_game(j, g, label));
             }

@@ -54,12 +54,7 @@ pub struct V2Battle {
 pub fn battles_v2(judgments: &[ArenaJudgment], weight: usize) -> Result<Vec<V2Battle>> {
     let mut out = Vec::new();
     for j in judgments {
-        let score = |g: usize| {
-            j.games
-                .get(g)
-                .and_then(|x| x.as_ref())
-                .and_then(|x| x.score.as_deref())
-        };
+        let score = |g: usize| j.label(g);
         let outcomes = v2_outcomes_weighted(score(0), score(1), weight).map_err(|e| {
             let label = match e {
                 JudgeError::UnknownLabel { label, .. } => label,
@@ -160,11 +155,7 @@ pub fn arena_hard_v2_leaderboard(
         .iter()
         .flat_map(|j| {
             (0..2).filter_map(move |g| {
-                let label = j
-                    .games
-                    .get(g)
-                    .and_then(|x| x.as_ref())
-                    .and_then(|x| x.score.as_deref());
+                let label = j.label(g);
                 label
                     .is_none()
                     .then(|| crate::arena::dropped_game(j, g, None))

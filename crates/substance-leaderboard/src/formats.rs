@@ -61,6 +61,17 @@ pub struct ArenaJudgment {
     pub line: usize,
 }
 
+impl ArenaJudgment {
+    /// The verdict label of game `g` (0: the baseline as A, 1: the model as A), `None` for a game that
+    /// is missing, `null` or without a label.
+    pub fn label(&self, g: usize) -> Option<&str> {
+        self.games
+            .get(g)
+            .and_then(|x| x.as_ref())
+            .and_then(|x| x.score.as_deref())
+    }
+}
+
 /// One answer of an Arena-Hard answer file, with what style control needs.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Answer {

@@ -874,17 +874,37 @@ fn auto_detects_every_real_file() {
     }
 }
 
+/// Item `i` of `suite` against a harness reference entry (`scripts/*_reference.py`): the gold index, and
+/// the sha256 of the context and of every continuation lm-eval builds.
+fn assert_requests_equal(suite: &Suite, i: usize, want: &Value, what: &str) {
+    use sha2::{Digest, Sha256};
+    let sha = |s: &str| hex::encode(Sha256::digest(s.as_bytes()));
+    assert_eq!(
+        suite.items[i].gold,
+        [want["gold"].as_u64().unwrap() as usize],
+        "{what}"
+    );
+    let reqs = build_requests(suite, i).unwrap();
+    assert_eq!(sha(&reqs[0].context), want["context_sha256"], "{what}");
+    let got: Vec<String> = reqs.iter().map(|r| sha(&r.continuation)).collect();
+    let conts: Vec<&str> = want["continuations_sha256"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert_eq!(got, conts, "{what}");
+}
+
 /// MuSR: every request of the three small splits equals the one lm-eval's own task files build
 /// (`scripts/musr_reference.py`, lm-eval 0.4.9's `leaderboard/musr`: `utils.doc_to_text`,
 /// `doc_to_choice`, the default target delimiter), compared by sha256 (the fixture holds no data
 /// text), and the gold indices agree.
 #[test]
 fn musr_requests_equal_the_harness() {
-    use sha2::{Digest, Sha256};
     let Some(dir) = data("musr") else { return };
     let reference: Value =
         serde_json::from_str(include_str!("fixtures/musr_reference.json")).unwrap();
-    let sha = |s: &str| hex::encode(Sha256::digest(s.as_bytes()));
     let mut n = 0;
     for (split, want) in reference["splits"].as_object().unwrap() {
         let suite = imp("musr", &dir.join(want["file"].as_str().unwrap()));
@@ -893,26 +913,7 @@ fn musr_requests_equal_the_harness() {
         assert_eq!(suite.items.len(), items.len(), "{split}");
         for (i, (item, w)) in suite.items.iter().zip(items).enumerate() {
             assert_eq!(item.id, w["id"].as_str().unwrap());
-            assert_eq!(
-                item.gold,
-                [w["gold"].as_u64().unwrap() as usize],
-                "{split} {i}"
-            );
-            let reqs = build_requests(&suite, i).unwrap();
-            assert_eq!(
-                sha(&reqs[0].context),
-                w["context_sha256"],
-                "{split} {}",
-                item.id
-            );
-            let conts: Vec<String> = reqs.iter().map(|r| sha(&r.continuation)).collect();
-            let want: Vec<&str> = w["continuations_sha256"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|v| v.as_str().unwrap())
-                .collect();
-            assert_eq!(conts, want, "{split} {}", item.id);
+            assert_requests_equal(&suite, i, w, &format!("{split} {}", item.id));
             n += 1;
         }
     }
@@ -925,7 +926,6 @@ fn musr_requests_equal_the_harness() {
 /// the harness's `utils` and the sampler's join), compared by sha256; the gold letters agree.
 #[test]
 fn mmlu_pro_requests_equal_the_harness() {
-    use sha2::{Digest, Sha256};
     let reference: Value =
         serde_json::from_str(include_str!("fixtures/mmlu_pro_reference.json")).unwrap();
     let Some(archive) = data(&format!(
@@ -953,26 +953,10 @@ fn mmlu_pro_requests_equal_the_harness() {
         suite.spec.fewshot.n,
         reference["num_fewshot"].as_u64().unwrap() as usize
     );
-    let sha = |s: &str| hex::encode(Sha256::digest(s.as_bytes()));
     for (i, w) in reference["items"].as_array().unwrap().iter().enumerate() {
         let item = &suite.items[i];
         assert_eq!(item.id, w["id"].as_str().unwrap());
-        assert_eq!(
-            item.gold,
-            [w["gold"].as_u64().unwrap() as usize],
-            "{}",
-            item.id
-        );
-        let reqs = build_requests(&suite, i).unwrap();
-        assert_eq!(sha(&reqs[0].context), w["context_sha256"], "{}", item.id);
-        let conts: Vec<String> = reqs.iter().map(|r| sha(&r.continuation)).collect();
-        let want: Vec<&str> = w["continuations_sha256"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|v| v.as_str().unwrap())
-            .collect();
-        assert_eq!(conts, want, "{}", item.id);
+        assert_requests_equal(&suite, i, w, &item.id);
     }
 }
 
@@ -982,11 +966,9 @@ fn mmlu_pro_requests_equal_the_harness() {
 /// sha256; the gold indices agree.
 #[test]
 fn bbh_mc_requests_equal_the_harness() {
-    use sha2::{Digest, Sha256};
     let Some(dir) = data("bbh/bbh") else { return };
     let reference: Value =
         serde_json::from_str(include_str!("fixtures/bbh_mc_reference.json")).unwrap();
-    let sha = |s: &str| hex::encode(Sha256::digest(s.as_bytes()));
     let mut n = 0;
     for (task, items) in reference["tasks"].as_object().unwrap() {
         let suite = imp("bbh-mc", &dir.join(format!("{task}.json")));
@@ -1004,21 +986,7 @@ fn bbh_mc_requests_equal_the_harness() {
             );
         }
         for (i, w) in items.as_array().unwrap().iter().enumerate() {
-            assert_eq!(
-                suite.items[i].gold,
-                [w["gold"].as_u64().unwrap() as usize],
-                "{task} {i}"
-            );
-            let reqs = build_requests(&suite, i).unwrap();
-            assert_eq!(sha(&reqs[0].context), w["context_sha256"], "{task} {i}");
-            let conts: Vec<String> = reqs.iter().map(|r| sha(&r.continuation)).collect();
-            let want: Vec<&str> = w["continuations_sha256"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|v| v.as_str().unwrap())
-                .collect();
-            assert_eq!(conts, want, "{task} {i}");
+            assert_requests_equal(&suite, i, w, &format!("{task} {i}"));
             n += 1;
         }
     }

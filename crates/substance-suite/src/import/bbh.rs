@@ -17,15 +17,17 @@ use substance_core::{Item, OutputType, Suite};
 use super::{ImportOptions, base_spec, file_stem, finish, item, parse_json_document, utf8};
 use crate::SuiteError;
 
+/// A BBH task file (`{"canary": …, "examples": [{"input", "target"}]}`), also read by [`super::bbh_mc`].
 #[derive(Deserialize)]
-struct TaskFile {
-    examples: Vec<Example>,
+pub(crate) struct TaskFile {
+    pub(crate) examples: Vec<Example>,
 }
 
+/// One BBH example.
 #[derive(Deserialize)]
-struct Example {
-    input: String,
-    target: String,
+pub(crate) struct Example {
+    pub(crate) input: String,
+    pub(crate) target: String,
 }
 
 /// The parts of a BBH chain-of-thought prompt file.

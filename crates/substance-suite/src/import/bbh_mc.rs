@@ -17,6 +17,7 @@ use std::sync::OnceLock;
 use serde::Deserialize;
 use substance_core::{Item, OutputType, Suite};
 
+use super::bbh::TaskFile;
 use super::{ImportOptions, base_spec, file_stem, finish, item, parse_json_document};
 use crate::SuiteError;
 
@@ -36,17 +37,6 @@ struct Task {
     description: String,
     choices: Vec<String>,
     fewshot: Vec<(String, String)>,
-}
-
-#[derive(Deserialize)]
-struct TaskFile {
-    examples: Vec<Example>,
-}
-
-#[derive(Deserialize)]
-struct Example {
-    input: String,
-    target: String,
 }
 
 fn data() -> Result<&'static Data, SuiteError> {
@@ -207,6 +197,6 @@ mod tests {
         assert!(
             bad(file, "word_sorting.json").contains("not one of the leaderboard's 24 BBH subtasks")
         );
-        assert!(bad(r#"{"examples": []}"#, "navigate.json").contains("no"));
+        assert!(bad(r#"{"examples": []}"#, "navigate.json").contains("the suite has no items"));
     }
 }

@@ -22,32 +22,30 @@ use serde_json::{Map, Value};
 use substance_core::{Item, OutputType, Suite};
 
 use super::pylit::py_literal;
-use super::{ImportOptions, base_spec, finish, item, json_records, utf8};
+use super::{ImportOptions, base_spec, finish, item, json_records, record_error, utf8};
 use crate::SuiteError;
 
 /// The letters `string.ascii_uppercase` gives the options.
 const LETTERS: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
-
-fn field_err(origin: &str, record: usize, field: &str, message: impl Into<String>) -> SuiteError {
-    SuiteError::Field {
-        file: origin.to_owned(),
-        line: Some(record),
-        field: field.to_owned(),
-        message: message.into(),
-    }
-}
 
 /// One row as an item: `input` = `doc_to_text(doc)`, the letters as choices.
 fn row_item(m: &Map<String, Value>, origin: &str, record: usize) -> Result<Item, SuiteError> {
     let id = match m.get("question_id") {
         Some(Value::Number(n)) => n.to_string(),
         Some(Value::String(s)) if !s.trim().is_empty() => s.clone(),
-        _ => return Err(field_err(origin, record, "question_id", "missing or empty")),
+        _ => {
+            return Err(record_error(
+                origin,
+                record,
+                "question_id",
+                "missing or empty",
+            ));
+        }
     };
     let question = match m.get("question") {
         Some(Value::String(s)) => s.as_str(),
         _ => {
-            return Err(field_err(
+            return Err(record_error(
                 origin,
                 record,
                 "question",
@@ -61,7 +59,7 @@ fn row_item(m: &Map<String, Value>, origin: &str, record: usize) -> Result<Item,
         Some(Value::Array(a)) => a,
         Some(Value::String(s)) => {
             parsed = py_literal(s).map_err(|e| {
-                field_err(
+                record_error(
                     origin,
                     record,
                     "options",
@@ -70,10 +68,10 @@ fn row_item(m: &Map<String, Value>, origin: &str, record: usize) -> Result<Item,
             })?;
             parsed
                 .as_array()
-                .ok_or_else(|| field_err(origin, record, "options", "not a list"))?
+                .ok_or_else(|| record_error(origin, record, "options", "not a list"))?
         }
         _ => {
-            return Err(field_err(
+            return Err(record_error(
                 origin,
                 record,
                 "options",
@@ -85,9 +83,9 @@ fn row_item(m: &Map<String, Value>, origin: &str, record: usize) -> Result<Item,
         .iter()
         .map(Value::as_str)
         .collect::<Option<_>>()
-        .ok_or_else(|| field_err(origin, record, "options", "an option is not a string"))?;
+        .ok_or_else(|| record_error(origin, record, "options", "an option is not a string"))?;
     if options.is_empty() || options.len() > LETTERS.len() {
-        return Err(field_err(
+        return Err(record_error(
             origin,
             record,
             "options",
@@ -107,7 +105,7 @@ fn row_item(m: &Map<String, Value>, origin: &str, record: usize) -> Result<Item,
         .and_then(Value::as_str)
         .and_then(|a| letters.iter().position(|l| l == a))
         .ok_or_else(|| {
-            field_err(
+            record_error(
                 origin,
                 record,
                 "answer",
@@ -129,23 +127,24 @@ fn row_item(m: &Map<String, Value>, origin: &str, record: usize) -> Result<Item,
     Ok(it)
 }
 
-fn items(bytes: &[u8], origin: &str) -> Result<Vec<Item>, SuiteError> {
+fn read_items(bytes: &[u8], origin: &str) -> Result<Vec<Item>, SuiteError> {
     let mut seen = substance_core::input::UniqueKeys::new("question_id");
     let mut out = Vec::new();
-    for (r, m) in json_records(utf8(bytes, origin)?, origin)? {
+    let text = utf8(bytes, origin)?;
+    for (r, m) in json_records(text, origin)? {
         let it = row_item(&m, origin, r)?;
         seen.insert(&it.id, origin, r)?;
         out.push(it);
     }
-    substance_core::input::require_records(out.len(), "rows", origin)?;
+    substance_core::input::require_records(out.len(), text, origin)?;
     Ok(out)
 }
 
 /// Import the test split (and, with [`ImportOptions::fewshot`], the validation split as examples).
 pub fn import(bytes: &[u8], origin: &str, opts: &ImportOptions) -> Result<Suite, SuiteError> {
-    let items = items(bytes, origin)?;
+    let items = read_items(bytes, origin)?;
     let pool = match &opts.fewshot {
-        Some(f) => items_of_fewshot(f)?,
+        Some(f) => read_items(&f.bytes, &f.origin)?,
         None => Vec::new(),
     };
     let mut spec = base_spec(
@@ -169,10 +168,6 @@ pub fn import(bytes: &[u8], origin: &str, opts: &ImportOptions) -> Result<Suite,
         origin,
         opts,
     )
-}
-
-fn items_of_fewshot(f: &super::AuxFile) -> Result<Vec<Item>, SuiteError> {
-    items(&f.bytes, &f.origin)
 }
 
 #[cfg(test)]
@@ -243,5 +238,7 @@ mod tests {
             .contains("(first at line 1)")
         );
         assert!(bad("[1]".to_owned()).contains("expected an object"));
+        assert!(bad(String::new()).contains("no records (empty file)"));
+        assert!(bad("[]".to_owned()).contains("no records"));
     }
 }

@@ -383,6 +383,21 @@ pub(crate) fn file_stem(origin: &str) -> &str {
     base.split('.').next().unwrap_or(base)
 }
 
+/// A field error at a record: its 1-based line (JSONL) or position (JSON array).
+pub(crate) fn record_error(
+    origin: &str,
+    record: usize,
+    field: &str,
+    message: impl Into<String>,
+) -> SuiteError {
+    SuiteError::Field {
+        file: origin.to_owned(),
+        line: Some(record),
+        field: field.to_owned(),
+        message: message.into(),
+    }
+}
+
 /// One JSON record with its 1-based line (JSONL) or position (JSON array).
 pub(crate) type Record = (usize, serde_json::Map<String, serde_json::Value>);
 
@@ -400,12 +415,12 @@ pub(crate) fn json_records(text: &str, origin: &str) -> Result<Vec<Record>, Suit
             .enumerate()
             .map(|(i, r)| match r {
                 Value::Object(m) => Ok((i + 1, m)),
-                other => Err(SuiteError::Field {
-                    file: origin.to_owned(),
-                    line: Some(i + 1),
-                    field: "record".to_owned(),
-                    message: format!("expected an object, found {}", input::kind(&other)),
-                }),
+                other => Err(record_error(
+                    origin,
+                    i + 1,
+                    "record",
+                    format!("expected an object, found {}", input::kind(&other)),
+                )),
             })
             .collect()
     } else {

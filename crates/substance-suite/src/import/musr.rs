@@ -22,7 +22,7 @@ use serde_json::{Map, Value};
 use substance_core::{Item, OutputType, Suite};
 
 use super::pylit::py_literal;
-use super::{ImportOptions, base_spec, file_stem, finish, item, json_records, utf8};
+use super::{ImportOptions, base_spec, file_stem, finish, item, json_records, record_error, utf8};
 use crate::SuiteError;
 
 /// The leaderboard's prompt, with the choices block rendered per item into `meta.choices_text`.
@@ -34,15 +34,6 @@ const SPLITS: [(&str, &str); 3] = [
     ("object", "object_placements"),
     ("team", "team_allocation"),
 ];
-
-fn field_err(origin: &str, record: usize, field: &str, message: impl Into<String>) -> SuiteError {
-    SuiteError::Field {
-        file: origin.to_owned(),
-        line: Some(record),
-        field: field.to_owned(),
-        message: message.into(),
-    }
-}
 
 /// `choices_text` as `utils.doc_to_text` builds it.
 fn choices_text(choices: &[String]) -> String {
@@ -65,7 +56,7 @@ fn string_list(
         Value::Array(a) => a,
         Value::String(s) => {
             parsed = py_literal(s).map_err(|e| {
-                field_err(
+                record_error(
                     origin,
                     record,
                     field,
@@ -74,11 +65,11 @@ fn string_list(
             })?;
             match &parsed {
                 Value::Array(a) => a,
-                _ => return Err(field_err(origin, record, field, "not a list")),
+                _ => return Err(record_error(origin, record, field, "not a list")),
             }
         }
         _ => {
-            return Err(field_err(
+            return Err(record_error(
                 origin,
                 record,
                 field,
@@ -89,12 +80,22 @@ fn string_list(
     let out: Option<Vec<String>> = list.iter().map(|c| c.as_str().map(str::to_owned)).collect();
     match out {
         Some(v) if v.len() >= 2 => Ok(v),
-        Some(_) => Err(field_err(origin, record, field, "fewer than two choices")),
-        None => Err(field_err(origin, record, field, "a choice is not a string")),
+        Some(_) => Err(record_error(
+            origin,
+            record,
+            field,
+            "fewer than two choices",
+        )),
+        None => Err(record_error(
+            origin,
+            record,
+            field,
+            "a choice is not a string",
+        )),
     }
 }
 
-fn text<'a>(
+fn string_field<'a>(
     m: &'a Map<String, Value>,
     key: &str,
     origin: &str,
@@ -102,9 +103,9 @@ fn text<'a>(
 ) -> Result<&'a str, SuiteError> {
     match m.get(key) {
         Some(Value::String(s)) if !s.trim().is_empty() => Ok(s),
-        Some(Value::String(_)) => Err(field_err(origin, record, key, "empty")),
-        Some(_) => Err(field_err(origin, record, key, "expected a string")),
-        None => Err(field_err(origin, record, key, "missing")),
+        Some(Value::String(_)) => Err(record_error(origin, record, key, "empty")),
+        Some(_) => Err(record_error(origin, record, key, "expected a string")),
+        None => Err(record_error(origin, record, key, "missing")),
     }
 }
 
@@ -115,12 +116,11 @@ fn index(
     origin: &str,
     record: usize,
 ) -> Result<usize, SuiteError> {
-    let i = m
-        .get(key)
-        .and_then(Value::as_u64)
-        .ok_or_else(|| field_err(origin, record, key, "missing or not a non-negative integer"))?;
+    let i = m.get(key).and_then(Value::as_u64).ok_or_else(|| {
+        record_error(origin, record, key, "missing or not a non-negative integer")
+    })?;
     usize::try_from(i).ok().filter(|i| *i < n).ok_or_else(|| {
-        field_err(
+        record_error(
             origin,
             record,
             key,
@@ -180,7 +180,7 @@ pub fn import(bytes: &[u8], origin: &str, opts: &ImportOptions) -> Result<Suite,
             let gold = index(m, "answer_index", choices.len(), origin, *record)?;
             if let Some(a) = m.get("answer_choice") {
                 if a.as_str() != Some(choices[gold].as_str()) {
-                    return Err(field_err(
+                    return Err(record_error(
                         origin,
                         *record,
                         "answer_choice",
@@ -190,16 +190,16 @@ pub fn import(bytes: &[u8], origin: &str, opts: &ImportOptions) -> Result<Suite,
             }
             items.push(musr_item(
                 (k + 1).to_string(),
-                text_of(m, "narrative", origin, *record)?,
-                text_of(m, "question", origin, *record)?,
+                string_field(m, "narrative", origin, *record)?,
+                string_field(m, "question", origin, *record)?,
                 choices,
                 gold,
             ));
         } else if m.contains_key("context") {
-            let narrative = text_of(m, "context", origin, *record)?;
+            let narrative = string_field(m, "context", origin, *record)?;
             let qs = match m.get("questions") {
                 Some(Value::String(s)) => py_literal(s).map_err(|e| {
-                    field_err(
+                    record_error(
                         origin,
                         *record,
                         "questions",
@@ -208,7 +208,7 @@ pub fn import(bytes: &[u8], origin: &str, opts: &ImportOptions) -> Result<Suite,
                 })?,
                 Some(v @ Value::Array(_)) => v.clone(),
                 _ => {
-                    return Err(field_err(
+                    return Err(record_error(
                         origin,
                         *record,
                         "questions",
@@ -217,11 +217,11 @@ pub fn import(bytes: &[u8], origin: &str, opts: &ImportOptions) -> Result<Suite,
                 }
             };
             let Value::Array(qs) = qs else {
-                return Err(field_err(origin, *record, "questions", "not a list"));
+                return Err(record_error(origin, *record, "questions", "not a list"));
             };
             for (j, q) in qs.iter().enumerate() {
                 let Value::Object(q) = q else {
-                    return Err(field_err(
+                    return Err(record_error(
                         origin,
                         *record,
                         &format!("questions[{j}]"),
@@ -236,7 +236,7 @@ pub fn import(bytes: &[u8], origin: &str, opts: &ImportOptions) -> Result<Suite,
                 )?;
                 let gold = index(q, "answer", choices.len(), origin, *record)
                     .map_err(|e| retag(e, &format!("questions[{j}].answer")))?;
-                let question = text_of(q, "question", origin, *record)
+                let question = string_field(q, "question", origin, *record)
                     .map_err(|e| retag(e, &format!("questions[{j}].question")))?;
                 items.push(musr_item(
                     format!("{}-{}", k + 1, j + 1),
@@ -247,7 +247,7 @@ pub fn import(bytes: &[u8], origin: &str, opts: &ImportOptions) -> Result<Suite,
                 ));
             }
         } else {
-            return Err(field_err(
+            return Err(record_error(
                 origin,
                 *record,
                 "record",
@@ -273,15 +273,6 @@ pub fn import(bytes: &[u8], origin: &str, opts: &ImportOptions) -> Result<Suite,
         origin,
         opts,
     )
-}
-
-fn text_of<'a>(
-    m: &'a Map<String, Value>,
-    key: &str,
-    origin: &str,
-    record: usize,
-) -> Result<&'a str, SuiteError> {
-    text(m, key, origin, record)
 }
 
 /// The same error naming another field (a question inside a story).
@@ -363,6 +354,6 @@ mod tests {
         );
         assert!(bad(row("S", "['a', 'b']", 0, "a"), "other.jsonl").contains("which MuSR split"));
         assert!(bad("[1]".to_owned(), "team.json").contains("expected an object"));
-        assert!(bad(String::new(), "team.jsonl").contains("no"));
+        assert!(bad(String::new(), "team.jsonl").contains("the suite has no items"));
     }
 }
