@@ -298,9 +298,10 @@ fn q3_k(b: &[u8; 110], y: &mut [f32; 256]) {
     }
 }
 
-/// The 6-bit scales and mins of Q4_K / Q5_K (`get_scale_min_k4`), eight of each.
+/// The eight 6-bit scales and mins of a Q4_K / Q5_K super-block, unpacked from its 12 `scales` bytes
+/// (`get_scale_min_k4`).
 #[inline(always)]
-fn k4_scales(s: &[u8]) -> ([u8; 8], [u8; 8]) {
+pub fn k4_scales(s: &[u8]) -> ([u8; 8], [u8; 8]) {
     let mut sc = [0u8; 8];
     let mut mn = [0u8; 8];
     for j in 0..4 {

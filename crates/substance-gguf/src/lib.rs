@@ -71,7 +71,9 @@ pub mod tokenizer;
 pub mod types;
 pub mod value;
 
-pub use dequant::{bf16_to_f32, dequantize, dequantize_into, dequantize_raw, f16_to_f32};
+pub use dequant::{
+    bf16_to_f32, dequantize, dequantize_into, dequantize_raw, f16_to_f32, k4_scales,
+};
 pub use error::GgufError;
 pub use file::{DEFAULT_ALIGNMENT, Gguf, MAX_ARRAY_DEPTH, MAX_DIMS, TensorInfo};
 pub use llama::{LlamaParams, permute_qk, unpermute_qk};

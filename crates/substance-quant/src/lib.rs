@@ -1,0 +1,842 @@
+//! Quantised weight matrices and the CPU kernels that multiply with them, for the substance model runtime.
+//!
+//! # What it is for
+//!
+//! A GGUF model's projections are stored in ggml's block formats (SmolLM2-135M-Instruct Q4_1: 20 bytes per
+//! 32 weights). Dequantised to `f32` they take 6.4× the memory, and a decode step, which reads every weight
+//! once, is bound by memory bandwidth. [`QMatrix`] keeps the weights in blocks of 32 with one scale (and
+//! one minimum) each, and [`QMatrix::matmul`] computes `y = x · Wᵀ` from them:
+//!
+//! 1. each row of `x` is quantised to 8 bits per block of 32 ([`QActs`], llama.cpp's `Q8_1` idea: a scale
+//!    `dₓ = max|x|/127`, the rounded values, and `dₓ·Σq`);
+//! 2. each block's dot product is an integer sum `Σ qw·qx` (4- or 8-bit × 8-bit, exact in `i32`), scaled
+//!    once per block: `dw·dₓ·Σ qw·qx + mw·dₓ·Σ qx` for `w = dw·qw + mw`.
+//!
+//! The only approximation is step 1: each activation moves by at most half a step (`dₓ/2`), so every output
+//! is within `Σ_blocks (Σ|w|)·dₓ/2` of the exact product with the dequantised weights — the bound the
+//! tests check, and the reason the model runtime states a tolerance for this numeric path.
+//!
+//! # Layouts
+//!
+//! Blocks are repacked at load time, losslessly: the `f16` scales are widened to `f32` (no conversion in
+//! the inner loop; 4 bytes per block more), the quantised values are kept as stored.
+//! - **Q8**: 32 × `i8`, `w = d·q` — from `Q8_0`; every other ggml type a model runtime may meet (Q5_*,
+//!   Q6_K, Q2_K…) is dequantised and *requantised* to Q8 (labelled [`Origin::Requantised`]: a second,
+//!   small rounding of the weights, ≤ `max|w|/254` per block).
+//! - **Q4**: 16 bytes of nibbles in ggml's order (byte `j` holds elements `j` and `j + 16`), `w = d·q + m` —
+//!   from `Q4_1` as is, `Q4_0` with `m = −8d`, and each 32-element sub-block of `Q4_K` with `d = d·scale`,
+//!   `m = −dmin·min` (all products exact in `f32`). [`QMatrix::row_f32`] therefore gives the same bits as
+//!   `substance_gguf::dequantize` for these four types (but for the sign of Q4_0's zeros: `8d − 8d` is +0
+//!   where ggml's `(8 − 8)·d` is −0 for a negative `d`).
+//!
+//! # Why hand-written
+//!
+//! burn 0.22's quantised tensors dequantise the whole matrix before a `matmul` (`q_matmul` in
+//! burn-backend), which is the f32 path again, and no pure-Rust crate multiplies ggml blocks. The kernels
+//! are plain Rust over fixed-size arrays (`as_chunks`), written so LLVM vectorises the integer dot products
+//! (SIMD128 on `wasm32` with `+simd128`, SSE2 natively); on x86-64 the same code is compiled a second time
+//! with AVX2 + FMA enabled and chosen at run time when the CPU has them (the crate's one `unsafe` call).
+//! This crate is optimised even in dev builds (see the workspace `Cargo.toml`).
+
+use substance_gguf::{GgmlType, dequantize_raw, f16_to_f32, k4_scales};
+
+/// Elements per block.
+pub const QK: usize = 32;
+
+/// Activation rows multiplied against one weight row before the next (keeps the rows' 8-bit values in L1).
+const TILE: usize = 16;
+
+/// What a [`QMatrix`] can go wrong on.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum QuantError {
+    /// The row length is not a whole number of blocks.
+    #[error("rows of {cols} values are not a whole number of {block}-value blocks")]
+    RowLength {
+        /// Values per row.
+        cols: usize,
+        /// Values per block of the type.
+        block: usize,
+    },
+    /// The data is not `rows` rows of the type's blocks.
+    #[error("{ty}: {rows}×{cols} needs {expected} bytes, the data has {got}")]
+    Length {
+        /// The ggml type.
+        ty: &'static str,
+        /// Rows.
+        rows: usize,
+        /// Values per row.
+        cols: usize,
+        /// Bytes expected.
+        expected: usize,
+        /// Bytes found.
+        got: usize,
+    },
+    /// A type that is not quantised (F32, F16, BF16, integers): such a tensor stays `f32`.
+    #[error("{0} is not a quantised type")]
+    NotQuantised(&'static str),
+    /// The data could not be dequantised for requantisation.
+    #[error("{0}")]
+    Dequantise(String),
+    /// Activations or output of the wrong size for a product.
+    #[error("shape mismatch: {0}")]
+    Shape(String),
+}
+
+/// How a matrix's blocks relate to the file's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// The file's values and scales, repacked without loss.
+    Exact(GgmlType),
+    /// Dequantised from this type and quantised again to Q8.
+    Requantised(GgmlType),
+    /// Quantised to Q8 from `f32` weights.
+    FromF32,
+}
+
+impl Origin {
+    /// `"Q4_1"`, `"Q6_K→Q8"`, `"f32→Q8"`.
+    pub fn label(self) -> String {
+        match self {
+            Origin::Exact(t) => t.name().to_owned(),
+            Origin::Requantised(t) => format!("{}→Q8", t.name()),
+            Origin::FromF32 => "f32→Q8".to_owned(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Blocks {
+    /// `w = d·q`.
+    Q8 { q: Vec<[i8; QK]>, d: Vec<f32> },
+    /// `w = d·q + m`, nibbles in ggml order.
+    Q4 {
+        q: Vec<[u8; QK / 2]>,
+        d: Vec<f32>,
+        m: Vec<f32>,
+    },
+}
+
+/// A `[rows, cols]` weight matrix in blocks of [`QK`] along each row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QMatrix {
+    rows: usize,
+    cols: usize,
+    origin: Origin,
+    blocks: Blocks,
+}
+
+fn f16_at(b: &[u8], i: usize) -> f32 {
+    match b.get(i..i + 2) {
+        Some(&[lo, hi]) => f16_to_f32(u16::from_le_bytes([lo, hi])),
+        _ => 0.0,
+    }
+}
+
+impl QMatrix {
+    /// Repack `rows` rows of `cols` values of ggml type `ty` (the tensor's bytes, row-major as GGUF stores
+    /// them: `cols` is the tensor's first dimension).
+    pub fn from_ggml(
+        ty: GgmlType,
+        data: &[u8],
+        rows: usize,
+        cols: usize,
+    ) -> Result<Self, QuantError> {
+        use GgmlType::*;
+        let block = usize::try_from(ty.block_size()).unwrap_or(usize::MAX);
+        let type_size = usize::try_from(ty.type_size()).unwrap_or(usize::MAX);
+        if matches!(ty, F32 | F16 | BF16 | F64 | I8 | I16 | I32 | I64) {
+            return Err(QuantError::NotQuantised(ty.name()));
+        }
+        if !cols.is_multiple_of(QK) || !cols.is_multiple_of(block) {
+            return Err(QuantError::RowLength {
+                cols,
+                block: block.max(QK),
+            });
+        }
+        let expected = rows * (cols / block) * type_size;
+        if data.len() != expected {
+            return Err(QuantError::Length {
+                ty: ty.name(),
+                rows,
+                cols,
+                expected,
+                got: data.len(),
+            });
+        }
+        let n = rows * cols / QK;
+        let blocks = match ty {
+            Q8_0 => {
+                let (raw, _) = data.as_chunks::<34>();
+                let mut q = Vec::with_capacity(n);
+                let mut d = Vec::with_capacity(n);
+                for b in raw {
+                    d.push(f16_at(b, 0));
+                    let mut v = [0i8; QK];
+                    for (o, &x) in v.iter_mut().zip(&b[2..]) {
+                        *o = x as i8;
+                    }
+                    q.push(v);
+                }
+                Blocks::Q8 { q, d }
+            }
+            Q4_0 | Q4_1 => {
+                let mut q = Vec::with_capacity(n);
+                let mut d = Vec::with_capacity(n);
+                let mut m = Vec::with_capacity(n);
+                let step = if ty == Q4_0 { 18 } else { 20 };
+                for b in data.chunks_exact(step) {
+                    let scale = f16_at(b, 0);
+                    d.push(scale);
+                    m.push(if ty == Q4_0 {
+                        -8.0 * scale
+                    } else {
+                        f16_at(b, 2)
+                    });
+                    let mut v = [0u8; QK / 2];
+                    v.copy_from_slice(&b[step - 16..]);
+                    q.push(v);
+                }
+                Blocks::Q4 { q, d, m }
+            }
+            Q4_K => {
+                let (raw, _) = data.as_chunks::<144>();
+                let mut q = Vec::with_capacity(n);
+                let mut d = Vec::with_capacity(n);
+                let mut m = Vec::with_capacity(n);
+                for b in raw {
+                    let (dd, dmin) = (f16_at(b, 0), f16_at(b, 2));
+                    let (sc, mn) = k4_scales(&b[4..16]);
+                    for i in 0..8 {
+                        let (c, k) = (i / 2, i % 2);
+                        let src = &b[16 + 32 * c..16 + 32 * c + 32];
+                        let mut v = [0u8; QK / 2];
+                        for (j, o) in v.iter_mut().enumerate() {
+                            let lo = (src[j] >> (4 * k)) & 0x0f;
+                            let hi = (src[j + 16] >> (4 * k)) & 0x0f;
+                            *o = lo | (hi << 4);
+                        }
+                        q.push(v);
+                        d.push(dd * f32::from(sc[i]));
+                        m.push(-(dmin * f32::from(mn[i])));
+                    }
+                }
+                Blocks::Q4 { q, d, m }
+            }
+            _ => {
+                let mut values = vec![0f32; rows * cols];
+                dequantize_raw(ty, data, &mut values)
+                    .map_err(|e| QuantError::Dequantise(e.to_string()))?;
+                let mut m = Self::quantize_f32(&values, rows, cols)?;
+                m.origin = Origin::Requantised(ty);
+                return Ok(m);
+            }
+        };
+        Ok(Self {
+            rows,
+            cols,
+            origin: Origin::Exact(ty),
+            blocks,
+        })
+    }
+
+    /// Quantise `f32` weights (`rows × cols`, row-major) to Q8 blocks: `d = max|w|/127`, `q = round(w/d)`.
+    pub fn quantize_f32(values: &[f32], rows: usize, cols: usize) -> Result<Self, QuantError> {
+        if !cols.is_multiple_of(QK) {
+            return Err(QuantError::RowLength { cols, block: QK });
+        }
+        if values.len() != rows * cols {
+            return Err(QuantError::Shape(format!(
+                "{} values for {rows}×{cols}",
+                values.len()
+            )));
+        }
+        let (chunks, _) = values.as_chunks::<QK>();
+        let mut q = Vec::with_capacity(chunks.len());
+        let mut d = Vec::with_capacity(chunks.len());
+        for c in chunks {
+            let (v, scale, _) = quantize_block(c);
+            q.push(v);
+            d.push(scale);
+        }
+        Ok(Self {
+            rows,
+            cols,
+            origin: Origin::FromF32,
+            blocks: Blocks::Q8 { q, d },
+        })
+    }
+
+    /// Rows.
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+
+    /// Values per row.
+    pub fn cols(&self) -> usize {
+        self.cols
+    }
+
+    /// Where the blocks came from.
+    pub fn origin(&self) -> Origin {
+        self.origin
+    }
+
+    /// Bytes held.
+    pub fn bytes(&self) -> usize {
+        match &self.blocks {
+            Blocks::Q8 { q, d } => q.len() * QK + d.len() * 4,
+            Blocks::Q4 { q, d, m } => q.len() * QK / 2 + (d.len() + m.len()) * 4,
+        }
+    }
+
+    /// Reorder the rows: row `r` of the result is row `src[r]` of `self` (`src` a permutation).
+    pub fn select_rows(&self, src: &[usize]) -> Result<Self, QuantError> {
+        let nb = self.cols / QK;
+        if src.len() != self.rows || src.iter().any(|&r| r >= self.rows) {
+            return Err(QuantError::Shape(format!(
+                "row order of {} entries for {} rows",
+                src.len(),
+                self.rows
+            )));
+        }
+        fn pick<T: Copy>(v: &[T], nb: usize, src: &[usize]) -> Vec<T> {
+            src.iter()
+                .flat_map(|&r| v[r * nb..(r + 1) * nb].iter().copied())
+                .collect()
+        }
+        let blocks = match &self.blocks {
+            Blocks::Q8 { q, d } => Blocks::Q8 {
+                q: pick(q, nb, src),
+                d: pick(d, nb, src),
+            },
+            Blocks::Q4 { q, d, m } => Blocks::Q4 {
+                q: pick(q, nb, src),
+                d: pick(d, nb, src),
+                m: pick(m, nb, src),
+            },
+        };
+        Ok(Self {
+            blocks,
+            ..self.clone()
+        })
+    }
+
+    /// Row `r` as `f32` (`out.len() == cols`): `d·q (+ m)`, the same bits as ggml's dequantisation for the
+    /// exactly repacked types.
+    pub fn row_f32(&self, r: usize, out: &mut [f32]) -> Result<(), QuantError> {
+        let nb = self.cols / QK;
+        if r >= self.rows || out.len() != self.cols {
+            return Err(QuantError::Shape(format!(
+                "row {r} into {} values of a {}×{} matrix",
+                out.len(),
+                self.rows,
+                self.cols
+            )));
+        }
+        let (outs, _) = out.as_chunks_mut::<QK>();
+        match &self.blocks {
+            Blocks::Q8 { q, d } => {
+                for ((o, b), &s) in outs.iter_mut().zip(&q[r * nb..]).zip(&d[r * nb..]) {
+                    for (y, &x) in o.iter_mut().zip(b) {
+                        *y = f32::from(x) * s;
+                    }
+                }
+            }
+            Blocks::Q4 { q, d, m } => {
+                let span = r * nb..(r + 1) * nb;
+                for (((o, b), &s), &mm) in outs
+                    .iter_mut()
+                    .zip(&q[span.clone()])
+                    .zip(&d[span.clone()])
+                    .zip(&m[span])
+                {
+                    let (lo, hi) = o.split_at_mut(QK / 2);
+                    for j in 0..QK / 2 {
+                        lo[j] = s * f32::from(b[j] & 0x0f) + mm;
+                        hi[j] = s * f32::from(b[j] >> 4) + mm;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The whole matrix as `f32`, row-major.
+    pub fn to_f32(&self) -> Vec<f32> {
+        let mut out = vec![0f32; self.rows * self.cols];
+        for (r, row) in out.chunks_exact_mut(self.cols.max(1)).enumerate() {
+            // cannot fail: every row index and length is in range
+            let _ = self.row_f32(r, row);
+        }
+        out
+    }
+
+    /// `out[i·ld + offset + r] = Σ_c x[i][c] · W[r][c]` for every activation row `i` and weight row `r`:
+    /// `y = x · Wᵀ` written into columns `offset..offset + rows` of a row-major `[x.rows(), ld]` output (so
+    /// several matrices can fill one fused output).
+    pub fn matmul(
+        &self,
+        x: &QActs,
+        out: &mut [f32],
+        ld: usize,
+        offset: usize,
+    ) -> Result<(), QuantError> {
+        self.matmul_with(KernelPath::Best, x, out, ld, offset)
+    }
+
+    /// [`QMatrix::matmul`] on a chosen kernel path (the tests compare the paths).
+    pub fn matmul_with(
+        &self,
+        path: KernelPath,
+        x: &QActs,
+        out: &mut [f32],
+        ld: usize,
+        offset: usize,
+    ) -> Result<(), QuantError> {
+        if x.cols != self.cols || offset + self.rows > ld || out.len() < x.rows * ld {
+            return Err(QuantError::Shape(format!(
+                "[{}, {}] · [{}, {}]ᵀ into {} values with row stride {ld} at column {offset}",
+                x.rows,
+                x.cols,
+                self.rows,
+                self.cols,
+                out.len()
+            )));
+        }
+        let k = Kernel {
+            w: self,
+            x,
+            ld,
+            offset,
+        };
+        #[cfg(target_arch = "x86_64")]
+        if path == KernelPath::Best && has_avx2() {
+            #[allow(unsafe_code)]
+            // SAFETY: the CPU was just checked to support AVX2 and FMA, the only requirement of
+            // `run_avx2` (its body is the same safe code as `run`).
+            unsafe {
+                k.run_avx2(out)
+            };
+            return Ok(());
+        }
+        #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+        if path == KernelPath::Best {
+            k.run::<simd128::Simd128>(out);
+            return Ok(());
+        }
+        k.run::<Portable>(out);
+        Ok(())
+    }
+}
+
+/// Which dot-product code [`QMatrix::matmul_with`] runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KernelPath {
+    /// The fastest this CPU has: AVX2 + FMA on x86-64 when present, SIMD128 on wasm32 built with it.
+    Best,
+    /// Plain Rust, vectorised by the compiler.
+    Portable,
+}
+
+#[cfg(target_arch = "x86_64")]
+fn has_avx2() -> bool {
+    std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
+}
+
+/// The code [`KernelPath::Best`] runs here: `"avx2"`, `"simd128"` or `"portable"` (for receipts and logs).
+pub fn best_kernel() -> &'static str {
+    #[cfg(target_arch = "x86_64")]
+    if has_avx2() {
+        return "avx2";
+    }
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    return "simd128";
+    #[allow(unreachable_code)]
+    "portable"
+}
+
+/// Activation rows quantised to 8 bits per block of [`QK`] (llama.cpp's `Q8_1`): values, scale and
+/// `scale · Σ values` per block.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QActs {
+    rows: usize,
+    cols: usize,
+    q: Vec<[i8; QK]>,
+    d: Vec<f32>,
+    s: Vec<f32>,
+}
+
+/// One block to 8 bits: `(values, d, d·Σvalues)` with `d = max|x|/127`, values rounded half away from zero.
+#[inline(always)]
+fn quantize_block(x: &[f32; QK]) -> ([i8; QK], f32, f32) {
+    let amax = x.iter().fold(0f32, |a, &v| a.max(v.abs()));
+    let d = amax / 127.0;
+    let id = if d > 0.0 { 1.0 / d } else { 0.0 };
+    let mut q = [0i8; QK];
+    let mut sum = 0i32;
+    for (o, &v) in q.iter_mut().zip(x) {
+        // |v·id| ≤ 127 (+ rounding): the cast saturates, never wraps
+        let r = (v * id).round() as i8;
+        *o = r;
+        sum += i32::from(r);
+    }
+    (q, d, d * sum as f32)
+}
+
+impl QActs {
+    /// Quantise `rows` rows of `cols` values (row-major). Non-finite values make the whole block's
+    /// scale non-finite, so the products come out NaN/inf as the f32 path's would.
+    pub fn quantize(x: &[f32], rows: usize, cols: usize) -> Result<Self, QuantError> {
+        if !cols.is_multiple_of(QK) {
+            return Err(QuantError::RowLength { cols, block: QK });
+        }
+        if x.len() != rows * cols {
+            return Err(QuantError::Shape(format!(
+                "{} activations for {rows}×{cols}",
+                x.len()
+            )));
+        }
+        let (chunks, _) = x.as_chunks::<QK>();
+        let mut q = Vec::with_capacity(chunks.len());
+        let mut d = Vec::with_capacity(chunks.len());
+        let mut s = Vec::with_capacity(chunks.len());
+        for c in chunks {
+            let (v, scale, sum) = quantize_block(c);
+            q.push(v);
+            d.push(scale);
+            s.push(sum);
+        }
+        Ok(Self {
+            rows,
+            cols,
+            q,
+            d,
+            s,
+        })
+    }
+
+    /// Rows.
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+
+    /// The largest error bound of row `i` against weights `w`: `Σ_blocks (Σ|w|)·d/2` over the weights'
+    /// row `r` — the kernel's result is within this of the exact product (plus `f32` rounding).
+    pub fn error_bound(&self, i: usize, w: &QMatrix, r: usize) -> f64 {
+        let nb = self.cols / QK;
+        let mut row = vec![0f32; w.cols];
+        if w.row_f32(r, &mut row).is_err() || i >= self.rows {
+            return f64::INFINITY;
+        }
+        row.chunks_exact(QK)
+            .zip(&self.d[i * nb..(i + 1) * nb])
+            .map(|(b, &d)| b.iter().map(|v| f64::from(v.abs())).sum::<f64>() * f64::from(d) / 2.0)
+            .sum()
+    }
+}
+
+/// One product's operands.
+struct Kernel<'a> {
+    w: &'a QMatrix,
+    x: &'a QActs,
+    ld: usize,
+    offset: usize,
+}
+
+/// A block-row dot product: weights of one row, activations of one row → `Σ w·x`.
+trait Dots {
+    fn q8(wq: &[[i8; QK]], wd: &[f32], xq: &[[i8; QK]], xd: &[f32]) -> f32;
+    fn q4(
+        wq: &[[u8; QK / 2]],
+        wd: &[f32],
+        wm: &[f32],
+        xq: &[[i8; QK]],
+        xd: &[f32],
+        xs: &[f32],
+    ) -> f32;
+}
+
+/// Plain Rust (what LLVM makes of it: SSE2 natively, SIMD128 on wasm32).
+struct Portable;
+
+impl Dots for Portable {
+    #[inline(always)]
+    fn q8(wq: &[[i8; QK]], wd: &[f32], xq: &[[i8; QK]], xd: &[f32]) -> f32 {
+        dot_q8(wq, wd, xq, xd)
+    }
+    #[inline(always)]
+    fn q4(
+        wq: &[[u8; QK / 2]],
+        wd: &[f32],
+        wm: &[f32],
+        xq: &[[i8; QK]],
+        xd: &[f32],
+        xs: &[f32],
+    ) -> f32 {
+        dot_q4(wq, wd, wm, xq, xd, xs)
+    }
+}
+
+impl Kernel<'_> {
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2,fma")]
+    fn run_avx2(&self, out: &mut [f32]) {
+        self.run::<x86::Avx2>(out);
+    }
+
+    #[inline(always)]
+    fn run<D: Dots>(&self, out: &mut [f32]) {
+        let nb = self.w.cols / QK;
+        let x = self.x;
+        for t0 in (0..x.rows).step_by(TILE) {
+            let t1 = (t0 + TILE).min(x.rows);
+            for r in 0..self.w.rows {
+                let wr = r * nb..(r + 1) * nb;
+                for i in t0..t1 {
+                    let xr = i * nb..(i + 1) * nb;
+                    let y = match &self.w.blocks {
+                        Blocks::Q8 { q, d } => {
+                            D::q8(&q[wr.clone()], &d[wr.clone()], &x.q[xr.clone()], &x.d[xr])
+                        }
+                        Blocks::Q4 { q, d, m } => D::q4(
+                            &q[wr.clone()],
+                            &d[wr.clone()],
+                            &m[wr.clone()],
+                            &x.q[xr.clone()],
+                            &x.d[xr.clone()],
+                            &x.s[xr],
+                        ),
+                    };
+                    if let Some(o) = out.get_mut(i * self.ld + self.offset + r) {
+                        *o = y;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// AVX2 dot products (llama.cpp's scheme): `maddubs` (u8 × i8 → pairs of i16), `madd` with ones (→ i32),
+/// convert, one fused multiply-add per block into eight f32 lanes.
+#[cfg(target_arch = "x86_64")]
+#[allow(unsafe_code)]
+mod x86 {
+    use std::arch::x86_64::*;
+
+    use super::{Dots, QK};
+
+    pub(crate) struct Avx2;
+
+    impl Dots for Avx2 {
+        #[inline(always)]
+        fn q8(wq: &[[i8; QK]], wd: &[f32], xq: &[[i8; QK]], xd: &[f32]) -> f32 {
+            // SAFETY: only reached through `Kernel::run_avx2`, whose caller checked AVX2 and FMA.
+            unsafe { q8(wq, wd, xq, xd) }
+        }
+        #[inline(always)]
+        fn q4(
+            wq: &[[u8; QK / 2]],
+            wd: &[f32],
+            wm: &[f32],
+            xq: &[[i8; QK]],
+            xd: &[f32],
+            xs: &[f32],
+        ) -> f32 {
+            // SAFETY: as above.
+            unsafe { q4(wq, wd, wm, xq, xd, xs) }
+        }
+    }
+
+    #[inline]
+    #[target_feature(enable = "avx2,fma")]
+    fn hsum(v: __m256) -> f32 {
+        let s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+        let s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+        let s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 1));
+        _mm_cvtss_f32(s)
+    }
+
+    #[inline]
+    #[target_feature(enable = "avx2,fma")]
+    fn q8(wq: &[[i8; QK]], wd: &[f32], xq: &[[i8; QK]], xd: &[f32]) -> f32 {
+        let ones = _mm256_set1_epi16(1);
+        let mut acc = _mm256_setzero_ps();
+        for (((w, &dw), x), &dx) in wq.iter().zip(wd).zip(xq).zip(xd) {
+            // SAFETY: `w` and `x` are references to 32 bytes each; unaligned loads of 32 bytes.
+            let (w, x) = unsafe {
+                (
+                    _mm256_loadu_si256(w.as_ptr().cast()),
+                    _mm256_loadu_si256(x.as_ptr().cast()),
+                )
+            };
+            // |w| as unsigned, x carrying w's sign: maddubs needs an unsigned first operand
+            let p = _mm256_maddubs_epi16(_mm256_sign_epi8(w, w), _mm256_sign_epi8(x, w));
+            let s = _mm256_cvtepi32_ps(_mm256_madd_epi16(p, ones));
+            acc = _mm256_fmadd_ps(_mm256_set1_ps(dw * dx), s, acc);
+        }
+        hsum(acc)
+    }
+
+    #[inline]
+    #[target_feature(enable = "avx2,fma")]
+    fn q4(
+        wq: &[[u8; QK / 2]],
+        wd: &[f32],
+        wm: &[f32],
+        xq: &[[i8; QK]],
+        xd: &[f32],
+        xs: &[f32],
+    ) -> f32 {
+        let ones = _mm256_set1_epi16(1);
+        let low = _mm256_set1_epi8(0x0f);
+        let mut acc = _mm256_setzero_ps();
+        let mut acc_m = 0f32;
+        for (((((w, &dw), &mw), x), &dx), &sx) in wq.iter().zip(wd).zip(wm).zip(xq).zip(xd).zip(xs)
+        {
+            // SAFETY: `w` refers to 16 bytes and `x` to 32: unaligned loads of exactly those.
+            let (w, x) = unsafe {
+                (
+                    _mm_loadu_si128(w.as_ptr().cast()),
+                    _mm256_loadu_si256(x.as_ptr().cast()),
+                )
+            };
+            // elements 0..16 are the low nibbles, 16..32 the high ones
+            let both = _mm256_set_m128i(_mm_srli_epi16(w, 4), w);
+            let w = _mm256_and_si256(both, low);
+            let p = _mm256_maddubs_epi16(w, x);
+            let s = _mm256_cvtepi32_ps(_mm256_madd_epi16(p, ones));
+            acc = _mm256_fmadd_ps(_mm256_set1_ps(dw * dx), s, acc);
+            acc_m += mw * sx;
+        }
+        hsum(acc) + acc_m
+    }
+}
+
+/// SIMD128 dot products: bytes widened to `i16` and multiplied pairwise into `i32` lanes
+/// (`i32x4.dot_i16x8_s`), one multiply-add per block into four f32 lanes.
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+#[allow(unsafe_code)]
+mod simd128 {
+    use core::arch::wasm32::*;
+
+    use super::{Dots, QK};
+
+    pub(crate) struct Simd128;
+
+    #[inline(always)]
+    fn hsum(v: v128) -> f32 {
+        f32x4_extract_lane::<0>(v)
+            + f32x4_extract_lane::<1>(v)
+            + f32x4_extract_lane::<2>(v)
+            + f32x4_extract_lane::<3>(v)
+    }
+
+    /// `Σ a·b` of 16 signed bytes each, as four `i32` lanes.
+    #[inline(always)]
+    fn dot_i8(a: v128, b: v128) -> v128 {
+        i32x4_add(
+            i32x4_dot_i16x8(i16x8_extend_low_i8x16(a), i16x8_extend_low_i8x16(b)),
+            i32x4_dot_i16x8(i16x8_extend_high_i8x16(a), i16x8_extend_high_i8x16(b)),
+        )
+    }
+
+    impl Dots for Simd128 {
+        #[inline(always)]
+        fn q8(wq: &[[i8; QK]], wd: &[f32], xq: &[[i8; QK]], xd: &[f32]) -> f32 {
+            let mut acc = f32x4_splat(0.0);
+            for (((w, &dw), x), &dx) in wq.iter().zip(wd).zip(xq).zip(xd) {
+                // SAFETY: `w` and `x` refer to 32 bytes each: two unaligned 16-byte loads of each.
+                let (w0, w1, x0, x1) = unsafe {
+                    (
+                        v128_load(w.as_ptr().cast()),
+                        v128_load(w.as_ptr().add(16).cast()),
+                        v128_load(x.as_ptr().cast()),
+                        v128_load(x.as_ptr().add(16).cast()),
+                    )
+                };
+                let s = i32x4_add(dot_i8(w0, x0), dot_i8(w1, x1));
+                acc = f32x4_add(acc, f32x4_mul(f32x4_splat(dw * dx), f32x4_convert_i32x4(s)));
+            }
+            hsum(acc)
+        }
+
+        #[inline(always)]
+        fn q4(
+            wq: &[[u8; QK / 2]],
+            wd: &[f32],
+            wm: &[f32],
+            xq: &[[i8; QK]],
+            xd: &[f32],
+            xs: &[f32],
+        ) -> f32 {
+            let mut acc = f32x4_splat(0.0);
+            let mut acc_m = 0f32;
+            let low = u8x16_splat(0x0f);
+            for (((((w, &dw), &mw), x), &dx), &sx) in
+                wq.iter().zip(wd).zip(wm).zip(xq).zip(xd).zip(xs)
+            {
+                // SAFETY: `w` refers to 16 bytes and `x` to 32: unaligned 16-byte loads within them.
+                let (w, x0, x1) = unsafe {
+                    (
+                        v128_load(w.as_ptr().cast()),
+                        v128_load(x.as_ptr().cast()),
+                        v128_load(x.as_ptr().add(16).cast()),
+                    )
+                };
+                // nibbles are 0..=15, so as signed bytes they are the same values
+                let s = i32x4_add(dot_i8(v128_and(w, low), x0), dot_i8(u8x16_shr(w, 4), x1));
+                acc = f32x4_add(acc, f32x4_mul(f32x4_splat(dw * dx), f32x4_convert_i32x4(s)));
+                acc_m += mw * sx;
+            }
+            hsum(acc) + acc_m
+        }
+    }
+}
+
+/// Lanes of the per-row accumulators: each block's integer sums are kept in `LANES` partial sums and
+/// scaled lane-wise, so a row needs one horizontal sum at its end instead of one per block.
+const LANES: usize = 8;
+
+#[inline(always)]
+fn dot_q8(wq: &[[i8; QK]], wd: &[f32], xq: &[[i8; QK]], xd: &[f32]) -> f32 {
+    let mut acc = [0f32; LANES];
+    for (((w, &dw), x), &dx) in wq.iter().zip(wd).zip(xq).zip(xd) {
+        let mut lanes = [0i32; LANES];
+        for j in 0..QK {
+            lanes[j % LANES] += i32::from(i16::from(w[j]) * i16::from(x[j]));
+        }
+        let s = dw * dx;
+        for k in 0..LANES {
+            acc[k] += s * lanes[k] as f32;
+        }
+    }
+    acc.iter().sum()
+}
+
+#[inline(always)]
+fn dot_q4(
+    wq: &[[u8; QK / 2]],
+    wd: &[f32],
+    wm: &[f32],
+    xq: &[[i8; QK]],
+    xd: &[f32],
+    xs: &[f32],
+) -> f32 {
+    let mut acc = [0f32; LANES];
+    let mut acc_m = 0f32;
+    for (((((w, &dw), &mw), x), &dx), &sx) in wq.iter().zip(wd).zip(wm).zip(xq).zip(xd).zip(xs) {
+        let mut lanes = [0i32; LANES];
+        for j in 0..QK / 2 {
+            // 4-bit × 8-bit products fit in i16
+            lanes[j % LANES] += i32::from(i16::from(w[j] & 0x0f) * i16::from(x[j]))
+                + i32::from(i16::from(w[j] >> 4) * i16::from(x[j + QK / 2]));
+        }
+        let s = dw * dx;
+        for k in 0..LANES {
+            acc[k] += s * lanes[k] as f32;
+        }
+        acc_m += mw * sx;
+    }
+    acc.iter().sum::<f32>() + acc_m
+}
