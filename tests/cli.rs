@@ -682,6 +682,48 @@ fn local_model_receipt_verifies() {
     );
 }
 
+/// Issue 15: a local model's items are answered by worker threads sharing its weights; the receipt is the
+/// same byte for byte whatever their number (multiple choice and generation, quantised GGUF blocks).
+#[test]
+fn parallel_local_runs_write_the_same_receipt() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let model = root.join("tests/fixtures/models/tiny-llama-gguf/tiny-llama-Q4_1.gguf");
+    for (suite, limit) in [("sample-knowledge", "40"), ("sample-instructions", "4")] {
+        let mut receipts = Vec::new();
+        for workers in ["1", "3"] {
+            let receipt = dir.path().join(format!("{suite}-{workers}.jsonl"));
+            let out = run_ok(
+                bin()
+                    .arg("run")
+                    .arg(root.join("suites").join(suite))
+                    .arg("--model")
+                    .arg(format!("gguf:{}", model.display()))
+                    .arg("--limit")
+                    .arg(limit)
+                    .arg("--workers")
+                    .arg(workers)
+                    .arg("--out")
+                    .arg(&receipt),
+            );
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert!(err.contains(&format!("{workers} at a time")), "{err}");
+            receipts.push(std::fs::read(&receipt).unwrap());
+            let (ok, report) = verify(&receipt, Some(&root.join("suites").join(suite)));
+            assert!(ok, "{suite} with {workers} workers: {report}");
+        }
+        assert!(
+            receipts[0] == receipts[1],
+            "{suite}: 1 and 3 workers wrote different receipts"
+        );
+        let text = String::from_utf8(receipts[0].clone()).unwrap();
+        assert!(
+            text.contains("quantised Q4_1 × 16-bit activations"),
+            "the receipt names the numeric path"
+        );
+    }
+}
+
 /// Issue 11: a receipt records a local model by its folder's name and weights hash, never by the path
 /// that leads to it (receipts are published; paths carry user and directory names).
 #[test]

@@ -119,7 +119,7 @@ export async function ensureModel(onStatus) {
     }, transfer);
     loaded = { key, info };
     setEngineStatus(`${info.id} · ${info.backend === 'webgpu' ? 'WebGPU' : 'CPU'}`, 'ready');
-    $('engine-status').title = info.backend_reason;
+    $('engine-status').title = `${info.backend_reason}; weights: ${info.numeric}`;
     refreshCache();
     return info;
   } catch (e) {

@@ -93,8 +93,8 @@ pub fn run(a: &RunArgs, name: &str) -> Result<ExitCode> {
         };
         suites.push(loaded);
     }
-    let mut model = crate::models::open(a.model(), &a.model_options())?;
-    let model_id = model.info().id;
+    let mut model = crate::models::open_run(a.model(), &a.model_options())?;
+    let model_id = model.model.info().id;
     errln!(
         "bundle {} ({} suites) on {} into {}",
         bundle.name,

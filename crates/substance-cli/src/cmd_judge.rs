@@ -126,6 +126,7 @@ fn judge_model_options(api_key_env: Option<String>) -> crate::models::ModelOptio
         api_key_env,
         // Each worker has its own model and sends one request at a time.
         concurrency: 1,
+        weights: substance_model::LoadOptions::default(),
     }
 }
 

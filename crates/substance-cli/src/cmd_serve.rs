@@ -50,6 +50,10 @@ pub struct ServeArgs {
     /// Seed of sampled generations when a request sends none.
     #[arg(long, default_value_t = 0)]
     seed: u64,
+    /// GGUF model: dequantise every tensor to f32 (the reference path) instead of keeping the file's
+    /// quantised blocks.
+    #[arg(long)]
+    f32_weights: bool,
 }
 
 pub fn run(a: ServeArgs) -> Result<ExitCode> {
@@ -57,11 +61,16 @@ pub fn run(a: ServeArgs) -> Result<ExitCode> {
     let (tx, rx) = mpsc::channel::<Job>();
     let (ready_tx, ready_rx) = mpsc::channel::<Result<String, String>>();
     let spec = a.model.clone();
+    let weights = if a.f32_weights {
+        substance_model::LoadOptions::f32()
+    } else {
+        substance_model::LoadOptions::default()
+    };
     std::thread::Builder::new()
         .name("substance-serve-model".into())
         .spawn(move || {
             let device = burn::tensor::Device::flex();
-            let model = match crate::models::load_local(&spec, &device) {
+            let model = match crate::models::load_local(&spec, &device, weights) {
                 Ok(m) => m,
                 Err(e) => {
                     let _ = ready_tx.send(Err(e.to_string()));

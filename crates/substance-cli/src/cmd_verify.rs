@@ -47,6 +47,14 @@ pub struct RunArgs {
     /// Concurrent requests to an endpoint.
     #[arg(long, default_value_t = 8)]
     concurrency: usize,
+    /// Local model: items answered at once, by worker threads sharing the loaded weights (default: the
+    /// machine's cores). The receipt is the same byte for byte whatever the number.
+    #[arg(long)]
+    workers: Option<usize>,
+    /// Local GGUF model: dequantise every tensor to f32 (the reference path) instead of keeping the
+    /// file's quantised blocks.
+    #[arg(long)]
+    f32_weights: bool,
     /// Seed of sampled generation (used when the suite's temperature is above 0; recorded in the receipt).
     #[arg(long, default_value_t = 0)]
     sampling_seed: u64,
@@ -98,7 +106,7 @@ pub fn run(a: RunArgs) -> Result<ExitCode> {
     }
     let (dir, suite) = load_suite(a.suite.as_deref().unwrap_or_default())?;
     let model_options = a.model_options();
-    let mut model = crate::models::open(&a.model, &model_options)?;
+    let mut model = crate::models::open_run(&a.model, &model_options)?;
     let out = a
         .out
         .clone()
@@ -129,6 +137,11 @@ impl RunArgs {
             sampling_seed: self.sampling_seed,
             api_key_env: self.api_key_env.clone(),
             concurrency: self.concurrency,
+            weights: if self.f32_weights {
+                substance_model::LoadOptions::f32()
+            } else {
+                substance_model::LoadOptions::default()
+            },
         }
     }
 
@@ -154,7 +167,7 @@ pub(crate) fn run_suite(
     a: &RunArgs,
     suite: &Suite,
     from: &str,
-    model: &mut Box<dyn substance_runner::LanguageModel>,
+    model: &mut crate::models::Opened,
     out: &Path,
     selection: Selection,
 ) -> Result<Summary> {
@@ -182,7 +195,7 @@ pub(crate) fn run_suite(
         None
     };
     let (session, file) = match journal {
-        Some(journal) => resume_from(suite, model.info(), &opts, journal, &partial)?,
+        Some(journal) => resume_from(suite, model.model.info(), &opts, journal, &partial)?,
         None => {
             if a.resume {
                 errln!(
@@ -196,7 +209,7 @@ pub(crate) fn run_suite(
                     partial.display()
                 );
             }
-            let session = RunSession::new(suite, model.info(), &opts)?;
+            let session = RunSession::new(suite, model.model.info(), &opts)?;
             let mut file = File::create(&partial)
                 .with_context(|| format!("cannot create {}", partial.display()))?;
             file.write_all(session.header_line()?.as_bytes())
@@ -207,9 +220,13 @@ pub(crate) fn run_suite(
     };
     let n = session.total();
     // An endpoint answers `--concurrency` requests at once (one connection per worker); a local model
-    // or a replay answers one at a time.
+    // `--workers` (threads sharing its weights); a replay one at a time.
     let workers = if crate::models::is_endpoint(&a.model) {
         a.concurrency.max(1)
+    } else if model.sharer().is_some() {
+        a.workers
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
+            .max(1)
     } else {
         1
     };
@@ -220,10 +237,14 @@ pub(crate) fn run_suite(
     );
     let pb = progress(n as u64, &suite.spec.name);
     pb.set_position(session.done() as u64);
-    let open_more = || crate::models::open(&a.model, &model_options).map_err(|e| format!("{e:#}"));
+    let sharer = model.sharer();
+    let open_more = || match &sharer {
+        Some(s) => Ok(s.open()),
+        None => crate::models::open(&a.model, &model_options).map_err(|e| format!("{e:#}")),
+    };
     let summary = drive_concurrent(
         session,
-        model,
+        &mut model.model,
         &open_more,
         workers,
         BufWriter::new(file),

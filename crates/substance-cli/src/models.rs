@@ -3,6 +3,7 @@
 //! errors into the runner's per-item messages.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 use substance_core::{ChoiceLogLik, GenerationSpec, Item, ModelInfo, Prompt, Response};
@@ -19,6 +20,42 @@ pub struct ModelOptions {
     pub api_key_env: Option<String>,
     /// Concurrent requests to an endpoint.
     pub concurrency: usize,
+    /// How a local GGUF's weights are held (quantised blocks by default; `--f32-weights`).
+    pub weights: substance_model::LoadOptions,
+}
+
+/// A model opened for a run, and — for a local model — the loaded weights the run's extra workers share.
+pub struct Opened {
+    /// The model the first worker asks.
+    pub model: Box<dyn LanguageModel>,
+    shared: Option<(Arc<substance_model::LocalModel>, u64)>,
+}
+
+impl Opened {
+    /// What opens another handle on the same local model for one more worker thread (the weights are
+    /// shared read-only, each worker keeps its own caches); `None` for replays and endpoints.
+    pub fn sharer(&self) -> Option<Sharer> {
+        self.shared.as_ref().map(|(m, seed)| Sharer {
+            model: Arc::clone(m),
+            seed: *seed,
+        })
+    }
+}
+
+/// A local model's shared weights, handed to the extra workers of a parallel run.
+pub struct Sharer {
+    model: Arc<substance_model::LocalModel>,
+    seed: u64,
+}
+
+impl Sharer {
+    /// One more handle on the model.
+    pub fn open(&self) -> Box<dyn LanguageModel> {
+        Box::new(Local {
+            model: Arc::clone(&self.model),
+            seed: self.seed,
+        })
+    }
 }
 
 /// Whether a model spec is an endpoint (several connections answer at once) rather than a local model
@@ -31,21 +68,41 @@ pub fn is_endpoint(spec: &str) -> bool {
 
 /// Open a model spec.
 pub fn open(spec: &str, opts: &ModelOptions) -> Result<Box<dyn LanguageModel>> {
+    open_run(spec, opts).map(|o| o.model)
+}
+
+/// Open a model spec for a run whose extra workers may share a local model ([`Opened::another`]).
+pub fn open_run(spec: &str, opts: &ModelOptions) -> Result<Opened> {
+    if spec.starts_with("gguf:") || spec.starts_with("hf:") {
+        let device = burn::tensor::Device::flex();
+        errln!("loading {spec} on the CPU (burn Flex)…");
+        let model = Arc::new(
+            load_local(spec, &device, opts.weights)
+                .with_context(|| format!("cannot load {spec}"))?,
+        );
+        errln!("  weights: {}", model.model().meta().numeric);
+        return Ok(Opened {
+            model: Box::new(Local {
+                model: Arc::clone(&model),
+                seed: opts.sampling_seed,
+            }),
+            shared: Some((model, opts.sampling_seed)),
+        });
+    }
+    open_remote(spec, opts).map(|model| Opened {
+        model,
+        shared: None,
+    })
+}
+
+/// Replays and endpoints.
+fn open_remote(spec: &str, opts: &ModelOptions) -> Result<Box<dyn LanguageModel>> {
     if let Some(path) = spec.strip_prefix("replay:") {
         let p = Path::new(path);
         return Ok(Box::new(ReplayModel::parse(
             &read_text(p)?,
             &p.display().to_string(),
         )?));
-    }
-    if spec.starts_with("gguf:") || spec.starts_with("hf:") {
-        let device = burn::tensor::Device::flex();
-        errln!("loading {spec} on the CPU (burn Flex)…");
-        let model = load_local(spec, &device).with_context(|| format!("cannot load {spec}"))?;
-        return Ok(Box::new(Local {
-            model,
-            seed: opts.sampling_seed,
-        }));
     }
     if is_endpoint(spec) {
         let parsed = substance_endpoint::ModelSpec::parse(spec)?;
@@ -80,6 +137,7 @@ pub fn open(spec: &str, opts: &ModelOptions) -> Result<Box<dyn LanguageModel>> {
 pub fn load_local(
     spec: &str,
     device: &burn::tensor::Device,
+    weights: substance_model::LoadOptions,
 ) -> Result<substance_model::LocalModel, substance_model::ModelError> {
     use indicatif::{ProgressBar, ProgressStyle};
     use substance_model::hub::{HubEvent, HubOptions};
@@ -132,7 +190,8 @@ pub fn load_local(
         }
         HubEvent::Absent { file } => errln!("  {file}: not in the repository (optional)"),
     };
-    let model = substance_model::LocalModel::load_with_hub(spec, device, &opts, &mut on_event);
+    let model =
+        substance_model::LocalModel::load_with_options(spec, device, &opts, &mut on_event, weights);
     if let Some(pb) = bar.take() {
         pb.abandon();
     }
@@ -145,7 +204,7 @@ pub fn load_local(
 }
 
 struct Local {
-    model: substance_model::LocalModel,
+    model: Arc<substance_model::LocalModel>,
     seed: u64,
 }
 

@@ -12,7 +12,8 @@
 //! Model 1: OPT-125m-shaped weights drawn here from a seeded RNG (12 layers, hidden 768, 12 heads,
 //! ffn 3072, vocab 50272, tied head — the shape of `$PERF/opt125m-random` in shared/perf/ANCHORS.md,
 //! not its values). Model 2: SmolLM2-135M-Instruct Q4_1 GGUF (dequantised to f32) when found at
-//! `$SUBSTANCE_MODELS/SmolLM2-135M-Instruct.Q4_1.gguf` or `models/…`.
+//! `$SUBSTANCE_MODELS/SmolLM2-135M-Instruct.Q4_1.gguf` or `models/…`, its blocks kept quantised
+//! (`--f32`: dequantised to f32).
 //!
 //! Method (as ANCHORS.md): prefill = median of 5 forwards over the 32-token prompt with logits for
 //! every position, after 2 warm-ups; decode = median per-step time (forward of one token + output
@@ -444,11 +445,17 @@ fn main() {
     if path.is_file() {
         let t0 = Instant::now();
         let bytes = std::fs::read(&path).expect("read the GGUF");
-        match Model::from_gguf_bytes(
+        let load = if args.iter().any(|a| a == "--f32") {
+            substance_model::LoadOptions::f32()
+        } else {
+            substance_model::LoadOptions::default()
+        };
+        match Model::from_gguf_bytes_with(
             "SmolLM2-135M-Instruct.Q4_1.gguf",
             "smollm2",
             &bytes,
             &device,
+            load,
         ) {
             Ok(m) => {
                 drop(bytes);
@@ -457,12 +464,8 @@ fn main() {
                 let vocab = m.lm().vocab_size() as u32;
                 let prompt: Vec<u32> = prompt.iter().map(|t| t % vocab).collect();
                 let f = or_exit(bench(m.lm(), &prompt, &opts));
-                print(
-                    "SmolLM2-135M-Instruct (Q4_1 dequantised to fp32)",
-                    &f,
-                    &opts,
-                    load_s,
-                );
+                let label = format!("SmolLM2-135M-Instruct Q4_1 GGUF ({})", m.meta().numeric);
+                print(&label, &f, &opts, load_s);
                 println!("  peak RSS {:.0} MB", peak_rss_mb());
             }
             Err(e) => println!("SmolLM2: {e}"),

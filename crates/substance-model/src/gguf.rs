@@ -31,6 +31,7 @@ use crate::config::TokenIds;
 use crate::error::{ModelError, Result};
 use crate::llama::LlamaConfig;
 use crate::weights::TensorSource;
+use substance_quant::QMatrix;
 
 /// `(gguf suffix, hf suffix)` for per-block tensors (`blk.{i}.` ↔ `model.layers.{i}.`).
 const BLOCK_NAMES: [(&str, &str); 13] = [
@@ -236,6 +237,46 @@ impl TensorSource for GgufSource<'_> {
     }
     fn describe(&self, name: &str) -> String {
         hf_to_gguf(name)
+    }
+    fn stores_quantized(&self, name: &str) -> bool {
+        self.info(name).is_some_and(|t| {
+            t.dims().len() == 2 && t.ggml_type().can_dequantize() && t.ggml_type().block_size() > 1
+        })
+    }
+    fn read_quantized(&self, name: &str) -> Option<Result<QMatrix>> {
+        if !self.stores_quantized(name) {
+            return None;
+        }
+        let t = self.info(name)?;
+        let ty = t.ggml_type();
+        let dims = t.dims();
+        let (cols, rows) = (
+            usize::try_from(dims[0]).ok()?,
+            usize::try_from(dims[1]).ok()?,
+        );
+        let heads = if name.ends_with("self_attn.q_proj.weight") {
+            Some(self.params.head_count)
+        } else if name.ends_with("self_attn.k_proj.weight") {
+            Some(self.params.head_count_kv)
+        } else {
+            None
+        };
+        let quant_err = |e: substance_quant::QuantError| ModelError::Weights {
+            file: self.file.clone(),
+            message: format!("tensor `{}`: {e}", t.name()),
+        };
+        Some((|| {
+            let m = QMatrix::from_ggml(ty, t.data(), rows, cols).map_err(quant_err)?;
+            match heads {
+                // the same row permutation `read_f32` undoes, applied to whole rows of blocks
+                Some(n) => {
+                    let order: Vec<usize> = (0..rows).collect();
+                    let src = unpermute_qk(&order, n, 1).map_err(|e| gguf_err(&self.file, e))?;
+                    m.select_rows(&src).map_err(quant_err)
+                }
+                None => Ok(m),
+            }
+        })())
     }
 }
 

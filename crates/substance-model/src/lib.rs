@@ -96,7 +96,7 @@ pub mod weights;
 pub use cache::KvCache;
 pub use error::{ModelError, Result};
 pub use lm::{Architecture, CausalLm};
-pub use load::{HfFiles, ModelSpec};
+pub use load::{HfFiles, LoadOptions, ModelSpec};
 pub use local::LocalModel;
 pub use runtime::{
     FinishReason, GenerateOptions, GenerationState, LogLikelihood, LoglikOptions, Model, ModelMeta,

@@ -33,7 +33,9 @@ impl Architecture {
 /// so one loaded model can serve several independent sequences. A forward call takes the *new* tokens
 /// `[batch, seq]`, attends to everything already in the cache, appends the new keys/values, and returns
 /// per-position outputs for the new tokens only.
-pub trait CausalLm {
+///
+/// `Send + Sync`: a loaded model is shared read-only by the worker threads of a parallel run.
+pub trait CausalLm: Send + Sync {
     /// The architecture family.
     fn architecture(&self) -> Architecture;
     /// The device the weights live on.

@@ -17,6 +17,29 @@ use crate::runtime::{Model, ModelMeta};
 use crate::tokenizer::Tokenizer;
 use crate::weights::{SafetensorsSource, TensorSource, WeightMap};
 
+/// How a model's weights are held.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LoadOptions {
+    /// Keep a GGUF file's quantised matrices in their blocks and multiply them with
+    /// `substance-quant`'s kernels (16-bit activations; CPU only — on a GPU every tensor is f32).
+    /// Off: every tensor is dequantised to f32, the reference path at parity with transformers.
+    pub quantized: bool,
+}
+
+impl Default for LoadOptions {
+    /// Quantised weights stay quantised.
+    fn default() -> Self {
+        Self { quantized: true }
+    }
+}
+
+impl LoadOptions {
+    /// Every tensor dequantised to f32.
+    pub fn f32() -> Self {
+        Self { quantized: false }
+    }
+}
+
 /// The files of a Hugging Face model folder, as bytes (the browser passes these).
 #[derive(Debug, Clone, Copy)]
 pub struct HfFiles<'a> {
@@ -136,6 +159,7 @@ impl Model {
             weights_sha256,
             architecture: lm.architecture().name().to_owned(),
             source: "hf-safetensors".to_owned(),
+            numeric: "f32".to_owned(),
             warnings,
         };
         Self::assemble(lm, tokenizer, chat_template, eos, bos, meta)
@@ -556,7 +580,7 @@ impl Model {
         let path = spec.fetch(&crate::hub::HubOptions::from_env(), &mut |_| {})?;
         #[cfg(not(feature = "hub"))]
         let path = spec.resolve()?;
-        Self::load_path(spec, &path, device)
+        Self::load_path(spec, &path, device, LoadOptions::default())
     }
 
     /// Load what a spec names, downloading a hub model with explicit options and a progress callback.
@@ -567,26 +591,53 @@ impl Model {
         opts: &crate::hub::HubOptions,
         progress: &mut dyn FnMut(crate::hub::HubEvent<'_>),
     ) -> Result<Self> {
-        let path = spec.fetch(opts, progress)?;
-        Self::load_path(spec, &path, device)
+        Self::load_with_options(spec, device, opts, progress, LoadOptions::default())
     }
 
-    fn load_path(spec: &ModelSpec, path: &Path, device: &Device) -> Result<Self> {
+    /// [`Model::load_with_hub`] with explicit load options.
+    #[cfg(feature = "hub")]
+    pub fn load_with_options(
+        spec: &ModelSpec,
+        device: &Device,
+        opts: &crate::hub::HubOptions,
+        progress: &mut dyn FnMut(crate::hub::HubEvent<'_>),
+        load: LoadOptions,
+    ) -> Result<Self> {
+        let path = spec.fetch(opts, progress)?;
+        Self::load_path(spec, &path, device, load)
+    }
+
+    fn load_path(
+        spec: &ModelSpec,
+        path: &Path,
+        device: &Device,
+        opts: LoadOptions,
+    ) -> Result<Self> {
         let id = spec.public_id();
         match spec {
-            ModelSpec::Gguf(_) => Self::from_gguf_file(path, &id, device),
+            ModelSpec::Gguf(_) => Self::from_gguf_file_with(path, &id, device, opts),
             ModelSpec::HfDir(_) | ModelSpec::HfHub { .. } => Self::from_hf_dir(path, &id, device),
         }
     }
 
     /// Load a GGUF file.
     pub fn from_gguf_file(path: &Path, id: &str, device: &Device) -> Result<Self> {
+        Self::from_gguf_file_with(path, id, device, LoadOptions::default())
+    }
+
+    /// [`Model::from_gguf_file`] with explicit options.
+    pub fn from_gguf_file_with(
+        path: &Path,
+        id: &str,
+        device: &Device,
+        opts: LoadOptions,
+    ) -> Result<Self> {
         let bytes = read(path)?;
         let name = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| path.display().to_string());
-        Self::from_gguf_bytes(&name, id, &bytes, device)
+        Self::from_gguf_bytes_with(&name, id, &bytes, device, opts)
     }
 }
 
@@ -597,7 +648,21 @@ impl Model {
     /// `tokenizer.ggml.*` metadata by `substance-gguf` (llama.cpp's pre-tokenizer flavour, which is also
     /// the original model's `tokenizer.json`), the chat template is `tokenizer.chat_template`, and the
     /// special ids are `tokenizer.ggml.{bos,eos}_token_id`.
+    ///
+    /// On the CPU the file's quantised matrices stay quantised ([`LoadOptions::default`]); use
+    /// [`Model::from_gguf_bytes_with`] and [`LoadOptions::f32`] for the f32 reference path.
     pub fn from_gguf_bytes(file: &str, id: &str, bytes: &[u8], device: &Device) -> Result<Self> {
+        Self::from_gguf_bytes_with(file, id, bytes, device, LoadOptions::default())
+    }
+
+    /// [`Model::from_gguf_bytes`] with explicit options.
+    pub fn from_gguf_bytes_with(
+        file: &str,
+        id: &str,
+        bytes: &[u8],
+        device: &Device,
+        opts: LoadOptions,
+    ) -> Result<Self> {
         let gguf = substance_gguf::Gguf::parse(bytes).map_err(|source| ModelError::Gguf {
             file: file.to_owned(),
             source,
@@ -606,7 +671,7 @@ impl Model {
         let config = src.llama_config()?;
         let bos = config.bos_token_id.first();
         let eos = config.eos_token_id.to_vec();
-        let mut w = WeightMap::new(&src, device);
+        let mut w = WeightMap::new(&src, device).with_quantized(opts.quantized);
         let lm = Llama::load(config, &mut w)?;
         w.finish()?;
         let tokenizer_json =
@@ -621,6 +686,7 @@ impl Model {
             weights_sha256: sha256_hex(bytes),
             architecture: lm.architecture().name().to_owned(),
             source: "gguf".to_owned(),
+            numeric: lm.numeric(),
             warnings: Vec::new(),
         };
         Self::assemble(Box::new(lm), tokenizer, chat_template, eos, bos, meta)

@@ -59,12 +59,19 @@ impl LocalModel {
         ModelInfo {
             id: m.id.clone(),
             weights_sha256: Some(m.weights_sha256.clone()),
+            // the numeric path is named when it is not the f32 reference (whose receipts keep their
+            // earlier form, so they re-run to the same header)
             source: Some(format!(
-                "substance-model {} ({}; {}; {})",
+                "substance-model {} ({}; {}; {}{})",
                 env!("CARGO_PKG_VERSION"),
                 m.architecture,
                 m.source,
-                self.backend
+                self.backend,
+                if m.numeric == "f32" {
+                    String::new()
+                } else {
+                    format!("; {}", m.numeric)
+                }
             )),
         }
     }
@@ -187,9 +194,21 @@ impl LocalModel {
         opts: &crate::hub::HubOptions,
         progress: &mut dyn FnMut(crate::hub::HubEvent<'_>),
     ) -> Result<Self> {
+        Self::load_with_options(spec, device, opts, progress, crate::LoadOptions::default())
+    }
+
+    /// [`LocalModel::load_with_hub`] with explicit load options (f32 or quantised weights).
+    #[cfg(feature = "hub")]
+    pub fn load_with_options(
+        spec: &str,
+        device: &burn::tensor::Device,
+        opts: &crate::hub::HubOptions,
+        progress: &mut dyn FnMut(crate::hub::HubEvent<'_>),
+        load: crate::LoadOptions,
+    ) -> Result<Self> {
         let spec: crate::load::ModelSpec = spec.parse()?;
-        Ok(Self::new(Model::load_with_hub(
-            &spec, device, opts, progress,
+        Ok(Self::new(Model::load_with_options(
+            &spec, device, opts, progress, load,
         )?))
     }
 

@@ -8,22 +8,108 @@ use burn::tensor::module::{attention, layer_norm, linear};
 use burn::tensor::ops::AttentionModuleOptions;
 use burn::tensor::{Bool, Device, Int, Tensor, TensorData};
 
+use std::sync::Arc;
+
+use substance_quant::{QActs, QMatrix};
+
 use crate::error::Result;
 use crate::weights::{WeightMap, fuse_biases, fuse_linear_weights};
 
-/// A linear layer stored as `[in, out]` (+ bias), computed as `x · W + b`.
+/// A linear layer: `x · W + b`.
 #[derive(Debug, Clone)]
 pub struct Linear {
-    /// `[in, out]`.
-    pub weight: Tensor<2>,
-    /// `[out]`.
+    /// The weights.
+    pub weight: LinearWeight,
+    /// `[out]` (dense weights only; quantised layers hold their bias on the host).
     pub bias: Option<Tensor<1>>,
+}
+
+/// How a [`Linear`] holds its weights.
+// A burn tensor handle is large (256 bytes) and the quantised variant an `Arc`; a layer holds one of
+// them for its lifetime, so boxing the dense one would only add an indirection to every forward.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum LinearWeight {
+    /// `[in, out]` floats on the device.
+    Dense(Tensor<2>),
+    /// The file's quantised blocks on the CPU (`substance-quant`), shared read-only.
+    Quantized(Arc<QuantLinear>),
+}
+
+/// A quantised projection: one block matrix per fused part (`[out_i, in]` rows, in output order) and the
+/// fused bias.
+#[derive(Debug)]
+pub struct QuantLinear {
+    parts: Vec<QMatrix>,
+    bias: Option<Vec<f32>>,
+    d_out: usize,
+}
+
+impl QuantLinear {
+    /// `y = x · Wᵀ (+ b)` for `m` rows of `x` (`m × in`, row-major) → `m × out`. Shapes are fixed at
+    /// load time, so the kernels' shape errors cannot occur; were one to, the output would be NaN
+    /// rather than a panic.
+    fn apply(&self, x: &[f32], m: usize, k: usize) -> Vec<f32> {
+        let mut y = vec![0f32; m * self.d_out];
+        let done = QActs::quantize(x, m, k).and_then(|a| {
+            let mut offset = 0;
+            for p in &self.parts {
+                p.matmul(&a, &mut y, self.d_out, offset)?;
+                offset += p.rows();
+            }
+            Ok(())
+        });
+        if done.is_err() {
+            y.fill(f32::NAN);
+        }
+        if let Some(b) = &self.bias {
+            for row in y.chunks_exact_mut(self.d_out.max(1)) {
+                for (v, c) in row.iter_mut().zip(b) {
+                    *v += c;
+                }
+            }
+        }
+        y
+    }
+
+    /// The ggml types of the parts (`"Q4_1"`, `"Q6_K→Q8"`).
+    pub fn origins(&self) -> Vec<String> {
+        self.parts.iter().map(|p| p.origin().label()).collect()
+    }
+}
+
+/// A CPU tensor's values (Flex reads complete at once, so the synchronous read is safe on every target).
+fn host_values<const D: usize>(x: Tensor<D>) -> Vec<f32> {
+    let data = x.into_data();
+    match data.as_slice::<f32>() {
+        Ok(s) => s.to_vec(),
+        Err(_) => data.iter::<f32>().collect(),
+    }
 }
 
 impl Linear {
     /// Apply to `[..., in]`.
     pub fn forward<const D: usize>(&self, x: Tensor<D>) -> Tensor<D> {
-        linear(x, self.weight.clone(), self.bias.clone())
+        match &self.weight {
+            LinearWeight::Dense(w) => linear(x, w.clone(), self.bias.clone()),
+            LinearWeight::Quantized(q) => {
+                let mut dims = x.dims();
+                let k = dims[D - 1];
+                let m = dims[..D - 1].iter().product();
+                let device = x.device();
+                let y = q.apply(&host_values(x), m, k);
+                dims[D - 1] = q.d_out;
+                Tensor::from_data(TensorData::new(y, dims), &device)
+            }
+        }
+    }
+
+    /// The ggml types of a quantised layer's parts; empty for dense weights.
+    pub fn quantized_origins(&self) -> Vec<String> {
+        match &self.weight {
+            LinearWeight::Dense(_) => Vec::new(),
+            LinearWeight::Quantized(q) => q.origins(),
+        }
     }
 
     /// Load Hugging Face `nn.Linear` weights (`{prefix}.weight` `[out, in]`, optional `{prefix}.bias`)
@@ -34,6 +120,13 @@ impl Linear {
         d_in: usize,
         bias: Bias,
     ) -> Result<Self> {
+        if w.quantized()
+            && prefixes
+                .iter()
+                .all(|(p, _)| w.stores_quantized(&format!("{p}.weight")))
+        {
+            return Self::load_quantized(w, prefixes, d_in, bias);
+        }
         let mut weights = Vec::with_capacity(prefixes.len());
         let mut biases = Vec::with_capacity(prefixes.len());
         for (p, d_out) in prefixes {
@@ -70,7 +163,59 @@ impl Linear {
                 w.device(),
             ))
         };
-        Ok(Self { weight, bias })
+        Ok(Self {
+            weight: LinearWeight::Dense(weight),
+            bias,
+        })
+    }
+
+    /// [`Linear::load_hf`] keeping the file's quantised blocks.
+    fn load_quantized(
+        w: &mut WeightMap<'_>,
+        prefixes: &[(&str, usize)],
+        d_in: usize,
+        bias: Bias,
+    ) -> Result<Self> {
+        let mut parts = Vec::with_capacity(prefixes.len());
+        let mut biases = Vec::with_capacity(prefixes.len());
+        for (p, d_out) in prefixes {
+            let name = format!("{p}.weight");
+            match w.take_quantized(&name, *d_out, d_in)? {
+                Some(m) => parts.push(m),
+                // `stores_quantized` said yes: a source that then has no blocks is a bug in it
+                None => {
+                    return Err(crate::error::ModelError::Weights {
+                        file: w.file().to_owned(),
+                        message: format!("tensor `{name}` has no quantised blocks"),
+                    });
+                }
+            }
+            let name = format!("{p}.bias");
+            biases.push(match bias {
+                Bias::Required => Some(w.take(&name, &[*d_out])?),
+                Bias::Optional => w.take_opt(&name, &[*d_out])?,
+                Bias::None => None,
+            });
+        }
+        let bias = if biases.iter().all(Option::is_none) {
+            None
+        } else {
+            let filled: Vec<Vec<f32>> = biases
+                .into_iter()
+                .zip(prefixes)
+                .map(|(b, (_, o))| b.unwrap_or_else(|| vec![0.0; *o]))
+                .collect();
+            let refs: Vec<&[f32]> = filled.iter().map(Vec::as_slice).collect();
+            Some(fuse_biases(&refs))
+        };
+        Ok(Self {
+            weight: LinearWeight::Quantized(Arc::new(QuantLinear {
+                parts,
+                bias,
+                d_out: prefixes.iter().map(|(_, o)| o).sum(),
+            })),
+            bias: None,
+        })
     }
 
     /// Load GPT-2 `Conv1D` weights, already `[in, out]` (no transpose), with bias.
@@ -82,7 +227,10 @@ impl Linear {
     ) -> Result<Self> {
         let weight = w.matrix(&format!("{prefix}.weight"), d_in, d_out)?;
         let bias = Some(w.vector(&format!("{prefix}.bias"), d_out)?);
-        Ok(Self { weight, bias })
+        Ok(Self {
+            weight: LinearWeight::Dense(weight),
+            bias,
+        })
     }
 }
 
@@ -107,6 +255,15 @@ pub struct TokenEmbedding {
     head: Option<Vec<Tensor<2>>>,
     /// Rows per block.
     block_rows: usize,
+    /// The file's quantised blocks instead of `table`/`head` (then both empty), on the CPU.
+    quant: Option<Arc<QuantEmbedding>>,
+}
+
+/// A quantised embedding table and, when untied, output projection (`[vocab, hidden]` each).
+#[derive(Debug)]
+struct QuantEmbedding {
+    table: QMatrix,
+    head: Option<QMatrix>,
 }
 
 /// Largest block of an embedding matrix on a GPU device (WebGPU's default `maxStorageBufferBindingSize`).
@@ -151,6 +308,30 @@ impl TokenEmbedding {
         block_rows: usize,
     ) -> Result<Self> {
         let block_rows = block_rows.clamp(1, vocab.max(1));
+        if w.quantized() && w.stores_quantized(embed) && head.is_none_or(|h| w.stores_quantized(h))
+        {
+            let file = w.file().to_owned();
+            let missing = |name: &str| crate::error::ModelError::Weights {
+                file: file.clone(),
+                message: format!("tensor `{name}` has no quantised blocks"),
+            };
+            let table = w
+                .take_quantized(embed, vocab, hidden)?
+                .ok_or_else(|| missing(embed))?;
+            let head = match head {
+                Some(h) => Some(
+                    w.take_quantized(h, vocab, hidden)?
+                        .ok_or_else(|| missing(h))?,
+                ),
+                None => None,
+            };
+            return Ok(Self {
+                table: Vec::new(),
+                head: None,
+                block_rows,
+                quant: Some(Arc::new(QuantEmbedding { table, head })),
+            });
+        }
         let table = w.row_blocks(embed, vocab, hidden, block_rows)?;
         let head = match head {
             Some(h) => Some(w.row_blocks(h, vocab, hidden, block_rows)?),
@@ -160,11 +341,38 @@ impl TokenEmbedding {
             table,
             head,
             block_rows,
+            quant: None,
         })
+    }
+
+    /// The ggml types of a quantised table (and head); empty when dense.
+    pub fn quantized_origins(&self) -> Vec<String> {
+        match &self.quant {
+            None => Vec::new(),
+            Some(q) => std::iter::once(&q.table)
+                .chain(&q.head)
+                .map(|m| m.origin().label())
+                .collect(),
+        }
     }
 
     /// Embeddings of `tokens` `[batch, seq]` → `[batch, seq, hidden]`.
     pub fn lookup(&self, tokens: Tensor<2, Int>) -> Tensor<3> {
+        if let Some(q) = &self.quant {
+            let [b, n] = tokens.dims();
+            let device = tokens.device();
+            let h = q.table.cols();
+            let ids: Vec<i64> = tokens.into_data().iter::<i64>().collect();
+            let mut out = vec![0f32; b * n * h];
+            for (row, &id) in out.chunks_exact_mut(h.max(1)).zip(&ids) {
+                // an id outside the vocabulary (the tokenizer never makes one) gives a NaN row
+                let ok = usize::try_from(id).is_ok_and(|i| q.table.row_f32(i, row).is_ok());
+                if !ok {
+                    row.fill(f32::NAN);
+                }
+            }
+            return Tensor::from_data(TensorData::new(out, [b, n, h]), &device);
+        }
         if let [table] = self.table.as_slice() {
             return burn::tensor::module::embedding(table.clone(), tokens);
         }
@@ -197,9 +405,29 @@ impl TokenEmbedding {
         self.head.as_deref().unwrap_or(&self.table)
     }
 
+    /// Quantised logits `[m, vocab]` of `m` hidden rows.
+    fn project_quantized(q: &QuantEmbedding, hidden: Tensor<2>) -> Tensor<2> {
+        let [m, d] = hidden.dims();
+        let device = hidden.device();
+        let head = q.head.as_ref().unwrap_or(&q.table);
+        let vocab = head.rows();
+        let mut y = vec![0f32; m * vocab];
+        let done = QActs::quantize(&host_values(hidden), m, d)
+            .and_then(|a| head.matmul(&a, &mut y, vocab, 0));
+        if done.is_err() {
+            y.fill(f32::NAN);
+        }
+        Tensor::from_data(TensorData::new(y, [m, vocab]), &device)
+    }
+
     /// Logits `[batch, n, vocab]` of hidden states `[batch, n, hidden]`.
     pub fn project(&self, hidden: Tensor<3>) -> Tensor<3> {
         let [b, n, d] = hidden.dims();
+        if let Some(q) = &self.quant {
+            let logits = Self::project_quantized(q, hidden.reshape([b * n, d]));
+            let v = logits.dims()[1];
+            return logits.reshape([b, n, v]);
+        }
         let x = hidden.reshape([b * n, d]);
         let logits = if b * n < PROJECT_ROWS_DIRECT {
             cat(
@@ -228,6 +456,9 @@ impl TokenEmbedding {
 
     /// Logits `[vocab, n]` of hidden states `[n, hidden]` (no transpose back).
     pub fn project_columns(&self, hidden: Tensor<2>) -> Tensor<2> {
+        if let Some(q) = &self.quant {
+            return Self::project_quantized(q, hidden).transpose();
+        }
         let xt = hidden.transpose();
         cat(
             self.head_blocks()

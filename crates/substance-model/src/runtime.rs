@@ -22,10 +22,18 @@ pub struct ModelMeta {
     pub architecture: String,
     /// Where the weights came from (format and file).
     pub source: String,
+    /// How the weights are held and multiplied: `"f32"`, or the quantised block types kept as stored
+    /// (`"quantised Q4_1+Q8_0 × 16-bit activations"`; see `substance-quant`).
+    #[serde(default = "f32_numeric")]
+    pub numeric: String,
     /// What the load let pass but the user should know (tensors of the file the architecture does not
     /// use, as transformers warns about them), one message each naming the file and tensor.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+}
+
+fn f32_numeric() -> String {
+    "f32".to_owned()
 }
 
 /// A causal LM, its tokenizer and the special tokens generation needs.

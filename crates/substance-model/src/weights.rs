@@ -27,6 +27,17 @@ pub trait TensorSource {
     fn describe(&self, name: &str) -> String {
         name.to_owned()
     }
+    /// A 2-D tensor kept in its file's quantised blocks (`[out, in]` rows, Hugging Face row order), when
+    /// the file stores it quantised; `None` for a float tensor or a source without quantised tensors.
+    fn read_quantized(&self, name: &str) -> Option<Result<substance_quant::QMatrix>> {
+        let _ = name;
+        None
+    }
+    /// Whether [`TensorSource::read_quantized`] gives `name` (cheap: no blocks are read).
+    fn stores_quantized(&self, name: &str) -> bool {
+        let _ = name;
+        false
+    }
 }
 
 /// A parsed `.safetensors` buffer.
@@ -409,6 +420,7 @@ pub struct WeightMap<'s> {
     src: &'s dyn TensorSource,
     used: BTreeSet<String>,
     device: Device,
+    quantized: bool,
 }
 
 impl<'s> WeightMap<'s> {
@@ -418,6 +430,59 @@ impl<'s> WeightMap<'s> {
             src,
             used: BTreeSet::new(),
             device: device.clone(),
+            quantized: false,
+        }
+    }
+
+    /// Keep the file's quantised matrices quantised ([`WeightMap::take_quantized`]); only meaningful on
+    /// the CPU device, where the kernels of `substance-quant` run.
+    pub fn with_quantized(mut self, on: bool) -> Self {
+        self.quantized = on && self.device == Device::flex();
+        self
+    }
+
+    /// Whether quantised matrices are kept quantised.
+    pub fn quantized(&self) -> bool {
+        self.quantized
+    }
+
+    /// Whether the file stores `name` in quantised blocks.
+    pub fn stores_quantized(&self, name: &str) -> bool {
+        self.src.stores_quantized(name)
+    }
+
+    /// `name` (`[rows, cols]`) in its quantised blocks, marked used — or `None` (nothing marked) when
+    /// quantised weights are off or the file stores it as floats.
+    pub fn take_quantized(
+        &mut self,
+        name: &str,
+        rows: usize,
+        cols: usize,
+    ) -> Result<Option<substance_quant::QMatrix>> {
+        if !self.quantized {
+            return Ok(None);
+        }
+        let Some(found) = self.src.shape(name) else {
+            return Err(ModelError::MissingTensor {
+                file: self.src.file().to_owned(),
+                name: self.src.describe(name),
+            });
+        };
+        if found != [rows, cols] {
+            return Err(ModelError::Shape {
+                file: self.src.file().to_owned(),
+                name: self.src.describe(name),
+                found,
+                expected: vec![rows, cols],
+            });
+        }
+        match self.src.read_quantized(name) {
+            None => Ok(None),
+            Some(m) => {
+                let m = m?;
+                self.used.insert(name.to_owned());
+                Ok(Some(m))
+            }
         }
     }
 

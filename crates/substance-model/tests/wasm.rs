@@ -13,7 +13,7 @@
 
 use burn::tensor::Device;
 use serde_json::Value;
-use substance_model::{GenerateOptions, HfFiles, LoglikOptions, Model, Sampling};
+use substance_model::{GenerateOptions, HfFiles, LoadOptions, LoglikOptions, Model, Sampling};
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -172,8 +172,14 @@ async fn gguf_from_bytes_in_wasm() {
         "../../../tests/fixtures/models/tiny-llama-gguf/reference.json"
     ))
     .unwrap();
-    let model =
-        Model::from_gguf_bytes("tiny-llama-Q4_1.gguf", "tiny", bytes, &Device::flex()).unwrap();
+    let model = Model::from_gguf_bytes_with(
+        "tiny-llama-Q4_1.gguf",
+        "tiny",
+        bytes,
+        &Device::flex(),
+        LoadOptions::f32(),
+    )
+    .unwrap();
     let want = ids(&r["input_ids"]);
     assert_eq!(
         model.encode(r["prompt"].as_str().unwrap(), false).unwrap(),
@@ -195,6 +201,29 @@ async fn gguf_from_bytes_in_wasm() {
     assert!(worst <= 1e-4, "{worst}");
     log(&format!(
         "flex/wasm32 tiny-llama-Q4_1.gguf: last-row max-abs {worst:e}"
+    ));
+
+    // The quantised path (SIMD128 kernels) within the native test's tolerance of the f32 path
+    // (tests/quantized.rs: 5e-3 for the tiny fixtures).
+    let quantised =
+        Model::from_gguf_bytes("tiny-llama-Q4_1.gguf", "tiny", bytes, &Device::flex()).unwrap();
+    assert_eq!(
+        quantised.meta().numeric,
+        "quantised Q4_1 × 16-bit activations"
+    );
+    let q = quantised
+        .logits_async(std::slice::from_ref(&want))
+        .await
+        .unwrap();
+    let worst_q = q[0]
+        .iter()
+        .flatten()
+        .zip(got[0].iter().flatten())
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0, f32::max);
+    assert!(worst_q <= 5e-3, "quantised vs f32: {worst_q}");
+    log(&format!(
+        "flex/wasm32 tiny-llama-Q4_1.gguf quantised (simd128) vs f32: max-abs {worst_q:e}"
     ));
 }
 

@@ -9,6 +9,7 @@ use substance_gguf::GgmlType;
 use substance_quant::{QActs, QMatrix};
 
 fn main() {
+    cold();
     let shapes = [
         (960, 576),
         (576, 576),
@@ -47,4 +48,42 @@ fn main() {
             println!("{} m={m:>3}: {:.2} GMAC/s", ty.name(), macs / secs / 1e9);
         }
     }
+}
+
+/// Decode from DRAM: 40 distinct 3072×576 Q4_1 matrices (~53 MB), one activation row.
+#[allow(dead_code)]
+pub fn cold() {
+    let (rows, cols) = (3072usize, 576usize);
+    let mats: Vec<QMatrix> = (0..40)
+        .map(|k| {
+            let bytes: Vec<u8> = (0..rows * cols / 32 * 20)
+                .map(|i| {
+                    if i % 20 < 4 {
+                        0x20
+                    } else {
+                        ((i + k) * 7 % 251) as u8
+                    }
+                })
+                .collect();
+            QMatrix::from_ggml(GgmlType::Q4_1, &bytes, rows, cols).unwrap()
+        })
+        .collect();
+    let x: Vec<f32> = (0..cols).map(|i| ((i % 13) as f32 - 6.0) * 0.1).collect();
+    let mut out = vec![0f32; rows];
+    let t = Instant::now();
+    let reps = 10;
+    for _ in 0..reps {
+        for w in &mats {
+            let a = QActs::quantize(&x, 1, cols).unwrap();
+            w.matmul(&a, &mut out, rows, 0).unwrap();
+        }
+    }
+    let s = t.elapsed().as_secs_f64();
+    let macs = (reps * 40 * rows * cols) as f64;
+    let bytes: usize = mats.iter().map(QMatrix::bytes).sum::<usize>() * reps;
+    println!(
+        "cold Q4_1 m=1: {:.2} GMAC/s, {:.1} GB/s",
+        macs / s / 1e9,
+        bytes as f64 / s / 1e9
+    );
 }

@@ -255,7 +255,7 @@ impl QMatrix {
         let mut q = Vec::with_capacity(chunks.len());
         let mut d = Vec::with_capacity(chunks.len());
         for c in chunks {
-            let (v, scale, _) = quantize_block(c);
+            let (v, scale) = quantize_block(c);
             q.push(v);
             d.push(scale);
         }
@@ -462,22 +462,39 @@ pub fn best_kernel() -> &'static str {
 pub struct QActs {
     rows: usize,
     cols: usize,
-    q: Vec<[i8; QK]>,
+    q: Vec<[i16; QK]>,
     d: Vec<f32>,
     s: Vec<f32>,
 }
 
-/// One block to 8 bits: `(values, d, d·Σvalues)` with `d = max|x|/127`, values rounded half away from zero.
+/// One block of weights to 8 bits: `(values, d)` with `d = max|w|/127`, values rounded half away from zero.
 #[inline(always)]
-fn quantize_block(x: &[f32; QK]) -> ([i8; QK], f32, f32) {
+fn quantize_block(x: &[f32; QK]) -> ([i8; QK], f32) {
     let amax = x.iter().fold(0f32, |a, &v| a.max(v.abs()));
     let d = amax / 127.0;
     let id = if d > 0.0 { 1.0 / d } else { 0.0 };
     let mut q = [0i8; QK];
-    let mut sum = 0i32;
     for (o, &v) in q.iter_mut().zip(x) {
         // |v·id| ≤ 127 (+ rounding): the cast saturates, never wraps
-        let r = (v * id).round() as i8;
+        *o = (v * id).round() as i8;
+    }
+    (q, d)
+}
+
+/// Largest activation value: 16-bit, so that `Σ` of 32 products with 8-bit weights stays in `i32`.
+const ACT_MAX: f32 = 32767.0;
+
+/// One block of activations to 16 bits: `(values, d, d·Σvalues)` with `d = max|x|/32767`.
+#[inline(always)]
+fn quantize_act_block(x: &[f32; QK]) -> ([i16; QK], f32, f32) {
+    let amax = x.iter().fold(0f32, |a, &v| a.max(v.abs()));
+    let d = amax / ACT_MAX;
+    let id = if d > 0.0 { 1.0 / d } else { 0.0 };
+    let mut q = [0i16; QK];
+    let mut sum = 0i32;
+    for (o, &v) in q.iter_mut().zip(x) {
+        // |v·id| ≤ 32767 (+ rounding): the cast saturates, never wraps
+        let r = (v * id).round() as i16;
         *o = r;
         sum += i32::from(r);
     }
@@ -502,7 +519,7 @@ impl QActs {
         let mut d = Vec::with_capacity(chunks.len());
         let mut s = Vec::with_capacity(chunks.len());
         for c in chunks {
-            let (v, scale, sum) = quantize_block(c);
+            let (v, scale, sum) = quantize_act_block(c);
             q.push(v);
             d.push(scale);
             s.push(sum);
@@ -546,12 +563,12 @@ struct Kernel<'a> {
 
 /// A block-row dot product: weights of one row, activations of one row → `Σ w·x`.
 trait Dots {
-    fn q8(wq: &[[i8; QK]], wd: &[f32], xq: &[[i8; QK]], xd: &[f32]) -> f32;
+    fn q8(wq: &[[i8; QK]], wd: &[f32], xq: &[[i16; QK]], xd: &[f32]) -> f32;
     fn q4(
         wq: &[[u8; QK / 2]],
         wd: &[f32],
         wm: &[f32],
-        xq: &[[i8; QK]],
+        xq: &[[i16; QK]],
         xd: &[f32],
         xs: &[f32],
     ) -> f32;
@@ -562,7 +579,7 @@ struct Portable;
 
 impl Dots for Portable {
     #[inline(always)]
-    fn q8(wq: &[[i8; QK]], wd: &[f32], xq: &[[i8; QK]], xd: &[f32]) -> f32 {
+    fn q8(wq: &[[i8; QK]], wd: &[f32], xq: &[[i16; QK]], xd: &[f32]) -> f32 {
         dot_q8(wq, wd, xq, xd)
     }
     #[inline(always)]
@@ -570,7 +587,7 @@ impl Dots for Portable {
         wq: &[[u8; QK / 2]],
         wd: &[f32],
         wm: &[f32],
-        xq: &[[i8; QK]],
+        xq: &[[i16; QK]],
         xd: &[f32],
         xs: &[f32],
     ) -> f32 {
@@ -617,8 +634,9 @@ impl Kernel<'_> {
     }
 }
 
-/// AVX2 dot products (llama.cpp's scheme): `maddubs` (u8 × i8 → pairs of i16), `madd` with ones (→ i32),
-/// convert, one fused multiply-add per block into eight f32 lanes.
+/// AVX2 dot products: weights widened to `i16` (`vpmovzxbw`/`vpmovsxbw`), multiplied with the 16-bit
+/// activations pairwise into `i32` lanes (`vpmaddwd`), converted, one fused multiply-add per block into
+/// eight f32 lanes.
 #[cfg(target_arch = "x86_64")]
 #[allow(unsafe_code)]
 mod x86 {
@@ -630,7 +648,7 @@ mod x86 {
 
     impl Dots for Avx2 {
         #[inline(always)]
-        fn q8(wq: &[[i8; QK]], wd: &[f32], xq: &[[i8; QK]], xd: &[f32]) -> f32 {
+        fn q8(wq: &[[i8; QK]], wd: &[f32], xq: &[[i16; QK]], xd: &[f32]) -> f32 {
             // SAFETY: only reached through `Kernel::run_avx2`, whose caller checked AVX2 and FMA.
             unsafe { q8(wq, wd, xq, xd) }
         }
@@ -639,7 +657,7 @@ mod x86 {
             wq: &[[u8; QK / 2]],
             wd: &[f32],
             wm: &[f32],
-            xq: &[[i8; QK]],
+            xq: &[[i16; QK]],
             xd: &[f32],
             xs: &[f32],
         ) -> f32 {
@@ -657,23 +675,37 @@ mod x86 {
         _mm_cvtss_f32(s)
     }
 
+    /// The 32 activations of a block as two vectors of 16.
     #[inline]
     #[target_feature(enable = "avx2,fma")]
-    fn q8(wq: &[[i8; QK]], wd: &[f32], xq: &[[i8; QK]], xd: &[f32]) -> f32 {
-        let ones = _mm256_set1_epi16(1);
+    fn load_x(x: &[i16; QK]) -> (__m256i, __m256i) {
+        // SAFETY: `x` refers to 64 bytes: two unaligned 32-byte loads within them.
+        unsafe {
+            (
+                _mm256_loadu_si256(x.as_ptr().cast()),
+                _mm256_loadu_si256(x.as_ptr().add(16).cast()),
+            )
+        }
+    }
+
+    #[inline]
+    #[target_feature(enable = "avx2,fma")]
+    fn q8(wq: &[[i8; QK]], wd: &[f32], xq: &[[i16; QK]], xd: &[f32]) -> f32 {
         let mut acc = _mm256_setzero_ps();
         for (((w, &dw), x), &dx) in wq.iter().zip(wd).zip(xq).zip(xd) {
-            // SAFETY: `w` and `x` are references to 32 bytes each; unaligned loads of 32 bytes.
-            let (w, x) = unsafe {
+            // SAFETY: `w` refers to 32 bytes: two unaligned 16-byte loads within them.
+            let (w0, w1) = unsafe {
                 (
-                    _mm256_loadu_si256(w.as_ptr().cast()),
-                    _mm256_loadu_si256(x.as_ptr().cast()),
+                    _mm_loadu_si128(w.as_ptr().cast()),
+                    _mm_loadu_si128(w.as_ptr().add(16).cast()),
                 )
             };
-            // |w| as unsigned, x carrying w's sign: maddubs needs an unsigned first operand
-            let p = _mm256_maddubs_epi16(_mm256_sign_epi8(w, w), _mm256_sign_epi8(x, w));
-            let s = _mm256_cvtepi32_ps(_mm256_madd_epi16(p, ones));
-            acc = _mm256_fmadd_ps(_mm256_set1_ps(dw * dx), s, acc);
+            let (x0, x1) = load_x(x);
+            let s = _mm256_add_epi32(
+                _mm256_madd_epi16(_mm256_cvtepi8_epi16(w0), x0),
+                _mm256_madd_epi16(_mm256_cvtepi8_epi16(w1), x1),
+            );
+            acc = _mm256_fmadd_ps(_mm256_set1_ps(dw * dx), _mm256_cvtepi32_ps(s), acc);
         }
         hsum(acc)
     }
@@ -684,37 +716,31 @@ mod x86 {
         wq: &[[u8; QK / 2]],
         wd: &[f32],
         wm: &[f32],
-        xq: &[[i8; QK]],
+        xq: &[[i16; QK]],
         xd: &[f32],
         xs: &[f32],
     ) -> f32 {
-        let ones = _mm256_set1_epi16(1);
-        let low = _mm256_set1_epi8(0x0f);
+        let low = _mm_set1_epi8(0x0f);
         let mut acc = _mm256_setzero_ps();
         let mut acc_m = 0f32;
         for (((((w, &dw), &mw), x), &dx), &sx) in wq.iter().zip(wd).zip(wm).zip(xq).zip(xd).zip(xs)
         {
-            // SAFETY: `w` refers to 16 bytes and `x` to 32: unaligned loads of exactly those.
-            let (w, x) = unsafe {
-                (
-                    _mm_loadu_si128(w.as_ptr().cast()),
-                    _mm256_loadu_si256(x.as_ptr().cast()),
-                )
-            };
+            // SAFETY: `w` refers to 16 bytes: one unaligned load of exactly those.
+            let w = unsafe { _mm_loadu_si128(w.as_ptr().cast()) };
+            let (x0, x1) = load_x(x);
             // elements 0..16 are the low nibbles, 16..32 the high ones
-            let both = _mm256_set_m128i(_mm_srli_epi16(w, 4), w);
-            let w = _mm256_and_si256(both, low);
-            let p = _mm256_maddubs_epi16(w, x);
-            let s = _mm256_cvtepi32_ps(_mm256_madd_epi16(p, ones));
-            acc = _mm256_fmadd_ps(_mm256_set1_ps(dw * dx), s, acc);
+            let lo = _mm256_cvtepu8_epi16(_mm_and_si128(w, low));
+            let hi = _mm256_cvtepu8_epi16(_mm_and_si128(_mm_srli_epi16(w, 4), low));
+            let s = _mm256_add_epi32(_mm256_madd_epi16(lo, x0), _mm256_madd_epi16(hi, x1));
+            acc = _mm256_fmadd_ps(_mm256_set1_ps(dw * dx), _mm256_cvtepi32_ps(s), acc);
             acc_m += mw * sx;
         }
         hsum(acc) + acc_m
     }
 }
 
-/// SIMD128 dot products: bytes widened to `i16` and multiplied pairwise into `i32` lanes
-/// (`i32x4.dot_i16x8_s`), one multiply-add per block into four f32 lanes.
+/// SIMD128 dot products: weights widened to `i16` and multiplied with the 16-bit activations pairwise
+/// into `i32` lanes (`i32x4.dot_i16x8_s`), one multiply-add per block into four f32 lanes.
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 #[allow(unsafe_code)]
 mod simd128 {
@@ -732,30 +758,43 @@ mod simd128 {
             + f32x4_extract_lane::<3>(v)
     }
 
-    /// `Σ a·b` of 16 signed bytes each, as four `i32` lanes.
+    /// The 32 activations of a block as four vectors of 8.
     #[inline(always)]
-    fn dot_i8(a: v128, b: v128) -> v128 {
-        i32x4_add(
-            i32x4_dot_i16x8(i16x8_extend_low_i8x16(a), i16x8_extend_low_i8x16(b)),
-            i32x4_dot_i16x8(i16x8_extend_high_i8x16(a), i16x8_extend_high_i8x16(b)),
-        )
+    fn load_x(x: &[i16; QK]) -> [v128; 4] {
+        // SAFETY: `x` refers to 64 bytes: four unaligned 16-byte loads within them.
+        unsafe {
+            [
+                v128_load(x.as_ptr().cast()),
+                v128_load(x.as_ptr().add(8).cast()),
+                v128_load(x.as_ptr().add(16).cast()),
+                v128_load(x.as_ptr().add(24).cast()),
+            ]
+        }
     }
 
     impl Dots for Simd128 {
         #[inline(always)]
-        fn q8(wq: &[[i8; QK]], wd: &[f32], xq: &[[i8; QK]], xd: &[f32]) -> f32 {
+        fn q8(wq: &[[i8; QK]], wd: &[f32], xq: &[[i16; QK]], xd: &[f32]) -> f32 {
             let mut acc = f32x4_splat(0.0);
             for (((w, &dw), x), &dx) in wq.iter().zip(wd).zip(xq).zip(xd) {
-                // SAFETY: `w` and `x` refer to 32 bytes each: two unaligned 16-byte loads of each.
-                let (w0, w1, x0, x1) = unsafe {
+                // SAFETY: `w` refers to 32 bytes: two unaligned 16-byte loads within them.
+                let (w0, w1) = unsafe {
                     (
                         v128_load(w.as_ptr().cast()),
                         v128_load(w.as_ptr().add(16).cast()),
-                        v128_load(x.as_ptr().cast()),
-                        v128_load(x.as_ptr().add(16).cast()),
                     )
                 };
-                let s = i32x4_add(dot_i8(w0, x0), dot_i8(w1, x1));
+                let [x0, x1, x2, x3] = load_x(x);
+                let s = i32x4_add(
+                    i32x4_add(
+                        i32x4_dot_i16x8(i16x8_extend_low_i8x16(w0), x0),
+                        i32x4_dot_i16x8(i16x8_extend_high_i8x16(w0), x1),
+                    ),
+                    i32x4_add(
+                        i32x4_dot_i16x8(i16x8_extend_low_i8x16(w1), x2),
+                        i32x4_dot_i16x8(i16x8_extend_high_i8x16(w1), x3),
+                    ),
+                );
                 acc = f32x4_add(acc, f32x4_mul(f32x4_splat(dw * dx), f32x4_convert_i32x4(s)));
             }
             hsum(acc)
@@ -766,7 +805,7 @@ mod simd128 {
             wq: &[[u8; QK / 2]],
             wd: &[f32],
             wm: &[f32],
-            xq: &[[i8; QK]],
+            xq: &[[i16; QK]],
             xd: &[f32],
             xs: &[f32],
         ) -> f32 {
@@ -776,16 +815,21 @@ mod simd128 {
             for (((((w, &dw), &mw), x), &dx), &sx) in
                 wq.iter().zip(wd).zip(wm).zip(xq).zip(xd).zip(xs)
             {
-                // SAFETY: `w` refers to 16 bytes and `x` to 32: unaligned 16-byte loads within them.
-                let (w, x0, x1) = unsafe {
-                    (
-                        v128_load(w.as_ptr().cast()),
-                        v128_load(x.as_ptr().cast()),
-                        v128_load(x.as_ptr().add(16).cast()),
-                    )
-                };
-                // nibbles are 0..=15, so as signed bytes they are the same values
-                let s = i32x4_add(dot_i8(v128_and(w, low), x0), dot_i8(u8x16_shr(w, 4), x1));
+                // SAFETY: `w` refers to 16 bytes: one unaligned load of exactly those.
+                let w = unsafe { v128_load(w.as_ptr().cast()) };
+                let [x0, x1, x2, x3] = load_x(x);
+                let lo = v128_and(w, low);
+                let hi = u8x16_shr(w, 4);
+                let s = i32x4_add(
+                    i32x4_add(
+                        i32x4_dot_i16x8(u16x8_extend_low_u8x16(lo), x0),
+                        i32x4_dot_i16x8(u16x8_extend_high_u8x16(lo), x1),
+                    ),
+                    i32x4_add(
+                        i32x4_dot_i16x8(u16x8_extend_low_u8x16(hi), x2),
+                        i32x4_dot_i16x8(u16x8_extend_high_u8x16(hi), x3),
+                    ),
+                );
                 acc = f32x4_add(acc, f32x4_mul(f32x4_splat(dw * dx), f32x4_convert_i32x4(s)));
                 acc_m += mw * sx;
             }
@@ -799,12 +843,12 @@ mod simd128 {
 const LANES: usize = 8;
 
 #[inline(always)]
-fn dot_q8(wq: &[[i8; QK]], wd: &[f32], xq: &[[i8; QK]], xd: &[f32]) -> f32 {
+fn dot_q8(wq: &[[i8; QK]], wd: &[f32], xq: &[[i16; QK]], xd: &[f32]) -> f32 {
     let mut acc = [0f32; LANES];
     for (((w, &dw), x), &dx) in wq.iter().zip(wd).zip(xq).zip(xd) {
         let mut lanes = [0i32; LANES];
         for j in 0..QK {
-            lanes[j % LANES] += i32::from(i16::from(w[j]) * i16::from(x[j]));
+            lanes[j % LANES] += i32::from(w[j]) * i32::from(x[j]);
         }
         let s = dw * dx;
         for k in 0..LANES {
@@ -819,7 +863,7 @@ fn dot_q4(
     wq: &[[u8; QK / 2]],
     wd: &[f32],
     wm: &[f32],
-    xq: &[[i8; QK]],
+    xq: &[[i16; QK]],
     xd: &[f32],
     xs: &[f32],
 ) -> f32 {
@@ -828,9 +872,8 @@ fn dot_q4(
     for (((((w, &dw), &mw), x), &dx), &sx) in wq.iter().zip(wd).zip(wm).zip(xq).zip(xd).zip(xs) {
         let mut lanes = [0i32; LANES];
         for j in 0..QK / 2 {
-            // 4-bit × 8-bit products fit in i16
-            lanes[j % LANES] += i32::from(i16::from(w[j] & 0x0f) * i16::from(x[j]))
-                + i32::from(i16::from(w[j] >> 4) * i16::from(x[j + QK / 2]));
+            lanes[j % LANES] += i32::from(w[j] & 0x0f) * i32::from(x[j])
+                + i32::from(w[j] >> 4) * i32::from(x[j + QK / 2]);
         }
         let s = dw * dx;
         for k in 0..LANES {

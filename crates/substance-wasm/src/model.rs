@@ -47,6 +47,7 @@ struct LoadOptions {
     id: Option<String>,
     file_name: Option<String>,
     add_bos: Option<bool>,
+    quantized: Option<bool>,
 }
 
 /// What the adapter offers, read through `navigator.gpu` (no wgpu involved).
@@ -356,6 +357,7 @@ struct ModelInfoJs {
     architecture: String,
     weights_sha256: String,
     source: String,
+    numeric: String,
     backend: &'static str,
     backend_reason: String,
     largest_tensor_bytes: u64,
@@ -436,7 +438,11 @@ impl WasmModel {
                 let (device, backend, reason) = choose_device(&backend, largest)
                     .await
                     .map_err(|e| js_error("BackendError", e))?;
-                let m = Model::from_gguf_bytes(&file, &id, &bytes, &device).map_err(load_err)?;
+                let numeric = substance_model::LoadOptions {
+                    quantized: o.quantized.unwrap_or(true),
+                };
+                let m = Model::from_gguf_bytes_with(&file, &id, &bytes, &device, numeric)
+                    .map_err(load_err)?;
                 (m, backend, reason, largest)
             }
             "hf" => {
@@ -501,6 +507,7 @@ impl WasmModel {
             architecture: meta.architecture.clone(),
             weights_sha256: meta.weights_sha256.clone(),
             source: meta.source.clone(),
+            numeric: meta.numeric.clone(),
             backend: l.backend,
             backend_reason: l.backend_reason.clone(),
             largest_tensor_bytes: l.largest_tensor_bytes,

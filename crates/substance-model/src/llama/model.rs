@@ -35,6 +35,32 @@ pub struct Llama {
 }
 
 impl Llama {
+    /// The numeric path of the loaded weights: `"f32"`, or `"quantised Q4_1+Q8_0 × 16-bit activations"`
+    /// naming every block type kept quantised (and `"…, rest f32"` when some projections are floats).
+    pub fn numeric(&self) -> String {
+        let mut types = std::collections::BTreeSet::new();
+        let mut dense = false;
+        let mut note = |v: Vec<String>| {
+            dense |= v.is_empty();
+            types.extend(v);
+        };
+        note(self.embed_tokens.quantized_origins());
+        for b in &self.blocks {
+            for l in [&b.qkv, &b.o_proj, &b.gate_up, &b.down] {
+                note(l.quantized_origins());
+            }
+        }
+        if types.is_empty() {
+            return "f32".to_owned();
+        }
+        let list: Vec<String> = types.into_iter().collect();
+        format!(
+            "quantised {} × 16-bit activations{}",
+            list.join("+"),
+            if dense { ", rest f32" } else { "" }
+        )
+    }
+
     /// The config it was built from.
     pub fn config(&self) -> &LlamaConfig {
         &self.config

@@ -5,15 +5,21 @@ use std::path::PathBuf;
 
 use burn::tensor::Device;
 use substance_core::Message;
-use substance_model::{GenerateOptions, Model, Sampling};
+use substance_model::{GenerateOptions, LoadOptions, Model, Sampling};
 
 use super::*;
 
 pub const FILES: [&str; 5] = ["F32", "F16", "Q8_0", "Q4_0", "Q4_1"];
 
+/// A tiny GGUF on the f32 reference path (every tensor dequantised).
 pub fn tiny(kind: &str, device: &Device) -> Model {
+    tiny_with(kind, device, LoadOptions::f32())
+}
+
+/// A tiny GGUF with explicit load options.
+pub fn tiny_with(kind: &str, device: &Device, opts: LoadOptions) -> Model {
     let p = fixtures().join(format!("tiny-llama-gguf/tiny-llama-{kind}.gguf"));
-    Model::from_gguf_file(&p, &format!("gguf:{}", p.display()), device).unwrap()
+    Model::from_gguf_file_with(&p, &format!("gguf:{}", p.display()), device, opts).unwrap()
 }
 
 pub fn logsumexp(xs: &[f32]) -> f64 {
@@ -96,7 +102,7 @@ pub fn check_smollm2(path: &std::path::Path, device: &Device, tol: f32) -> f32 {
         &std::fs::read_to_string(fixtures().join("smollm2-135m-reference.json")).unwrap(),
     )
     .unwrap();
-    let model = Model::from_gguf_file(path, "smollm2", device).unwrap();
+    let model = Model::from_gguf_file_with(path, "smollm2", device, LoadOptions::f32()).unwrap();
     let mut worst = 0.0f32;
     for p in r["prompts"].as_array().unwrap() {
         let text = p["text"].as_str().unwrap();
