@@ -69,6 +69,29 @@ impl KvCache {
         &self.n_valid
     }
 
+    /// A one-row cache repeated into `rows` identical rows (the shared context of several
+    /// continuations, computed once); `None` unless this cache has exactly one row.
+    pub fn repeat_rows(&self, rows: usize) -> Option<Self> {
+        if self.batch != 1 || rows == 0 {
+            return None;
+        }
+        Some(Self {
+            batch: rows,
+            layers: self
+                .layers
+                .iter()
+                .map(|l| {
+                    l.as_ref().map(|(k, v)| {
+                        (k.clone().repeat_dim(0, rows), v.clone().repeat_dim(0, rows))
+                    })
+                })
+                .collect(),
+            valid: vec![self.valid[0].clone(); rows],
+            n_valid: vec![self.n_valid[0]; rows],
+            next_lengths: None,
+        })
+    }
+
     /// Forget everything (keeps the batch size).
     pub fn reset(&mut self) {
         let n = self.layers.len();

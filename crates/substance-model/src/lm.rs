@@ -55,6 +55,13 @@ pub trait CausalLm: Send + Sync {
     /// The output projection: hidden `[batch, n, hidden]` → logits `[batch, n, vocab]`. Split from
     /// [`CausalLm::forward_hidden`] so callers project only the positions they read.
     fn project(&self, hidden: Tensor<3>) -> Tensor<3>;
+    /// Log-probability of `targets[i]` and the argmax token at each of `n` hidden states `[n, hidden]`,
+    /// computed on the host from logits that never become a tensor — when the model has such a path
+    /// (quantised output projection on the CPU); `None`: use [`CausalLm::project_columns`].
+    fn score_on_host(&self, hidden: &Tensor<2>, targets: &[i64]) -> Option<(Vec<f32>, Vec<i64>)> {
+        let _ = (hidden, targets);
+        None
+    }
     /// Logits of `n` hidden states `[n, hidden]`, laid out `[vocab, n]` (one column per state): the
     /// layout the CPU computes fastest (`W · xᵀ`), used by log-likelihood scoring to avoid a transpose.
     fn project_columns(&self, hidden: Tensor<2>) -> Tensor<2> {

@@ -405,10 +405,9 @@ impl TokenEmbedding {
         self.head.as_deref().unwrap_or(&self.table)
     }
 
-    /// Quantised logits `[m, vocab]` of `m` hidden rows.
-    fn project_quantized(q: &QuantEmbedding, hidden: Tensor<2>) -> Tensor<2> {
+    /// Quantised logits (`m × vocab`, row-major) of `m` hidden rows.
+    fn logits_quantized(q: &QuantEmbedding, hidden: Tensor<2>) -> (Vec<f32>, usize) {
         let [m, d] = hidden.dims();
-        let device = hidden.device();
         let head = q.head.as_ref().unwrap_or(&q.table);
         let vocab = head.rows();
         let mut y = vec![0f32; m * vocab];
@@ -417,7 +416,46 @@ impl TokenEmbedding {
         if done.is_err() {
             y.fill(f32::NAN);
         }
+        (y, vocab)
+    }
+
+    /// Quantised logits `[m, vocab]` of `m` hidden rows.
+    fn project_quantized(q: &QuantEmbedding, hidden: Tensor<2>) -> Tensor<2> {
+        let m = hidden.dims()[0];
+        let device = hidden.device();
+        let (y, vocab) = Self::logits_quantized(q, hidden);
         Tensor::from_data(TensorData::new(y, [m, vocab]), &device)
+    }
+
+    /// [`crate::CausalLm::score_on_host`] for a quantised projection: `log p(target)` and the argmax
+    /// (the first maximal token) at each row, from the kernel's logits in f32 as the tensor path
+    /// computes them (`x[t] − (ln Σ exp(x − max) + max)`).
+    pub fn score_on_host(
+        &self,
+        hidden: &Tensor<2>,
+        targets: &[i64],
+    ) -> Option<(Vec<f32>, Vec<i64>)> {
+        let q = self.quant.as_ref()?;
+        let (y, vocab) = Self::logits_quantized(q, hidden.clone());
+        let mut chosen = Vec::with_capacity(targets.len());
+        let mut argmax = Vec::with_capacity(targets.len());
+        for (row, &t) in y.chunks_exact(vocab.max(1)).zip(targets) {
+            let (mut best, mut max) = (0usize, f32::NEG_INFINITY);
+            for (v, &x) in row.iter().enumerate() {
+                if x > max {
+                    (best, max) = (v, x);
+                }
+            }
+            let lse = row.iter().map(|&x| (x - max).exp()).sum::<f32>().ln() + max;
+            let logit = usize::try_from(t)
+                .ok()
+                .and_then(|t| row.get(t))
+                .copied()
+                .unwrap_or(f32::NAN);
+            chosen.push(logit - lse);
+            argmax.push(i64::try_from(best).unwrap_or(i64::MAX));
+        }
+        Some((chosen, argmax))
     }
 
     /// Logits `[batch, n, vocab]` of hidden states `[batch, n, hidden]`.

@@ -724,12 +724,46 @@ async fn score_batch(
         }
     }
     let n = wanted.len();
-    let mut cache = lm.new_cache(b);
     let mut parts = Vec::new();
-    // The input positions a chunk at a time (one step when the batch is narrow enough): each step's
-    // hidden states keep only the wanted positions, in row-major order within the step.
+    // Each step's hidden states keep only the wanted positions, in row-major order within the step;
+    // `order` records which wanted position each kept state is.
     let mut order = Vec::with_capacity(n);
-    for s0 in (0..width).step_by(prefill_chunk) {
+    // The rows' common prefix (the context the choices of a multiple-choice item share) runs once on
+    // one row, and its cache is repeated for the rest: the same logits up to f32 rounding, ~b× less
+    // work for long contexts and short continuations.
+    let shared = if b >= 2 {
+        common_prefix(rows.iter().map(|(inp, _)| inp.as_slice()))
+    } else {
+        0
+    };
+    let mut cache = if shared > 0 {
+        let mut one = lm.new_cache(1);
+        let prefix = &rows[0].0[..shared];
+        for s0 in (0..shared).step_by(prefill_chunk) {
+            let s1 = (s0 + prefill_chunk).min(shared);
+            let hidden =
+                lm.forward_hidden(tokens_tensor(lm, &[&prefix[s0..s1]], s1 - s0, 0), &mut one)?;
+            let h = hidden.dims()[2];
+            let mut index = Vec::new();
+            for (k, &(_, p)) in wanted.iter().enumerate() {
+                if (s0..s1).contains(&p) {
+                    index.push((p - s0) as i64);
+                    order.push(k);
+                }
+            }
+            if !index.is_empty() {
+                let m = index.len();
+                let index: Tensor<1, Int> = Tensor::from_data(TensorData::new(index, [m]), device);
+                parts.push(hidden.reshape([s1 - s0, h]).select(0, index));
+            }
+        }
+        one.repeat_rows(b)
+            .ok_or_else(|| ModelError::Input("internal: shared-prefix cache".into()))?
+    } else {
+        lm.new_cache(b)
+    };
+    // The (rest of the) input positions a chunk at a time (one step when the batch is narrow enough).
+    for s0 in (shared..width).step_by(prefill_chunk) {
         let s1 = (s0 + prefill_chunk).min(width);
         let refs: Vec<&[u32]> = rows
             .iter()
@@ -769,6 +803,11 @@ async fn score_batch(
     for start in (0..n).step_by(chunk) {
         let end = (start + chunk).min(n);
         let part = picked.clone().slice([start..end, 0..h]);
+        if let Some((c, a)) = lm.score_on_host(&part, &targets[start..end]) {
+            chosen.extend(c);
+            argmax.extend(a);
+            continue;
+        }
         // logits of the picked positions, vocabulary along dim 0 ([vocab, k]: no transpose copy)
         let logits = lm.project_columns(part);
         let t: Vec<i64> = targets[start..end].to_vec();
@@ -808,6 +847,16 @@ fn check_ids(lm: &dyn CausalLm, ids: &[u32]) -> Result<()> {
 }
 
 /// Right-padded `[rows, width]` token tensor.
+/// Length of the longest prefix every row shares.
+fn common_prefix<'a>(mut rows: impl Iterator<Item = &'a [u32]>) -> usize {
+    let Some(first) = rows.next() else {
+        return 0;
+    };
+    rows.fold(first.len(), |n, r| {
+        first[..n].iter().zip(r).take_while(|(a, b)| a == b).count()
+    })
+}
+
 fn tokens_tensor(lm: &dyn CausalLm, rows: &[&[u32]], width: usize, pad: u32) -> Tensor<2, Int> {
     let mut flat = Vec::with_capacity(rows.len() * width);
     for r in rows {

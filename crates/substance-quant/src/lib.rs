@@ -561,39 +561,39 @@ struct Kernel<'a> {
     offset: usize,
 }
 
-/// A block-row dot product: weights of one row, activations of one row → `Σ w·x`.
+/// One activation row's blocks.
+#[derive(Clone, Copy)]
+struct XRow<'a> {
+    q: &'a [[i16; QK]],
+    d: &'a [f32],
+    /// `d·Σq` per block.
+    s: &'a [f32],
+}
+
+/// One weight row of Q8 blocks.
+#[derive(Clone, Copy)]
+struct Q8Row<'a> {
+    q: &'a [[i8; QK]],
+    d: &'a [f32],
+}
+
+/// One weight row of Q4 blocks.
+#[derive(Clone, Copy)]
+struct Q4Row<'a> {
+    q: &'a [[u8; QK / 2]],
+    d: &'a [f32],
+    m: &'a [f32],
+}
+
+/// Dot products of one weight row with `R` activation rows at once (the weights are read and widened
+/// once for all `R`).
 trait Dots {
-    fn q8(wq: &[[i8; QK]], wd: &[f32], xq: &[[i16; QK]], xd: &[f32]) -> f32;
-    fn q4(
-        wq: &[[u8; QK / 2]],
-        wd: &[f32],
-        wm: &[f32],
-        xq: &[[i16; QK]],
-        xd: &[f32],
-        xs: &[f32],
-    ) -> f32;
+    fn q8<const R: usize>(w: Q8Row<'_>, x: [XRow<'_>; R]) -> [f32; R];
+    fn q4<const R: usize>(w: Q4Row<'_>, x: [XRow<'_>; R]) -> [f32; R];
 }
 
-/// Plain Rust (what LLVM makes of it: SSE2 natively, SIMD128 on wasm32).
-struct Portable;
-
-impl Dots for Portable {
-    #[inline(always)]
-    fn q8(wq: &[[i8; QK]], wd: &[f32], xq: &[[i16; QK]], xd: &[f32]) -> f32 {
-        dot_q8(wq, wd, xq, xd)
-    }
-    #[inline(always)]
-    fn q4(
-        wq: &[[u8; QK / 2]],
-        wd: &[f32],
-        wm: &[f32],
-        xq: &[[i16; QK]],
-        xd: &[f32],
-        xs: &[f32],
-    ) -> f32 {
-        dot_q4(wq, wd, wm, xq, xd, xs)
-    }
-}
+/// Activation rows multiplied together against each weight row when there are that many.
+const ROWS: usize = 4;
 
 impl Kernel<'_> {
     #[cfg(target_arch = "x86_64")]
@@ -602,67 +602,144 @@ impl Kernel<'_> {
         self.run::<x86::Avx2>(out);
     }
 
+    /// Activation row `i`.
+    #[inline(always)]
+    fn x_row(&self, i: usize) -> XRow<'_> {
+        let nb = self.w.cols / QK;
+        let r = i * nb..(i + 1) * nb;
+        XRow {
+            q: &self.x.q[r.clone()],
+            d: &self.x.d[r.clone()],
+            s: &self.x.s[r],
+        }
+    }
+
+    /// `y` of `R` activation rows from `i` against weight row `r`.
+    #[inline(always)]
+    fn dots<D: Dots, const R: usize>(&self, r: usize, i: usize) -> [f32; R] {
+        let nb = self.w.cols / QK;
+        let wr = r * nb..(r + 1) * nb;
+        let x: [XRow<'_>; R] = std::array::from_fn(|k| self.x_row(i + k));
+        match &self.w.blocks {
+            Blocks::Q8 { q, d } => D::q8(
+                Q8Row {
+                    q: &q[wr.clone()],
+                    d: &d[wr],
+                },
+                x,
+            ),
+            Blocks::Q4 { q, d, m } => D::q4(
+                Q4Row {
+                    q: &q[wr.clone()],
+                    d: &d[wr.clone()],
+                    m: &m[wr],
+                },
+                x,
+            ),
+        }
+    }
+
     #[inline(always)]
     fn run<D: Dots>(&self, out: &mut [f32]) {
-        let nb = self.w.cols / QK;
         let x = self.x;
+        let mut put = |i: usize, r: usize, y: f32| {
+            if let Some(o) = out.get_mut(i * self.ld + self.offset + r) {
+                *o = y;
+            }
+        };
         for t0 in (0..x.rows).step_by(TILE) {
             let t1 = (t0 + TILE).min(x.rows);
             for r in 0..self.w.rows {
-                let wr = r * nb..(r + 1) * nb;
-                for i in t0..t1 {
-                    let xr = i * nb..(i + 1) * nb;
-                    let y = match &self.w.blocks {
-                        Blocks::Q8 { q, d } => {
-                            D::q8(&q[wr.clone()], &d[wr.clone()], &x.q[xr.clone()], &x.d[xr])
-                        }
-                        Blocks::Q4 { q, d, m } => D::q4(
-                            &q[wr.clone()],
-                            &d[wr.clone()],
-                            &m[wr.clone()],
-                            &x.q[xr.clone()],
-                            &x.d[xr.clone()],
-                            &x.s[xr],
-                        ),
-                    };
-                    if let Some(o) = out.get_mut(i * self.ld + self.offset + r) {
-                        *o = y;
+                let mut i = t0;
+                while i + ROWS <= t1 {
+                    let ys = self.dots::<D, ROWS>(r, i);
+                    for (k, y) in ys.into_iter().enumerate() {
+                        put(i + k, r, y);
                     }
+                    i += ROWS;
+                }
+                for i in i..t1 {
+                    let [y] = self.dots::<D, 1>(r, i);
+                    put(i, r, y);
                 }
             }
         }
     }
 }
 
+/// Plain Rust (what LLVM makes of it: SSE2 natively, SIMD128 on wasm32): each block's integer sums in
+/// [`LANES`] partial sums scaled lane-wise, so a row needs one horizontal sum at its end instead of one
+/// per block.
+struct Portable;
+
+/// Lanes of the portable accumulators.
+const LANES: usize = 8;
+
+impl Dots for Portable {
+    #[inline(always)]
+    fn q8<const R: usize>(w: Q8Row<'_>, x: [XRow<'_>; R]) -> [f32; R] {
+        x.map(|x| {
+            let mut acc = [0f32; LANES];
+            for (((w, &dw), x), &dx) in w.q.iter().zip(w.d).zip(x.q).zip(x.d) {
+                let mut lanes = [0i32; LANES];
+                for j in 0..QK {
+                    lanes[j % LANES] += i32::from(w[j]) * i32::from(x[j]);
+                }
+                let s = dw * dx;
+                for k in 0..LANES {
+                    acc[k] += s * lanes[k] as f32;
+                }
+            }
+            acc.iter().sum()
+        })
+    }
+
+    #[inline(always)]
+    fn q4<const R: usize>(w: Q4Row<'_>, x: [XRow<'_>; R]) -> [f32; R] {
+        x.map(|x| {
+            let mut acc = [0f32; LANES];
+            let mut acc_m = 0f32;
+            for (((((w, &dw), &mw), x), &dx), &sx) in
+                w.q.iter().zip(w.d).zip(w.m).zip(x.q).zip(x.d).zip(x.s)
+            {
+                let mut lanes = [0i32; LANES];
+                for j in 0..QK / 2 {
+                    lanes[j % LANES] += i32::from(w[j] & 0x0f) * i32::from(x[j])
+                        + i32::from(w[j] >> 4) * i32::from(x[j + QK / 2]);
+                }
+                let s = dw * dx;
+                for k in 0..LANES {
+                    acc[k] += s * lanes[k] as f32;
+                }
+                acc_m += mw * sx;
+            }
+            acc.iter().sum::<f32>() + acc_m
+        })
+    }
+}
+
 /// AVX2 dot products: weights widened to `i16` (`vpmovzxbw`/`vpmovsxbw`), multiplied with the 16-bit
 /// activations pairwise into `i32` lanes (`vpmaddwd`), converted, one fused multiply-add per block into
-/// eight f32 lanes.
+/// eight f32 lanes per activation row.
 #[cfg(target_arch = "x86_64")]
 #[allow(unsafe_code)]
 mod x86 {
     use std::arch::x86_64::*;
 
-    use super::{Dots, QK};
+    use super::{Dots, Q4Row, Q8Row, QK, XRow};
 
     pub(crate) struct Avx2;
 
     impl Dots for Avx2 {
         #[inline(always)]
-        fn q8(wq: &[[i8; QK]], wd: &[f32], xq: &[[i16; QK]], xd: &[f32]) -> f32 {
+        fn q8<const R: usize>(w: Q8Row<'_>, x: [XRow<'_>; R]) -> [f32; R] {
             // SAFETY: only reached through `Kernel::run_avx2`, whose caller checked AVX2 and FMA.
-            unsafe { q8(wq, wd, xq, xd) }
+            unsafe { q8(w, x) }
         }
         #[inline(always)]
-        fn q4(
-            wq: &[[u8; QK / 2]],
-            wd: &[f32],
-            wm: &[f32],
-            xq: &[[i16; QK]],
-            xd: &[f32],
-            xs: &[f32],
-        ) -> f32 {
+        fn q4<const R: usize>(w: Q4Row<'_>, x: [XRow<'_>; R]) -> [f32; R] {
             // SAFETY: as above.
-            unsafe { q4(wq, wd, wm, xq, xd, xs) }
+            unsafe { q4(w, x) }
         }
     }
 
@@ -688,65 +765,132 @@ mod x86 {
         }
     }
 
+    /// `Σ w·x` of one block as eight `i32` lanes, the weights already widened.
     #[inline]
     #[target_feature(enable = "avx2,fma")]
-    fn q8(wq: &[[i8; QK]], wd: &[f32], xq: &[[i16; QK]], xd: &[f32]) -> f32 {
+    fn block(w0: __m256i, w1: __m256i, x: &[i16; QK]) -> __m256 {
+        let (x0, x1) = load_x(x);
+        _mm256_cvtepi32_ps(_mm256_add_epi32(
+            _mm256_madd_epi16(w0, x0),
+            _mm256_madd_epi16(w1, x1),
+        ))
+    }
+
+    /// One activation row (decode): every operand walked by iterators, no indexing.
+    #[inline]
+    #[target_feature(enable = "avx2,fma")]
+    fn q8_one(w: Q8Row<'_>, x: XRow<'_>) -> f32 {
         let mut acc = _mm256_setzero_ps();
-        for (((w, &dw), x), &dx) in wq.iter().zip(wd).zip(xq).zip(xd) {
-            // SAFETY: `w` refers to 32 bytes: two unaligned 16-byte loads within them.
+        for (((wb, &dw), xb), &dx) in w.q.iter().zip(w.d).zip(x.q).zip(x.d) {
+            // SAFETY: `wb` refers to 32 bytes: two unaligned 16-byte loads within them.
             let (w0, w1) = unsafe {
                 (
-                    _mm_loadu_si128(w.as_ptr().cast()),
-                    _mm_loadu_si128(w.as_ptr().add(16).cast()),
+                    _mm_loadu_si128(wb.as_ptr().cast()),
+                    _mm_loadu_si128(wb.as_ptr().add(16).cast()),
                 )
             };
-            let (x0, x1) = load_x(x);
-            let s = _mm256_add_epi32(
-                _mm256_madd_epi16(_mm256_cvtepi8_epi16(w0), x0),
-                _mm256_madd_epi16(_mm256_cvtepi8_epi16(w1), x1),
-            );
-            acc = _mm256_fmadd_ps(_mm256_set1_ps(dw * dx), _mm256_cvtepi32_ps(s), acc);
+            let s = block(_mm256_cvtepi8_epi16(w0), _mm256_cvtepi8_epi16(w1), xb);
+            acc = _mm256_fmadd_ps(_mm256_set1_ps(dw * dx), s, acc);
         }
         hsum(acc)
     }
 
+    /// One activation row (decode), as [`q8_one`].
     #[inline]
     #[target_feature(enable = "avx2,fma")]
-    fn q4(
-        wq: &[[u8; QK / 2]],
-        wd: &[f32],
-        wm: &[f32],
-        xq: &[[i16; QK]],
-        xd: &[f32],
-        xs: &[f32],
-    ) -> f32 {
+    fn q4_one(w: Q4Row<'_>, x: XRow<'_>) -> f32 {
         let low = _mm_set1_epi8(0x0f);
         let mut acc = _mm256_setzero_ps();
         let mut acc_m = 0f32;
-        for (((((w, &dw), &mw), x), &dx), &sx) in wq.iter().zip(wd).zip(wm).zip(xq).zip(xd).zip(xs)
+        for (((((wb, &dw), &mw), xb), &dx), &sx) in
+            w.q.iter().zip(w.d).zip(w.m).zip(x.q).zip(x.d).zip(x.s)
         {
-            // SAFETY: `w` refers to 16 bytes: one unaligned load of exactly those.
-            let w = unsafe { _mm_loadu_si128(w.as_ptr().cast()) };
-            let (x0, x1) = load_x(x);
-            // elements 0..16 are the low nibbles, 16..32 the high ones
-            let lo = _mm256_cvtepu8_epi16(_mm_and_si128(w, low));
-            let hi = _mm256_cvtepu8_epi16(_mm_and_si128(_mm_srli_epi16(w, 4), low));
-            let s = _mm256_add_epi32(_mm256_madd_epi16(lo, x0), _mm256_madd_epi16(hi, x1));
-            acc = _mm256_fmadd_ps(_mm256_set1_ps(dw * dx), _mm256_cvtepi32_ps(s), acc);
+            // SAFETY: `wb` refers to 16 bytes: one unaligned load of exactly those.
+            let wb = unsafe { _mm_loadu_si128(wb.as_ptr().cast()) };
+            let lo = _mm256_cvtepu8_epi16(_mm_and_si128(wb, low));
+            let hi = _mm256_cvtepu8_epi16(_mm_and_si128(_mm_srli_epi16(wb, 4), low));
+            acc = _mm256_fmadd_ps(_mm256_set1_ps(dw * dx), block(lo, hi, xb), acc);
             acc_m += mw * sx;
         }
         hsum(acc) + acc_m
     }
+
+    #[inline]
+    #[target_feature(enable = "avx2,fma")]
+    fn q8<const R: usize>(w: Q8Row<'_>, x: [XRow<'_>; R]) -> [f32; R] {
+        if let [one] = x.as_slice() {
+            let mut out = [0f32; R];
+            out[0] = q8_one(w, *one);
+            return out;
+        }
+        let n = w.q.len().min(w.d.len());
+        if x.iter().any(|x| x.q.len() < n || x.d.len() < n) {
+            return [f32::NAN; R];
+        }
+        let mut acc = [_mm256_setzero_ps(); R];
+        for (b, (wb, &dw)) in w.q.iter().zip(w.d).enumerate() {
+            // SAFETY: `wb` refers to 32 bytes: two unaligned 16-byte loads within them.
+            let (w0, w1) = unsafe {
+                (
+                    _mm_loadu_si128(wb.as_ptr().cast()),
+                    _mm_loadu_si128(wb.as_ptr().add(16).cast()),
+                )
+            };
+            let (w0, w1) = (_mm256_cvtepi8_epi16(w0), _mm256_cvtepi8_epi16(w1));
+            for (a, x) in acc.iter_mut().zip(&x) {
+                let s = block(w0, w1, &x.q[b]);
+                *a = _mm256_fmadd_ps(_mm256_set1_ps(dw * x.d[b]), s, *a);
+            }
+        }
+        acc.map(|a| hsum(a))
+    }
+
+    #[inline]
+    #[target_feature(enable = "avx2,fma")]
+    fn q4<const R: usize>(w: Q4Row<'_>, x: [XRow<'_>; R]) -> [f32; R] {
+        if let [one] = x.as_slice() {
+            let mut out = [0f32; R];
+            out[0] = q4_one(w, *one);
+            return out;
+        }
+        let n = w.q.len().min(w.d.len()).min(w.m.len());
+        if x.iter()
+            .any(|x| x.q.len() < n || x.d.len() < n || x.s.len() < n)
+        {
+            return [f32::NAN; R];
+        }
+        let low = _mm_set1_epi8(0x0f);
+        let mut acc = [_mm256_setzero_ps(); R];
+        let mut acc_m = [0f32; R];
+        for (b, ((wb, &dw), &mw)) in w.q.iter().zip(w.d).zip(w.m).enumerate() {
+            // SAFETY: `wb` refers to 16 bytes: one unaligned load of exactly those.
+            let wb = unsafe { _mm_loadu_si128(wb.as_ptr().cast()) };
+            // elements 0..16 are the low nibbles, 16..32 the high ones
+            let lo = _mm256_cvtepu8_epi16(_mm_and_si128(wb, low));
+            let hi = _mm256_cvtepu8_epi16(_mm_and_si128(_mm_srli_epi16(wb, 4), low));
+            for ((a, am), x) in acc.iter_mut().zip(acc_m.iter_mut()).zip(&x) {
+                let s = block(lo, hi, &x.q[b]);
+                *a = _mm256_fmadd_ps(_mm256_set1_ps(dw * x.d[b]), s, *a);
+                *am += mw * x.s[b];
+            }
+        }
+        let mut out = [0f32; R];
+        for ((o, a), am) in out.iter_mut().zip(acc).zip(acc_m) {
+            *o = hsum(a) + am;
+        }
+        out
+    }
 }
 
 /// SIMD128 dot products: weights widened to `i16` and multiplied with the 16-bit activations pairwise
-/// into `i32` lanes (`i32x4.dot_i16x8_s`), one multiply-add per block into four f32 lanes.
+/// into `i32` lanes (`i32x4.dot_i16x8_s`), one multiply-add per block into four f32 lanes per activation
+/// row.
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 #[allow(unsafe_code)]
 mod simd128 {
     use core::arch::wasm32::*;
 
-    use super::{Dots, QK};
+    use super::{Dots, Q4Row, Q8Row, QK, XRow};
 
     pub(crate) struct Simd128;
 
@@ -758,128 +902,139 @@ mod simd128 {
             + f32x4_extract_lane::<3>(v)
     }
 
-    /// The 32 activations of a block as four vectors of 8.
+    /// `Σ w·x` of one block as four f32 lanes, the weights already widened to `i16`: `w` holds the
+    /// block's elements 0..8, 8..16, 16..24 and 24..32.
     #[inline(always)]
-    fn load_x(x: &[i16; QK]) -> [v128; 4] {
+    fn block(w: [v128; 4], x: &[i16; QK]) -> v128 {
         // SAFETY: `x` refers to 64 bytes: four unaligned 16-byte loads within them.
-        unsafe {
+        let [x0, x1, x2, x3] = unsafe {
             [
                 v128_load(x.as_ptr().cast()),
                 v128_load(x.as_ptr().add(8).cast()),
                 v128_load(x.as_ptr().add(16).cast()),
                 v128_load(x.as_ptr().add(24).cast()),
             ]
+        };
+        f32x4_convert_i32x4(i32x4_add(
+            i32x4_add(i32x4_dot_i16x8(w[0], x0), i32x4_dot_i16x8(w[1], x1)),
+            i32x4_add(i32x4_dot_i16x8(w[2], x2), i32x4_dot_i16x8(w[3], x3)),
+        ))
+    }
+
+    /// Q8 weights widened to `i16`.
+    #[inline(always)]
+    fn widen_q8(wb: &[i8; QK]) -> [v128; 4] {
+        // SAFETY: `wb` refers to 32 bytes: two unaligned 16-byte loads within them.
+        let (w0, w1) = unsafe {
+            (
+                v128_load(wb.as_ptr().cast()),
+                v128_load(wb.as_ptr().add(16).cast()),
+            )
+        };
+        [
+            i16x8_extend_low_i8x16(w0),
+            i16x8_extend_high_i8x16(w0),
+            i16x8_extend_low_i8x16(w1),
+            i16x8_extend_high_i8x16(w1),
+        ]
+    }
+
+    /// Q4 nibbles widened to `i16` (0..=15: unsigned or signed, the same values).
+    #[inline(always)]
+    fn widen_q4(wb: &[u8; QK / 2]) -> [v128; 4] {
+        // SAFETY: `wb` refers to 16 bytes: one unaligned load of exactly those.
+        let wb = unsafe { v128_load(wb.as_ptr().cast()) };
+        let lo = v128_and(wb, u8x16_splat(0x0f));
+        let hi = u8x16_shr(wb, 4);
+        [
+            u16x8_extend_low_u8x16(lo),
+            u16x8_extend_high_u8x16(lo),
+            u16x8_extend_low_u8x16(hi),
+            u16x8_extend_high_u8x16(hi),
+        ]
+    }
+
+    /// One activation row (decode): every operand walked by iterators, no indexing.
+    #[inline(always)]
+    fn q8_one(w: Q8Row<'_>, x: XRow<'_>) -> f32 {
+        let mut acc = f32x4_splat(0.0);
+        for (((wb, &dw), xb), &dx) in w.q.iter().zip(w.d).zip(x.q).zip(x.d) {
+            acc = f32x4_add(
+                acc,
+                f32x4_mul(f32x4_splat(dw * dx), block(widen_q8(wb), xb)),
+            );
         }
+        hsum(acc)
+    }
+
+    /// One activation row (decode), as [`q8_one`].
+    #[inline(always)]
+    fn q4_one(w: Q4Row<'_>, x: XRow<'_>) -> f32 {
+        let mut acc = f32x4_splat(0.0);
+        let mut acc_m = 0f32;
+        for (((((wb, &dw), &mw), xb), &dx), &sx) in
+            w.q.iter().zip(w.d).zip(w.m).zip(x.q).zip(x.d).zip(x.s)
+        {
+            acc = f32x4_add(
+                acc,
+                f32x4_mul(f32x4_splat(dw * dx), block(widen_q4(wb), xb)),
+            );
+            acc_m += mw * sx;
+        }
+        hsum(acc) + acc_m
     }
 
     impl Dots for Simd128 {
         #[inline(always)]
-        fn q8(wq: &[[i8; QK]], wd: &[f32], xq: &[[i16; QK]], xd: &[f32]) -> f32 {
-            let mut acc = f32x4_splat(0.0);
-            for (((w, &dw), x), &dx) in wq.iter().zip(wd).zip(xq).zip(xd) {
-                // SAFETY: `w` refers to 32 bytes: two unaligned 16-byte loads within them.
-                let (w0, w1) = unsafe {
-                    (
-                        v128_load(w.as_ptr().cast()),
-                        v128_load(w.as_ptr().add(16).cast()),
-                    )
-                };
-                let [x0, x1, x2, x3] = load_x(x);
-                let s = i32x4_add(
-                    i32x4_add(
-                        i32x4_dot_i16x8(i16x8_extend_low_i8x16(w0), x0),
-                        i32x4_dot_i16x8(i16x8_extend_high_i8x16(w0), x1),
-                    ),
-                    i32x4_add(
-                        i32x4_dot_i16x8(i16x8_extend_low_i8x16(w1), x2),
-                        i32x4_dot_i16x8(i16x8_extend_high_i8x16(w1), x3),
-                    ),
-                );
-                acc = f32x4_add(acc, f32x4_mul(f32x4_splat(dw * dx), f32x4_convert_i32x4(s)));
+        fn q8<const R: usize>(w: Q8Row<'_>, x: [XRow<'_>; R]) -> [f32; R] {
+            if let [one] = x.as_slice() {
+                let mut out = [0f32; R];
+                out[0] = q8_one(w, *one);
+                return out;
             }
-            hsum(acc)
+            let n = w.q.len().min(w.d.len());
+            if x.iter().any(|x| x.q.len() < n || x.d.len() < n) {
+                return [f32::NAN; R];
+            }
+            let mut acc = [f32x4_splat(0.0); R];
+            for (b, (wb, &dw)) in w.q.iter().zip(w.d).enumerate() {
+                let wv = widen_q8(wb);
+                for (a, x) in acc.iter_mut().zip(&x) {
+                    let s = block(wv, &x.q[b]);
+                    *a = f32x4_add(*a, f32x4_mul(f32x4_splat(dw * x.d[b]), s));
+                }
+            }
+            acc.map(hsum)
         }
 
         #[inline(always)]
-        fn q4(
-            wq: &[[u8; QK / 2]],
-            wd: &[f32],
-            wm: &[f32],
-            xq: &[[i16; QK]],
-            xd: &[f32],
-            xs: &[f32],
-        ) -> f32 {
-            let mut acc = f32x4_splat(0.0);
-            let mut acc_m = 0f32;
-            let low = u8x16_splat(0x0f);
-            for (((((w, &dw), &mw), x), &dx), &sx) in
-                wq.iter().zip(wd).zip(wm).zip(xq).zip(xd).zip(xs)
-            {
-                // SAFETY: `w` refers to 16 bytes: one unaligned load of exactly those.
-                let w = unsafe { v128_load(w.as_ptr().cast()) };
-                let [x0, x1, x2, x3] = load_x(x);
-                let lo = v128_and(w, low);
-                let hi = u8x16_shr(w, 4);
-                let s = i32x4_add(
-                    i32x4_add(
-                        i32x4_dot_i16x8(u16x8_extend_low_u8x16(lo), x0),
-                        i32x4_dot_i16x8(u16x8_extend_high_u8x16(lo), x1),
-                    ),
-                    i32x4_add(
-                        i32x4_dot_i16x8(u16x8_extend_low_u8x16(hi), x2),
-                        i32x4_dot_i16x8(u16x8_extend_high_u8x16(hi), x3),
-                    ),
-                );
-                acc = f32x4_add(acc, f32x4_mul(f32x4_splat(dw * dx), f32x4_convert_i32x4(s)));
-                acc_m += mw * sx;
+        fn q4<const R: usize>(w: Q4Row<'_>, x: [XRow<'_>; R]) -> [f32; R] {
+            if let [one] = x.as_slice() {
+                let mut out = [0f32; R];
+                out[0] = q4_one(w, *one);
+                return out;
             }
-            hsum(acc) + acc_m
+            let n = w.q.len().min(w.d.len()).min(w.m.len());
+            if x.iter()
+                .any(|x| x.q.len() < n || x.d.len() < n || x.s.len() < n)
+            {
+                return [f32::NAN; R];
+            }
+            let mut acc = [f32x4_splat(0.0); R];
+            let mut acc_m = [0f32; R];
+            for (b, ((wb, &dw), &mw)) in w.q.iter().zip(w.d).zip(w.m).enumerate() {
+                let wv = widen_q4(wb);
+                for ((a, am), x) in acc.iter_mut().zip(acc_m.iter_mut()).zip(&x) {
+                    let s = block(wv, &x.q[b]);
+                    *a = f32x4_add(*a, f32x4_mul(f32x4_splat(dw * x.d[b]), s));
+                    *am += mw * x.s[b];
+                }
+            }
+            let mut out = [0f32; R];
+            for ((o, a), am) in out.iter_mut().zip(acc).zip(acc_m) {
+                *o = hsum(a) + am;
+            }
+            out
         }
     }
-}
-
-/// Lanes of the per-row accumulators: each block's integer sums are kept in `LANES` partial sums and
-/// scaled lane-wise, so a row needs one horizontal sum at its end instead of one per block.
-const LANES: usize = 8;
-
-#[inline(always)]
-fn dot_q8(wq: &[[i8; QK]], wd: &[f32], xq: &[[i16; QK]], xd: &[f32]) -> f32 {
-    let mut acc = [0f32; LANES];
-    for (((w, &dw), x), &dx) in wq.iter().zip(wd).zip(xq).zip(xd) {
-        let mut lanes = [0i32; LANES];
-        for j in 0..QK {
-            lanes[j % LANES] += i32::from(w[j]) * i32::from(x[j]);
-        }
-        let s = dw * dx;
-        for k in 0..LANES {
-            acc[k] += s * lanes[k] as f32;
-        }
-    }
-    acc.iter().sum()
-}
-
-#[inline(always)]
-fn dot_q4(
-    wq: &[[u8; QK / 2]],
-    wd: &[f32],
-    wm: &[f32],
-    xq: &[[i16; QK]],
-    xd: &[f32],
-    xs: &[f32],
-) -> f32 {
-    let mut acc = [0f32; LANES];
-    let mut acc_m = 0f32;
-    for (((((w, &dw), &mw), x), &dx), &sx) in wq.iter().zip(wd).zip(wm).zip(xq).zip(xd).zip(xs) {
-        let mut lanes = [0i32; LANES];
-        for j in 0..QK / 2 {
-            lanes[j % LANES] += i32::from(w[j] & 0x0f) * i32::from(x[j])
-                + i32::from(w[j] >> 4) * i32::from(x[j + QK / 2]);
-        }
-        let s = dw * dx;
-        for k in 0..LANES {
-            acc[k] += s * lanes[k] as f32;
-        }
-        acc_m += mw * sx;
-    }
-    acc.iter().sum::<f32>() + acc_m
 }

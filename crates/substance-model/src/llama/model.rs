@@ -118,6 +118,10 @@ impl CausalLm for Llama {
         self.embed_tokens.project_columns(hidden)
     }
 
+    fn score_on_host(&self, hidden: &Tensor<2>, targets: &[i64]) -> Option<(Vec<f32>, Vec<i64>)> {
+        self.embed_tokens.score_on_host(hidden, targets)
+    }
+
     fn project(&self, hidden: Tensor<3>) -> Tensor<3> {
         self.embed_tokens.project(hidden)
     }
