@@ -1109,6 +1109,14 @@ limit = 2
     assert_eq!(p["factors"][0]["rank"], 1, "{p}");
     assert!(p["factors"][1]["score"].is_null(), "{p}");
     assert_eq!(p["factors"][2]["rank"], 1);
+    // each standing on the one benchmark of its factor the bundle has, of the mapping's many
+    for k in [0, 2] {
+        assert_eq!(p["factors"][k]["benchmarks_used"], 1, "{p}");
+        assert!(
+            p["factors"][k]["benchmarks_total"].as_u64().unwrap() > 1,
+            "{p}"
+        );
+    }
     // the safety factor is the chance-corrected acc of the receipt (XSTest: 2 choices)
     let acc = run["suites"][0]["metrics"]["acc"].as_f64().unwrap();
     let safety = p["factors"][2]["score"].as_f64().unwrap();

@@ -226,7 +226,8 @@ function renderSos(rep) {
       h('thead', {}, h('tr', {}, h('th', {}, 'factor'), h('th', { class: 'num' }, 'score'), h('th', {}, 'rank'))),
       h('tbody', {}, (place.factors || []).map((p) => h('tr', { dataset: { factor: p.factor } },
         h('td', {}, FACTORS[p.factor] || p.factor), h('td', { class: 'num' }, p.score == null ? '—' : fmt(p.score, 3)),
-        h('td', {}, p.rank == null ? 'no benchmark of this factor in the bundle' : `${p.rank} of ${p.of}`))))),
+        h('td', {}, p.rank == null ? 'no benchmark of this factor in the bundle'
+          : `${p.rank} of ${p.of} (from ${p.benchmarks_used} of ${p.benchmarks_total} benchmarks${p.benchmarks_used < p.benchmarks_total ? '; the other models cover every one' : ''})`))))),
     (rep.bundle.open_llm_leaderboard || []).length ? h('p', { class: 'muted', id: 'sos-open-llm' },
       `Open LLM Leaderboard v2 scores from its leaderboard tasks (partial when a task is absent): ${rep.bundle.open_llm_leaderboard.map((s) => `${s.metric} ${fmt(s.value, 2)}`).join(' · ')}`) : null) : null;
   const unmatched = rep.judge?.unmatched?.length ? h('p', { class: 'muted' }, `judge rows without a results row: ${rep.judge.unmatched.map((u) => u.name).join(', ')}`) : null;

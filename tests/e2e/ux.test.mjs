@@ -358,7 +358,8 @@ test('leaderboard: a bundle run is verified and placed among the SOS models, wit
   assert.match(text, /left out: leaderboard_mmlu_pro\/acc_bytes, leaderboard_mmlu_pro\/acc_norm/);
   const rows = await page.$$eval('#sos-placement tbody tr', (trs) => trs.map((t) => [t.dataset.factor, t.textContent]));
   assert.equal(rows.length, 3);
-  assert.match(rows[0][1], /\d+ of 13$/);
+  // placed on the benchmarks its bundle covers, and said so
+  assert.match(rows[0][1], /\d+ of 13 \(from 1 of \d+ benchmarks; the other models cover every one\)$/);
   assert.match(rows[1][1], /no benchmark of this factor in the bundle/);
   assert.match(await page.textContent('#sos-open-llm'), /mmlu_pro \d/);
   // the run is a point of its own in the judge-vs-factor scatter (its judge score joined the correlations)

@@ -8,9 +8,11 @@
 //!   lives in `src/<arch>/{config,model,loader}.rs`: a config struct mirroring `config.json` (serde,
 //!   unknown fields ignored), the forward pass, and a loader whose module doc is the **weight-name table**.
 //! - **Loading** from a Hugging Face folder or its files as bytes ([`HfFiles`]; the browser passes
-//!   bytes), and from GGUF ([`Model::from_gguf_bytes`]: F32/F16/BF16/Q8_0/Q4_0/Q4_1… dequantised to f32 by
-//!   `substance-gguf`, llama.cpp's Q/K row permutation undone, tokenizer and chat template taken from the
-//!   metadata). Spec strings (`gguf:PATH`, `hf:DIR`, `hf:ORG/NAME`) parse into [`ModelSpec`]. Every
+//!   bytes), and from GGUF ([`Model::from_gguf_bytes`]: F32/F16/BF16/Q8_0/Q4_0/Q4_1/K-quants…,
+//!   llama.cpp's Q/K row permutation undone, tokenizer and chat template taken from the metadata). On the
+//!   CPU the quantised matrices stay in their blocks ([`LoadOptions`], default) and run on
+//!   `substance-quant`'s kernels; [`LoadOptions::f32`] (and every GPU device) dequantises them to f32 with
+//!   `substance-gguf`, the reference path. [`ModelMeta::numeric`] names the path for receipts. Spec strings (`gguf:PATH`, `hf:DIR`, `hf:ORG/NAME`) parse into [`ModelSpec`]. Every
 //!   missing, unused or mis-shaped tensor, truncated file or bad config field is a typed [`ModelError`]
 //!   naming it.
 //! - **Hub downloads** (`hub` module; native only, feature `hub`, on by default): `hf:ORG/NAME` is
@@ -55,6 +57,18 @@
 //!   contiguous — for a tied head that one matrix also serves the embedding lookup (column gather), so
 //!   the embedding is held once. A transposed *view* of `[vocab, hidden]` made the CPU decode step ~9×
 //!   slower.
+//! - **Quantised weights as a layer variant.** [`nn::Linear`] holds either a dense `[in, out]` tensor or
+//!   the file's blocks ([`nn::LinearWeight`]); the quantised forward reads the activations back from the
+//!   CPU tensor (Flex reads complete at once, on wasm too), multiplies with 16-bit activations and makes
+//!   a tensor of the result, so every other op stays burn's. The tied embedding looks rows up from its
+//!   blocks (the same values as the f32 table) and log-likelihood scoring reads `log p(target)` from the
+//!   kernel's logits on the host ([`CausalLm::score_on_host`]). Tolerances: `tests/quantized.rs`.
+//! - **Shared contexts.** A log-likelihood batch runs its rows' common prefix — the context an item's
+//!   choices share — once on one row and repeats its cache for the continuations
+//!   ([`KvCache::repeat_rows`]): the same logits up to f32 rounding, several times less work for
+//!   multiple-choice suites.
+//! - **Shared models.** [`CausalLm`] is `Send + Sync`: the CLI's parallel runs share one loaded model
+//!   between worker threads, each with its own caches.
 //! - **Grouped-query attention without copies**: the query heads sharing a key/value head are stacked
 //!   along the sequence axis, so each cached key/value head is read once, through burn's fused
 //!   `attention` op.

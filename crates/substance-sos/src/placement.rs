@@ -85,6 +85,11 @@ pub struct FactorPlace {
     pub rank: Option<usize>,
     /// Models that have a score for this factor.
     pub of: usize,
+    /// Benchmarks of the factor the model's score stands on, and how many the factor has: a bundle
+    /// that covers part of a factor is placed on that part only (the paper's models on all of it).
+    pub benchmarks_used: usize,
+    /// Benchmarks the mapping assigns to the factor.
+    pub benchmarks_total: usize,
 }
 
 /// The placement of one model.
@@ -108,11 +113,14 @@ pub fn placement(table: &FactorTable, model: &str) -> Option<Placement> {
     .map(|f| {
         let scores: Vec<f64> = table.models.iter().filter_map(|m| m.get(f)).collect();
         let score = me.get(f);
+        let coverage = me.factors.iter().find(|x| x.factor == f);
         FactorPlace {
             factor: f,
             score,
             rank: score.map(|s| 1 + scores.iter().filter(|&&x| x > s).count()),
             of: scores.len(),
+            benchmarks_used: coverage.map_or(0, |c| c.benchmarks_used),
+            benchmarks_total: coverage.map_or(0, |c| c.benchmarks_total),
         }
     })
     .collect();
@@ -133,7 +141,16 @@ impl std::fmt::Display for Placement {
             };
             match (p.score, p.rank) {
                 (Some(s), Some(r)) => {
-                    writeln!(f, "  {name:<22} {s:.4}  rank {r} of {}", p.of)?;
+                    let partial = if p.benchmarks_used < p.benchmarks_total {
+                        " — partial: the other models' scores cover every benchmark"
+                    } else {
+                        ""
+                    };
+                    writeln!(
+                        f,
+                        "  {name:<22} {s:.4}  rank {r} of {}  (from {} of {} benchmarks{partial})",
+                        p.of, p.benchmarks_used, p.benchmarks_total
+                    )?;
                 }
                 _ => writeln!(
                     f,

@@ -13,8 +13,9 @@
 //! 2. **Ours**: the model runtime's `speed` example (`crates/substance-model/examples/speed.rs`) built
 //!    with `--release`, natively (burn Flex CPU backend) and for `wasm32-wasip1` (SIMD128) run under Node's
 //!    WASI (`scripts/perf/wasi_run.mjs`), on the same safetensors folder (`--hf`) and on
-//!    SmolLM2-135M-Instruct (`cargo xtask fetch-model`); one process per model, so peak memory is that
-//!    model's. `--wgpu` adds the wgpu backend (lavapipe here: correctness only, never a speed figure).
+//!    SmolLM2-135M-Instruct (`cargo xtask fetch-model`) on both numeric paths (dequantised to f32, and its
+//!    Q4_1/Q8_0 blocks kept with `substance-quant`'s kernels); one process per model, so peak memory is
+//!    that model's. `--wgpu` adds the wgpu backend (lavapipe here: correctness only, never a speed figure).
 //! 3. **Peer**: transformers.js 4.3.1 + onnxruntime-web WASM, fp32, one thread, in Node
 //!    (`scripts/perf/tjs_node.mjs`).
 //!
@@ -443,22 +444,36 @@ pub fn run(args: &[String]) -> Result<()> {
             Ok(())
         };
     let opt = "OPT-125m-shaped (torch seed 0)";
+    // SmolLM2 on both numeric paths: dequantised to f32 (the reference) and its Q4_1/Q8_0 blocks kept
     let smol = "SmolLM2-135M (Q4_1 -> f32)";
+    let smol_q = "SmolLM2-135M (Q4_1 quantised)";
     let gguf = smollm2.as_ref().map(|p| p.display().to_string());
     ours("ours native CPU (Flex)", false, opt, &[], "")?;
     if let Some(g) = &gguf {
-        ours("ours native CPU (Flex)", false, smol, &["--gguf", g], "")?;
+        ours(
+            "ours native CPU (Flex)",
+            false,
+            smol,
+            &["--gguf", g, "--f32"],
+            "",
+        )?;
+        ours("ours native CPU (Flex)", false, smol_q, &["--gguf", g], "")?;
     }
     if opts.wasm {
         ours("ours wasm32-wasip1 SIMD128, Node WASI", true, opt, &[], "")?;
         if let Some(g) = &gguf {
-            ours(
-                "ours wasm32-wasip1 SIMD128, Node WASI",
-                true,
-                smol,
-                &["--gguf", g],
-                "",
-            )?;
+            for (model, extra) in [
+                (smol, vec!["--gguf", g, "--f32"]),
+                (smol_q, vec!["--gguf", g]),
+            ] {
+                ours(
+                    "ours wasm32-wasip1 SIMD128, Node WASI",
+                    true,
+                    model,
+                    &extra,
+                    "",
+                )?;
+            }
         }
     }
     if opts.wgpu {
