@@ -78,12 +78,28 @@ impl QuantLinear {
     }
 }
 
-/// A CPU tensor's values (Flex reads complete at once, so the synchronous read is safe on every target).
-fn host_values<const D: usize>(x: Tensor<D>) -> Vec<f32> {
+/// The fused projections' biases side by side, zeros for a projection without one next to one with;
+/// `None` when none has a bias.
+fn fused_bias(biases: Vec<Option<Vec<f32>>>, prefixes: &[(&str, usize)]) -> Option<Vec<f32>> {
+    if biases.iter().all(Option::is_none) {
+        return None;
+    }
+    let filled: Vec<Vec<f32>> = biases
+        .into_iter()
+        .zip(prefixes)
+        .map(|(b, (_, o))| b.unwrap_or_else(|| vec![0.0; *o]))
+        .collect();
+    let refs: Vec<&[f32]> = filled.iter().map(Vec::as_slice).collect();
+    Some(fuse_biases(&refs))
+}
+
+/// `f` of a CPU tensor's values, borrowed when they are f32 (Flex reads complete at once, so the
+/// synchronous read is safe on every target).
+fn with_host_values<const D: usize, R>(x: Tensor<D>, f: impl FnOnce(&[f32]) -> R) -> R {
     let data = x.into_data();
     match data.as_slice::<f32>() {
-        Ok(s) => s.to_vec(),
-        Err(_) => data.iter::<f32>().collect(),
+        Ok(s) => f(s),
+        Err(_) => f(&data.iter::<f32>().collect::<Vec<f32>>()),
     }
 }
 
@@ -97,7 +113,7 @@ impl Linear {
                 let k = dims[D - 1];
                 let m = dims[..D - 1].iter().product();
                 let device = x.device();
-                let y = q.apply(&host_values(x), m, k);
+                let y = with_host_values(x, |v| q.apply(v, m, k));
                 dims[D - 1] = q.d_out;
                 Tensor::from_data(TensorData::new(y, dims), &device)
             }
@@ -148,21 +164,8 @@ impl Linear {
         drop(weights);
         let d_out: usize = prefixes.iter().map(|(_, o)| o).sum();
         let weight = Tensor::from_data(TensorData::new(fused, [d_in, d_out]), w.device());
-        let bias = if biases.iter().all(Option::is_none) {
-            None
-        } else {
-            // a projection without bias next to one with: fill zeros
-            let filled: Vec<Vec<f32>> = biases
-                .into_iter()
-                .zip(prefixes)
-                .map(|(b, (_, o))| b.unwrap_or_else(|| vec![0.0; *o]))
-                .collect();
-            let refs: Vec<&[f32]> = filled.iter().map(Vec::as_slice).collect();
-            Some(Tensor::from_data(
-                TensorData::new(fuse_biases(&refs), [d_out]),
-                w.device(),
-            ))
-        };
+        let bias = fused_bias(biases, prefixes)
+            .map(|b| Tensor::from_data(TensorData::new(b, [d_out]), w.device()));
         Ok(Self {
             weight: LinearWeight::Dense(weight),
             bias,
@@ -179,17 +182,7 @@ impl Linear {
         let mut parts = Vec::with_capacity(prefixes.len());
         let mut biases = Vec::with_capacity(prefixes.len());
         for (p, d_out) in prefixes {
-            let name = format!("{p}.weight");
-            match w.take_quantized(&name, *d_out, d_in)? {
-                Some(m) => parts.push(m),
-                // `stores_quantized` said yes: a source that then has no blocks is a bug in it
-                None => {
-                    return Err(crate::error::ModelError::Weights {
-                        file: w.file().to_owned(),
-                        message: format!("tensor `{name}` has no quantised blocks"),
-                    });
-                }
-            }
+            parts.push(w.take_blocks(&format!("{p}.weight"), *d_out, d_in)?);
             let name = format!("{p}.bias");
             biases.push(match bias {
                 Bias::Required => Some(w.take(&name, &[*d_out])?),
@@ -197,17 +190,7 @@ impl Linear {
                 Bias::None => None,
             });
         }
-        let bias = if biases.iter().all(Option::is_none) {
-            None
-        } else {
-            let filled: Vec<Vec<f32>> = biases
-                .into_iter()
-                .zip(prefixes)
-                .map(|(b, (_, o))| b.unwrap_or_else(|| vec![0.0; *o]))
-                .collect();
-            let refs: Vec<&[f32]> = filled.iter().map(Vec::as_slice).collect();
-            Some(fuse_biases(&refs))
-        };
+        let bias = fused_bias(biases, prefixes);
         Ok(Self {
             weight: LinearWeight::Quantized(Arc::new(QuantLinear {
                 parts,
@@ -310,19 +293,9 @@ impl TokenEmbedding {
         let block_rows = block_rows.clamp(1, vocab.max(1));
         if w.quantized() && w.stores_quantized(embed) && head.is_none_or(|h| w.stores_quantized(h))
         {
-            let file = w.file().to_owned();
-            let missing = |name: &str| crate::error::ModelError::Weights {
-                file: file.clone(),
-                message: format!("tensor `{name}` has no quantised blocks"),
-            };
-            let table = w
-                .take_quantized(embed, vocab, hidden)?
-                .ok_or_else(|| missing(embed))?;
+            let table = w.take_blocks(embed, vocab, hidden)?;
             let head = match head {
-                Some(h) => Some(
-                    w.take_quantized(h, vocab, hidden)?
-                        .ok_or_else(|| missing(h))?,
-                ),
+                Some(h) => Some(w.take_blocks(h, vocab, hidden)?),
                 None => None,
             };
             return Ok(Self {
@@ -411,7 +384,7 @@ impl TokenEmbedding {
         let head = q.head.as_ref().unwrap_or(&q.table);
         let vocab = head.rows();
         let mut y = vec![0f32; m * vocab];
-        let done = QActs::quantize(&host_values(hidden), m, d)
+        let done = with_host_values(hidden, |v| QActs::quantize(v, m, d))
             .and_then(|a| head.matmul(&a, &mut y, vocab, 0));
         if done.is_err() {
             y.fill(f32::NAN);

@@ -446,6 +446,24 @@ impl<'s> WeightMap<'s> {
         self.quantized
     }
 
+    /// [`WeightMap::take_quantized`] for a tensor [`WeightMap::stores_quantized`] said is quantised:
+    /// no blocks is an error naming it.
+    pub fn take_blocks(
+        &mut self,
+        name: &str,
+        rows: usize,
+        cols: usize,
+    ) -> Result<substance_quant::QMatrix> {
+        self.take_quantized(name, rows, cols)?
+            .ok_or_else(|| ModelError::Weights {
+                file: self.src.file().to_owned(),
+                message: format!(
+                    "tensor `{}` has no quantised blocks",
+                    self.src.describe(name)
+                ),
+            })
+    }
+
     /// Whether the file stores `name` in quantised blocks.
     pub fn stores_quantized(&self, name: &str) -> bool {
         self.src.stores_quantized(name)
