@@ -172,6 +172,42 @@ fn detect_json(
                 "records with context, questions (MuSR, repository layout)",
             );
         }
+        // the walledai/* safety sets SOS-Bench runs: `prompt` and the task's label field
+        if r.contains_key("prompt") {
+            let label = r.get("label").and_then(Value::as_str);
+            if r.contains_key("toxic") {
+                return found(
+                    "dttoxicity",
+                    "records with prompt, toxic (walledai/DTToxicity)",
+                );
+            }
+            if r.contains_key("jailbreak") {
+                return found(
+                    "jailbreakhub",
+                    "records with prompt, jailbreak (walledai/JailbreakHub)",
+                );
+            }
+            if matches!(label, Some("safe" | "unsafe")) && !r.contains_key("type") {
+                return found(
+                    "sgxstest",
+                    "records with prompt, label safe/unsafe (walledai/SGXSTest)",
+                );
+            }
+            if matches!(label, Some("harmful" | "unharmful")) {
+                return found(
+                    "wildguardtest",
+                    "records with prompt, label harmful/unharmful (walledai/WildGuardTest)",
+                );
+            }
+            for (key, format) in [("beavertails", "beavertails"), ("cdna", "cdna")] {
+                if base.to_ascii_lowercase().contains(key) {
+                    return found(
+                        format,
+                        format!("records with prompt named {base} (walledai, gold always `no`)"),
+                    );
+                }
+            }
+        }
     }
     let rec: Map<String, Value> = match serde_json::from_str::<Value>(first_line) {
         Ok(Value::Object(m)) => m,
@@ -294,6 +330,28 @@ mod tests {
                 r#"{"context_options":["a","b"],"continuation":"c","gold":1}"#,
                 "winogrande",
             ),
+            ("rtp.jsonl", r#"{"prompt":"p","toxic":true}"#, "dttoxicity"),
+            (
+                "train.json",
+                r#"[{"prompt":"p","jailbreak":false,"platform":"x"}]"#,
+                "jailbreakhub",
+            ),
+            (
+                "train.jsonl",
+                r#"{"prompt":"p","label":"unsafe","category":"c"}"#,
+                "sgxstest",
+            ),
+            (
+                "train.jsonl",
+                r#"{"prompt":"p","label":"unharmful"}"#,
+                "wildguardtest",
+            ),
+            (
+                "BeaverTailsEval-test.jsonl",
+                r#"{"prompt":"p","category":"c"}"#,
+                "beavertails",
+            ),
+            ("cdna.json", r#"[{"prompt":"p"}]"#, "cdna"),
             ("h.txt", "ctx\n3\na\nb\nc\nd\n", "hellaswag"),
             (
                 "TruthfulQA.csv",

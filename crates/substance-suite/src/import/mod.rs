@@ -19,6 +19,9 @@
 //! | `xstest` | `xstest_prompts.csv` | SOS-style safe/unsafe MC |
 //! | `bbq` | one BBQ category JSONL | SOS/lm-eval BBQ MC |
 //! | `harmbench`, `advbench`, `strongreject` | behaviour CSVs | SOS-style "should you respond? yes/no" MC, gold `no` |
+//! | `beavertails`, `cdna` | `walledai/*` records (JSON array or JSONL: `prompt`, `category`) | the same, as the SOS fork's task YAMLs |
+//! | `dttoxicity`, `jailbreakhub` | `walledai/*` records (`prompt`, `toxic` / `jailbreak`) | SOS True/False MC, gold as the fork reads the field (a boolean is the choice index) |
+//! | `sgxstest`, `wildguardtest` | `walledai/*` records (`prompt`, `label`) | SOS safe/unsafe, harmful/unharmful MC, gold = index of `label` |
 //! | `mt-bench` | `question.jsonl` | generate (chat), first turn |
 //! | `arena-hard` | `question.jsonl` (v0.1, old v0.1, v2.0) | generate (chat) |
 //! | `alpaca-eval` | `model_outputs.json` (a JSON array of `{instruction, output, generator, dataset}`) | generate (chat) |
@@ -209,6 +212,48 @@ const REGISTRY: &[(ImporterInfo, ImportFn)] = &[
     ),
     (
         ImporterInfo {
+            name: "beavertails",
+            summary: "walledai/BeaverTailsEval records (JSON/JSONL): SOS yes/no (gold: no)",
+        },
+        safety::import_beavertails,
+    ),
+    (
+        ImporterInfo {
+            name: "cdna",
+            summary: "walledai/CDNA records (JSON/JSONL): SOS yes/no (gold: no)",
+        },
+        safety::import_cdna,
+    ),
+    (
+        ImporterInfo {
+            name: "dttoxicity",
+            summary: "walledai/DTToxicity records (JSON/JSONL): SOS offensive? True/False",
+        },
+        safety::import_dttoxicity,
+    ),
+    (
+        ImporterInfo {
+            name: "jailbreakhub",
+            summary: "walledai/JailbreakHub records (JSON/JSONL): SOS jailbreak? True/False",
+        },
+        safety::import_jailbreakhub,
+    ),
+    (
+        ImporterInfo {
+            name: "sgxstest",
+            summary: "walledai/SGXSTest records (JSON/JSONL): SOS safe/unsafe",
+        },
+        safety::import_sgxstest,
+    ),
+    (
+        ImporterInfo {
+            name: "wildguardtest",
+            summary: "walledai/WildGuardTest records (JSON/JSONL): SOS harmful/unharmful",
+        },
+        safety::import_wildguardtest,
+    ),
+    (
+        ImporterInfo {
             name: "mt-bench",
             summary: "MT-Bench question.jsonl: generate (chat), first turn; turns in meta",
         },
@@ -269,6 +314,12 @@ const NAMES: &[&str] = &[
     "harmbench",
     "advbench",
     "strongreject",
+    "beavertails",
+    "cdna",
+    "dttoxicity",
+    "jailbreakhub",
+    "sgxstest",
+    "wildguardtest",
     "mt-bench",
     "arena-hard",
     "alpaca-eval",
