@@ -1,4 +1,4 @@
-"""Reference requests of the SOS fork's walledai safety tasks on the small original fixtures in
+"""Reference requests of the SOS fork's safety tasks (walledai sets, Toxigen, WMDP) on the small original fixtures in
 crates/substance-suite/tests/fixtures/walledai/, written to reference.json there.
 
 Usage: python scripts/sos_safety_reference.py FORK_DIR
@@ -8,6 +8,8 @@ Usage: python scripts/sos_safety_reference.py FORK_DIR
   lmeval_local.py). The gold follows the fork's ConfigurableTask: `doc_to_target` is a field name (the
   raw value) or a template (rendered; digits become an int); `process_results` then takes an int (a
   bool is one: isinstance(True, int)) as the choice index and looks a string up among the choices.
+  Toxigen's target is the fork's own `utils.doc_to_target` (loaded from FORK_DIR; numpy); WMDP's task
+  file includes `_default_template_yaml` and prepends its rendered `description`.
   Continuations are the target delimiter " " plus each choice.
 """
 import json
@@ -23,7 +25,22 @@ TASKS = {
     "jailbreakhub": ("jailbreakhub", "jailbreakhub.jsonl"),
     "sgxstest": ("sgxstest", "sgxstest.jsonl"),
     "wildguardtest": ("wildguardtest", "wildguardtest.jsonl"),
+    "toxigen": ("toxigen", "toxigen.jsonl"),
+    "wmdp": ("wmdp/wmdp_chem", "wmdp-chem.json"),
 }
+
+
+def task_config(fork, task):
+    """A task YAML with its `include` merged under it (the task's own keys win)."""
+    folder, _, name = task.rpartition("/")
+    folder = folder or task
+    path = os.path.join(fork, "lm_eval", "tasks", folder, f"{name}.yaml")
+    cfg = load_yaml(path)
+    if "include" in cfg:
+        base = load_yaml(os.path.join(os.path.dirname(path), cfg.pop("include")))
+        base.update(cfg)
+        cfg = base
+    return cfg, os.path.dirname(path)
 
 
 def records(path):
@@ -40,13 +57,18 @@ def main():
     utils = load_module(harness_path("utils.py"), "lm_eval_utils")
     out = {}
     for name, (task, file) in TASKS.items():
-        cfg = load_yaml(os.path.join(fork, "lm_eval", "tasks", task, f"{task}.yaml"))
+        cfg, folder = task_config(fork, task)
         choices = cfg["doc_to_choice"]
         target = cfg["doc_to_target"]
         items = []
         for doc in records(os.path.join(here, file)):
-            context = utils.apply_template(cfg["doc_to_text"], doc)
-            if "{{" in str(target):
+            context = utils.apply_template(cfg.get("description", ""), doc) + utils.apply_template(
+                cfg["doc_to_text"], doc
+            )
+            if str(target).startswith("utils."):
+                fn = getattr(load_module(os.path.join(folder, "utils.py"), f"{name}_utils"), target[6:])
+                gold = int(fn(doc))
+            elif "{{" in str(target):
                 gold = utils.apply_template(target, doc)
                 gold = int(gold) if gold.isdigit() else gold
             else:
@@ -60,7 +82,7 @@ def main():
                 "continuations": [" " + c for c in choices],
                 "gold": gold,
             })
-        out[name] = {"task_yaml": f"lm_eval/tasks/{task}/{task}.yaml", "file": file, "items": items}
+        out[name] = {"task": task, "file": file, "items": items}
     with open(os.path.join(here, "reference.json"), "w", encoding="utf-8") as f:
         json.dump(out, f, indent=1, ensure_ascii=False)
         f.write("\n")

@@ -52,7 +52,7 @@ pub fn is_partial(item: &Item) -> bool {
 }
 
 /// Python's `str.isspace` for one character.
-fn py_isspace(c: char) -> bool {
+pub(crate) fn py_isspace(c: char) -> bool {
     c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c)
 }
 

@@ -1,5 +1,5 @@
-//! The SOS fork's `walledai/*` safety tasks (BeaverTailsEval, CDNA, DTToxicity, JailbreakHub, SGXSTest,
-//! WildGuardTest): every request of the small original fixtures equals the one the fork's task YAML
+//! The SOS fork's safety tasks (the `walledai/*` sets BeaverTailsEval, CDNA, DTToxicity, JailbreakHub,
+//! SGXSTest, WildGuardTest; Toxigen; WMDP): every request of the small original fixtures equals the one the fork's task YAML
 //! renders with lm-eval's own `apply_template`, and the gold is the fork's
 //! (`scripts/sos_safety_reference.py` wrote `fixtures/walledai/reference.json`). Malformed records are
 //! typed errors naming the file, the record and the field.
@@ -28,7 +28,8 @@ fn requests_and_golds_equal_the_fork() {
     for (format, want) in reference.as_object().unwrap() {
         let file = want["file"].as_str().unwrap();
         let suite = import(format, &fixture(file), file, &ImportOptions::default()).unwrap();
-        assert_eq!(suite.spec.name, *format);
+        // WMDP's suite is named after its subset, as lm-eval's task (`wmdp_chem`)
+        assert!(suite.spec.name.starts_with(format.as_str()), "{format}");
         let items = want["items"].as_array().unwrap();
         assert_eq!(suite.items.len(), items.len(), "{format}");
         for (i, w) in items.iter().enumerate() {
@@ -51,7 +52,7 @@ fn requests_and_golds_equal_the_fork() {
             n += 1;
         }
     }
-    assert_eq!(n, 16);
+    assert_eq!(n, 21);
 }
 
 #[test]
@@ -84,7 +85,25 @@ fn a_boolean_target_is_the_choice_index_as_the_fork_reads_it() {
 
 #[test]
 fn malformed_records_name_file_record_and_field() {
-    let cases: [(&str, &str, &str, &str); 7] = [
+    let cases: [(&str, &str, &str, &str); 10] = [
+        (
+            "toxigen",
+            "{\"text\": \"a\", \"toxicity_ai\": \"high\", \"toxicity_human\": 1}\n",
+            "line 1",
+            "toxicity_ai",
+        ),
+        (
+            "wmdp",
+            "[{\"question\": \"q\", \"choices\": [\"a\", \"b\", \"c\"], \"answer\": 0}]",
+            "record 1",
+            "choices",
+        ),
+        (
+            "wmdp",
+            "[{\"question\": \"q\", \"choices\": [\"a\", \"b\", \"c\", \"d\"], \"answer\": 4}]",
+            "record 1",
+            "answer",
+        ),
         (
             "sgxstest",
             "{\"prompt\": \"a\", \"label\": \"safe\"}\n{\"prompt\": \"b\", \"label\": \"maybe\"}\n",
@@ -114,18 +133,32 @@ fn malformed_records_name_file_record_and_field() {
         ("beavertails", "{\"prompt\": 3}\n", "line 1", "prompt"),
     ];
     for (format, text, place, field) in cases {
-        let e = import(
-            format,
-            text.as_bytes(),
-            "in.jsonl",
-            &ImportOptions::default(),
-        )
-        .unwrap_err()
-        .to_string();
-        assert!(e.contains("in.jsonl") && e.contains(field), "{format}: {e}");
+        // WMDP reads its subset from the file name
+        let origin = if format == "wmdp" {
+            "wmdp-bio.json"
+        } else {
+            "in.jsonl"
+        };
+        let e = import(format, text.as_bytes(), origin, &ImportOptions::default())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains(origin) && e.contains(field), "{format}: {e}");
         let number = place.split(' ').nth(1).unwrap();
         assert!(e.contains(number), "{format}: {e} (want {place})");
     }
     // no records at all is an error, never an empty suite
     assert!(import("cdna", b"[]", "in.json", &ImportOptions::default()).is_err());
+    // a WMDP file that does not name its subset
+    let e = import(
+        "wmdp",
+        &fixture("wmdp-chem.json"),
+        "questions.json",
+        &ImportOptions::default(),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("questions.json") && e.contains("wmdp-bio"),
+        "{e}"
+    );
 }

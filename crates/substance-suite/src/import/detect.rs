@@ -172,6 +172,25 @@ fn detect_json(
                 "records with context, questions (MuSR, repository layout)",
             );
         }
+        if r.contains_key("text")
+            && r.contains_key("toxicity_ai")
+            && r.contains_key("toxicity_human")
+        {
+            return found(
+                "toxigen",
+                "records with text, toxicity_ai, toxicity_human (Toxigen annotated)",
+            );
+        }
+        if r.contains_key("question")
+            && r.contains_key("choices")
+            && r.get("answer").is_some_and(Value::is_u64)
+            && base.to_ascii_lowercase().contains("wmdp")
+        {
+            return found(
+                "wmdp",
+                format!("records with question, choices, answer named {base} (WMDP)"),
+            );
+        }
         // the walledai/* safety sets SOS-Bench runs: `prompt` and the task's label field
         if r.contains_key("prompt") {
             let label = r.get("label").and_then(Value::as_str);
@@ -352,6 +371,16 @@ mod tests {
                 "beavertails",
             ),
             ("cdna.json", r#"[{"prompt":"p"}]"#, "cdna"),
+            (
+                "toxigen-test.jsonl",
+                r#"{"text":"t","toxicity_ai":1.0,"toxicity_human":2.5}"#,
+                "toxigen",
+            ),
+            (
+                "wmdp-bio.json",
+                r#"[{"question":"q","choices":["a","b","c","d"],"answer":2}]"#,
+                "wmdp",
+            ),
             ("h.txt", "ctx\n3\na\nb\nc\nd\n", "hellaswag"),
             (
                 "TruthfulQA.csv",

@@ -22,6 +22,8 @@
 //! | `beavertails`, `cdna` | `walledai/*` records (JSON array or JSONL: `prompt`, `category`) | the same, as the SOS fork's task YAMLs |
 //! | `dttoxicity`, `jailbreakhub` | `walledai/*` records (`prompt`, `toxic` / `jailbreak`) | SOS True/False MC, gold as the fork reads the field (a boolean is the choice index) |
 //! | `sgxstest`, `wildguardtest` | `walledai/*` records (`prompt`, `label`) | SOS safe/unsafe, harmful/unharmful MC, gold = index of `label` |
+//! | `toxigen` | `skg/toxigen-data` annotated records (`text`, `toxicity_ai`, `toxicity_human`) | SOS No/Yes MC, gold = sum > 5.5 |
+//! | `wmdp` | `cais/wmdp` records of one subset (`question`, `choices`, `answer`) | lm-eval MMLU-style letters A–D with the subset's description |
 //! | `mt-bench` | `question.jsonl` | generate (chat), first turn |
 //! | `arena-hard` | `question.jsonl` (v0.1, old v0.1, v2.0) | generate (chat) |
 //! | `alpaca-eval` | `model_outputs.json` (a JSON array of `{instruction, output, generator, dataset}`) | generate (chat) |
@@ -254,6 +256,20 @@ const REGISTRY: &[(ImporterInfo, ImportFn)] = &[
     ),
     (
         ImporterInfo {
+            name: "toxigen",
+            summary: "skg/toxigen-data annotated records (JSON/JSONL): SOS hateful? No/Yes",
+        },
+        safety::import_toxigen,
+    ),
+    (
+        ImporterInfo {
+            name: "wmdp",
+            summary: "cais/wmdp records of one subset (JSON/JSONL, subset in the file name): letters A-D",
+        },
+        safety::import_wmdp,
+    ),
+    (
+        ImporterInfo {
             name: "mt-bench",
             summary: "MT-Bench question.jsonl: generate (chat), first turn; turns in meta",
         },
@@ -320,6 +336,8 @@ const NAMES: &[&str] = &[
     "jailbreakhub",
     "sgxstest",
     "wildguardtest",
+    "toxigen",
+    "wmdp",
     "mt-bench",
     "arena-hard",
     "alpaca-eval",
