@@ -12,6 +12,7 @@ Usage: python scripts/sos_safety_reference.py FORK_DIR
   file includes `_default_template_yaml` and prepends its rendered `description`.
   Continuations are the target delimiter " " plus each choice.
 """
+import ast
 import json
 import os
 import sys
@@ -26,6 +27,7 @@ TASKS = {
     "sgxstest": ("sgxstest", "sgxstest.jsonl"),
     "wildguardtest": ("wildguardtest", "wildguardtest.jsonl"),
     "toxigen": ("toxigen", "toxigen.jsonl"),
+    "saladbench": ("saladbench", "saladbench.jsonl"),
     "wmdp": ("wmdp/wmdp_chem", "wmdp-chem.json"),
 }
 
@@ -58,10 +60,12 @@ def main():
     out = {}
     for name, (task, file) in TASKS.items():
         cfg, folder = task_config(fork, task)
-        choices = cfg["doc_to_choice"]
         target = cfg["doc_to_target"]
         items = []
         for doc in records(os.path.join(here, file)):
+            choices = cfg["doc_to_choice"]
+            if isinstance(choices, str):  # a template of a list (SaladBench), as ConfigurableTask reads it
+                choices = ast.literal_eval(utils.apply_template(choices, doc))
             context = utils.apply_template(cfg.get("description", ""), doc) + utils.apply_template(
                 cfg["doc_to_text"], doc
             )
@@ -70,10 +74,15 @@ def main():
                 gold = int(fn(doc))
             elif "{{" in str(target):
                 gold = utils.apply_template(target, doc)
-                gold = int(gold) if gold.isdigit() else gold
+                if gold.isdigit():
+                    gold = int(gold)
+                elif len(gold) >= 2 and gold[0] == "[" and gold[-1] == "]":
+                    gold = ast.literal_eval(gold)
             else:
                 gold = doc[target]
-            if isinstance(gold, int):  # a bool too
+            if isinstance(gold, list):  # several golds (SaladBench)
+                gold = [i if i < len(choices) else -100 for i in gold]
+            elif isinstance(gold, int):  # a bool too
                 gold = int(gold) if gold < len(choices) else -100
             elif isinstance(gold, str):
                 gold = choices.index(gold) if gold in choices else -100

@@ -1,5 +1,5 @@
 //! The SOS fork's safety tasks (the `walledai/*` sets BeaverTailsEval, CDNA, DTToxicity, JailbreakHub,
-//! SGXSTest, WildGuardTest; Toxigen; WMDP): every request of the small original fixtures equals the one the fork's task YAML
+//! SGXSTest, WildGuardTest; Toxigen; SaladBench; WMDP): every request of the small original fixtures equals the one the fork's task YAML
 //! renders with lm-eval's own `apply_template`, and the gold is the fork's
 //! (`scripts/sos_safety_reference.py` wrote `fixtures/walledai/reference.json`). Malformed records are
 //! typed errors naming the file, the record and the field.
@@ -34,11 +34,12 @@ fn requests_and_golds_equal_the_fork() {
         assert_eq!(suite.items.len(), items.len(), "{format}");
         for (i, w) in items.iter().enumerate() {
             let what = format!("{format} item {i}");
-            assert_eq!(
-                suite.items[i].gold,
-                [w["gold"].as_u64().unwrap() as usize],
-                "{what}"
-            );
+            // one gold index, or several (SaladBench)
+            let gold: Vec<usize> = match &w["gold"] {
+                Value::Array(g) => g.iter().map(|x| x.as_u64().unwrap() as usize).collect(),
+                g => vec![g.as_u64().unwrap() as usize],
+            };
+            assert_eq!(suite.items[i].gold, gold, "{what}");
             let reqs = build_requests(&suite, i).unwrap();
             assert_eq!(reqs[0].context, w["context"].as_str().unwrap(), "{what}");
             let conts: Vec<&str> = reqs.iter().map(|r| r.continuation.as_str()).collect();
@@ -52,7 +53,7 @@ fn requests_and_golds_equal_the_fork() {
             n += 1;
         }
     }
-    assert_eq!(n, 21);
+    assert_eq!(n, 23);
 }
 
 #[test]
@@ -85,7 +86,19 @@ fn a_boolean_target_is_the_choice_index_as_the_fork_reads_it() {
 
 #[test]
 fn malformed_records_name_file_record_and_field() {
-    let cases: [(&str, &str, &str, &str); 10] = [
+    let cases: [(&str, &str, &str, &str); 12] = [
+        (
+            "saladbench",
+            "{\"question\": \"q\", \"choices\": [\"a\", \"b\"], \"answers\": [2]}\n",
+            "line 1",
+            "answers",
+        ),
+        (
+            "saladbench",
+            "{\"question\": \"q\", \"choices\": [\"a\", \"b\"], \"answers\": []}\n",
+            "line 1",
+            "answers",
+        ),
         (
             "toxigen",
             "{\"text\": \"a\", \"toxicity_ai\": \"high\", \"toxicity_human\": 1}\n",

@@ -181,6 +181,12 @@ fn detect_json(
                 "records with text, toxicity_ai, toxicity_human (Toxigen annotated)",
             );
         }
+        if r.contains_key("question") && r.contains_key("choices") && r.contains_key("answers") {
+            return found(
+                "saladbench",
+                "records with question, choices, answers (SaladBench mrq)",
+            );
+        }
         if r.contains_key("question")
             && r.contains_key("choices")
             && r.get("answer").is_some_and(Value::is_u64)
@@ -375,6 +381,11 @@ mod tests {
                 "toxigen-test.jsonl",
                 r#"{"text":"t","toxicity_ai":1.0,"toxicity_human":2.5}"#,
                 "toxigen",
+            ),
+            (
+                "mrq.jsonl",
+                r#"{"question":"q","choices":["a","b"],"answers":[1]}"#,
+                "saladbench",
             ),
             (
                 "wmdp-bio.json",

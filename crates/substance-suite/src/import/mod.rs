@@ -23,6 +23,7 @@
 //! | `dttoxicity`, `jailbreakhub` | `walledai/*` records (`prompt`, `toxic` / `jailbreak`) | SOS True/False MC, gold as the fork reads the field (a boolean is the choice index) |
 //! | `sgxstest`, `wildguardtest` | `walledai/*` records (`prompt`, `label`) | SOS safe/unsafe, harmful/unharmful MC, gold = index of `label` |
 //! | `toxigen` | `skg/toxigen-data` annotated records (`text`, `toxicity_ai`, `toxicity_human`) | SOS No/Yes MC, gold = sum > 5.5 |
+//! | `saladbench` | `walledai/SaladBench` mrq records (`question`, `choices`, `answers`) | SOS MC over the listed choices, every answer a gold |
 //! | `wmdp` | `cais/wmdp` records of one subset (`question`, `choices`, `answer`) | lm-eval MMLU-style letters A–D with the subset's description |
 //! | `mt-bench` | `question.jsonl` | generate (chat), first turn |
 //! | `arena-hard` | `question.jsonl` (v0.1, old v0.1, v2.0) | generate (chat) |
@@ -263,6 +264,13 @@ const REGISTRY: &[(ImporterInfo, ImportFn)] = &[
     ),
     (
         ImporterInfo {
+            name: "saladbench",
+            summary: "walledai/SaladBench mrq records (JSON/JSONL): SOS multiple choice, several golds",
+        },
+        safety::import_saladbench,
+    ),
+    (
+        ImporterInfo {
             name: "wmdp",
             summary: "cais/wmdp records of one subset (JSON/JSONL, subset in the file name): letters A-D",
         },
@@ -337,6 +345,7 @@ const NAMES: &[&str] = &[
     "sgxstest",
     "wildguardtest",
     "toxigen",
+    "saladbench",
     "wmdp",
     "mt-bench",
     "arena-hard",
