@@ -57,7 +57,8 @@ pub struct ServeArgs {
 }
 
 pub fn run(a: ServeArgs) -> Result<ExitCode> {
-    // burn models are not `Send`: one thread owns the model and answers jobs from the connection threads.
+    // One thread owns the model and answers the connection threads' jobs one at a time (the model is
+    // `Send + Sync` now, so a pool of answering threads could share it: not done yet).
     let (tx, rx) = mpsc::channel::<Job>();
     let (ready_tx, ready_rx) = mpsc::channel::<Result<String, String>>();
     let spec = a.model.clone();
