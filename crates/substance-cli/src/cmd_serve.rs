@@ -54,12 +54,20 @@ pub struct ServeArgs {
     /// quantised blocks.
     #[arg(long)]
     f32_weights: bool,
+    /// Requests answered at once, by threads sharing the loaded weights (default: the machine's cores).
+    #[arg(long)]
+    workers: Option<usize>,
 }
 
 pub fn run(a: ServeArgs) -> Result<ExitCode> {
-    // One thread owns the model and answers the connection threads' jobs one at a time (the model is
-    // `Send + Sync` now, so a pool of answering threads could share it: not done yet).
+    // The model thread loads the model, then it and `workers - 1` more threads answer the connection
+    // threads' jobs, sharing the weights read-only (each job keeps its own caches).
+    let workers = a
+        .workers
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
+        .max(1);
     let (tx, rx) = mpsc::channel::<Job>();
+    let rx = Arc::new(Mutex::new(rx));
     let (ready_tx, ready_rx) = mpsc::channel::<Result<String, String>>();
     let spec = a.model.clone();
     let weights = if a.f32_weights {
@@ -78,10 +86,18 @@ pub fn run(a: ServeArgs) -> Result<ExitCode> {
                     return;
                 }
             };
+            let model = Arc::new(model);
             let _ = ready_tx.send(Ok(model.info().id));
-            for job in rx {
-                job(&model);
+            for k in 1..workers {
+                let (m, r) = (Arc::clone(&model), Arc::clone(&rx));
+                let spawned = std::thread::Builder::new()
+                    .name(format!("substance-serve-model-{k}"))
+                    .spawn(move || answer_jobs(&m, &r));
+                if spawned.is_err() {
+                    break; // fewer answering threads, not an error
+                }
             }
+            answer_jobs(&model, &rx);
         })
         .context("cannot start the model thread")?;
     errln!("loading {} on the CPU (burn Flex)…", a.model);
@@ -107,6 +123,20 @@ pub fn run(a: ServeArgs) -> Result<ExitCode> {
 }
 
 type Job = Box<dyn FnOnce(&LocalModel) + Send>;
+
+/// Answer jobs until the server drops the sending side (the lock is held only while waiting for one).
+fn answer_jobs(model: &LocalModel, jobs: &Mutex<mpsc::Receiver<Job>>) {
+    loop {
+        let job = match jobs.lock() {
+            Ok(rx) => rx.recv(),
+            Err(_) => return,
+        };
+        match job {
+            Ok(job) => job(model),
+            Err(_) => return,
+        }
+    }
+}
 
 /// [`ServeBackend`] over a [`LocalModel`] owned by the model thread.
 pub struct LocalBackend {
