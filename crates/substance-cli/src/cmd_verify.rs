@@ -223,7 +223,7 @@ pub(crate) fn run_suite(
     // `--workers` (threads sharing its weights); a replay one at a time.
     let workers = if crate::models::is_endpoint(&a.model) {
         a.concurrency.max(1)
-    } else if model.sharer().is_some() {
+    } else if model.sharer.is_some() {
         a.workers
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
             .max(1)
@@ -237,8 +237,8 @@ pub(crate) fn run_suite(
     );
     let pb = progress(n as u64, &suite.spec.name);
     pb.set_position(session.done() as u64);
-    let sharer = model.sharer();
-    let open_more = || match &sharer {
+    let sharer = model.sharer.as_ref();
+    let open_more = || match sharer {
         Some(s) => Ok(s.open()),
         None => crate::models::open(&a.model, &model_options).map_err(|e| format!("{e:#}")),
     };

@@ -28,18 +28,9 @@ pub struct ModelOptions {
 pub struct Opened {
     /// The model the first worker asks.
     pub model: Box<dyn LanguageModel>,
-    shared: Option<(Arc<substance_model::LocalModel>, u64)>,
-}
-
-impl Opened {
     /// What opens another handle on the same local model for one more worker thread (the weights are
     /// shared read-only, each worker keeps its own caches); `None` for replays and endpoints.
-    pub fn sharer(&self) -> Option<Sharer> {
-        self.shared.as_ref().map(|(m, seed)| Sharer {
-            model: Arc::clone(m),
-            seed: *seed,
-        })
-    }
+    pub sharer: Option<Sharer>,
 }
 
 /// A local model's shared weights, handed to the extra workers of a parallel run.
@@ -81,17 +72,18 @@ pub fn open_run(spec: &str, opts: &ModelOptions) -> Result<Opened> {
                 .with_context(|| format!("cannot load {spec}"))?,
         );
         errln!("  weights: {}", model.model().meta().numeric);
+        let sharer = Sharer {
+            model,
+            seed: opts.sampling_seed,
+        };
         return Ok(Opened {
-            model: Box::new(Local {
-                model: Arc::clone(&model),
-                seed: opts.sampling_seed,
-            }),
-            shared: Some((model, opts.sampling_seed)),
+            model: sharer.open(),
+            sharer: Some(sharer),
         });
     }
     open_remote(spec, opts).map(|model| Opened {
         model,
-        shared: None,
+        sharer: None,
     })
 }
 

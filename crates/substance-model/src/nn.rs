@@ -42,28 +42,14 @@ pub enum LinearWeight {
 pub struct QuantLinear {
     parts: Vec<QMatrix>,
     bias: Option<Vec<f32>>,
-    d_out: usize,
 }
 
 impl QuantLinear {
-    /// `y = x · Wᵀ (+ b)` for `m` rows of `x` (`m × in`, row-major) → `m × out`. Shapes are fixed at
-    /// load time, so the kernels' shape errors cannot occur; were one to, the output would be NaN
-    /// rather than a panic.
+    /// `y = x · Wᵀ (+ b)` for `m` rows of `x` (`m × in`, row-major) → `m × out`.
     fn apply(&self, x: &[f32], m: usize, k: usize) -> Vec<f32> {
-        let mut y = vec![0f32; m * self.d_out];
-        let done = QActs::quantize(x, m, k).and_then(|a| {
-            let mut offset = 0;
-            for p in &self.parts {
-                p.matmul(&a, &mut y, self.d_out, offset)?;
-                offset += p.rows();
-            }
-            Ok(())
-        });
-        if done.is_err() {
-            y.fill(f32::NAN);
-        }
+        let mut y = quantized_product(&self.parts, x, m, k);
         if let Some(b) = &self.bias {
-            for row in y.chunks_exact_mut(self.d_out.max(1)) {
+            for row in y.chunks_exact_mut(b.len().max(1)) {
                 for (v, c) in row.iter_mut().zip(b) {
                     *v += c;
                 }
@@ -76,6 +62,26 @@ impl QuantLinear {
     pub fn origins(&self) -> Vec<String> {
         self.parts.iter().map(|p| p.origin().label()).collect()
     }
+}
+
+/// `x · [W₁; W₂; …]ᵀ` for `m` rows of `x` (`m × k`): the parts' outputs side by side, `m × Σ rows`.
+/// Shapes are fixed at load time, so the kernels' shape errors cannot occur; were one to, the output
+/// would be NaN rather than a panic.
+fn quantized_product(parts: &[QMatrix], x: &[f32], m: usize, k: usize) -> Vec<f32> {
+    let d_out: usize = parts.iter().map(QMatrix::rows).sum();
+    let mut y = vec![0f32; m * d_out];
+    let done = QActs::quantize(x, m, k).and_then(|a| {
+        let mut offset = 0;
+        for p in parts {
+            p.matmul(&a, &mut y, d_out, offset)?;
+            offset += p.rows();
+        }
+        Ok(())
+    });
+    if done.is_err() {
+        y.fill(f32::NAN);
+    }
+    y
 }
 
 /// The fused projections' biases side by side, zeros for a projection without one next to one with;
@@ -114,7 +120,7 @@ impl Linear {
                 let m = dims[..D - 1].iter().product();
                 let device = x.device();
                 let y = with_host_values(x, |v| q.apply(v, m, k));
-                dims[D - 1] = q.d_out;
+                dims[D - 1] = q.parts.iter().map(QMatrix::rows).sum();
                 Tensor::from_data(TensorData::new(y, dims), &device)
             }
         }
@@ -192,11 +198,7 @@ impl Linear {
         }
         let bias = fused_bias(biases, prefixes);
         Ok(Self {
-            weight: LinearWeight::Quantized(Arc::new(QuantLinear {
-                parts,
-                bias,
-                d_out: prefixes.iter().map(|(_, o)| o).sum(),
-            })),
+            weight: LinearWeight::Quantized(Arc::new(QuantLinear { parts, bias })),
             bias: None,
         })
     }
@@ -382,14 +384,10 @@ impl TokenEmbedding {
     fn logits_quantized(q: &QuantEmbedding, hidden: Tensor<2>) -> (Vec<f32>, usize) {
         let [m, d] = hidden.dims();
         let head = q.head.as_ref().unwrap_or(&q.table);
-        let vocab = head.rows();
-        let mut y = vec![0f32; m * vocab];
-        let done = with_host_values(hidden, |v| QActs::quantize(v, m, d))
-            .and_then(|a| head.matmul(&a, &mut y, vocab, 0));
-        if done.is_err() {
-            y.fill(f32::NAN);
-        }
-        (y, vocab)
+        let y = with_host_values(hidden, |v| {
+            quantized_product(std::slice::from_ref(head), v, m, d)
+        });
+        (y, head.rows())
     }
 
     /// Quantised logits `[m, vocab]` of `m` hidden rows.

@@ -743,19 +743,8 @@ async fn score_batch(
             let s1 = (s0 + prefill_chunk).min(shared);
             let hidden =
                 lm.forward_hidden(tokens_tensor(lm, &[&prefix[s0..s1]], s1 - s0, 0), &mut one)?;
-            let h = hidden.dims()[2];
-            let mut index = Vec::new();
-            for (k, &(_, p)) in wanted.iter().enumerate() {
-                if (s0..s1).contains(&p) {
-                    index.push((p - s0) as i64);
-                    order.push(k);
-                }
-            }
-            if !index.is_empty() {
-                let m = index.len();
-                let index: Tensor<1, Int> = Tensor::from_data(TensorData::new(index, [m]), device);
-                parts.push(hidden.reshape([s1 - s0, h]).select(0, index));
-            }
+            // one row: every row's wanted position in the prefix reads it
+            keep_wanted(hidden, &wanted, s0..s1, false, &mut parts, &mut order);
         }
         one.repeat_rows(b)
             .ok_or_else(|| ModelError::Input("internal: shared-prefix cache".into()))?
@@ -771,19 +760,7 @@ async fn score_batch(
             .collect();
         cache.set_next_lengths(refs.iter().map(|r| r.len()).collect())?;
         let hidden = lm.forward_hidden(tokens_tensor(lm, &refs, s1 - s0, 0), &mut cache)?;
-        let h = hidden.dims()[2];
-        let mut index = Vec::new();
-        for (k, &(r, p)) in wanted.iter().enumerate() {
-            if (s0..s1).contains(&p) {
-                index.push((r * (s1 - s0) + p - s0) as i64);
-                order.push(k);
-            }
-        }
-        if !index.is_empty() {
-            let m = index.len();
-            let index: Tensor<1, Int> = Tensor::from_data(TensorData::new(index, [m]), device);
-            parts.push(hidden.reshape([b * (s1 - s0), h]).select(0, index));
-        }
+        keep_wanted(hidden, &wanted, s0..s1, true, &mut parts, &mut order);
     }
     let mut picked = Tensor::cat(parts, 0);
     let h = picked.dims()[1];
@@ -847,6 +824,34 @@ fn check_ids(lm: &dyn CausalLm, ids: &[u32]) -> Result<()> {
 }
 
 /// Right-padded `[rows, width]` token tensor.
+/// Keep, of one step's hidden states `[rows, s1 − s0, h]`, those at the wanted `(row, position)`s that
+/// fall in `s0..s1` (row-major within the step) and record which wanted entry each is. `per_row`: the
+/// step has one row per batch row; otherwise it has one row every batch row shares (the prefix).
+fn keep_wanted(
+    hidden: Tensor<3>,
+    wanted: &[(usize, usize)],
+    span: std::ops::Range<usize>,
+    per_row: bool,
+    parts: &mut Vec<Tensor<2>>,
+    order: &mut Vec<usize>,
+) {
+    let [rows, seq, h] = hidden.dims();
+    let mut index = Vec::new();
+    for (k, &(r, p)) in wanted.iter().enumerate() {
+        if span.contains(&p) {
+            let row = if per_row { r } else { 0 };
+            index.push((row * seq + p - span.start) as i64);
+            order.push(k);
+        }
+    }
+    if !index.is_empty() {
+        let m = index.len();
+        let device = hidden.device();
+        let index: Tensor<1, Int> = Tensor::from_data(TensorData::new(index, [m]), &device);
+        parts.push(hidden.reshape([rows * seq, h]).select(0, index));
+    }
+}
+
 /// Length of the longest prefix every row shares.
 fn common_prefix<'a>(mut rows: impl Iterator<Item = &'a [u32]>) -> usize {
     let Some(first) = rows.next() else {

@@ -27,6 +27,16 @@ const TINY_TOL: f32 = 5e-3;
 /// Logit tolerance of SmolLM2-135M-Instruct Q4_1.
 const SMOLLM2_Q_TOL: f32 = 3e-2;
 
+/// The token ids of a reference file's prompts.
+fn prompt_rows(r: &serde_json::Value) -> Vec<Vec<u32>> {
+    r["prompts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| ids(&p["ids"]))
+        .collect()
+}
+
 /// Top-1 minus top-2 of a logit row.
 fn margin(row: &[f32]) -> f32 {
     let mut s = row.to_vec();
@@ -99,12 +109,7 @@ fn check(f: &Model, q: &Model, rows: &[Vec<u32>], tol: f32, label: &str) -> f32 
 fn tiny_gguf_quantised_path_is_within_tolerance_of_the_f32_path() {
     let device = Device::flex();
     let r = reference("tiny-llama");
-    let rows: Vec<Vec<u32>> = r["prompts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| ids(&p["ids"]))
-        .collect();
+    let rows = prompt_rows(&r);
     for kind in ["Q8_0", "Q4_0", "Q4_1"] {
         let f = tiny(kind, &device);
         let q = tiny_with(kind, &device, LoadOptions::default());
@@ -160,12 +165,7 @@ fn smollm2_quantised_path_is_within_tolerance_of_the_f32_path() {
         &std::fs::read_to_string(fixtures().join("smollm2-135m-reference.json")).unwrap(),
     )
     .unwrap();
-    let rows: Vec<Vec<u32>> = r["prompts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| ids(&p["ids"]))
-        .collect();
+    let rows = prompt_rows(&r);
     let worst = check(&f, &q, &rows, SMOLLM2_Q_TOL, "SmolLM2");
     eprintln!("SmolLM2-135M-Instruct Q4_1: quantised vs f32 max-abs {worst:e}");
 }

@@ -242,15 +242,7 @@ impl QMatrix {
 
     /// Quantise `f32` weights (`rows × cols`, row-major) to Q8 blocks: `d = max|w|/127`, `q = round(w/d)`.
     pub fn quantize_f32(values: &[f32], rows: usize, cols: usize) -> Result<Self, QuantError> {
-        if !cols.is_multiple_of(QK) {
-            return Err(QuantError::RowLength { cols, block: QK });
-        }
-        if values.len() != rows * cols {
-            return Err(QuantError::Shape(format!(
-                "{} values for {rows}×{cols}",
-                values.len()
-            )));
-        }
+        check_blocks(values.len(), rows, cols, "values")?;
         let (chunks, _) = values.as_chunks::<QK>();
         let mut q = Vec::with_capacity(chunks.len());
         let mut d = Vec::with_capacity(chunks.len());
@@ -467,12 +459,30 @@ pub struct QActs {
     s: Vec<f32>,
 }
 
+/// `len` values make `rows` rows of `cols`, a whole number of blocks each.
+fn check_blocks(len: usize, rows: usize, cols: usize, what: &str) -> Result<(), QuantError> {
+    if !cols.is_multiple_of(QK) {
+        return Err(QuantError::RowLength { cols, block: QK });
+    }
+    if len != rows * cols {
+        return Err(QuantError::Shape(format!("{len} {what} for {rows}×{cols}")));
+    }
+    Ok(())
+}
+
+/// A block's scale `d = max|x| / top` and its inverse (0 for an all-zero block, so it quantises to
+/// zeros, not NaN).
+#[inline(always)]
+fn block_scale(x: &[f32; QK], top: f32) -> (f32, f32) {
+    let amax = x.iter().fold(0f32, |a, &v| a.max(v.abs()));
+    let d = amax / top;
+    (d, if d > 0.0 { 1.0 / d } else { 0.0 })
+}
+
 /// One block of weights to 8 bits: `(values, d)` with `d = max|w|/127`, values rounded half away from zero.
 #[inline(always)]
 fn quantize_block(x: &[f32; QK]) -> ([i8; QK], f32) {
-    let amax = x.iter().fold(0f32, |a, &v| a.max(v.abs()));
-    let d = amax / 127.0;
-    let id = if d > 0.0 { 1.0 / d } else { 0.0 };
+    let (d, id) = block_scale(x, 127.0);
     let mut q = [0i8; QK];
     for (o, &v) in q.iter_mut().zip(x) {
         // |v·id| ≤ 127 (+ rounding): the cast saturates, never wraps
@@ -487,9 +497,7 @@ const ACT_MAX: f32 = 32767.0;
 /// One block of activations to 16 bits: `(values, d, d·Σvalues)` with `d = max|x|/32767`.
 #[inline(always)]
 fn quantize_act_block(x: &[f32; QK]) -> ([i16; QK], f32, f32) {
-    let amax = x.iter().fold(0f32, |a, &v| a.max(v.abs()));
-    let d = amax / ACT_MAX;
-    let id = if d > 0.0 { 1.0 / d } else { 0.0 };
+    let (d, id) = block_scale(x, ACT_MAX);
     let mut q = [0i16; QK];
     let mut sum = 0i32;
     for (o, &v) in q.iter_mut().zip(x) {
@@ -505,15 +513,7 @@ impl QActs {
     /// Quantise `rows` rows of `cols` values (row-major). Non-finite values make the whole block's
     /// scale non-finite, so the products come out NaN/inf as the f32 path's would.
     pub fn quantize(x: &[f32], rows: usize, cols: usize) -> Result<Self, QuantError> {
-        if !cols.is_multiple_of(QK) {
-            return Err(QuantError::RowLength { cols, block: QK });
-        }
-        if x.len() != rows * cols {
-            return Err(QuantError::Shape(format!(
-                "{} activations for {rows}×{cols}",
-                x.len()
-            )));
-        }
+        check_blocks(x.len(), rows, cols, "activations")?;
         let (chunks, _) = x.as_chunks::<QK>();
         let mut q = Vec::with_capacity(chunks.len());
         let mut d = Vec::with_capacity(chunks.len());
