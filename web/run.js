@@ -286,14 +286,16 @@ async function startRun() {
     }
     if (running.cancelRequested) throw Object.assign(new Error('cancelled'), { name: 'Cancelled' });
     const limit = Number($('run-limit').value) || undefined;
+    const workers = model.kind === 'local' ? Math.max(1, Number($('run-workers').value) || 1) : 1;
     receipt.name = `${suite.name || suite.file_name || suite.origin || 'suite'}`.replace(/[^\w.-]+/g, '_');
     status('starting…');
-    const call = worker.start('run', { suite, model, limit }, {
+    const call = worker.start('run', { suite, model, limit, workers }, {
+      onStatus: status,
       onLine: (line) => { receipt.lines.push(line); $('run-download').disabled = receipt.lines.length < 2; },
       onProgress: (p, item) => {
         $('run-progress').max = Math.max(1, p.total);
         $('run-progress').value = p.done;
-        status(`${p.done} / ${p.total} items · ${fmt(p.tokens_per_second, 1)} tokens/s · ${fmt(p.elapsed_ms / 1000, 1)} s`);
+        status(`${p.done} / ${p.total} items · ${fmt(p.items_per_second, 2)} items/s · ${fmt(p.tokens_per_second, 1)} tokens/s · ${fmt(p.elapsed_ms / 1000, 1)} s`);
         if (item) addItemRow(item);
       },
     });
@@ -305,7 +307,8 @@ async function startRun() {
     } else {
       receipt.complete = true;
       showSummary(res.summary);
-      status(`${$('run-status').textContent.replace(/^starting…$/, '')} · done`);
+      const on = res.workers > 1 ? ` · ${res.workers} workers` : '';
+      status(`${$('run-status').textContent.replace(/^starting…$/, '')}${on} · done`);
     }
   } catch (e) {
     if (e.name === 'Cancelled') {
@@ -400,6 +403,8 @@ function rememberEndpoint() {
 }
 
 export function initRun() {
+  // A pool of workers for local CPU models: one per core by default (the worker caps it by memory).
+  $('run-workers').value = String(Math.max(1, Math.min(8, Number(navigator.hardwareConcurrency) || 1)));
   // A "recorded responses" model choice, for suites shipped with sample responses (replay, as the CLI demo).
   const replayRow = h('div', { class: 'row' }, h('label', {}, h('input', { type: 'radio', name: 'model-src', value: 'replay' }), ' Recorded sample responses of the suite (replay)'));
   $('model-hf').closest('.row').before(replayRow);

@@ -14,7 +14,15 @@
 //   { op: 'unloadModel' }                             → null
 //   { op: 'suites' }                                  → SuiteInfo[] (bundled samples)
 //   { op: 'suiteInfo', suite }                        → SuiteInfo  (suite: see 'run')
-//   { op: 'run', suite, model, limit }                streams 'line' + 'progress', then → { summary, cancelled }
+//   { op: 'run', suite, model, limit, workers }       streams 'line' + 'progress' (+ 'status'), then
+//                                                     → { summary, cancelled, workers }
+//        workers: how many workers answer a local model's items (default 1). With n > 1 on the CPU
+//        backend this worker starts n − 1 helper workers (this same script), loads the same model in each
+//        and hands them requests (WasmRun.nextRequest → WasmModel.answer → WasmRun.complete): the
+//        receipt is byte for byte the one-worker receipt. The helpers stay loaded for the next run and
+//        go when the model changes. WebGPU, endpoints and replays run on one worker.
+//   { op: 'answer', request }                         → WasmModel.answer(request) on the loaded model
+//                                                     (what a helper does); requests run one at a time
 //        suite: { kind: 'sample', name } | { kind: 'files', toml, items, fewshot, origin }
 //             | { kind: 'import', format, bytes, file_name }
 //        model: { kind: 'local' } | { kind: 'endpoint', spec, key } | { kind: 'replay', text, file_name }
@@ -49,14 +57,19 @@
 //   { id, type: 'progress', progress, item? }         Progress { done, total, tokens, elapsed_ms,
 //                                                     tokens_per_second }, item: a finished item's view
 //   { id, type: 'download', loaded, total, url }      bytes of a model download so far
+//   { id, type: 'status', text }                      what a long op is doing (starting the helpers)
 // Unsolicited: { type: 'fatal', error } when the wasm module died (a Rust panic): the page restarts the worker.
 
 import initWasm, * as S from '../pkg/substance_wasm.js';
+import { WorkerClient } from './lib/rpc.js';
 
 const CACHE = 'substance-weights-v1';
 let ready = null;            // Promise of the initialised module
 let model = null;            // the loaded WasmModel
+let modelSource = null;      // what loaded it, to load the same model in pool helpers
+let pool = null;             // { helpers: WorkerClient[] } holding `model` too (see 'run', workers)
 const cancelled = new Set(); // ids of ops asked to stop
+const onCancel = new Map();  // op id → what else to do when it is cancelled (stop the helpers' requests)
 
 function post(msg, transfer) { self.postMessage(msg, transfer || []); }
 
@@ -174,9 +187,146 @@ async function loadModel(id, { source, backend }) {
     throw new Error(`unknown model source ${source.kind}`);
   }
   const next = await S.WasmModel.load(bytes, opts);
+  dropPool();
   if (model) model.free();
   model = next;
+  // Helpers load the same bytes with the same options: a URL again (the Cache API has it now), picked
+  // files from the copy kept here (the cost of a pool for a picked model: its file's size in memory).
+  const size = bytes instanceof Uint8Array ? bytes.length
+    : Object.values(bytes).reduce((a, b) => a + (b?.length || 0), 0);
+  modelSource = { source, backend: model.info().backend, size };
   return model.info();
+}
+
+// ── the worker pool ─────────────────────────────────────────────────────────────────────────────────
+
+function dropPool() {
+  if (!pool) return;
+  for (const h of pool.helpers) h.terminate();
+  pool = null;
+}
+
+const sameModel = (a, b) => a.id === b.id && a.weights_sha256 === b.weights_sha256
+  && a.backend === b.backend && a.numeric === b.numeric;
+
+/**
+ * How many workers fit: at most `asked`, the cores, and what half the device memory holds at ~1.6× the
+ * model file per worker plus 48 MB of runtime (navigator.deviceMemory, in GiB, is rounded down and capped
+ * at 8 by browsers; 4 when it is not told). Each worker holds its own copy of the weights.
+ */
+function poolSize(asked) {
+  const cores = Math.max(1, Number(self.navigator?.hardwareConcurrency) || 1);
+  const budget = (Number(self.navigator?.deviceMemory) || 4) * 2 ** 30 / 2;
+  const perWorker = (modelSource?.size || 0) * 1.6 + 48 * 2 ** 20;
+  const byMemory = Math.max(1, Math.floor(budget / perWorker));
+  return { n: Math.max(1, Math.min(asked, cores, byMemory, 16)), cores, byMemory };
+}
+
+/**
+ * `n − 1` helper workers holding the loaded model (started and loaded when missing; kept across runs).
+ * Each is checked to hold the same model on the same numeric path as this worker, or the run is refused:
+ * a helper that computed differently would change the receipt.
+ */
+async function ensurePool(id, n) {
+  const want = n - 1;
+  if (pool && (pool.helpers.length !== want || pool.helpers.some((h) => h.dead))) dropPool();
+  if (pool) return pool.helpers;
+  const here = model.info();
+  const helpers = [];
+  for (let i = 0; i < want; i++) helpers.push(new WorkerClient(new URL('./worker.js', import.meta.url), { respawn: false }));
+  const stop = () => { for (const h of helpers) h.terminate(); };
+  onCancel.set(id, stop);
+  post({ id, type: 'status', text: `starting ${want} helper worker${want === 1 ? '' : 's'} and loading the model in each…` });
+  try {
+    await Promise.all(helpers.map(async (h, i) => {
+      await h.call('init');
+      const info = await h.call('loadModel', { source: modelSource.source, backend: modelSource.backend });
+      if (!sameModel(info, here)) {
+        throw Object.assign(new Error(`helper worker ${i + 1} loaded ${info.id} on ${info.backend} (${info.numeric}), not ${here.id} on ${here.backend} (${here.numeric}) as this worker: run with 1 worker`), { name: 'ModelError' });
+      }
+    }));
+  } catch (e) {
+    stop();
+    throw cancelled.has(id) ? cancelledError() : e;
+  } finally {
+    onCancel.delete(id);
+  }
+  pool = { helpers };
+  return helpers;
+}
+
+/** Helpers answer one request at a time, in the order they came (two may be queued at once). */
+let answering = Promise.resolve();
+function answerHere(id, request) {
+  const job = answering.then(async () => {
+    if (!model) throw Object.assign(new Error('no model is loaded'), { name: 'InputError' });
+    if (cancelled.has(id)) throw cancelledError();
+    return model.answer(request, () => goOn(id));
+  });
+  answering = job.catch(() => {});
+  return job;
+}
+
+/**
+ * Drive run `r` on this worker and `helpers`: one lane answers here, two per helper (so a helper always
+ * has its next request queued while this worker is busy). Lines come back from `r.complete` in selection
+ * order and are posted as they are released. The first failure or a cancel stops every lane; what was
+ * posted stays.
+ */
+async function drivePool(id, r, helpers) {
+  let stopped = false;
+  let failure = null;
+  const out = new Map(); // helper op id → helper, for cancel
+  const cancelAll = () => {
+    stopped = true;
+    for (const [hid, h] of out) h.cancel(hid);
+  };
+  onCancel.set(id, cancelAll);
+  const fail = (e) => { if (!failure) failure = e; cancelAll(); };
+  const lane = async (ask) => {
+    while (!stopped) {
+      if (!(await goOn(id))) { cancelAll(); return; }
+      if (stopped) return;
+      let handed;
+      try {
+        handed = r.nextRequest();
+      } catch (e) { fail(e); return; }
+      if (handed === null) return;
+      let answer;
+      try {
+        answer = await ask(handed.request);
+      } catch (e) {
+        if (e?.name === 'Cancelled' || cancelled.has(id)) { cancelAll(); return; }
+        fail(r.fail(handed.index, `${e?.name && e.name !== 'Error' ? `${e.name}: ` : ''}${e?.message ?? e}`));
+        return;
+      }
+      if (stopped) return;
+      try {
+        for (const st of r.complete(handed.index, answer)) {
+          post({ id, type: 'line', line: st.line });
+          post({ id, type: 'progress', progress: st.progress, item: itemView(st) });
+        }
+      } catch (e) { fail(e); return; }
+    }
+  };
+  const viaHelper = (h) => async (request) => {
+    const call = h.start('answer', { request });
+    out.set(call.id, h);
+    try { return await call.promise; } finally { out.delete(call.id); }
+  };
+  const lanes = [lane((request) => model.answer(request, () => goOn(id)))];
+  for (const h of helpers) lanes.push(lane(viaHelper(h)), lane(viaHelper(h)));
+  try {
+    await Promise.all(lanes);
+  } finally {
+    onCancel.delete(id);
+  }
+  if (failure) {
+    // A helper that died (a panic) is not reused.
+    if (helpers.some((h) => h.dead)) dropPool();
+    throw failure;
+  }
+  return !cancelled.has(id);
 }
 
 // ── suites and runs ─────────────────────────────────────────────────────────────────────────────────
@@ -204,7 +354,7 @@ function itemView(step) {
   return { index: step.index, id: step.id, scores: step.scores, response: step.response, prompt, target, item };
 }
 
-async function run(id, { suite, model: m, limit }) {
+async function run(id, { suite, model: m, limit, workers }) {
   await start();
   const s = openSuite(suite);
   let endpoint = null;
@@ -227,8 +377,25 @@ async function run(id, { suite, model: m, limit }) {
       throw new Error(`unknown model kind ${m.kind}`);
     }
     r.setInterrupt(() => goOn(id));
+    // A pool for a local model on the CPU; one worker otherwise (one GPU is not shared faster).
+    const asked = Math.max(1, Math.floor(Number(workers) || 1));
+    const n = m.kind === 'local' && model.info().backend === 'cpu' ? poolSize(asked).n : 1;
+    if (n < asked) {
+      const p = poolSize(asked);
+      const why = m.kind !== 'local' ? 'only a local model runs on a pool'
+        : model.info().backend !== 'cpu' ? 'a WebGPU model runs on one worker'
+          : `${p.cores} core(s), memory for ${p.byMemory} copies of the model`;
+      post({ id, type: 'status', text: `running on ${n} worker${n === 1 ? '' : 's'} of ${asked} asked (${why})` });
+    }
+    const helpers = n > 1 ? await ensurePool(id, n) : [];
     post({ id, type: 'line', line: r.header() });
     post({ id, type: 'progress', progress: r.progress() });
+    if (n > 1) {
+      if (!(await drivePool(id, r, helpers))) return { cancelled: true, summary: null, workers: n };
+      const fin = r.finish();
+      post({ id, type: 'line', line: fin.line });
+      return { cancelled: false, summary: fin.summary, workers: n };
+    }
     for (;;) {
       if (!(await goOn(id))) return { cancelled: true, summary: null };
       let step;
@@ -244,7 +411,7 @@ async function run(id, { suite, model: m, limit }) {
     }
     const fin = r.finish();
     post({ id, type: 'line', line: fin.line });
-    return { cancelled: false, summary: fin.summary };
+    return { cancelled: false, summary: fin.summary, workers: 1 };
   } finally {
     if (r) r.free();
     if (endpoint) endpoint.free();
@@ -441,7 +608,8 @@ const ops = {
     return { info: S.info(), webgpu: await S.webgpuStatus() };
   },
   loadModel: (id, msg) => loadModel(id, msg),
-  async unloadModel() { if (model) { model.free(); model = null; } return null; },
+  async unloadModel() { dropPool(); if (model) { model.free(); model = null; } modelSource = null; return null; },
+  answer: (id, { request }) => answerHere(id, request),
   async suites() { await start(); return S.sampleSuites(); },
   async suiteInfo(id, { suite }) {
     await start();
@@ -472,7 +640,7 @@ const ops = {
 
 self.onmessage = async (ev) => {
   const msg = ev.data || {};
-  if (msg.op === 'cancel') { cancelled.add(msg.target); return; }
+  if (msg.op === 'cancel') { cancelled.add(msg.target); onCancel.get(msg.target)?.(); return; }
   const { id, op } = msg;
   const f = ops[op];
   if (!f) { post({ id, type: 'error', error: { name: 'InputError', message: `unknown op ${op}` } }); return; }

@@ -35,10 +35,12 @@ const dismissErrors = () => E.dismissErrors(page);
 const pickTinyModel = () => E.pickTinyModel(page);
 
 async function runAndWait() {
+  // The click disables Run at once (before any await in the page): wait for it to come back, so the
+  // status read is this run's, not the last one's.
   await page.click('#run-start');
   await page.waitForFunction(() => {
     const s = document.getElementById('run-status').textContent;
-    return /done|failed|cancelled/.test(s);
+    return !document.getElementById('run-start').disabled && /done|failed|cancelled/.test(s);
   });
   return page.textContent('#run-status');
 }
@@ -368,6 +370,36 @@ test('HTML and script in model outputs, receipts and judgments render as inert t
   assert.equal(await page.$$eval('#panel-judge img, #panel-verify img[src="x"], #panel-judge svg[onload], b', (els) => els.filter((e) => e.textContent === 'bold-id' || e.getAttribute('src') === 'x' || e.hasAttribute('onload')).length), 0);
   assert.ok((await page.textContent('#judge-pairs')).includes('<b>bold-id</b>'));
   await shot('xss');
+});
+
+test('a pool of workers writes the one-worker receipt byte for byte (quantised GGUF; multiple choice and generation)', { timeout: TIMEOUT }, async () => {
+  await tab('run');
+  await dismissErrors();
+  // The tiny Q4_1 GGUF runs on the SIMD128 quantised kernels in every worker.
+  await page.setInputFiles('#model-file', path.join(ROOT, 'tests/fixtures/models/tiny-llama-gguf/tiny-llama-Q4_1.gguf'));
+  await page.check('input[name="model-src"][value="file"]');
+  await page.selectOption('#backend', 'cpu');
+  // The default is one worker per core (Chromium here reports the machine's cores).
+  const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+  assert.equal(await page.inputValue('#run-workers'), String(Math.max(1, Math.min(8, cores))));
+  for (const [suite, limit] of [['sample-knowledge', '13'], ['sample-math', '3']]) {
+    await page.selectOption('#suite-bundled', suite);
+    await page.fill('#run-limit', limit);
+    const texts = [];
+    for (const workers of ['1', '2']) {
+      await page.fill('#run-workers', workers);
+      const status = await runAndWait();
+      const used = cores >= 2 && workers === '2';
+      assert.match(status, new RegExp(`${limit} / ${limit} items · [0-9.]+ items/s .*${used ? '2 workers · ' : ''}done`), `${suite}, ${workers} workers: ${status} · errors: ${await errors()}`);
+      assert.equal(await page.$$eval('#run-items tbody tr', (trs) => trs.length), Number(limit));
+      const r = await downloadReceipt();
+      assert.match(r.text, /quantised Q4_1/, 'the receipt names the quantised path');
+      texts.push(r.text);
+    }
+    assert.equal(texts[1], texts[0], `${suite}: the 2-worker receipt differs from the 1-worker one`);
+    assert.equal(texts[0].trim().split('\n').length, Number(limit) + 2);
+  }
+  await page.fill('#run-limit', '');
 });
 
 test('no uncaught errors in the page', () => {

@@ -1,19 +1,26 @@
-//! Runs: suite × model → receipt, one item per `step()`. The driver of `substance-runner`'s sans-IO
-//! [`RunSession`]: the session decides every prompt, score, line and digest; this file only asks the
-//! model (local burn model, endpoint through `fetch`, or recorded responses) and counts time and tokens.
+//! Runs: suite × model → receipt. The driver of `substance-runner`'s sans-IO [`RunSession`]: the session
+//! decides every prompt, score, line and digest; this file only asks the model (local burn model,
+//! endpoint through `fetch`, or recorded responses) and counts time and tokens.
+//!
+//! Two ways to drive a run. `step()` answers one item at a time here. `nextRequest()` / `complete()`
+//! hand the requests out instead, so a page can answer them on a pool of workers — each with its own
+//! wasm instance and `WasmModel` (`WasmModel.answer`) — while the session still seals the lines in
+//! selection order: the receipt is the same bytes whichever worker answered which item.
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
 use serde::{Deserialize, Serialize};
-use substance_core::{Response, Score, Seeds, Selection, Suite};
+use std::collections::BTreeMap;
+
+use substance_core::{GenerationSpec, Prompt, Response, Score, Seeds, Selection, Suite};
 use substance_endpoint::{DefaultTransport, EndpointModel};
 use substance_runner::{
     LanguageModel, PendingRequest, ReplayModel, Request, RunOptions, RunSession,
 };
 use wasm_bindgen::prelude::*;
 
-use crate::convert::{from_js_opt, js_error, to_js};
+use crate::convert::{from_js, from_js_opt, js_error, to_js};
 use crate::endpoint::WasmEndpoint;
 use crate::model::{Loaded, WasmModel};
 use crate::suite::WasmSuite;
@@ -68,6 +75,7 @@ struct Progress {
     tokens: u64,
     elapsed_ms: f64,
     tokens_per_second: f64,
+    items_per_second: f64,
 }
 
 #[derive(Serialize)]
@@ -100,6 +108,41 @@ pub struct WasmRun {
     /// `setInterrupt`'s hook, awaited before each generated token.
     interrupt: RefCell<Option<js_sys::Function>>,
     cancelled: RefCell<bool>,
+    /// Requests handed out by `nextRequest()` and not yet completed, by suite index.
+    handed_out: RefCell<BTreeMap<usize, PendingRequest>>,
+    /// When the first request was handed out: a pooled run's speed is over wall-clock time (its
+    /// workers answer at once), a stepped run's over the time spent inside `step()`.
+    pool_started_ms: RefCell<Option<f64>>,
+}
+
+/// A request as `nextRequest()` hands it out and `WasmModel.answer` takes it.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub(crate) enum ModelRequest {
+    /// Log-likelihood of each `[context, continuation]` pair, in choice order.
+    LogLikelihood { pairs: Vec<[String; 2]> },
+    /// Generate from `prompt` with `settings`; `seed` is the run's sampling seed.
+    Generate {
+        prompt: Prompt,
+        settings: GenerationSpec,
+        seed: u64,
+    },
+}
+
+#[derive(Serialize)]
+struct Handed<'a> {
+    index: usize,
+    id: &'a str,
+    request: ModelRequest,
+}
+
+/// `WasmModel.answer`'s result, given back to `complete()`.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Answer {
+    response: Response,
+    /// Tokens the model processed for it (scored or generated), for the speed shown.
+    tokens: u64,
 }
 
 /// Why an item got no answer.
@@ -135,6 +178,82 @@ fn run_error(e: substance_runner::RunError) -> JsValue {
     js_error("RunError", e)
 }
 
+/// What a local model is asked: the run's `step()` and `WasmModel.answer` share this.
+enum LocalAsk<'a> {
+    LogLikelihood(&'a [[String; 2]]),
+    Generate(&'a Prompt, &'a GenerationSpec, u64),
+}
+
+/// Answer on a local model; returns the response and the tokens it processed (scored or generated).
+async fn answer_local(
+    l: &Loaded,
+    ask: LocalAsk<'_>,
+    interrupt: Option<js_sys::Function>,
+) -> Result<(Response, u64), AnswerFail> {
+    match ask {
+        LocalAsk::LogLikelihood(pairs) => {
+            let choices = l
+                .local
+                .loglikelihood_async(pairs)
+                .await
+                .map_err(|e| e.to_string())?;
+            // Tokens scored: every context and continuation token the forward passes read.
+            let mut tokens = 0u64;
+            for ([context, _], c) in pairs.iter().zip(&choices) {
+                let ctx = l.model().encode(context, false).map_or(0, |ids| ids.len());
+                tokens += (ctx + c.n_tokens.unwrap_or(0)) as u64;
+            }
+            Ok((PendingRequest::loglikelihoods(choices), tokens))
+        }
+        LocalAsk::Generate(prompt, settings, seed) => {
+            let (response, generated) = l
+                .local
+                .generate_interruptible(prompt, settings, seed, || go_on(interrupt.clone()))
+                .await
+                .map_err(|e| match e {
+                    substance_model::ModelError::Cancelled { tokens } => {
+                        AnswerFail::Cancelled(tokens)
+                    }
+                    e => AnswerFail::Model(e.to_string()),
+                })?;
+            Ok((response, generated as u64))
+        }
+    }
+}
+
+#[wasm_bindgen]
+impl WasmModel {
+    /// Answer a request that `WasmRun.nextRequest()` handed out (in this worker or another one holding
+    /// the same model): `{ response, tokens }`, to give to that run's `complete()`. `interrupt` is
+    /// awaited before every generated token, as `WasmRun.setInterrupt`'s hook: `false` stops with an
+    /// error named `Cancelled`; a model failure is an error named `ModelError`.
+    #[wasm_bindgen(unchecked_return_type = "{ response: Response, tokens: number }")]
+    pub async fn answer(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "ModelRequest")] request: JsValue,
+        interrupt: Option<js_sys::Function>,
+    ) -> Result<JsValue, JsValue> {
+        let request: ModelRequest = from_js(request, "request")?;
+        let ask = match &request {
+            ModelRequest::LogLikelihood { pairs } => LocalAsk::LogLikelihood(pairs),
+            ModelRequest::Generate {
+                prompt,
+                settings,
+                seed,
+            } => LocalAsk::Generate(prompt, settings, *seed),
+        };
+        let inner = Rc::clone(&self.inner);
+        match answer_local(&inner, ask, interrupt).await {
+            Ok((response, tokens)) => to_js(&Answer { response, tokens }),
+            Err(AnswerFail::Cancelled(n)) => Err(js_error(
+                "Cancelled",
+                format!("cancelled after {n} generated token(s)"),
+            )),
+            Err(AnswerFail::Model(m)) => Err(js_error("ModelError", m)),
+        }
+    }
+}
+
 impl WasmRun {
     fn new(
         suite: &WasmSuite,
@@ -155,6 +274,8 @@ impl WasmRun {
             failed: RefCell::new(false),
             interrupt: RefCell::new(None),
             cancelled: RefCell::new(false),
+            handed_out: RefCell::new(BTreeMap::new()),
+            pool_started_ms: RefCell::new(None),
         })
     }
 
@@ -165,17 +286,24 @@ impl WasmRun {
             .as_ref()
             .map_or((0, 0), |s| (s.done(), s.total()));
         let tokens = *self.tokens.borrow();
-        let elapsed_ms = *self.busy_ms.borrow();
+        let elapsed_ms = match *self.pool_started_ms.borrow() {
+            Some(t0) => now_ms() - t0,
+            None => *self.busy_ms.borrow(),
+        };
+        let per_second = |n: f64| {
+            if elapsed_ms > 0.0 {
+                n * 1000.0 / elapsed_ms
+            } else {
+                0.0
+            }
+        };
         Progress {
             done,
             total,
             tokens,
             elapsed_ms,
-            tokens_per_second: if elapsed_ms > 0.0 {
-                tokens as f64 * 1000.0 / elapsed_ms
-            } else {
-                0.0
-            },
+            tokens_per_second: per_second(tokens as f64),
+            items_per_second: per_second(done as f64),
         }
     }
 
@@ -194,31 +322,10 @@ impl WasmRun {
         };
         match (&p.request, local, endpoint) {
             (Request::LogLikelihood(pairs), Some(l), _) => {
-                let choices = l
-                    .local
-                    .loglikelihood_async(pairs)
-                    .await
-                    .map_err(|e| e.to_string())?;
-                // Tokens scored: every context and continuation token the forward passes read.
-                let mut tokens = 0u64;
-                for ([context, _], c) in pairs.iter().zip(&choices) {
-                    let ctx = l.model().encode(context, false).map_or(0, |ids| ids.len());
-                    tokens += (ctx + c.n_tokens.unwrap_or(0)) as u64;
-                }
-                Ok((PendingRequest::loglikelihoods(choices), tokens))
+                answer_local(&l, LocalAsk::LogLikelihood(pairs), interrupt).await
             }
             (Request::Generate(settings), Some(l), _) => {
-                let (response, generated) = l
-                    .local
-                    .generate_interruptible(&p.prompt, settings, seed, || go_on(interrupt.clone()))
-                    .await
-                    .map_err(|e| match e {
-                        substance_model::ModelError::Cancelled { tokens } => {
-                            AnswerFail::Cancelled(tokens)
-                        }
-                        e => AnswerFail::Model(e.to_string()),
-                    })?;
-                Ok((response, generated as u64))
+                answer_local(&l, LocalAsk::Generate(&p.prompt, settings, seed), interrupt).await
             }
             (Request::LogLikelihood(pairs), None, Some(e)) => {
                 let choices = e
@@ -332,7 +439,7 @@ impl WasmRun {
             if s.in_flight() > 0 {
                 return Err(js_error(
                     "InputError",
-                    "step() called while the previous step() of this run is still pending",
+                    "step() called while an earlier request of this run is still pending",
                 ));
             }
             s.next_request().map_err(run_error)?
@@ -390,6 +497,123 @@ impl WasmRun {
             response: &line.record.response,
             progress: self.progress_struct(),
         })
+    }
+
+    /// Hand out the next item's request instead of answering it here (`null` when every selected item
+    /// has been handed out): `{ index, id, request }`. Answer `request` with `WasmModel.answer` — in any
+    /// worker that loaded the same model with the same options — and give the answer to
+    /// `complete(index, answer)`. Several requests may be out at once; do not mix with `step()`.
+    #[wasm_bindgen(js_name = nextRequest, unchecked_return_type = "{ index: number, id: string, request: ModelRequest } | null")]
+    pub fn next_request(&self) -> Result<JsValue, JsValue> {
+        if *self.cancelled.borrow() {
+            return Err(js_error("Cancelled", "the run was cancelled"));
+        }
+        if *self.failed.borrow() {
+            return Err(js_error(
+                "RunError",
+                "the run failed on an earlier item and cannot continue",
+            ));
+        }
+        if !matches!(&*self.answerer.borrow(), Answerer::Local(_)) {
+            return Err(js_error(
+                "InputError",
+                "nextRequest() hands out a local model's requests; drive an endpoint or replay run with step()",
+            ));
+        }
+        let pending = {
+            let mut s = self.session.borrow_mut();
+            let s = s
+                .as_mut()
+                .ok_or_else(|| js_error("RunError", "the run has finished"))?;
+            s.next_request().map_err(run_error)?
+        };
+        let Some(p) = pending else {
+            return Ok(JsValue::NULL);
+        };
+        self.pool_started_ms.borrow_mut().get_or_insert_with(now_ms);
+        let request = match &p.request {
+            Request::LogLikelihood(pairs) => ModelRequest::LogLikelihood {
+                pairs: pairs.clone(),
+            },
+            Request::Generate(settings) => ModelRequest::Generate {
+                prompt: p.prompt.clone(),
+                settings: settings.clone(),
+                seed: self.seed,
+            },
+        };
+        let out = to_js(&Handed {
+            index: p.index,
+            id: &p.item.id,
+            request,
+        })?;
+        self.handed_out.borrow_mut().insert(p.index, p);
+        Ok(out)
+    }
+
+    /// Give back the answer (`WasmModel.answer`'s result) to the request of item `index`: the receipt
+    /// lines this releases, in selection order — none while an earlier item is still out, several when
+    /// it was the one they waited for. Each is a `step()` result (line, scores, response, progress).
+    #[wasm_bindgen(unchecked_return_type = "RunStep[]")]
+    pub fn complete(
+        &self,
+        index: usize,
+        #[wasm_bindgen(unchecked_param_type = "{ response: Response, tokens: number }")]
+        answer: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        if *self.failed.borrow() {
+            return Err(js_error(
+                "RunError",
+                "the run failed on an earlier item and cannot continue",
+            ));
+        }
+        let answer: Answer = from_js(answer, "answer")?;
+        if self.handed_out.borrow_mut().remove(&index).is_none() {
+            return Err(js_error(
+                "InputError",
+                format!("complete({index}): no request of item {index} is out"),
+            ));
+        }
+        let lines = {
+            let mut guard = self.session.borrow_mut();
+            let s = guard
+                .as_mut()
+                .ok_or_else(|| js_error("RunError", "the run has finished"))?;
+            match s.complete(index, answer.response) {
+                Ok(l) => l,
+                Err(e) => {
+                    *self.failed.borrow_mut() = true;
+                    return Err(run_error(e));
+                }
+            }
+        };
+        *self.tokens.borrow_mut() += answer.tokens;
+        let progress = self.progress_struct();
+        let steps: Vec<RunStep<'_>> = lines
+            .iter()
+            .map(|line| RunStep {
+                line: &line.text,
+                index: line.record.index,
+                id: &line.record.id,
+                scores: &line.record.scores,
+                response: &line.record.response,
+                progress,
+            })
+            .collect();
+        to_js(&steps)
+    }
+
+    /// The request of item `index` failed (`message` says why): the run stops — the lines released so
+    /// far stay valid — and the returned error (named `RunError`, naming the item) is for the caller
+    /// to throw.
+    pub fn fail(&self, index: usize, message: &str) -> JsValue {
+        *self.failed.borrow_mut() = true;
+        let Some(p) = self.handed_out.borrow_mut().remove(&index) else {
+            return js_error("RunError", format!("item {index}: {message}"));
+        };
+        match self.session.borrow().as_ref() {
+            Some(s) => run_error(s.model_error(&p, message)),
+            None => js_error("RunError", format!("item {}: {message}", p.item.id)),
+        }
     }
 
     /// Aggregate and seal the summary line (only after `step()` returned `null`).

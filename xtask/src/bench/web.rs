@@ -1,5 +1,6 @@
-//! `cargo xtask bench web [--no-pkg-build] [--no-webgpu] [--quick]` (see `mod.rs`). `--quick` is a smoke
-//! test of the pages (8 tokens, 2 scoring rows), not a measurement.
+//! `cargo xtask bench web [--no-pkg-build] [--no-webgpu] [--quick] [--suite-only]` (see `mod.rs`).
+//! `--quick` is a smoke test of the pages (8 tokens, 2 scoring rows), not a measurement; `--suite-only`
+//! runs only the whole-suite jobs of point 5 (no peer setup).
 //!
 //! Our browser package against transformers.js in the same headless Chromium (Debian's, through
 //! playwright-core from `tests/e2e/`), on the same weights as `bench model` (the peer setup in
@@ -19,7 +20,11 @@
 //!    - time to the first scored item: navigation start → package instantiated → SmolLM2-135M-Instruct
 //!      GGUF (98 MB) fetched from the server → `WasmModel.load` (CPU) → `WasmSuite.sample("sample-knowledge")`
 //!      → `WasmRun.step()` resolved for the first item, all in the page's main thread.
-//! 4. gzip sizes (level 9) of what each side downloads besides the weights: ours is
+//! 5. A whole bundled suite (sample-knowledge, 40 items) through the app itself (`web/`, the Run tab,
+//!    `scripts/perf/page_suite.mjs`) on the default SmolLM2 GGUF (quantised CPU path): on one worker and on
+//!    a pool of one worker per core; a warm-up item loads the model (and the pool) first; the receipts of
+//!    both runs must be the same bytes.
+//! 6. gzip sizes (level 9) of what each side downloads besides the weights: ours is
 //!    `substance_wasm_bg.wasm` and `substance_wasm.js`; the peer's default browser path is
 //!    transformers.js's `dist/transformers.js` and ORT-web's asyncify `.wasm` and `.mjs`.
 
@@ -42,6 +47,7 @@ const MOUNTS: &[(&str, &str)] = &[
     ("/pkg/", "pkg"),
     ("/models/", "models"),
     ("/perf/", "target/perf"),
+    ("/web/", "web"),
 ];
 
 /// The bench server: static files with cross-origin isolation, on a free port.
@@ -107,18 +113,91 @@ fn job(
     Ok((j, load))
 }
 
+/// The whole-suite jobs: sample-knowledge through the app on 1 worker and on one per core.
+fn suite_jobs(origin: &str) -> Result<Vec<(serde_json::Value, String)>> {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut out = Vec::new();
+    for workers in [1, cores.max(2)] {
+        let load = load1();
+        let text = capture(
+            Command::new("node")
+                .arg(root().join("scripts/perf/page_suite.mjs"))
+                .arg(origin)
+                .arg("sample-knowledge")
+                .arg(workers.to_string())
+                .arg("1200"),
+        )?;
+        let j = tagged(&text, "SUITE_JSON")?
+            .into_iter()
+            .next()
+            .context("no SUITE_JSON line")?;
+        if let Some(e) = j.get("error") {
+            bail!(
+                "suite run on {workers} worker(s): {}",
+                e.as_str().unwrap_or("?")
+            );
+        }
+        out.push((j, load));
+    }
+    Ok(out)
+}
+
+fn print_suites(jobs: &[(serde_json::Value, String)]) -> Result<()> {
+    println!();
+    println!(
+        "Whole suite in the app (web/, Run tab): sample-knowledge on the default SmolLM2-135M-Instruct Q4_1 GGUF, CPU (quantised kernels), after a 1-item warm-up that loads the model and starts the pool:"
+    );
+    println!();
+    println!(
+        "| workers | load avg | warm-up s | suite s | items/s | speed-up | renderer peak MB | receipt sha256 |"
+    );
+    println!("|---|---|---|---|---|---|---|---|");
+    let base = jobs.first().and_then(|(j, _)| f(j, "seconds"));
+    for (j, load) in jobs {
+        let secs = f(j, "seconds");
+        let fmt = |x: Option<f64>, d: usize| x.map_or_else(|| "-".into(), |x| format!("{x:.d$}"));
+        println!(
+            "| {} | {load} | {} | {} | {} | {} | {} | {} |",
+            j["workers"],
+            fmt(f(j, "warmup_s"), 1),
+            fmt(secs, 1),
+            fmt(f(j, "items_per_second"), 2),
+            match (base, secs) {
+                (Some(b), Some(s)) if s > 0.0 => format!("{:.2}x", b / s),
+                _ => "-".into(),
+            },
+            fmt(f(j, "renderer_peak_mb"), 0),
+            j["receipt_sha256"]
+                .as_str()
+                .map_or("-", |h| &h[..16.min(h.len())]),
+        );
+    }
+    let hashes: Vec<_> = jobs
+        .iter()
+        .map(|(j, _)| j["receipt_sha256"].as_str())
+        .collect();
+    if hashes.windows(2).any(|w| w[0] != w[1]) {
+        bail!("the pooled run's receipt differs from the one-worker receipt");
+    }
+    println!();
+    println!("The receipts are the same bytes.");
+    Ok(())
+}
+
 /// Run the `web` benchmark.
 pub fn run(args: &[String]) -> Result<()> {
     let mut build_pkg = true;
     let mut webgpu = true;
     let mut quick = "";
+    let mut suite_only = false;
     for a in args {
         match a.as_str() {
             "--quick" => quick = "&quick=1",
+            "--suite-only" => suite_only = true,
             "--no-pkg-build" => build_pkg = false,
             "--no-webgpu" => webgpu = false,
             other => bail!(
-                "unknown argument to `cargo xtask bench web`: {other} (use --no-pkg-build, --no-webgpu, --quick)"
+                "unknown argument to `cargo xtask bench web`: {other} (use --no-pkg-build, --no-webgpu, --quick, --suite-only)"
             ),
         }
     }
@@ -133,7 +212,11 @@ pub fn run(args: &[String]) -> Result<()> {
                 .current_dir(&e2e),
         )?;
     }
-    let setup = setup_peer()?;
+    let setup = if suite_only {
+        Vec::new()
+    } else {
+        setup_peer()?
+    };
     fetch_model()?;
     let pkg_time = if build_pkg {
         let t0 = Instant::now();
@@ -154,6 +237,11 @@ pub fn run(args: &[String]) -> Result<()> {
     let server = start_server()?;
     eprintln!("bench web: serving on {}", server.origin);
     let o = server.origin.clone();
+    let suites = suite_jobs(&o);
+    if suite_only {
+        server.stop();
+        return print_suites(&suites?);
+    }
     let results = (|| -> Result<Vec<(String, serde_json::Value, String)>> {
         let mut r = Vec::new();
         let (j, l) = job(
@@ -182,6 +270,7 @@ pub fn run(args: &[String]) -> Result<()> {
     })();
     server.stop();
     let results = results?;
+    let suites = suites?;
     let get = |name: &str| results.iter().find(|(n, _, _)| n == name);
 
     let js = perf_dir().join("js/node_modules");
@@ -301,6 +390,7 @@ pub fn run(args: &[String]) -> Result<()> {
             f(j, "renderer_peak_mb").map_or_else(|| "-".into(), |x| format!("{x:.0}")),
         );
     }
+    print_suites(&suites)?;
     println!();
     println!("Download sizes (gzip -9) besides the weights:");
     println!(
