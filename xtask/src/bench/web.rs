@@ -460,9 +460,12 @@ mod tests {
             header(&page, "Content-Type").as_deref(),
             Some("text/html; charset=utf-8")
         );
+        // the app is served too (the whole-suite jobs drive its Run tab)
+        assert_eq!(get("/web/index.html").status, 200);
         for refused in [
             "/bench/../Cargo.toml",
-            "/web/index.html",
+            "/web/../Cargo.toml",
+            "/crates/substance-core/Cargo.toml",
             "/bench/%2e%2e/README.md",
         ] {
             let r = get(refused);
