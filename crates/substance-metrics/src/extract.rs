@@ -389,6 +389,59 @@ fn fix_sqrt(s: &str) -> Option<String> {
     Some(out)
 }
 
+/// What the Open LLM Leaderboard's MATH-hard task (lm-eval `leaderboard/math`, the commit SOS-Bench ran)
+/// writes for a generation with no `Final Answer: The final answer is … . I hope it is correct.`
+pub const INVALID_ANSWER: &str = "[invalidanswer]";
+
+/// A rational number written as the MATH-hard normalisation leaves it: an integer (`-?[0-9]+`) or
+/// `\frac{p}{q}` with integer `p`, `q` (`q` ≠ 0), optionally negated. Up to 30 digits a part.
+fn latex_rational(s: &str) -> Option<(i128, i128)> {
+    let (neg, body) = match s.strip_prefix('-') {
+        Some(b) => (true, b),
+        None => (false, s),
+    };
+    let int = |t: &str| -> Option<i128> {
+        (!t.is_empty() && t.len() <= 30 && t.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| t.parse().ok())
+            .flatten()
+    };
+    let (p, q) = if let Some(rest) = body.strip_prefix("\\frac{") {
+        let (p, rest) = rest.split_once("}{")?;
+        let q = rest.strip_suffix('}')?;
+        (int(p)?, int(q)?)
+    } else {
+        (int(body)?, 1)
+    };
+    if q == 0 {
+        return None;
+    }
+    Some((if neg { -p } else { p }, q))
+}
+
+/// The part of the MATH-hard task's `is_equiv(answer, gold)` that needs no computer-algebra system.
+/// The task parses both normalised strings with sympy's `parse_latex` and calls them equal when
+/// `simplify(a - b) == 0` (a string that does not parse is *never* equal, not even to itself: `[2,5)`
+/// scores 0 against `[2,5)`). Decided here: both sides integers or integer fractions (sympy's exact
+/// rationals, compared exactly), `[invalidanswer]` (which sympy reads as a product of 13 symbols)
+/// against such a number (never equal), and an empty answer (never parses, so never equal). Everything else — decimals (sympy's 15-digit floats),
+/// radicals, intervals, expressions — is `None`: not computed, never guessed.
+pub fn math_hard_equiv(answer: &str, gold: &str) -> Option<bool> {
+    // An empty answer never parses (LaTeXParsingError), so it equals nothing.
+    if answer.trim().is_empty() {
+        return Some(false);
+    }
+    let g = latex_rational(gold)?;
+    if answer == INVALID_ANSWER {
+        return Some(false);
+    }
+    let a = latex_rational(answer)?;
+    // p1/q1 == p2/q2 ⇔ p1·q2 == p2·q1 (q > 0); a product past i128 is not computed
+    Some(match (a.0.checked_mul(g.1), g.0.checked_mul(a.1)) {
+        (Some(x), Some(y)) => x == y,
+        _ => return None,
+    })
+}
+
 /// Hendrycks MATH normalisation (`strip_string` in lm-eval's `hendrycks_math/utils.py`): remove newlines,
 /// `\!`, `\left`, `\right`, degree marks, `\$`, `\%`, a right-hand `\text{ unit}`, spaces; `\\`→`\`;
 /// `tfrac`/`dfrac`→`frac`; add the leading zero of `.5`; drop a short `k = ` prefix; brace `\sqrt3` and

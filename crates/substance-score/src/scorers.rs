@@ -76,6 +76,7 @@ pub static REGISTRY: &[&dyn Scorer] = &[
         name: "exact_match_math",
         rule: Extract::MathBoxed,
     },
+    &MathHard,
     &IfevalScorer,
     &JudgeGraded {
         name: "arena_hard",
@@ -90,6 +91,61 @@ pub static REGISTRY: &[&dyn Scorer] = &[
         what: "AlpacaEval: judged against a reference model's outputs by an LLM annotator",
     },
 ];
+
+/// The Open LLM Leaderboard's MATH-hard (`leaderboard_math_*_hard`, lm-eval at the commit SOS-Bench ran):
+/// the answer of `Final Answer: The final answer is … . I hope it is correct.` (else `[invalidanswer]`),
+/// Minerva-normalised, against the item's `target` (the normalised box of the reference solution, as the
+/// importer `math-hard` writes it). The task decides equality with sympy (`parse_latex` + `simplify`);
+/// [`extract::math_hard_equiv`] decides the cases that need no computer-algebra system. An item it cannot
+/// decide gets no `exact_match` — the aggregate is over the decided items, its `n` says how many — and
+/// `exact_match_not_computed` = 1 with the two strings, so the summary says what share was left out.
+struct MathHard;
+
+impl Scorer for MathHard {
+    fn name(&self) -> &'static str {
+        "exact_match_math_hard"
+    }
+    fn output_type(&self) -> OutputType {
+        OutputType::Generate
+    }
+    fn describe(&self) -> &'static str {
+        "MATH-hard (Open LLM Leaderboard): the Minerva final answer, normalised, equal to the target as sympy would decide it; items that need a computer-algebra system are not computed (exact_match_not_computed)"
+    }
+    fn score(&self, item: &Item, response: &Response) -> Result<Scores, ScoreError> {
+        let Response::Generation { text, .. } = response else {
+            return Err(mismatch(
+                item,
+                self.name(),
+                "needs generated text, got log-likelihoods",
+            ));
+        };
+        let gold = item
+            .target
+            .as_deref()
+            .ok_or_else(|| mismatch(item, self.name(), "the item has no `target`"))?;
+        let raw = extract::minerva_answer(text).unwrap_or_else(|| extract::INVALID_ANSWER.into());
+        let answer = extract::normalize_final_answer(&raw);
+        let mut out = Scores::new();
+        let mut flag = Score::value(0.0);
+        match extract::math_hard_equiv(&answer, gold) {
+            Some(equal) => {
+                let mut score = Score::value(f64::from(u8::from(equal)));
+                score.explanation = Some(format!("answer `{answer}`, expected `{gold}`"));
+                score.answer = Some(answer);
+                out.insert("exact_match".into(), score);
+            }
+            None => {
+                flag.value = 1.0;
+                flag.explanation = Some(format!(
+                    "not computed: whether `{answer}` equals `{gold}` needs a computer-algebra system (the task uses sympy's parse_latex and simplify)"
+                ));
+                flag.answer = Some(answer);
+            }
+        }
+        out.insert("exact_match_not_computed".into(), flag);
+        Ok(out)
+    }
+}
 
 /// A judge-graded benchmark (Arena-Hard, MT-Bench): nothing to score when the answer is generated. The
 /// run keeps every answer in its receipt with no metric (`substance answers` exports them in the

@@ -166,6 +166,12 @@ fn detect_json(
                 "records with question_id, options, answer (MMLU-Pro rows or prediction file)",
             );
         }
+        if r.contains_key("problem") && r.contains_key("solution") && r.contains_key("level") {
+            return found(
+                "math-hard",
+                "records with problem, solution, level (MATH / lighteval MATH-Hard)",
+            );
+        }
         if r.contains_key("context") && r.contains_key("questions") {
             return found(
                 "musr",

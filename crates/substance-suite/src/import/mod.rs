@@ -37,6 +37,7 @@ pub mod gsm8k;
 pub mod hellaswag;
 pub mod ifeval;
 pub mod judge;
+pub mod math_hard;
 pub mod mmlu;
 pub mod mmlu_pro;
 pub mod musr;
@@ -313,6 +314,13 @@ const REGISTRY: &[(ImporterInfo, ImportFn)] = &[
     ),
     (
         ImporterInfo {
+            name: "math-hard",
+            summary: "MATH level 5 subject file (lighteval/MATH-Hard JSON/JSONL: problem, solution, level, type): Open LLM Leaderboard v2 4-shot generation",
+        },
+        math_hard::import,
+    ),
+    (
+        ImporterInfo {
             name: "bbh-mc",
             summary: "BIG-Bench Hard task JSON as the Open LLM Leaderboard v2 runs it: 3-shot multiple choice, acc_norm",
         },
@@ -352,6 +360,7 @@ const NAMES: &[&str] = &[
     "alpaca-eval",
     "mmlu-pro",
     "musr",
+    "math-hard",
     "bbh-mc",
 ];
 
