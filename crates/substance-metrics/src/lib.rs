@@ -29,6 +29,7 @@ pub mod correlation;
 pub mod error;
 pub mod extract;
 pub mod mc;
+pub mod pyrandom;
 pub mod stats;
 
 pub use correlation::CorrMethod;

@@ -11,7 +11,7 @@
 //! - A metric with `mean` aggregation is the mean of the per-sample values of one filter; its stderr is
 //!   the sample standard deviation over √n. `matthews_corrcoef` and `f1` are recomputed from the logged
 //!   (gold, prediction) pairs, their bootstrap stderrs replayed with lm-eval's own seeds (CPython's
-//!   Mersenne Twister through `rand_mt`: bit-identical resamples). Other aggregations are reported as
+//!   Mersenne Twister, `substance_metrics::pyrandom`: bit-identical resamples). Other aggregations are reported as
 //!   not checkable (yet), never as passed.
 //! - Multiple choice: `acc` = 1 when the first maximum of the choices' log-likelihoods is the gold index;
 //!   `acc_norm` divides each by the character length of the choice (the continuation without the
@@ -619,31 +619,6 @@ fn argmax(xs: &[f64]) -> Option<usize> {
     best
 }
 
-/// CPython's `random.Random(seed)` for a seed below 2³², as lm-eval's bootstrap seeds each chunk:
-/// MT19937 seeded by `init_by_array([seed])`, `random()` from two draws (53 bits).
-struct PyRandom(rand_mt::Mt);
-
-impl PyRandom {
-    fn new(seed: u32) -> Self {
-        Self(rand_mt::Mt::new_with_key([seed]))
-    }
-
-    fn random(&mut self) -> f64 {
-        let a = f64::from(self.0.next_u32() >> 5);
-        let b = f64::from(self.0.next_u32() >> 6);
-        (a * 67_108_864.0 + b) * (1.0 / 9_007_199_254_740_992.0)
-    }
-
-    /// `choices(xs, k=len(xs))`: indexes `floor(random() · n)`.
-    fn choices<T: Copy>(&mut self, xs: &[T], out: &mut Vec<T>) {
-        let n = xs.len() as f64;
-        out.clear();
-        for _ in 0..xs.len() {
-            out.push(xs[(self.random() * n) as usize]);
-        }
-    }
-}
-
 /// scikit-learn's `matthews_corrcoef` (via the confusion matrix, 0 when a marginal is constant).
 pub fn matthews_corrcoef(pairs: &[(i64, i64)]) -> f64 {
     let mut labels: Vec<i64> = pairs.iter().flat_map(|&(g, p)| [g, p]).collect();
@@ -694,7 +669,8 @@ pub fn bootstrap_stderr(xs: &[(i64, i64)], iters: u64, f: fn(&[(i64, i64)]) -> f
     let mut reps = Vec::with_capacity(iters as usize);
     let mut draw = Vec::with_capacity(xs.len());
     for i in 0..iters / chunk {
-        let mut rnd = PyRandom::new(i as u32);
+        // CPython's `random.Random(i)`, as lm-eval's bootstrap seeds each chunk
+        let mut rnd = substance_metrics::pyrandom::PyRandom::new(i as u32);
         for _ in 0..chunk {
             rnd.choices(xs, &mut draw);
             reps.push(f(&draw));

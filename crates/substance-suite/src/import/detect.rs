@@ -89,6 +89,12 @@ fn detect_csv(header: &str, base: &str, origin: &str) -> Result<Detection, Suite
     if has("Behavior") && has("BehaviorID") {
         return found("harmbench", "CSV header Behavior,…,BehaviorID (HarmBench)");
     }
+    if has("Correct Answer") && has("Incorrect Answer 1") && has("Question") {
+        return found(
+            "gpqa",
+            "CSV header Question, Correct Answer, Incorrect Answer 1-3 (GPQA)",
+        );
+    }
     if has("forbidden_prompt") {
         return found("strongreject", "CSV column forbidden_prompt (StrongREJECT)");
     }

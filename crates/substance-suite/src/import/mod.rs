@@ -33,6 +33,7 @@ pub mod bbh;
 pub mod bbh_mc;
 pub mod detect;
 pub mod foundry;
+pub mod gpqa;
 pub mod gsm8k;
 pub mod hellaswag;
 pub mod ifeval;
@@ -314,6 +315,13 @@ const REGISTRY: &[(ImporterInfo, ImportFn)] = &[
     ),
     (
         ImporterInfo {
+            name: "gpqa",
+            summary: "GPQA subset CSV (Idavidrein/gpqa: gpqa_diamond/extended/main.csv): Open LLM Leaderboard v2 zero-shot, the harness's seeded choice order",
+        },
+        gpqa::import,
+    ),
+    (
+        ImporterInfo {
             name: "math-hard",
             summary: "MATH level 5 subject file (lighteval/MATH-Hard JSON/JSONL: problem, solution, level, type): Open LLM Leaderboard v2 4-shot generation",
         },
@@ -360,6 +368,7 @@ const NAMES: &[&str] = &[
     "alpaca-eval",
     "mmlu-pro",
     "musr",
+    "gpqa",
     "math-hard",
     "bbh-mc",
 ];
