@@ -163,6 +163,7 @@ pub fn run(a: &RunArgs, name: &str) -> Result<ExitCode> {
             receipt,
             n_items: summary.n_items,
             metrics,
+            group: e.group.clone(),
         });
     }
     let run = BundleRun {

@@ -71,6 +71,10 @@ pub struct BundleSuite {
     /// The summary metrics that become columns (default: all of them).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metrics: Option<Vec<String>>,
+    /// A results-table group this entry's metrics also feed: `<group>/<metric>` is the mean over the
+    /// group's entries weighted by their items, as lm-eval's size-weighted groups (`bbq`, `wmdp`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
 }
 
 /// Where an entry's suite comes from.
@@ -180,6 +184,16 @@ pub fn parse(text: &str, file: &str) -> Result<Bundle, SuiteError> {
                 "a results-table task name, without `/`",
             ));
         }
+        if let Some(g) = &s.group {
+            if g.is_empty() || g.contains('/') || g == &s.task {
+                return Err(field_error(
+                    file,
+                    i,
+                    "group",
+                    "a results-table group name, without `/`, other than the entry's task",
+                ));
+            }
+        }
         if let Some(first) = columns.insert(&s.task, i) {
             return Err(field_error(
                 file,
@@ -258,6 +272,20 @@ pub fn parse(text: &str, file: &str) -> Result<Bundle, SuiteError> {
             ));
         }
     }
+    for (i, s) in b.suites.iter().enumerate() {
+        if let Some(g) = &s.group {
+            if let Some(other) = columns.get(g.as_str()) {
+                return Err(field_error(
+                    file,
+                    i,
+                    "group",
+                    format!(
+                        "`{g}` is the task of suite[{other}]: the group's columns would overwrite its"
+                    ),
+                ));
+            }
+        }
+    }
     Ok(b)
 }
 
@@ -293,6 +321,9 @@ pub struct BundleRunSuite {
     pub n_items: usize,
     /// The summary's metric means that become columns.
     pub metrics: BTreeMap<String, f64>,
+    /// The results-table group it also feeds (size-weighted), when the bundle entry names one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
 }
 
 impl BundleRun {
@@ -324,27 +355,35 @@ impl BundleRun {
         Ok(run)
     }
 
-    /// `<task>/<metric>` → (value, items behind it), for every suite (group scores weight by items).
+    /// `<task>/<metric>` → (value, items behind it), for every suite (group scores weight by items),
+    /// and `<group>/<metric>` for every group: the mean of its suites' values weighted by their items.
     pub fn columns_with_items(&self) -> BTreeMap<String, (f64, usize)> {
-        self.suites
-            .iter()
-            .flat_map(|s| {
-                s.metrics
-                    .iter()
-                    .map(move |(m, v)| (format!("{}/{m}", s.task), (*v, s.n_items)))
-            })
-            .collect()
+        let mut out: BTreeMap<String, (f64, usize)> = BTreeMap::new();
+        let mut groups: BTreeMap<String, (f64, usize)> = BTreeMap::new();
+        for s in &self.suites {
+            for (m, v) in &s.metrics {
+                out.insert(format!("{}/{m}", s.task), (*v, s.n_items));
+                if let Some(g) = &s.group {
+                    let e = groups.entry(format!("{g}/{m}")).or_insert((0.0, 0));
+                    e.0 += v * s.n_items as f64;
+                    e.1 += s.n_items;
+                }
+            }
+        }
+        for (k, (sum, n)) in groups {
+            if n > 0 {
+                out.insert(k, (sum / n as f64, n));
+            }
+        }
+        out
     }
 
-    /// The results-table row: `<task>/<metric>` → value, for every suite.
+    /// The results-table row: `<task>/<metric>` → value, for every suite, and every group's
+    /// size-weighted `<group>/<metric>`.
     pub fn columns(&self) -> BTreeMap<String, f64> {
-        self.suites
-            .iter()
-            .flat_map(|s| {
-                s.metrics
-                    .iter()
-                    .map(move |(m, v)| (format!("{}/{m}", s.task), *v))
-            })
+        self.columns_with_items()
+            .into_iter()
+            .map(|(k, (v, _))| (k, v))
             .collect()
     }
 }
@@ -417,6 +456,41 @@ metrics = ["acc"]
                 .unwrap_err()
                 .to_string()
                 .contains("no records")
+        );
+    }
+
+    #[test]
+    fn a_group_is_the_size_weighted_mean_of_its_entries() {
+        let json = r#"{"format": 1, "bundle": "b", "model": "m",
+          "suites": [
+            {"name": "age", "factor": "safety", "task": "bbq_age", "suite": "bbq-age", "group": "bbq",
+             "receipt": "age.receipt.jsonl", "n_items": 30, "metrics": {"acc": 0.5}},
+            {"name": "ses", "factor": "safety", "task": "bbq_ses", "suite": "bbq-ses", "group": "bbq",
+             "receipt": "ses.receipt.jsonl", "n_items": 10, "metrics": {"acc": 0.9}}]}"#;
+        let cols = BundleRun::parse(json, "bundle.json")
+            .unwrap()
+            .columns_with_items();
+        assert_eq!(cols["bbq_age/acc"], (0.5, 30));
+        let (v, n) = cols["bbq/acc"];
+        assert!((v - (0.5 * 30.0 + 0.9 * 10.0) / 40.0).abs() < 1e-15, "{v}");
+        assert_eq!(n, 40);
+        // a group may not be another entry's task, nor the entry's own
+        let text = OK.replacen("limit = 50", "group = \"sample_knowledge\"", 1);
+        let e = parse(&text, "mini.toml").unwrap_err().to_string();
+        assert!(e.contains("suite[0].group"), "{e}");
+        let text = OK.replacen("limit = 50", "group = \"xstest\"", 1);
+        assert!(
+            parse(&text, "mini.toml")
+                .unwrap_err()
+                .to_string()
+                .contains("suite[0].group")
+        );
+        assert!(
+            parse(
+                &OK.replacen("limit = 50", "group = \"safety_all\"", 1),
+                "m.toml"
+            )
+            .is_ok()
         );
     }
 

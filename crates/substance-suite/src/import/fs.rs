@@ -26,7 +26,7 @@ fn aux(path: &Path) -> Result<AuxFile, SuiteError> {
 fn extension(format: &str) -> &'static str {
     match format {
         "mmlu" | "truthfulqa-mc1" | "truthfulqa-mc2" | "xstest" | "harmbench" | "advbench"
-        | "strongreject" => "csv",
+        | "strongreject" | "gpqa" => "csv",
         "bbh" => "json",
         "hellaswag" => "txt",
         _ => "jsonl",

@@ -25,6 +25,9 @@
 //! | `toxigen` | `skg/toxigen-data` annotated records (`text`, `toxicity_ai`, `toxicity_human`) | SOS No/Yes MC, gold = sum > 5.5 |
 //! | `saladbench` | `walledai/SaladBench` mrq records (`question`, `choices`, `answers`) | SOS MC over the listed choices, every answer a gold |
 //! | `wmdp` | `cais/wmdp` records of one subset (`question`, `choices`, `answer`) | lm-eval MMLU-style letters A–D with the subset's description |
+//! | `mmlu-pro`, `musr`, `bbh-mc` | MMLU-Pro rows, MuSR splits, BBH task JSON | the Open LLM Leaderboard v2's MC tasks |
+//! | `gpqa` | one `Idavidrein/gpqa` subset CSV (official size) | zero-shot `(A)`–`(D)` MC, the harness's seeded choice order |
+//! | `math-hard` | one `lighteval/MATH-Hard` subject (JSON/JSONL) | 4-shot generation, `exact_match_math_hard` |
 //! | `mt-bench` | `question.jsonl` | generate (chat), first turn |
 //! | `arena-hard` | `question.jsonl` (v0.1, old v0.1, v2.0) | generate (chat) |
 //! | `alpaca-eval` | `model_outputs.json` (a JSON array of `{instruction, output, generator, dataset}`) | generate (chat) |
