@@ -141,6 +141,13 @@ test('run: format auto imports an MMLU CSV and an ARC JSONL and says which impor
   await page.setInputFiles('#suite-file', { name: 'arc_easy_mini.jsonl', mimeType: 'application/x-ndjson', buffer: Buffer.from(`${arc}\n`) });
   await page.waitForFunction(() => /→ arc/.test(document.getElementById('suite-info').textContent));
   assert.deepEqual(await E.errors(page), []);
+  // A Hugging Face Parquet file (MATH-Hard rows, Snappy) is read in wasm as its JSON rows.
+  await page.setInputFiles('#suite-file', path.join(E.ROOT, 'crates/substance-suite/tests/fixtures/parquet/algebra.parquet'));
+  await page.waitForFunction(() => /→ math-hard/.test(document.getElementById('suite-info').textContent));
+  assert.match(await page.textContent('#suite-info'), /8 items, generate/);
+  assert.deepEqual(await E.errors(page), []);
+  await page.setInputFiles('#suite-file', { name: 'arc_easy_mini.jsonl', mimeType: 'application/x-ndjson', buffer: Buffer.from(`${arc}\n`) });
+  await page.waitForFunction(() => /→ arc/.test(document.getElementById('suite-info').textContent));
   // And it runs on the tiny model.
   await E.pickTinyModel(page);
   await page.fill('#run-limit', '');

@@ -62,6 +62,7 @@ pub mod bundle;
 pub mod error;
 pub mod file;
 pub mod import;
+pub mod parquet;
 pub mod prompt;
 
 pub use error::SuiteError;

@@ -39,6 +39,8 @@ fn unknown(origin: &str, what: String) -> SuiteError {
 
 /// The importer for `bytes` (a file named `origin`).
 pub fn detect(bytes: &[u8], origin: &str) -> Result<Detection, SuiteError> {
+    let decoded = crate::parquet::decode(bytes, origin)?;
+    let bytes = &*decoded;
     let text = utf8(bytes, origin)?;
     let trimmed = text.trim_start();
     if trimmed.is_empty() {

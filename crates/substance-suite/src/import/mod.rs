@@ -402,6 +402,9 @@ pub fn import(
     origin: &str,
     opts: &ImportOptions,
 ) -> Result<Suite, SuiteError> {
+    // a Parquet file is read as the JSON lines of its rows
+    let decoded = crate::parquet::decode(bytes, origin)?;
+    let bytes = &*decoded;
     if format == "auto" {
         return import_auto(bytes, origin, opts).map(|(suite, _)| suite);
     }
@@ -423,6 +426,8 @@ pub fn import_auto(
     origin: &str,
     opts: &ImportOptions,
 ) -> Result<(Suite, detect::Detection), SuiteError> {
+    let decoded = crate::parquet::decode(bytes, origin)?;
+    let bytes = &*decoded;
     let d = detect::detect(bytes, origin)?;
     let suite = import(d.format, bytes, origin, opts)?;
     Ok((suite, d))
