@@ -1272,3 +1272,134 @@ fn shipped_bundles_feed_the_sos_mapping() {
         assert!(imported >= 7, "{imported} upstream files imported");
     }
 }
+
+/// Factor scores from a bundle run's receipts equal those of the CSV path on the same numbers (issue 13):
+/// the bundle's columns, written as a row of a results CSV in `eleuther_wandb.csv`'s layout, give the same
+/// benchmark and factor scores under both normalisations — alone, and (with the shared data) appended to
+/// the paper's CSV, where the receipts' model is also ranked where the CSV row would be.
+#[test]
+fn receipts_and_the_csv_path_give_the_same_factor_scores() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let fixture = root.join("tests/fixtures/bundle-run");
+    let run = substance_suite::bundle::BundleRun::parse(
+        &std::fs::read_to_string(fixture.join("bundle.json")).unwrap(),
+        "bundle.json",
+    )
+    .unwrap();
+    let cols = run.columns();
+    let dir = tempfile::tempdir().unwrap();
+    let sos = |args: &[&std::ffi::OsStr]| -> serde_json::Value {
+        let o = bin().arg("sos").args(args).arg("--json").output().unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        serde_json::from_slice(&o.stdout).unwrap()
+    };
+    let scores = |v: &serde_json::Value| -> serde_json::Value {
+        let m = v["factors"]["models"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["model"] == run.model.as_str())
+            .unwrap_or_else(|| panic!("no model {} in {v}", run.model));
+        serde_json::json!({ "benchmarks": m["benchmarks"], "factors": m["factors"] })
+    };
+    // (header, rows) of the CSV the receipts' row joins: none, or the paper's
+    let paper = shared_data().map(|d| d.join("sos-bench/eleuther_wandb.csv"));
+    let paper = paper.filter(|p| p.is_file());
+    let mut bases = vec![None];
+    if let Some(p) = &paper {
+        bases.push(Some(p.clone()));
+    }
+    for base in bases {
+        let (header, body) = match &base {
+            Some(p) => {
+                let text = std::fs::read_to_string(p).unwrap();
+                let (h, b) = text.split_once('\n').unwrap();
+                (
+                    h.split(',').map(str::to_owned).collect::<Vec<_>>(),
+                    b.to_owned(),
+                )
+            }
+            None => {
+                // every column the mapping reads (N/A where the bundle has none), then the bundle's
+                let mut h = vec!["Name".to_owned()];
+                h.extend(
+                    substance_sos::Mapping::sos_default()
+                        .unwrap()
+                        .results_columns(),
+                );
+                h.extend(
+                    cols.keys()
+                        .filter(|c| !h.contains(c))
+                        .cloned()
+                        .collect::<Vec<_>>(),
+                );
+                (h, String::new())
+            }
+        };
+        let row: Vec<String> = header
+            .iter()
+            .map(|c| match (c.as_str(), cols.get(c)) {
+                ("Name", _) => run.model.clone(),
+                (_, Some(v)) => format!("{v}"),
+                (_, None) => "N/A".to_owned(),
+            })
+            .collect();
+        let body = body.trim_end_matches('\n');
+        let csv = dir.path().join("results.csv");
+        let sep = if body.is_empty() { "" } else { "\n" };
+        std::fs::write(
+            &csv,
+            format!("{}\n{body}{sep}{}\n", header.join(","), row.join(",")),
+        )
+        .unwrap();
+        for norm in ["raw", "chance"] {
+            let mut with_receipts: Vec<&std::ffi::OsStr> = vec![
+                "--receipts".as_ref(),
+                fixture.as_os_str(),
+                "--norm".as_ref(),
+                norm.as_ref(),
+            ];
+            if let Some(p) = &base {
+                with_receipts.extend(["--results".as_ref(), p.as_os_str()]);
+            }
+            let a = sos(&with_receipts);
+            let b = sos(&[
+                "--results".as_ref(),
+                csv.as_os_str(),
+                "--norm".as_ref(),
+                norm.as_ref(),
+            ]);
+            assert_eq!(scores(&a), scores(&b), "{norm}, base {base:?}");
+            // something was compared: the bundle feeds a WK and a safety benchmark
+            let used: u64 = scores(&a)["factors"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|f| f["benchmarks_used"].as_u64().unwrap())
+                .sum();
+            assert_eq!(used, 2);
+            if base.is_some() {
+                // the receipts' model ranks where its CSV row does among the paper's models
+                for (k, f) in a["placement"]["factors"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .enumerate()
+                {
+                    let Some(score) = f["score"].as_f64() else {
+                        continue;
+                    };
+                    let others: Vec<f64> = b["factors"]["models"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .filter(|m| m["model"] != run.model.as_str())
+                        .filter_map(|m| m["factors"][k]["score"].as_f64())
+                        .collect();
+                    let rank = 1 + others.iter().filter(|s| **s > score).count();
+                    assert_eq!(f["rank"].as_u64().unwrap() as usize, rank, "{norm} {f}");
+                }
+            }
+        }
+    }
+}
