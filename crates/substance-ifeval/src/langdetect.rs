@@ -8,14 +8,15 @@
 //! the 55 shipped profiles, averaged, and the best language above probability 0.1.
 //!
 //! Upstream never seeds langdetect, so its answer on borderline text changes from run to run. This
-//! port seeds the same Mersenne-Twister stream that CPython's `random.Random(0)` produces (seeding,
-//! `getrandbits`, `choice` and `gauss` are reimplemented bit for bit), so it returns what
+//! port seeds the same Mersenne-Twister stream that CPython's `random.Random(0)` produces
+//! (`substance_metrics::pyrandom`: seeding, `_randbelow` and `gauss` bit for bit), so it returns what
 //! `langdetect` returns after `DetectorFactory.seed = 0`, every time.
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use regex::Regex;
+use substance_metrics::pyrandom::PyRandom;
 
 use crate::pystr;
 
@@ -180,7 +181,7 @@ pub fn probabilities(text: &str) -> Result<Vec<(String, f64)>, LangDetectFailure
         let weight = alpha / BASE_FREQ;
         let mut i = 0usize;
         loop {
-            let w = ngrams[rng.randbelow(ngrams.len())];
+            let w = ngrams[rng.randbelow(ngrams.len() as u64) as usize];
             update(&mut prob, weight, w);
             if i % 5 == 0 && (normalize(&mut prob) > CONV_THRESHOLD || i >= ITERATION_LIMIT) {
                 break;
@@ -389,150 +390,10 @@ fn extract_ngrams<'m>(m: &'m Model, text: &[char]) -> Vec<&'m [(usize, f64)]> {
     result
 }
 
-/// CPython's `random.Random` (MT19937), restricted to what langdetect uses.
-pub(crate) struct PyRandom {
-    mt: [u32; 624],
-    index: usize,
-    gauss_next: Option<f64>,
-}
-
-impl PyRandom {
-    /// `random.Random(seed)` for a non-negative integer seed below 2³².
-    pub(crate) fn new(seed: u32) -> Self {
-        let mut r = PyRandom {
-            mt: [0; 624],
-            index: 624,
-            gauss_next: None,
-        };
-        r.init_by_array(&[seed]);
-        r
-    }
-
-    fn init_genrand(&mut self, s: u32) {
-        self.mt[0] = s;
-        for i in 1..624 {
-            let prev = self.mt[i - 1];
-            self.mt[i] = 1_812_433_253u32
-                .wrapping_mul(prev ^ (prev >> 30))
-                .wrapping_add(i as u32);
-        }
-        self.index = 624;
-    }
-
-    fn init_by_array(&mut self, key: &[u32]) {
-        self.init_genrand(19_650_218);
-        let n = 624usize;
-        let mut i = 1usize;
-        let mut j = 0usize;
-        let mut k = n.max(key.len());
-        while k > 0 {
-            let prev = self.mt[i - 1];
-            self.mt[i] = (self.mt[i] ^ (prev ^ (prev >> 30)).wrapping_mul(1_664_525))
-                .wrapping_add(key[j])
-                .wrapping_add(j as u32);
-            i += 1;
-            j += 1;
-            if i >= n {
-                self.mt[0] = self.mt[n - 1];
-                i = 1;
-            }
-            if j >= key.len() {
-                j = 0;
-            }
-            k -= 1;
-        }
-        k = n - 1;
-        while k > 0 {
-            let prev = self.mt[i - 1];
-            self.mt[i] = (self.mt[i] ^ (prev ^ (prev >> 30)).wrapping_mul(1_566_083_941))
-                .wrapping_sub(i as u32);
-            i += 1;
-            if i >= n {
-                self.mt[0] = self.mt[n - 1];
-                i = 1;
-            }
-            k -= 1;
-        }
-        self.mt[0] = 0x8000_0000;
-    }
-
-    fn next_u32(&mut self) -> u32 {
-        const UPPER: u32 = 0x8000_0000;
-        const LOWER: u32 = 0x7fff_ffff;
-        const MATRIX_A: u32 = 0x9908_b0df;
-        if self.index >= 624 {
-            for kk in 0..624 {
-                let y = (self.mt[kk] & UPPER) | (self.mt[(kk + 1) % 624] & LOWER);
-                let mag = if y & 1 == 1 { MATRIX_A } else { 0 };
-                self.mt[kk] = self.mt[(kk + 397) % 624] ^ (y >> 1) ^ mag;
-            }
-            self.index = 0;
-        }
-        let mut y = self.mt[self.index];
-        self.index += 1;
-        y ^= y >> 11;
-        y ^= (y << 7) & 0x9d2c_5680;
-        y ^= (y << 15) & 0xefc6_0000;
-        y ^= y >> 18;
-        y
-    }
-
-    /// `random()`: 53-bit float in [0, 1).
-    pub(crate) fn random(&mut self) -> f64 {
-        let a = f64::from(self.next_u32() >> 5);
-        let b = f64::from(self.next_u32() >> 6);
-        (a * 67_108_864.0 + b) * (1.0 / 9_007_199_254_740_992.0)
-    }
-
-    /// `getrandbits(k)` for 1 ≤ k ≤ 32.
-    fn getrandbits(&mut self, k: u32) -> u32 {
-        self.next_u32() >> (32 - k)
-    }
-
-    /// `_randbelow(n)` (rejection sampling on `n.bit_length()` bits), n ≥ 1.
-    pub(crate) fn randbelow(&mut self, n: usize) -> usize {
-        let n32 = u32::try_from(n).unwrap_or(u32::MAX);
-        let k = 32 - n32.leading_zeros();
-        loop {
-            let r = self.getrandbits(k);
-            if r < n32 {
-                return r as usize;
-            }
-        }
-    }
-
-    /// `gauss(0.0, 1.0)`.
-    pub(crate) fn gauss(&mut self) -> f64 {
-        if let Some(z) = self.gauss_next.take() {
-            return z;
-        }
-        let x2pi = self.random() * std::f64::consts::TAU;
-        let g2rad = (-2.0 * (1.0 - self.random()).ln()).sqrt();
-        self.gauss_next = Some(x2pi.sin() * g2rad);
-        x2pi.cos() * g2rad
-    }
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn mersenne_twister_matches_cpython() {
-        let mut r = PyRandom::new(0);
-        assert_eq!(
-            [r.next_u32(), r.next_u32(), r.next_u32()],
-            [3_626_764_237, 1_654_615_998, 3_255_389_356]
-        );
-        let mut r = PyRandom::new(0);
-        assert_eq!(r.gauss(), 0.941_715_404_680_664_4);
-        assert_eq!(r.gauss(), -1.396_578_104_701_149_8);
-        assert_eq!(r.random(), 0.420_571_580_830_845);
-        let mut r = PyRandom::new(0);
-        let picks: Vec<usize> = (0..5).map(|_| r.randbelow(1000)).collect();
-        assert_eq!(picks, [864, 394, 776, 911, 430]);
-    }
 
     #[test]
     fn detects_common_languages() {

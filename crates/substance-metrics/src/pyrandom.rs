@@ -1,21 +1,39 @@
 //! CPython's `random.Random` for the draws benchmarks make with it: MT19937 (`rand_mt`) seeded as
 //! `random.seed(n)` seeds it for `0 ≤ n < 2³²` (`init_by_array([n])`), `random()` from two draws (53
 //! bits), `getrandbits(k)` for `k ≤ 32`, `_randbelow` (rejection on `n.bit_length()` bits),
-//! `choices` and `shuffle` (Fisher–Yates from the end, as CPython 3.11+ and earlier without the `random` argument).
+//! `choices`, `shuffle` and `gauss` (Fisher–Yates from the end, as CPython 3.11+ and earlier without the `random` argument).
 //! Bit-identical to CPython, so an order a harness drew with it can be reproduced.
 
 /// CPython's `random.Random(seed)`.
-pub struct PyRandom(rand_mt::Mt);
+pub struct PyRandom {
+    mt: rand_mt::Mt,
+    /// `gauss()`'s second value, kept for the next call as CPython keeps it.
+    gauss_next: Option<f64>,
+}
 
 impl PyRandom {
     /// `random.Random(seed)` / `random.seed(seed)` for an int seed below 2³².
     pub fn new(seed: u32) -> Self {
-        Self(rand_mt::Mt::new_with_key([seed]))
+        Self {
+            mt: rand_mt::Mt::new_with_key([seed]),
+            gauss_next: None,
+        }
     }
 
     /// One 32-bit output of the generator.
     pub fn next_u32(&mut self) -> u32 {
-        self.0.next_u32()
+        self.mt.next_u32()
+    }
+
+    /// `gauss(0.0, 1.0)`: CPython's Box–Muller pair, the second value kept for the next call.
+    pub fn gauss(&mut self) -> f64 {
+        if let Some(z) = self.gauss_next.take() {
+            return z;
+        }
+        let x2pi = self.random() * std::f64::consts::TAU;
+        let g2rad = (-2.0 * (1.0 - self.random()).ln()).sqrt();
+        self.gauss_next = Some(x2pi.sin() * g2rad);
+        x2pi.cos() * g2rad
     }
 
     /// `random()`: a 53-bit float in [0, 1).
@@ -78,5 +96,14 @@ mod tests {
         let mut x: Vec<u32> = (0..10).collect();
         PyRandom::new(0).shuffle(&mut x);
         assert_eq!(x, [7, 8, 1, 5, 3, 4, 2, 0, 9, 6]);
+        // `random.seed(0); [random.gauss(0, 1), random.gauss(0, 1), random.random()]`
+        let mut r = PyRandom::new(0);
+        assert_eq!(r.gauss(), 0.941_715_404_680_664_4);
+        assert_eq!(r.gauss(), -1.396_578_104_701_149_8);
+        assert_eq!(r.random(), 0.420_571_580_830_845);
+        // `random.seed(0); [random.randrange(1000) for _ in range(5)]`
+        let mut r = PyRandom::new(0);
+        let picks: Vec<u64> = (0..5).map(|_| r.randbelow(1000)).collect();
+        assert_eq!(picks, [864, 394, 776, 911, 430]);
     }
 }
