@@ -1403,3 +1403,119 @@ fn receipts_and_the_csv_path_give_the_same_factor_scores() {
         }
     }
 }
+
+/// A MATH-hard bundle entry (issue 13) runs from an upstream file in the data folder on replayed answers:
+/// decided items make the `exact_match` column and `exact_match_not_computed` says how many were not;
+/// a subject where no item could be decided leaves its column out with a warning instead of failing the
+/// bundle, and `bundle.json` records no number for it.
+#[test]
+fn a_math_hard_bundle_entry_reports_what_it_could_not_compute() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(data.join("math-hard")).unwrap();
+    let rec = |problem: &str, answer: &str| {
+        serde_json::json!({
+            "problem": problem,
+            "solution": format!("So the answer is $\\boxed{{{answer}}}$."),
+            "level": "Level 5",
+            "type": "Algebra",
+        })
+        .to_string()
+    };
+    // algebra: two integer golds (decided) and a radical (not computed)
+    std::fs::write(
+        data.join("math-hard/algebra.jsonl"),
+        [
+            rec("What is 2+3?", "5"),
+            rec("What is 3*4?", "12"),
+            rec("Simplify sqrt 8.", "2\\sqrt{2}"),
+        ]
+        .join("\n"),
+    )
+    .unwrap();
+    // geometry: only non-rational golds
+    std::fs::write(
+        data.join("math-hard/geometry.jsonl"),
+        [
+            rec("Area of the unit circle?", "\\pi"),
+            rec("Diagonal of the unit square?", "\\sqrt{2}"),
+        ]
+        .join("\n")
+        .replace("Algebra", "Geometry"),
+    )
+    .unwrap();
+    let say = |x: &str| format!(" Final Answer: The final answer is ${x}$. I hope it is correct.");
+    let replay: Vec<String> = [
+        ("algebra-0", say("5")),
+        ("algebra-1", say("13")),
+        ("algebra-2", say("\\sqrt{8}")),
+        ("geometry-0", say("\\pi")),
+        ("geometry-1", say("\\sqrt{2}")),
+    ]
+    .iter()
+    .map(|(id, text)| serde_json::json!({ "id": id, "text": text }).to_string())
+    .collect();
+    let responses = dir.path().join("answers.jsonl");
+    std::fs::write(&responses, replay.join("\n") + "\n").unwrap();
+    let bundle = dir.path().join("math.toml");
+    std::fs::write(
+        &bundle,
+        r#"format = 1
+name = "math"
+description = "two MATH-hard subjects"
+
+[[suite]]
+name = "algebra"
+factor = "wk"
+task = "leaderboard_math_algebra_hard"
+import = "math-hard"
+file = "math-hard/algebra.jsonl"
+metrics = ["exact_match"]
+
+[[suite]]
+name = "geometry"
+factor = "wk"
+task = "leaderboard_math_geometry_hard"
+import = "math-hard"
+file = "math-hard/geometry.jsonl"
+metrics = ["exact_match"]
+"#,
+    )
+    .unwrap();
+    let out = dir.path().join("run");
+    let ran = run_ok(
+        bin()
+            .args(["run", "--bundle"])
+            .arg(&bundle)
+            .arg("--model")
+            .arg(format!("replay:{}", responses.display()))
+            .arg("--data")
+            .arg(&data)
+            .args(["--bootstrap", "0", "--json", "--out"])
+            .arg(&out),
+    );
+    let err = String::from_utf8_lossy(&ran.stderr);
+    assert!(
+        err.contains("geometry") && err.contains("no item's `exact_match` could be computed"),
+        "{err}"
+    );
+    let run: serde_json::Value = serde_json::from_slice(&ran.stdout).unwrap();
+    // algebra: 1 of the 2 decided items right; the radical not computed
+    assert_eq!(run["suites"][0]["metrics"]["exact_match"], 0.5, "{run}");
+    assert!(
+        run["suites"][1]["metrics"].as_object().unwrap().is_empty(),
+        "{run}"
+    );
+    let receipt = std::fs::read_to_string(out.join("algebra.receipt.jsonl")).unwrap();
+    let summary: serde_json::Value = serde_json::from_str(receipt.lines().last().unwrap()).unwrap();
+    let m = &summary["metrics"];
+    assert_eq!(m["exact_match"]["n"], 2, "{m}");
+    assert!((m["exact_match_not_computed"]["value"].as_f64().unwrap() - 1.0 / 3.0).abs() < 1e-12);
+    // the receipts verify, and the bundle places on what it has
+    run_ok(bin().arg("verify").arg(out.join("algebra.receipt.jsonl")));
+    run_ok(
+        bin()
+            .args(["sos", "--bootstrap", "0", "--receipts"])
+            .arg(&out),
+    );
+}

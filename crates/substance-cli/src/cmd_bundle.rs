@@ -134,6 +134,20 @@ pub fn run(a: &RunArgs, name: &str) -> Result<ExitCode> {
                 .collect(),
             Some(wanted) => wanted
                 .iter()
+                .filter(|m| {
+                    // a metric that may be left uncomputed (MATH-hard's exact match where it needs a
+                    // computer-algebra system) and was for every item: no column, said, not an error
+                    let none_decided = !summary.metrics.contains_key(*m)
+                        && summary.metrics.contains_key(&format!("{m}_not_computed"));
+                    if none_decided {
+                        errln!(
+                            "warning: {}: {}: no item's `{m}` could be computed (see `{m}_not_computed` in its receipt): the column is left out",
+                            path.display(),
+                            e.name
+                        );
+                    }
+                    !none_decided
+                })
                 .map(|m| {
                     summary
                         .metrics
