@@ -379,12 +379,13 @@ async function run(id, { suite, model: m, limit, workers }) {
     r.setInterrupt(() => goOn(id));
     // A pool for a local model on the CPU; one worker otherwise (one GPU is not shared faster).
     const asked = Math.max(1, Math.floor(Number(workers) || 1));
-    const n = m.kind === 'local' && model.info().backend === 'cpu' ? poolSize(asked).n : 1;
+    const pooled = m.kind === 'local' && model.info().backend === 'cpu';
+    const size = poolSize(asked);
+    const n = pooled ? size.n : 1;
     if (n < asked) {
-      const p = poolSize(asked);
       const why = m.kind !== 'local' ? 'only a local model runs on a pool'
-        : model.info().backend !== 'cpu' ? 'a WebGPU model runs on one worker'
-          : `${p.cores} core(s), memory for ${p.byMemory} copies of the model`;
+        : !pooled ? 'a WebGPU model runs on one worker'
+          : `${size.cores} core(s), memory for ${size.byMemory} copies of the model`;
       post({ id, type: 'status', text: `running on ${n} worker${n === 1 ? '' : 's'} of ${asked} asked (${why})` });
     }
     const helpers = n > 1 ? await ensurePool(id, n) : [];

@@ -12,34 +12,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { rendererPeakMb } from './renderer_mem.mjs';
 
 const [origin, suite = 'sample-knowledge', workers = '1', timeoutArg = '900'] = process.argv.slice(2);
 const here = path.dirname(fileURLToPath(import.meta.url));
 const req = createRequire(path.join(here, '../../tests/e2e/package.json'));
 const { chromium } = req('playwright-core');
 const timeoutMs = Number(timeoutArg) * 1e3;
-
-function rendererPeakMb() {
-  let peak = 0;
-  for (const d of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      if (!fs.readFileSync(`/proc/${d}/cmdline`, 'utf8').includes('--type=renderer')) continue;
-      // only this run's browser: its renderers descend from this Node process
-      let p = Number(d);
-      let ours = false;
-      for (let hop = 0; hop < 8 && p > 1; hop++) {
-        const stat = fs.readFileSync(`/proc/${p}/stat`, 'utf8');
-        p = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-        if (p === process.pid) { ours = true; break; }
-      }
-      if (!ours) continue;
-      const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${d}/status`, 'utf8'));
-      if (m) peak = Math.max(peak, Number(m[1]) / 1024);
-    } catch { /* gone */ }
-  }
-  return peak;
-}
 
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
@@ -76,10 +55,10 @@ try {
     suite, workers: Number(workers), warmup_s: warm.seconds, seconds: full.seconds, items: n,
     items_per_second: n / full.seconds, status: full.status,
     receipt_sha256: crypto.createHash('sha256').update(receipt).digest('hex'),
-    renderer_peak_mb: rendererPeakMb(),
+    renderer_peak_mb: rendererPeakMb(process.pid),
   };
 } catch (e) {
-  out = { suite, workers: Number(workers), error: String(e.message || e), renderer_peak_mb: rendererPeakMb() };
+  out = { suite, workers: Number(workers), error: String(e.message || e), renderer_peak_mb: rendererPeakMb(process.pid) };
 }
 await browser.close();
 console.log(`SUITE_JSON ${JSON.stringify(out)}`);

@@ -4,10 +4,10 @@
 // prints one `WEB_JSON {...}` line on stdout.
 //
 // usage: node web_bench.mjs ORIGIN QUERY [TIMEOUT_S] [webgpu]
-import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { rendererPeakMb } from './renderer_mem.mjs';
 
 const [origin, query, timeoutArg, gpu] = process.argv.slice(2);
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -25,41 +25,6 @@ const args = [
 ];
 // WebGPU in headless Chromium without a GPU: SwiftShader (a CPU emulation, correctness only)
 args.push(gpu === 'webgpu' ? '--enable-unsafe-webgpu' : '--disable-gpu');
-
-/** Descendant processes of `pid` (from /proc), with their command lines. */
-function descendants(pid) {
-  const kids = new Map();
-  for (const d of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (!kids.has(ppid)) kids.set(ppid, []);
-      kids.get(ppid).push(Number(d));
-    } catch { /* gone */ }
-  }
-  const out = [];
-  const todo = [pid];
-  while (todo.length) {
-    for (const k of kids.get(todo.pop()) ?? []) { out.push(k); todo.push(k); }
-  }
-  return out;
-}
-function hwmMb(pid) {
-  try {
-    const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) / 1024 : 0;
-  } catch { return 0; }
-}
-function rendererPeakMb(browserPid) {
-  let peak = 0;
-  for (const p of descendants(browserPid)) {
-    let cmd = '';
-    try { cmd = fs.readFileSync(`/proc/${p}/cmdline`, 'utf8'); } catch { continue; }
-    if (cmd.includes('--type=renderer')) peak = Math.max(peak, hwmMb(p));
-  }
-  return peak;
-}
 
 const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', headless: true, args });
 // the browser is a child of this Node process (playwright launches it): its renderers are our descendants

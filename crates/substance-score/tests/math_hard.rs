@@ -27,16 +27,21 @@ fn reference() -> Value {
     serde_json::from_slice(&fixture("reference.json")).unwrap()
 }
 
-#[test]
-fn prompts_and_golds_equal_the_harness() {
-    let r = reference();
-    let suite = import(
+/// The fixture subject, imported.
+fn algebra() -> substance_core::Suite {
+    import(
         "math-hard",
         &fixture("algebra.jsonl"),
         "algebra.jsonl",
         &ImportOptions::default(),
     )
-    .unwrap();
+    .unwrap()
+}
+
+#[test]
+fn prompts_and_golds_equal_the_harness() {
+    let r = reference();
+    let suite = algebra();
     assert_eq!(suite.spec.name, "leaderboard_math_algebra_hard");
     assert_eq!(suite.spec.generation.stop, ["Problem:"]);
     assert_eq!(suite.spec.generation.max_tokens, 1024);
@@ -58,13 +63,7 @@ fn prompts_and_golds_equal_the_harness() {
 #[test]
 fn decided_items_equal_sympy_and_the_rest_are_not_computed() {
     let r = reference();
-    let suite = import(
-        "math-hard",
-        &fixture("algebra.jsonl"),
-        "algebra.jsonl",
-        &ImportOptions::default(),
-    )
-    .unwrap();
+    let suite = algebra();
     let responses: Vec<(usize, String)> =
         serde_json::from_slice(&fixture("responses.json")).unwrap();
     let want = r["responses"].as_array().unwrap();

@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 use substance_core::{GenerationSpec, Prompt, Response, Score, Seeds, Selection, Suite};
 use substance_endpoint::{DefaultTransport, EndpointModel};
 use substance_runner::{
-    LanguageModel, PendingRequest, ReplayModel, Request, RunOptions, RunSession,
+    ItemLine, LanguageModel, PendingRequest, ReplayModel, Request, RunOptions, RunSession,
 };
 use wasm_bindgen::prelude::*;
 
@@ -86,6 +86,19 @@ struct RunStep<'a> {
     scores: &'a std::collections::BTreeMap<String, Score>,
     response: &'a Response,
     progress: Progress,
+}
+
+impl<'a> RunStep<'a> {
+    fn of(line: &'a ItemLine, progress: Progress) -> Self {
+        RunStep {
+            line: &line.text,
+            index: line.record.index,
+            id: &line.record.id,
+            scores: &line.record.scores,
+            response: &line.record.response,
+            progress,
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -307,6 +320,47 @@ impl WasmRun {
         }
     }
 
+    /// Refuse to go on after a cancel (when `cancel_too`) or a failed item.
+    fn check_usable(&self, cancel_too: bool) -> Result<(), JsValue> {
+        if cancel_too && *self.cancelled.borrow() {
+            return Err(js_error("Cancelled", "the run was cancelled"));
+        }
+        if *self.failed.borrow() {
+            return Err(js_error(
+                "RunError",
+                "the run failed on an earlier item and cannot continue",
+            ));
+        }
+        Ok(())
+    }
+
+    /// The session's next request; with `alone`, refused while another request is out (`step()`).
+    fn next_pending(&self, alone: bool) -> Result<Option<PendingRequest>, JsValue> {
+        let mut s = self.session.borrow_mut();
+        let s = s
+            .as_mut()
+            .ok_or_else(|| js_error("RunError", "the run has finished"))?;
+        if alone && s.in_flight() > 0 {
+            return Err(js_error(
+                "InputError",
+                "step() called while an earlier request of this run is still pending",
+            ));
+        }
+        s.next_request().map_err(run_error)
+    }
+
+    /// Hand item `index`'s response to the session: the lines it releases; an error marks the run failed.
+    fn seal(&self, index: usize, response: Response) -> Result<Vec<ItemLine>, JsValue> {
+        let mut guard = self.session.borrow_mut();
+        let s = guard
+            .as_mut()
+            .ok_or_else(|| js_error("RunError", "the run has finished"))?;
+        s.complete(index, response).map_err(|e| {
+            *self.failed.borrow_mut() = true;
+            run_error(e)
+        })
+    }
+
     /// Ask the answerer; returns the response and the tokens it processed (scored or generated).
     async fn answer(
         answerer: &RefCell<Answerer>,
@@ -422,81 +476,42 @@ impl WasmRun {
     /// is done (then call `finish()`).
     #[wasm_bindgen(unchecked_return_type = "RunStep | null")]
     pub async fn step(&self) -> Result<JsValue, JsValue> {
-        if *self.cancelled.borrow() {
-            return Err(js_error("Cancelled", "the run was cancelled"));
-        }
-        if *self.failed.borrow() {
-            return Err(js_error(
-                "RunError",
-                "the run failed on an earlier item and cannot continue",
-            ));
-        }
-        let pending = {
-            let mut s = self.session.borrow_mut();
-            let s = s
-                .as_mut()
-                .ok_or_else(|| js_error("RunError", "the run has finished"))?;
-            if s.in_flight() > 0 {
-                return Err(js_error(
-                    "InputError",
-                    "step() called while an earlier request of this run is still pending",
-                ));
-            }
-            s.next_request().map_err(run_error)?
-        };
-        let Some(p) = pending else {
+        self.check_usable(true)?;
+        let Some(p) = self.next_pending(true)? else {
             return Ok(JsValue::NULL);
         };
         let t0 = now_ms();
         let hook = self.interrupt.borrow().clone();
-        let answered = Self::answer(&self.answerer, &p, self.seed, hook).await;
-        let lines = {
-            let mut guard = self.session.borrow_mut();
-            let s = guard
-                .as_mut()
-                .ok_or_else(|| js_error("RunError", "the run has finished"))?;
-            let (response, tokens) = match answered {
-                Ok(r) => r,
-                Err(AnswerFail::Cancelled(n)) => {
-                    // Not a failure of the item: the receipt so far stays valid, this item is not in it.
-                    *self.cancelled.borrow_mut() = true;
-                    return Err(js_error(
-                        "Cancelled",
-                        format!(
-                            "cancelled during item {} after {n} generated token(s); the finished items are kept",
-                            p.item.id
-                        ),
-                    ));
-                }
-                Err(AnswerFail::Model(m)) => {
-                    *self.failed.borrow_mut() = true;
-                    return Err(run_error(s.model_error(&p, m)));
-                }
-            };
-            let lines = match s.complete(p.index, response) {
-                Ok(l) => l,
-                Err(e) => {
-                    *self.failed.borrow_mut() = true;
-                    return Err(run_error(e));
-                }
-            };
-            *self.busy_ms.borrow_mut() += now_ms() - t0;
-            *self.tokens.borrow_mut() += tokens;
-            lines
+        let (response, tokens) = match Self::answer(&self.answerer, &p, self.seed, hook).await {
+            Ok(r) => r,
+            Err(AnswerFail::Cancelled(n)) => {
+                // Not a failure of the item: the receipt so far stays valid, this item is not in it.
+                *self.cancelled.borrow_mut() = true;
+                return Err(js_error(
+                    "Cancelled",
+                    format!(
+                        "cancelled during item {} after {n} generated token(s); the finished items are kept",
+                        p.item.id
+                    ),
+                ));
+            }
+            Err(AnswerFail::Model(m)) => {
+                *self.failed.borrow_mut() = true;
+                let session = self.session.borrow();
+                return Err(match session.as_ref() {
+                    Some(s) => run_error(s.model_error(&p, m)),
+                    None => js_error("RunError", "the run has finished"),
+                });
+            }
         };
+        let lines = self.seal(p.index, response)?;
+        *self.busy_ms.borrow_mut() += now_ms() - t0;
+        *self.tokens.borrow_mut() += tokens;
         // One request at a time: exactly this item's line comes back.
         let line = lines
-            .into_iter()
-            .next()
+            .first()
             .ok_or_else(|| js_error("RunError", "internal: the item's line was not released"))?;
-        to_js(&RunStep {
-            line: &line.text,
-            index: line.record.index,
-            id: &line.record.id,
-            scores: &line.record.scores,
-            response: &line.record.response,
-            progress: self.progress_struct(),
-        })
+        to_js(&RunStep::of(line, self.progress_struct()))
     }
 
     /// Hand out the next item's request instead of answering it here (`null` when every selected item
@@ -505,29 +520,14 @@ impl WasmRun {
     /// `complete(index, answer)`. Several requests may be out at once; do not mix with `step()`.
     #[wasm_bindgen(js_name = nextRequest, unchecked_return_type = "{ index: number, id: string, request: ModelRequest } | null")]
     pub fn next_request(&self) -> Result<JsValue, JsValue> {
-        if *self.cancelled.borrow() {
-            return Err(js_error("Cancelled", "the run was cancelled"));
-        }
-        if *self.failed.borrow() {
-            return Err(js_error(
-                "RunError",
-                "the run failed on an earlier item and cannot continue",
-            ));
-        }
+        self.check_usable(true)?;
         if !matches!(&*self.answerer.borrow(), Answerer::Local(_)) {
             return Err(js_error(
                 "InputError",
                 "nextRequest() hands out a local model's requests; drive an endpoint or replay run with step()",
             ));
         }
-        let pending = {
-            let mut s = self.session.borrow_mut();
-            let s = s
-                .as_mut()
-                .ok_or_else(|| js_error("RunError", "the run has finished"))?;
-            s.next_request().map_err(run_error)?
-        };
-        let Some(p) = pending else {
+        let Some(p) = self.next_pending(false)? else {
             return Ok(JsValue::NULL);
         };
         self.pool_started_ms.borrow_mut().get_or_insert_with(now_ms);
@@ -560,12 +560,7 @@ impl WasmRun {
         #[wasm_bindgen(unchecked_param_type = "{ response: Response, tokens: number }")]
         answer: JsValue,
     ) -> Result<JsValue, JsValue> {
-        if *self.failed.borrow() {
-            return Err(js_error(
-                "RunError",
-                "the run failed on an earlier item and cannot continue",
-            ));
-        }
+        self.check_usable(false)?;
         let answer: Answer = from_js(answer, "answer")?;
         if self.handed_out.borrow_mut().remove(&index).is_none() {
             return Err(js_error(
@@ -573,32 +568,10 @@ impl WasmRun {
                 format!("complete({index}): no request of item {index} is out"),
             ));
         }
-        let lines = {
-            let mut guard = self.session.borrow_mut();
-            let s = guard
-                .as_mut()
-                .ok_or_else(|| js_error("RunError", "the run has finished"))?;
-            match s.complete(index, answer.response) {
-                Ok(l) => l,
-                Err(e) => {
-                    *self.failed.borrow_mut() = true;
-                    return Err(run_error(e));
-                }
-            }
-        };
+        let lines = self.seal(index, answer.response)?;
         *self.tokens.borrow_mut() += answer.tokens;
         let progress = self.progress_struct();
-        let steps: Vec<RunStep<'_>> = lines
-            .iter()
-            .map(|line| RunStep {
-                line: &line.text,
-                index: line.record.index,
-                id: &line.record.id,
-                scores: &line.record.scores,
-                response: &line.record.response,
-                progress,
-            })
-            .collect();
+        let steps: Vec<RunStep<'_>> = lines.iter().map(|l| RunStep::of(l, progress)).collect();
         to_js(&steps)
     }
 
