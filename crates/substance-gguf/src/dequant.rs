@@ -51,6 +51,12 @@ const KVALUES_MXFP4: [i8; 16] = [0, 1, 2, 3, 4, 6, 8, 12, 0, -1, -2, -3, -4, -6,
 
 /// Dequantise a tensor into a new vector of `n_elements()` floats (row-major, ggml element order).
 pub fn dequantize(tensor: &TensorInfo<'_>) -> Result<Vec<f32>, GgufError> {
+    dequantize_bytes(tensor, tensor.data())
+}
+
+/// [`dequantize`] of the tensor's bytes read from elsewhere (a file parsed from its header only,
+/// `Gguf::parse_prefix`): `bytes` must be its `n_bytes()`; errors name the tensor.
+pub fn dequantize_bytes(tensor: &TensorInfo<'_>, bytes: &[u8]) -> Result<Vec<f32>, GgufError> {
     check_supported(tensor.ggml_type(), tensor.name())?;
     let n = usize::try_from(tensor.n_elements()).map_err(|_| GgufError::LengthMismatch {
         tensor: tensor.name().to_owned(),
@@ -59,7 +65,7 @@ pub fn dequantize(tensor: &TensorInfo<'_>) -> Result<Vec<f32>, GgufError> {
         got: usize::MAX as u64,
     })?;
     let mut out = vec![0.0f32; n];
-    dequantize_into(tensor, &mut out)?;
+    dequantize_raw(tensor.ggml_type(), bytes, &mut out).map_err(|e| rename(e, tensor.name()))?;
     Ok(out)
 }
 

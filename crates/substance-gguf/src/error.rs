@@ -24,6 +24,15 @@ pub enum GgufError {
         /// Bytes left in the file from `offset`.
         available: u64,
     },
+    /// Only from [`Gguf::parse_prefix`](crate::Gguf::parse_prefix): the header (metadata and tensor
+    /// table) goes on past the bytes given. Read at least `needed` bytes of the file and parse again.
+    #[error("the header goes on past the first {have} bytes given: read at least {needed}")]
+    PrefixTooShort {
+        /// Bytes given.
+        have: u64,
+        /// Bytes the field being read ends at.
+        needed: u64,
+    },
     /// The first four bytes are not `GGUF`.
     #[error("not a GGUF file: magic bytes {found:02x?} at byte 0, expected \"GGUF\"")]
     BadMagic {

@@ -30,6 +30,10 @@ pub struct TensorInfo<'a> {
     data_offset: u64,
     info_offset: u64,
     n_elements: u64,
+    /// Absolute offset of the data in the file.
+    file_offset: u64,
+    n_bytes: u64,
+    /// The data, or empty when it lies past the bytes [`Gguf::parse_prefix`] was given.
     data: &'a [u8],
 }
 
@@ -75,14 +79,26 @@ impl<'a> TensorInfo<'a> {
         self.dims.first().copied().unwrap_or(1)
     }
 
-    /// The tensor's bytes, exactly `n_bytes()` long, borrowed from the file.
+    /// The tensor's bytes, exactly `n_bytes()` long, borrowed from the file — or empty when the file was
+    /// parsed from a prefix ([`Gguf::parse_prefix`]) that ends before them ([`TensorInfo::has_data`]):
+    /// read [`TensorInfo::file_range`] from the file then.
     pub fn data(&self) -> &'a [u8] {
         self.data
     }
 
+    /// Whether [`TensorInfo::data`] holds the tensor's bytes (always, for [`Gguf::parse`]).
+    pub fn has_data(&self) -> bool {
+        self.data.len() as u64 == self.n_bytes
+    }
+
+    /// The absolute byte range of the data in the file (checked to lie inside it).
+    pub fn file_range(&self) -> std::ops::Range<u64> {
+        self.file_offset..self.file_offset + self.n_bytes
+    }
+
     /// Size of the data in bytes.
     pub fn n_bytes(&self) -> u64 {
-        self.data.len() as u64
+        self.n_bytes
     }
 }
 
@@ -122,15 +138,18 @@ impl fmt::Display for Ctx<'_> {
     }
 }
 
-/// A bounds-checked little-endian cursor.
+/// A bounds-checked little-endian cursor over the first bytes of a file of `file_len` bytes (all of
+/// them for [`Gguf::parse`]).
 struct Cursor<'a> {
     bytes: &'a [u8],
     pos: usize,
+    file_len: u64,
 }
 
 impl<'a> Cursor<'a> {
+    /// Bytes left in the file (not only in the bytes given).
     fn remaining(&self) -> u64 {
-        (self.bytes.len() - self.pos) as u64
+        self.file_len - self.pos as u64
     }
 
     fn take(&mut self, n: u64, ctx: Ctx<'_>) -> Result<&'a [u8], GgufError> {
@@ -143,7 +162,14 @@ impl<'a> Cursor<'a> {
                 available,
             });
         }
-        // n <= remaining <= usize::MAX
+        let have = self.bytes.len() - self.pos;
+        if n > have as u64 {
+            return Err(GgufError::PrefixTooShort {
+                have: self.bytes.len() as u64,
+                needed: self.pos as u64 + n,
+            });
+        }
+        // n <= have <= usize::MAX
         let n = n as usize;
         let out = &self.bytes[self.pos..self.pos + n];
         self.pos += n;
@@ -333,7 +359,27 @@ impl<'a> Gguf<'a> {
     /// structure, types, counts, UTF-8, duplicate keys and names, alignment, and that every tensor's data
     /// lies inside `bytes`, aligned and not overlapping another tensor's.
     pub fn parse(bytes: &'a [u8]) -> Result<Self, GgufError> {
-        let mut c = Cursor { bytes, pos: 0 };
+        Self::parse_inner(bytes, bytes.len() as u64)
+    }
+
+    /// Parse a file of `file_len` bytes from its first bytes, `prefix` (at least the header, metadata and
+    /// tensor table): what a reader that fetches tensors by range needs, without the whole file in
+    /// memory. Everything [`Gguf::parse`] checks is checked against `file_len`; the data of a tensor that
+    /// lies past the prefix is not read ([`TensorInfo::has_data`] is false; read its
+    /// [`TensorInfo::file_range`]). A prefix that ends inside the header is
+    /// [`GgufError::PrefixTooShort`], which says how many bytes to read instead; a `prefix` longer than
+    /// `file_len` is cut to it.
+    pub fn parse_prefix(prefix: &'a [u8], file_len: u64) -> Result<Self, GgufError> {
+        let n = usize::try_from(file_len).map_or(prefix.len(), |n| n.min(prefix.len()));
+        Self::parse_inner(&prefix[..n], file_len)
+    }
+
+    fn parse_inner(bytes: &'a [u8], file_len: u64) -> Result<Self, GgufError> {
+        let mut c = Cursor {
+            bytes,
+            pos: 0,
+            file_len,
+        };
         let magic: [u8; 4] = c.array(Ctx::Header)?;
         if &magic != b"GGUF" {
             return Err(GgufError::BadMagic { found: magic });
@@ -471,7 +517,6 @@ impl<'a> Gguf<'a> {
                 });
             }
         };
-        let file_len = bytes.len() as u64;
         // pos <= len < 2^64 - alignment for any real input; saturate rather than overflow.
         let data_start = (c.pos as u64)
             .checked_next_multiple_of(alignment)
@@ -489,7 +534,9 @@ impl<'a> Gguf<'a> {
             let start = data_start.checked_add(t.data_offset);
             let end = start.and_then(|s| s.checked_add(t.n_bytes));
             let data = match (start, end) {
-                (Some(s), Some(e)) if e <= file_len => &bytes[s as usize..e as usize],
+                // inside the bytes given (`e` ≤ their length ≤ usize::MAX)
+                (Some(s), Some(e)) if e <= bytes.len() as u64 => &bytes[s as usize..e as usize],
+                (Some(_), Some(e)) if e <= file_len => &[],
                 _ => {
                     return Err(GgufError::TensorOutOfBounds {
                         tensor: t.name.to_owned(),
@@ -506,12 +553,15 @@ impl<'a> Gguf<'a> {
                 data_offset: t.data_offset,
                 info_offset: t.info_offset,
                 n_elements: t.n_elements,
+                // both exist and fit: checked above
+                file_offset: start.unwrap_or(0),
+                n_bytes: t.n_bytes,
                 data,
             });
         }
 
         let mut order: Vec<usize> = (0..tensors.len())
-            .filter(|&i| !tensors[i].data.is_empty())
+            .filter(|&i| tensors[i].n_bytes > 0)
             .collect();
         order.sort_by_key(|&i| tensors[i].data_offset);
         for pair in order.windows(2) {

@@ -17,10 +17,10 @@
 //!
 //! | module | what |
 //! |---|---|
-//! | [`mod@file`] | [`Gguf::parse`]: header (v2, v3), metadata of every value type including nested arrays, tensor infos, `general.alignment`, data section; typed accessors |
+//! | [`mod@file`] | [`Gguf::parse`] (or [`Gguf::parse_prefix`], the first bytes of a file read by range): header (v2, v3), metadata of every value type including nested arrays, tensor infos, `general.alignment`, data section; typed accessors |
 //! | [`value`] | [`Value`] and [`Array`], borrowing strings and numeric arrays from the file |
 //! | [`types`] | [`GgmlType`] (ids, block sizes) and [`ValueType`] |
-//! | [`dequant`] | [`dequantize`], [`dequantize_into`], [`dequantize_raw`]: F32, F16, BF16, F64, I8–I64, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, IQ4_NL, IQ4_XS, TQ2_0, MXFP4 |
+//! | [`dequant`] | [`dequantize`], [`dequantize_bytes`], [`dequantize_into`], [`dequantize_raw`]: F32, F16, BF16, F64, I8–I64, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, IQ4_NL, IQ4_XS, TQ2_0, MXFP4 |
 //! | [`tokenizer`] | [`hf_tokenizer_json`] / [`hf_tokenizer_json_with`] (byte-level BPE), [`chat_template`], [`special_tokens`] |
 //! | [`llama`] | [`LlamaParams`], [`unpermute_qk`] / [`permute_qk`] |
 //!
@@ -72,7 +72,8 @@ pub mod types;
 pub mod value;
 
 pub use dequant::{
-    bf16_to_f32, dequantize, dequantize_into, dequantize_raw, f16_to_f32, k4_scales,
+    bf16_to_f32, dequantize, dequantize_bytes, dequantize_into, dequantize_raw, f16_to_f32,
+    k4_scales,
 };
 pub use error::GgufError;
 pub use file::{DEFAULT_ALIGNMENT, Gguf, MAX_ARRAY_DEPTH, MAX_DIMS, TensorInfo};

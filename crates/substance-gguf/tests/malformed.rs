@@ -538,3 +538,92 @@ fn truncation_at_every_byte_of_the_metadata() {
         }
     }
 }
+
+/// `parse_prefix` at every cut of the header: either the same file as `parse` reads (metadata, tensor
+/// table, data ranges; tensor data only where the cut holds it) or `PrefixTooShort` naming a length past
+/// the cut, from which parsing goes on; a cut file is still `Truncated` or out of bounds.
+#[test]
+fn prefix_parses_agree_with_whole_file_parses() {
+    for name in ["synthetic.gguf", "tiny_bpe.gguf"] {
+        let bytes = fixture_bytes(name);
+        let whole = Gguf::parse(&bytes).unwrap();
+        let len = bytes.len() as u64;
+        let header_end = (whole.data_start() as usize).min(bytes.len());
+        let mut steps_to_header = 0;
+        for cut in (0..=header_end + 256).filter(|&c| c <= bytes.len()) {
+            match Gguf::parse_prefix(&bytes[..cut], len) {
+                Ok(g) => {
+                    assert_eq!(g.metadata(), whole.metadata(), "{name} cut {cut}");
+                    assert_eq!(g.data_start(), whole.data_start());
+                    for (a, b) in g.tensors().iter().zip(whole.tensors()) {
+                        assert_eq!(
+                            (
+                                a.name(),
+                                a.dims(),
+                                a.ggml_type(),
+                                a.n_bytes(),
+                                a.file_range()
+                            ),
+                            (
+                                b.name(),
+                                b.dims(),
+                                b.ggml_type(),
+                                b.n_bytes(),
+                                b.file_range()
+                            )
+                        );
+                        assert_eq!(a.has_data(), a.file_range().end <= cut as u64);
+                        if a.has_data() {
+                            assert_eq!(a.data(), b.data());
+                        } else {
+                            assert!(a.data().is_empty());
+                        }
+                        let r = b.file_range();
+                        assert_eq!(&bytes[r.start as usize..r.end as usize], b.data());
+                    }
+                    assert_eq!(g.tensors().len(), whole.tensors().len());
+                }
+                Err(GgufError::PrefixTooShort { have, needed }) => {
+                    assert_eq!(have, cut as u64);
+                    assert!(needed > have && needed <= len, "{name} cut {cut}: {needed}");
+                    // the length it asks for gets further: parsing from a cut converges
+                    if cut == 0 {
+                        let mut n = needed as usize;
+                        loop {
+                            steps_to_header += 1;
+                            match Gguf::parse_prefix(&bytes[..n], len) {
+                                Ok(_) => break,
+                                Err(GgufError::PrefixTooShort { needed, .. }) => {
+                                    assert!(needed as usize > n);
+                                    n = needed as usize;
+                                }
+                                Err(e) => panic!("{name} from {n}: {e}"),
+                            }
+                        }
+                    }
+                }
+                Err(e) => panic!("{name} cut {cut}: {e}"),
+            }
+        }
+        assert!(steps_to_header > 0, "{name}");
+        // the same bytes from a file said to be shorter: the file's own errors
+        let data_end = whole.tensors().iter().map(|t| t.file_range().end).max();
+        for short in [0, 7, header_end as u64 / 2]
+            .into_iter()
+            .chain(data_end.map(|e| e - 1))
+        {
+            let Err(e) = Gguf::parse_prefix(&bytes, short) else {
+                panic!("{name} as {short} bytes parsed");
+            };
+            assert!(
+                matches!(
+                    e,
+                    GgufError::Truncated { .. }
+                        | GgufError::TensorOutOfBounds { .. }
+                        | GgufError::CountTooLarge { .. }
+                ),
+                "{name} as {short} bytes: {e}"
+            );
+        }
+    }
+}

@@ -24,13 +24,22 @@
 //!
 //! Any other tensor (e.g. `rope_freqs.weight` of Llama 3.1's scaled RoPE) keeps its GGUF name and is
 //! reported as unused, so an unsupported variant fails loudly. Errors name tensors by their GGUF names.
+//!
+//! **Read by range.** A file on disk or the page's downloaded buffer need not be in memory whole:
+//! [`read_header`] reads the file's first bytes until they hold the header (metadata and tensor table,
+//! `Gguf::parse_prefix`), and [`GgufSource::ranged`] reads each tensor's bytes from its
+//! [`ByteSource`] when the loader asks for it. Loading then holds the model's tensors and one tensor's
+//! bytes besides, not a second copy of the whole file — for a quantised model kept in its blocks the
+//! file copy was nearly half of the peak.
 
-use substance_gguf::{Gguf, GgufError, LlamaParams, TensorInfo, dequantize, unpermute_qk};
+use std::borrow::Cow;
+
+use substance_gguf::{Gguf, GgufError, LlamaParams, TensorInfo, dequantize_bytes, unpermute_qk};
 
 use crate::config::TokenIds;
 use crate::error::{ModelError, Result};
 use crate::llama::LlamaConfig;
-use crate::weights::TensorSource;
+use crate::weights::{ByteSource, TensorSource};
 use substance_quant::QMatrix;
 
 /// `(gguf suffix, hf suffix)` for per-block tensors (`blk.{i}.` ↔ `model.layers.{i}.`).
@@ -89,22 +98,83 @@ pub fn hf_to_gguf(name: &str) -> String {
     name.to_owned()
 }
 
+/// Bytes read first for the header; more when the header is longer (SmolLM2's is ~2.5 MB: its
+/// tokenizer's vocabulary and merges).
+const FIRST_READ: u64 = 4 << 20;
+
+/// The first bytes of a GGUF file up to its data section: its whole header (metadata and tensor
+/// table), for `Gguf::parse_prefix(&prefix, src.byte_len())`, and no tensor data (every tensor is read
+/// by range). Errors of the header are the file's ([`ModelError::Gguf`] naming `file`).
+pub fn read_header(file: &str, src: &dyn ByteSource) -> Result<Vec<u8>> {
+    let len = src.byte_len();
+    let mut n = len.min(FIRST_READ);
+    loop {
+        let mut prefix = vec![0u8; usize::try_from(n).unwrap_or(usize::MAX)];
+        src.read_at(0, &mut prefix)
+            .map_err(|e| ModelError::Weights {
+                file: file.to_owned(),
+                message: format!("cannot read the header: {e}"),
+            })?;
+        match Gguf::parse_prefix(&prefix, len) {
+            Ok(g) => {
+                let header = usize::try_from(g.data_start()).unwrap_or(usize::MAX);
+                prefix.truncate(header);
+                return Ok(prefix);
+            }
+            // `needed` ≤ len (checked by the parser), and each read is longer than the last
+            Err(GgufError::PrefixTooShort { needed, .. }) => n = needed.max(n * 2).min(len),
+            Err(e) => return Err(gguf_err(file, e)),
+        }
+    }
+}
+
 /// A parsed GGUF file seen through Hugging Face Llama names.
 pub struct GgufSource<'a> {
     file: String,
     gguf: &'a Gguf<'a>,
     params: LlamaParams,
+    /// Where tensors past the parsed bytes are read from ([`GgufSource::ranged`]).
+    bytes: Option<&'a dyn ByteSource>,
 }
 
 impl<'a> GgufSource<'a> {
-    /// Wrap a parsed file; `file` names it in errors.
+    /// Wrap a file parsed whole (`Gguf::parse`); `file` names it in errors.
     pub fn new(file: &str, gguf: &'a Gguf<'a>) -> Result<Self> {
         let params = LlamaParams::from_gguf(gguf).map_err(|e| gguf_err(file, e))?;
         Ok(Self {
             file: file.to_owned(),
             gguf,
             params,
+            bytes: None,
         })
+    }
+
+    /// Wrap a file parsed from its first bytes ([`read_header`], `Gguf::parse_prefix`) whose tensors
+    /// are read from `bytes` when asked for.
+    pub fn ranged(file: &str, gguf: &'a Gguf<'a>, bytes: &'a dyn ByteSource) -> Result<Self> {
+        Ok(Self {
+            bytes: Some(bytes),
+            ..Self::new(file, gguf)?
+        })
+    }
+
+    /// A tensor's bytes: borrowed from the parsed bytes, or read from the file.
+    fn tensor_bytes(&self, t: &TensorInfo<'a>) -> Result<Cow<'a, [u8]>> {
+        if t.has_data() {
+            return Ok(Cow::Borrowed(t.data()));
+        }
+        let unreadable = |message: String| ModelError::Weights {
+            file: self.file.clone(),
+            message: format!("cannot read tensor `{}`: {message}", t.name()),
+        };
+        let src = self
+            .bytes
+            .ok_or_else(|| unreadable("its data lies past the bytes given".into()))?;
+        let n = usize::try_from(t.n_bytes()).map_err(|e| unreadable(e.to_string()))?;
+        let mut buf = vec![0u8; n];
+        src.read_at(t.file_range().start, &mut buf)
+            .map_err(|e| unreadable(e.to_string()))?;
+        Ok(Cow::Owned(buf))
     }
 
     /// The hyperparameters.
@@ -211,7 +281,8 @@ impl TensorSource for GgufSource<'_> {
                 name: self.describe(name),
             });
         };
-        let v = dequantize(t).map_err(|e| gguf_err(&self.file, e))?;
+        let bytes = self.tensor_bytes(t)?;
+        let v = dequantize_bytes(t, &bytes).map_err(|e| gguf_err(&self.file, e))?;
         let heads = if name.ends_with("self_attn.q_proj.weight")
             || name.ends_with("self_attn.q_proj.bias")
         {
@@ -266,7 +337,8 @@ impl TensorSource for GgufSource<'_> {
             message: format!("tensor `{}`: {e}", t.name()),
         };
         Some((|| {
-            let m = QMatrix::from_ggml(ty, t.data(), rows, cols).map_err(quant_err)?;
+            let bytes = self.tensor_bytes(t)?;
+            let m = QMatrix::from_ggml(ty, &bytes, rows, cols).map_err(quant_err)?;
             match heads {
                 // the same row permutation `read_f32` undoes, applied to whole rows of blocks
                 Some(n) => {

@@ -620,7 +620,8 @@ impl Model {
         }
     }
 
-    /// Load a GGUF file.
+    /// Load a GGUF file. It is read by range ([`Model::from_gguf_source`]): the header, then one
+    /// tensor at a time, never the whole file into memory.
     pub fn from_gguf_file(path: &Path, id: &str, device: &Device) -> Result<Self> {
         Self::from_gguf_file_with(path, id, device, LoadOptions::default())
     }
@@ -632,12 +633,16 @@ impl Model {
         device: &Device,
         opts: LoadOptions,
     ) -> Result<Self> {
-        let bytes = read(path)?;
+        let bytes = crate::weights::FileBytes::open(path).map_err(|source| ModelError::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
+        let weights_sha256 = sha256_file(path)?;
         let name = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| path.display().to_string());
-        Self::from_gguf_bytes_with(&name, id, &bytes, device, opts)
+        Self::from_gguf_source(&name, id, &bytes, weights_sha256, device, opts)
     }
 }
 
@@ -668,22 +673,59 @@ impl Model {
             source,
         })?;
         let src = crate::gguf::GgufSource::new(file, &gguf)?;
+        Self::from_gguf_parsed(file, id, &gguf, &src, sha256_hex(bytes), device, opts)
+    }
+
+    /// A GGUF file read by range from `bytes` (a file on disk, the page's downloaded buffer): its header
+    /// first ([`crate::gguf::read_header`]), then each tensor when the loader takes it, so loading holds
+    /// the model's weights and one tensor's bytes besides, never the file whole. `weights_sha256` is the
+    /// file's SHA-256 (hex), computed by the caller as it streams the file. Otherwise as
+    /// [`Model::from_gguf_bytes_with`], with the same errors.
+    pub fn from_gguf_source(
+        file: &str,
+        id: &str,
+        bytes: &dyn crate::weights::ByteSource,
+        weights_sha256: String,
+        device: &Device,
+        opts: LoadOptions,
+    ) -> Result<Self> {
+        let prefix = crate::gguf::read_header(file, bytes)?;
+        let gguf =
+            substance_gguf::Gguf::parse_prefix(&prefix, bytes.byte_len()).map_err(|source| {
+                ModelError::Gguf {
+                    file: file.to_owned(),
+                    source,
+                }
+            })?;
+        let src = crate::gguf::GgufSource::ranged(file, &gguf, bytes)?;
+        Self::from_gguf_parsed(file, id, &gguf, &src, weights_sha256, device, opts)
+    }
+
+    fn from_gguf_parsed(
+        file: &str,
+        id: &str,
+        gguf: &substance_gguf::Gguf<'_>,
+        src: &crate::gguf::GgufSource<'_>,
+        weights_sha256: String,
+        device: &Device,
+        opts: LoadOptions,
+    ) -> Result<Self> {
         let config = src.llama_config()?;
         let bos = config.bos_token_id.first();
         let eos = config.eos_token_id.to_vec();
-        let mut w = WeightMap::new(&src, device).with_quantized(opts.quantized);
+        let mut w = WeightMap::new(src, device).with_quantized(opts.quantized);
         let lm = Llama::load(config, &mut w)?;
         w.finish()?;
         let tokenizer_json =
-            substance_gguf::hf_tokenizer_json(&gguf).map_err(|source| ModelError::Gguf {
+            substance_gguf::hf_tokenizer_json(gguf).map_err(|source| ModelError::Gguf {
                 file: file.to_owned(),
                 source,
             })?;
         let tokenizer = Tokenizer::from_json_bytes(file, tokenizer_json.as_bytes())?;
-        let chat_template = substance_gguf::chat_template(&gguf).map(str::to_owned);
+        let chat_template = substance_gguf::chat_template(gguf).map(str::to_owned);
         let meta = ModelMeta {
             id: id.to_owned(),
-            weights_sha256: sha256_hex(bytes),
+            weights_sha256,
             architecture: lm.architecture().name().to_owned(),
             source: "gguf".to_owned(),
             numeric: lm.numeric(),

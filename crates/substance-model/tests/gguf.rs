@@ -231,3 +231,49 @@ fn an_unused_gguf_tensor_is_an_error_naming_it() {
         other => panic!("expected UnusedTensors, got {:?}", other.err()),
     }
 }
+
+/// Loading a GGUF file reads it by range (header, then one tensor at a time): the same model, bit for
+/// bit, as loading its bytes whole, on the quantised and the f32 path.
+#[test]
+fn a_gguf_file_read_by_range_equals_its_bytes_loaded_whole() {
+    use substance_model::LoadOptions;
+    let device = Device::flex();
+    for kind in ["Q4_1", "Q8_0", "F16"] {
+        let p = fixtures().join(format!("tiny-llama-gguf/tiny-llama-{kind}.gguf"));
+        let bytes = std::fs::read(&p).unwrap();
+        for opts in [LoadOptions::default(), LoadOptions::f32()] {
+            let ranged = Model::from_gguf_file_with(&p, "t", &device, opts.clone()).unwrap();
+            let whole = Model::from_gguf_bytes_with(
+                p.file_name().unwrap().to_str().unwrap(),
+                "t",
+                &bytes,
+                &device,
+                opts,
+            )
+            .unwrap();
+            assert_eq!(ranged.meta(), whole.meta(), "{kind}");
+            let row = vec![1u32, 5, 9, 14, 3, 7];
+            let a = ranged.logits(std::slice::from_ref(&row)).unwrap();
+            let b = whole.logits(&[row]).unwrap();
+            assert_eq!(a, b, "{kind}");
+        }
+    }
+}
+
+/// A file cut short is refused when read by range as when read whole: a typed error naming the file,
+/// whether the cut falls in the header or in a tensor's data.
+#[test]
+fn a_cut_gguf_file_read_by_range_is_a_typed_error() {
+    let p = fixtures().join("tiny-llama-gguf/tiny-llama-Q4_1.gguf");
+    let bytes = std::fs::read(&p).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let cut_file = dir.path().join("cut.gguf");
+    for cut in [0, 5, 100, bytes.len() / 2, bytes.len() - 1] {
+        std::fs::write(&cut_file, &bytes[..cut]).unwrap();
+        let e = Model::from_gguf_file(&cut_file, "t", &Device::flex()).unwrap_err();
+        assert!(
+            matches!(e, ModelError::Gguf { ref file, .. } if file == "cut.gguf"),
+            "{cut}: {e:?}"
+        );
+    }
+}

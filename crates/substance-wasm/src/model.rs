@@ -271,8 +271,10 @@ async fn choose_device(
 }
 
 /// f32 bytes of the largest weight tensor (after dequantisation): what one GPU buffer must hold.
-fn largest_gguf(file: &str, bytes: &[u8]) -> Result<u64, JsValue> {
-    let g = substance_gguf::Gguf::parse(bytes)
+fn largest_gguf(file: &str, bytes: &JsBytes) -> Result<u64, JsValue> {
+    let header = substance_model::gguf::read_header(file, bytes)
+        .map_err(named::<substance_model::ModelError>("ModelError"))?;
+    let g = substance_gguf::Gguf::parse_prefix(&header, bytes.byte_len())
         .map_err(|e| js_error("ModelError", format!("{file}: {e}")))?;
     Ok(g.tensors()
         .iter()
@@ -431,7 +433,9 @@ impl WasmModel {
                         "source: a GGUF model is one Uint8Array",
                     ));
                 }
-                let bytes = js_sys::Uint8Array::new(&source).to_vec();
+                // read by range from the page's buffer: never copied whole into wasm memory
+                let array = js_sys::Uint8Array::new(&source);
+                let bytes = JsBytes(array.clone());
                 let file = o.file_name.clone().unwrap_or_else(|| "model.gguf".into());
                 let id = o.id.clone().unwrap_or_else(|| file.clone());
                 let largest = largest_gguf(&file, &bytes)?;
@@ -441,8 +445,15 @@ impl WasmModel {
                 let numeric = substance_model::LoadOptions {
                     quantized: o.quantized.unwrap_or(true),
                 };
-                let m = Model::from_gguf_bytes_with(&file, &id, &bytes, &device, numeric)
-                    .map_err(load_err)?;
+                let m = Model::from_gguf_source(
+                    &file,
+                    &id,
+                    &bytes,
+                    sha256_js(&array),
+                    &device,
+                    numeric,
+                )
+                .map_err(load_err)?;
                 (m, backend, reason, largest)
             }
             "hf" => {
