@@ -251,6 +251,10 @@ struct QuantEmbedding {
     head: Option<QMatrix>,
 }
 
+/// Rows whose vocabulary-sized logits [`TokenEmbedding::score_on_host`] makes at once (32 × SmolLM2's
+/// 49,152 floats = 6 MB; the kernels multiply 16 rows per pass over the weights anyway).
+const SCORE_ROWS: usize = 32;
+
 /// Largest block of an embedding matrix on a GPU device (WebGPU's default `maxStorageBufferBindingSize`).
 pub const GPU_BLOCK_BYTES: usize = 128 << 20;
 
@@ -407,25 +411,36 @@ impl TokenEmbedding {
         targets: &[i64],
     ) -> Option<(Vec<f32>, Vec<i64>)> {
         let q = self.quant.as_ref()?;
-        let (y, vocab) = Self::logits_quantized(q, hidden.clone());
+        let head = q.head.as_ref().unwrap_or(&q.table);
+        let (vocab, d) = (head.rows().max(1), hidden.dims()[1]);
         let mut chosen = Vec::with_capacity(targets.len());
         let mut argmax = Vec::with_capacity(targets.len());
-        for (row, &t) in y.chunks_exact(vocab.max(1)).zip(targets) {
-            let (mut best, mut max) = (0usize, f32::NEG_INFINITY);
-            for (v, &x) in row.iter().enumerate() {
-                if x > max {
-                    (best, max) = (v, x);
+        with_host_values(hidden.clone(), |h| {
+            // `SCORE_ROWS` rows' logits at a time: a few MB, not `vocab ×` every row (each row's
+            // logits are the same bits however the rows are grouped)
+            for (x, ts) in h
+                .chunks(SCORE_ROWS * d.max(1))
+                .zip(targets.chunks(SCORE_ROWS))
+            {
+                let y = quantized_product(std::slice::from_ref(head), x, ts.len(), d);
+                for (row, &t) in y.chunks_exact(vocab).zip(ts) {
+                    let (mut best, mut max) = (0usize, f32::NEG_INFINITY);
+                    for (v, &x) in row.iter().enumerate() {
+                        if x > max {
+                            (best, max) = (v, x);
+                        }
+                    }
+                    let lse = row.iter().map(|&x| (x - max).exp()).sum::<f32>().ln() + max;
+                    let logit = usize::try_from(t)
+                        .ok()
+                        .and_then(|t| row.get(t))
+                        .copied()
+                        .unwrap_or(f32::NAN);
+                    chosen.push(logit - lse);
+                    argmax.push(i64::try_from(best).unwrap_or(i64::MAX));
                 }
             }
-            let lse = row.iter().map(|&x| (x - max).exp()).sum::<f32>().ln() + max;
-            let logit = usize::try_from(t)
-                .ok()
-                .and_then(|t| row.get(t))
-                .copied()
-                .unwrap_or(f32::NAN);
-            chosen.push(logit - lse);
-            argmax.push(i64::try_from(best).unwrap_or(i64::MAX));
-        }
+        });
         Some((chosen, argmax))
     }
 

@@ -169,3 +169,32 @@ fn smollm2_quantised_path_is_within_tolerance_of_the_f32_path() {
     let worst = check(&f, &q, &rows, SMOLLM2_Q_TOL, "SmolLM2");
     eprintln!("SmolLM2-135M-Instruct Q4_1: quantised vs f32 max-abs {worst:e}");
 }
+
+/// The quantised projection scores a few rows at a time (their vocabulary-sized logits are all that is
+/// held): how the positions are grouped — one per call, or up to 256 — gives the same bits.
+#[test]
+fn quantised_scores_do_not_depend_on_how_positions_are_grouped() {
+    let device = Device::flex();
+    let q = tiny_with("Q4_1", &device, LoadOptions::default());
+    let vocab = q.lm().vocab_size() as u32;
+    // 3 requests, 75 scored positions in all (more than one group of rows)
+    let pairs: Vec<_> = (0..3u32)
+        .map(|k| substance_model::runtime::EncodedPair {
+            context: (1..6).map(|i| (i * 7 + k) % vocab).collect(),
+            continuation: (0..25).map(|i| (i * 13 + k * 5 + 3) % vocab).collect(),
+        })
+        .collect();
+    let one = LoglikOptions {
+        score_chunk: 1,
+        ..LoglikOptions::default()
+    };
+    let a = q.loglikelihood_tokens(&pairs, &one).unwrap();
+    let b = q
+        .loglikelihood_tokens(&pairs, &LoglikOptions::default())
+        .unwrap();
+    assert_eq!(a, b);
+    assert!(
+        a.iter()
+            .all(|l| l.logprob.is_finite() && l.token_logprobs.len() == 25)
+    );
+}
