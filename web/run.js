@@ -25,8 +25,8 @@ async function cacheSize() {
   const keys = await cache.keys();
   for (const req of keys) {
     const r = await cache.match(req);
-    const n = Number(r?.headers.get('X-Substance-Size'));
-    size += Number.isFinite(n) ? n : 0;
+    // a cached body is a disk-backed Blob: its size costs no read
+    size += r ? (await r.blob()).size : 0;
   }
   return { n: keys.length, size };
 }
@@ -68,14 +68,15 @@ async function modelSource() {
     if (!files.length) throw Object.assign(new Error('pick a .gguf file, or config.json + model.safetensors + tokenizer.json'), { name: 'InputError' });
     const key = `file:${files.map((f) => `${f.name}/${f.size}/${f.lastModified}`).join(',')}`;
     const gguf = files.find((f) => f.name.toLowerCase().endsWith('.gguf'));
-    if (gguf) return { key, source: { kind: 'gguf', bytes: await readBytes(gguf), file_name: gguf.name } };
+    // the File itself: the worker reads it a tensor at a time, never whole into memory
+    if (gguf) return { key, source: { kind: 'gguf', bytes: gguf, file_name: gguf.name } };
     const by = (n) => files.find((f) => f.name === n);
     const need = { config: 'config.json', weights: 'model.safetensors', tokenizer: 'tokenizer.json' };
     const out = {};
     for (const [k, n] of Object.entries(need)) {
       const f = by(n);
       if (!f) throw Object.assign(new Error(`missing ${n} among the picked files (a Hugging Face folder needs config.json, model.safetensors and tokenizer.json; or pick one .gguf)`), { name: 'InputError' });
-      out[k] = await readBytes(f);
+      out[k] = k === 'weights' ? f : await readBytes(f);
     }
     for (const [k, n] of Object.entries({ generation_config: 'generation_config.json', tokenizer_config: 'tokenizer_config.json' })) {
       if (by(n)) out[k] = await readBytes(by(n));
@@ -109,7 +110,8 @@ export async function ensureModel(onStatus) {
   if (loaded && loaded.key === key) return loaded.info;
   onStatus?.('loading model…');
   setEngineStatus('loading model…', 'busy');
-  const transfer = m.source.bytes ? [m.source.bytes.buffer] : [];
+  // a picked file goes as its File (cloned by reference, read by range in the worker): nothing to transfer
+  const transfer = m.source.bytes?.buffer ? [m.source.bytes.buffer] : [];
   try {
     const info = await worker.call('loadModel', { source: m.source, backend: engine.backend }, {
       onDownload: (done, total, url) => {

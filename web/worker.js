@@ -8,8 +8,9 @@
 //   { op: 'loadModel', source, backend }              → ModelInfo of the loaded model (replaces the old one)
 //        source: { kind: 'url', url, format: 'gguf'|'hf', id }            fetched (HF folders: url ends in /),
 //                                                                          kept in the Cache API
-//              | { kind: 'gguf', bytes: Uint8Array, file_name }          a picked .gguf file
-//              | { kind: 'hf', files: { config, weights, tokenizer, … }, id }   picked HF files (Uint8Arrays)
+//              | { kind: 'gguf', bytes: Blob, file_name }                a picked .gguf file (its File)
+//              | { kind: 'hf', files: { config, weights, tokenizer, … }, id }   picked HF files (Uint8Arrays;
+//                                                                          weights: its File)
 //        backend: 'auto' | 'webgpu' | 'cpu'
 //   { op: 'unloadModel' }                             → null
 //   { op: 'suites' }                                  → SuiteInfo[] (bundled samples)
@@ -112,11 +113,17 @@ async function start() {
 
 // ── downloads and the weights cache ─────────────────────────────────────────────────────────────────
 
-/** Fetch `url` as bytes through the Cache API, posting download progress for request `id`. */
-async function cachedBytes(id, url) {
+const cancelledDownload = () => Object.assign(new Error('download cancelled'), { name: 'Cancelled' });
+
+/**
+ * `url` through the Cache API, as a Blob: downloaded into the cache first when missing (posting progress
+ * for request `id`), streamed, never held whole here. Chromium keeps a cached body on disk, and the model
+ * reads a Blob a tensor at a time (`WasmModel.load`), so the weights file is never in this worker's memory.
+ */
+async function cachedBlob(id, url) {
   const cache = await caches.open(CACHE);
   const hit = await cache.match(url);
-  if (hit) return new Uint8Array(await hit.arrayBuffer());
+  if (hit) return hit.blob();
   let resp;
   try {
     resp = await fetch(url, { mode: 'cors', credentials: 'omit' });
@@ -127,33 +134,35 @@ async function cachedBytes(id, url) {
     throw Object.assign(new Error(`cannot download ${url}: HTTP ${resp.status} ${resp.statusText}`), { name: 'NetworkError' });
   }
   const total = Number(resp.headers.get('Content-Length')) || 0;
-  const reader = resp.body.getReader();
-  const chunks = [];
   let loaded = 0;
   let last = 0;
-  for (;;) {
-    if (cancelled.has(id)) {
-      await reader.cancel();
-      throw Object.assign(new Error('download cancelled'), { name: 'Cancelled' });
-    }
-    const { done, value } = await reader.read();
-    if (done) break;
-    chunks.push(value);
-    loaded += value.length;
-    const now = performance.now();
-    if (now - last > 100) {
-      last = now;
-      post({ id, type: 'download', loaded, total, url });
-    }
+  const counted = resp.body.pipeThrough(new TransformStream({
+    transform(chunk, ctl) {
+      if (cancelled.has(id)) throw cancelledDownload();
+      loaded += chunk.length;
+      const now = performance.now();
+      if (now - last > 100) {
+        last = now;
+        post({ id, type: 'download', loaded, total, url });
+      }
+      ctl.enqueue(chunk);
+    },
+  }));
+  try {
+    await cache.put(url, new Response(counted, { headers: { 'Content-Type': 'application/octet-stream' } }));
+  } catch (e) {
+    if (cancelled.has(id)) throw cancelledDownload();
+    throw Object.assign(new Error(`cannot download ${url}: ${e.message || e}`), { name: 'NetworkError' });
   }
   post({ id, type: 'download', loaded, total: total || loaded, url });
-  const bytes = new Uint8Array(loaded);
-  let off = 0;
-  for (const c of chunks) { bytes.set(c, off); off += c.length; }
-  await cache.put(url, new Response(bytes, {
-    headers: { 'Content-Type': 'application/octet-stream', 'X-Substance-Size': String(loaded) },
-  }));
-  return bytes;
+  const stored = await cache.match(url);
+  if (!stored) throw Object.assign(new Error(`cannot keep ${url} in the browser's cache (storage full?)`), { name: 'NetworkError' });
+  return stored.blob();
+}
+
+/** `url` through the Cache API, as bytes (the small files of a Hugging Face folder). */
+async function cachedBytes(id, url) {
+  return new Uint8Array(await (await cachedBlob(id, url)).arrayBuffer());
 }
 
 const HF_FILES = {
@@ -166,12 +175,14 @@ async function loadModel(id, { source, backend }) {
   let bytes;
   let opts = { backend: backend || 'auto' };
   if (source.kind === 'url' && source.format !== 'hf') {
-    bytes = await cachedBytes(id, source.url);
+    bytes = await cachedBlob(id, source.url);
     opts = { ...opts, format: 'gguf', id: source.id || source.url.split('/').pop(), file_name: source.url.split('/').pop() };
   } else if (source.kind === 'url') {
     const base = source.url.endsWith('/') ? source.url : `${source.url}/`;
     const files = {};
-    for (const [k, f] of Object.entries(HF_FILES)) files[k] = await cachedBytes(id, base + f);
+    for (const [k, f] of Object.entries(HF_FILES)) {
+      files[k] = k === 'weights' ? await cachedBlob(id, base + f) : await cachedBytes(id, base + f);
+    }
     for (const [k, f] of Object.entries(HF_OPTIONAL)) {
       try { files[k] = await cachedBytes(id, base + f); } catch { /* optional */ }
     }
@@ -191,9 +202,10 @@ async function loadModel(id, { source, backend }) {
   if (model) model.free();
   model = next;
   // Helpers load the same bytes with the same options: a URL again (the Cache API has it now), picked
-  // files from the copy kept here (the cost of a pool for a picked model: its file's size in memory).
-  const size = bytes instanceof Uint8Array ? bytes.length
-    : Object.values(bytes).reduce((a, b) => a + (b?.length || 0), 0);
+  // files from the same File objects (read by range, as here: no copy of the weights in memory).
+  const sizeOf = (b) => (b instanceof Blob ? b.size : b?.length || 0);
+  const size = bytes instanceof Uint8Array || bytes instanceof Blob ? sizeOf(bytes)
+    : Object.values(bytes).reduce((a, b) => a + sizeOf(b), 0);
   modelSource = { source, backend: model.info().backend, size };
   return model.info();
 }

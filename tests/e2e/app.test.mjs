@@ -402,6 +402,41 @@ test('a pool of workers writes the one-worker receipt byte for byte (quantised G
   await page.fill('#run-limit', '');
 });
 
+test('a model URL streams into the browser cache and loads from it by range: the same receipt as the picked file, first download and cache hit alike', { timeout: TIMEOUT }, async () => {
+  await tab('run');
+  await dismissErrors();
+  const rel = 'tiny-llama-gguf/tiny-llama-Q4_1.gguf';
+  const url = `${E.ORIGIN}/fixtures/models/${rel}`;
+  await page.click('#cache-clear');
+  await page.waitForFunction(() => document.getElementById('cache-size').textContent === 'empty');
+  await page.selectOption('#backend', 'cpu');
+  await page.fill('#run-workers', '1');
+  await page.selectOption('#suite-bundled', 'sample-knowledge');
+  await page.fill('#run-limit', '5');
+  const run = async (label) => {
+    const status = await runAndWait();
+    assert.match(status, /5 \/ 5 items .*done/, `${label}: ${status} · errors: ${await errors()}`);
+    return (await downloadReceipt()).text;
+  };
+  // the picked file (read by range from its File), then the URL (downloaded into the cache), then the
+  // picked file again and the URL once more (now read from the cache)
+  await page.setInputFiles('#model-file', path.join(ROOT, 'tests/fixtures/models', rel));
+  await page.check('input[name="model-src"][value="file"]');
+  const picked = await run('picked file');
+  await page.fill('#model-hf', url);
+  await page.check('input[name="model-src"][value="hf"]');
+  const downloaded = await run('first download');
+  await page.waitForFunction(() => /in 1 file$/.test(document.getElementById('cache-size').textContent));
+  await page.check('input[name="model-src"][value="file"]');
+  await run('picked file again');
+  await page.check('input[name="model-src"][value="hf"]');
+  const cached = await run('cache hit');
+  assert.match(picked, /quantised Q4_1/);
+  assert.equal(downloaded, picked, 'the downloaded model gives the picked file\'s receipt');
+  assert.equal(cached, picked, 'the cached model gives the picked file\'s receipt');
+  await page.fill('#run-limit', '');
+});
+
 test('no uncaught errors in the page', () => {
   // Errors the app reported on purpose go to console.warn; console.error and page errors are bugs, except
   // the browser's own report of the refused connection to the unreachable endpoint.

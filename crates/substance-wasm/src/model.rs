@@ -283,13 +283,63 @@ fn largest_gguf(file: &str, bytes: &JsBytes) -> Result<u64, JsValue> {
         .unwrap_or(0))
 }
 
-/// The weights file the page holds (a JS `Uint8Array`), read a range at a time: it is never copied
-/// whole into wasm memory, so loading holds the tensors and one tensor's bytes besides, not the file too.
-struct JsBytes(js_sys::Uint8Array);
+/// The weights file the page holds, read a range at a time: it is never copied whole into wasm memory,
+/// so loading holds the tensors and one tensor's bytes besides, not the file too.
+/// - a `Uint8Array` (the page read the file);
+/// - a `Blob` (a picked `File`, or the Cache API's copy of a download): ranges are read with
+///   `FileReaderSync` (dedicated workers only), so the file is not in the page's memory at all —
+///   Chromium keeps large blobs on disk.
+#[derive(Clone)]
+enum JsBytes {
+    Array(js_sys::Uint8Array),
+    Blob(web_sys::Blob),
+}
+
+impl JsBytes {
+    /// A `Uint8Array` or `Blob` value (`what` names it in errors).
+    fn from_js(v: JsValue, what: &str) -> Result<Self, JsValue> {
+        if v.is_instance_of::<js_sys::Uint8Array>() {
+            return Ok(Self::Array(v.unchecked_into()));
+        }
+        if v.is_instance_of::<web_sys::Blob>() {
+            return Ok(Self::Blob(v.unchecked_into()));
+        }
+        Err(js_error(
+            "InputError",
+            format!("{what}: expected a Uint8Array or a Blob (File)"),
+        ))
+    }
+
+    fn is_bytes(v: &JsValue) -> bool {
+        v.is_instance_of::<js_sys::Uint8Array>() || v.is_instance_of::<web_sys::Blob>()
+    }
+
+    /// SHA-256 (hex) of the bytes, read 4 MiB at a time.
+    fn sha256(&self) -> Result<String, JsValue> {
+        use sha2::{Digest, Sha256};
+        const STEP: u64 = 4 << 20;
+        let len = self.byte_len();
+        let mut h = Sha256::new();
+        let mut buf = vec![0u8; STEP.min(len) as usize];
+        let mut off = 0u64;
+        while off < len {
+            let n = STEP.min(len - off) as usize;
+            self.read_at(off, &mut buf[..n])
+                .map_err(|e| js_error("ModelError", format!("cannot read the model file: {e}")))?;
+            h.update(&buf[..n]);
+            off += n as u64;
+        }
+        Ok(hex::encode(h.finalize()))
+    }
+}
 
 impl ByteSource for JsBytes {
     fn byte_len(&self) -> u64 {
-        u64::from(self.0.length())
+        match self {
+            Self::Array(a) => u64::from(a.length()),
+            // a Blob's size is a whole number of bytes below 2^53
+            Self::Blob(b) => b.size() as u64,
+        }
     }
     fn read_at(&self, offset: u64, into: &mut [u8]) -> std::io::Result<()> {
         let end = offset
@@ -301,36 +351,38 @@ impl ByteSource for JsBytes {
                     "past the end of the file",
                 )
             })?;
-        // Both ends fit in u32: `end` ≤ the array's length, itself a u32.
-        self.0.subarray(offset as u32, end as u32).copy_to(into);
+        match self {
+            // Both ends fit in u32: `end` ≤ the array's length, itself a u32.
+            Self::Array(a) => a.subarray(offset as u32, end as u32).copy_to(into),
+            Self::Blob(b) => {
+                let js = |e: JsValue| {
+                    std::io::Error::other(
+                        e.as_string()
+                            .or_else(|| {
+                                e.dyn_ref::<js_sys::Error>()
+                                    .map(|e| String::from(e.message()))
+                            })
+                            .unwrap_or_else(|| "the file could not be read".into()),
+                    )
+                };
+                let part = b
+                    .slice_with_f64_and_f64(offset as f64, end as f64)
+                    .map_err(js)?;
+                let buf = web_sys::FileReaderSync::new()
+                    .and_then(|r| r.read_as_array_buffer(&part))
+                    .map_err(js)?;
+                let view = js_sys::Uint8Array::new(&buf);
+                if view.length() as usize != into.len() {
+                    return Err(std::io::Error::new(
+                        std::io::ErrorKind::UnexpectedEof,
+                        "the file changed while it was read",
+                    ));
+                }
+                view.copy_to(into);
+            }
+        }
         Ok(())
     }
-}
-
-/// SHA-256 (hex) of the bytes of a JS array, hashed 1 MiB at a time.
-fn sha256_js(a: &js_sys::Uint8Array) -> String {
-    use sha2::{Digest, Sha256};
-    let len = a.length();
-    let mut h = Sha256::new();
-    let mut buf = vec![0u8; 1 << 20];
-    let mut off = 0u32;
-    while off < len {
-        let end = off.saturating_add(1 << 20).min(len);
-        let chunk = &mut buf[..(end - off) as usize];
-        a.subarray(off, end).copy_to(chunk);
-        h.update(&*chunk);
-        off = end;
-    }
-    hex::encode(h.finalize())
-}
-
-fn js_u8_array(obj: &JsValue, key: &str) -> Result<js_sys::Uint8Array, JsValue> {
-    get(obj, key).dyn_into::<js_sys::Uint8Array>().map_err(|_| {
-        js_error(
-            "InputError",
-            format!("source.{key}: expected a Uint8Array (an HF model needs config, weights and tokenizer)"),
-        )
-    })
 }
 
 fn u8s(obj: &JsValue, key: &str, required: bool) -> Result<Option<Vec<u8>>, JsValue> {
@@ -410,14 +462,15 @@ struct JsLoglikOptions {
 
 #[wasm_bindgen]
 impl WasmModel {
-    /// Load a model from bytes: a GGUF file (`Uint8Array`) or a Hugging Face folder's files
-    /// (`{config, weights, tokenizer, generation_config?, tokenizer_config?}`), on the chosen backend.
+    /// Load a model from bytes: a GGUF file (`Uint8Array` or `Blob`) or a Hugging Face folder's files
+    /// (`{config, weights, tokenizer, generation_config?, tokenizer_config?}`; `weights` a `Uint8Array`
+    /// or `Blob`), on the chosen backend. The weights are read a tensor at a time ([`JsBytes`]).
     pub async fn load(
-        #[wasm_bindgen(unchecked_param_type = "Uint8Array | HfFiles")] source: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Uint8Array | Blob | HfFiles")] source: JsValue,
         #[wasm_bindgen(unchecked_param_type = "LoadOptions | undefined")] opts: JsValue,
     ) -> Result<WasmModel, JsValue> {
         let o: LoadOptions = from_js_opt(opts, "opts")?;
-        let is_bytes = source.is_instance_of::<js_sys::Uint8Array>();
+        let is_bytes = JsBytes::is_bytes(&source);
         let format = o
             .format
             .clone()
@@ -430,12 +483,11 @@ impl WasmModel {
                 if !is_bytes {
                     return Err(js_error(
                         "InputError",
-                        "source: a GGUF model is one Uint8Array",
+                        "source: a GGUF model is one Uint8Array or Blob (File)",
                     ));
                 }
-                // read by range from the page's buffer: never copied whole into wasm memory
-                let array = js_sys::Uint8Array::new(&source);
-                let bytes = JsBytes(array.clone());
+                // read by range from the page's buffer or file: never copied whole into wasm memory
+                let bytes = JsBytes::from_js(source.clone(), "source")?;
                 let file = o.file_name.clone().unwrap_or_else(|| "model.gguf".into());
                 let id = o.id.clone().unwrap_or_else(|| file.clone());
                 let largest = largest_gguf(&file, &bytes)?;
@@ -445,15 +497,9 @@ impl WasmModel {
                 let numeric = substance_model::LoadOptions {
                     quantized: o.quantized.unwrap_or(true),
                 };
-                let m = Model::from_gguf_source(
-                    &file,
-                    &id,
-                    &bytes,
-                    sha256_js(&array),
-                    &device,
-                    numeric,
-                )
-                .map_err(load_err)?;
+                let m =
+                    Model::from_gguf_source(&file, &id, &bytes, bytes.sha256()?, &device, numeric)
+                        .map_err(load_err)?;
                 (m, backend, reason, largest)
             }
             "hf" => {
@@ -464,7 +510,7 @@ impl WasmModel {
                     ));
                 }
                 let config = u8s(&source, "config", true)?.unwrap_or_default();
-                let weights = js_u8_array(&source, "weights")?;
+                let weights = JsBytes::from_js(get(&source, "weights"), "source.weights")?;
                 let tokenizer = u8s(&source, "tokenizer", true)?.unwrap_or_default();
                 let generation = u8s(&source, "generation_config", false)?;
                 let tok_config = u8s(&source, "tokenizer_config", false)?;
@@ -472,7 +518,7 @@ impl WasmModel {
                     o.id.clone()
                         .or_else(|| o.file_name.clone())
                         .unwrap_or_else(|| "model".into());
-                let src = SafetensorsRanged::parse("model.safetensors", JsBytes(weights.clone()))
+                let src = SafetensorsRanged::parse("model.safetensors", weights.clone())
                     .map_err(&load_err)?;
                 let largest = src.largest_f32_bytes();
                 let (device, backend, reason) = choose_device(&backend, largest)
@@ -485,7 +531,7 @@ impl WasmModel {
                     generation_config: generation.as_deref(),
                     tokenizer_config: tok_config.as_deref(),
                 };
-                let m = Model::from_hf_source(&id, files, &src, sha256_js(&weights), &device)
+                let m = Model::from_hf_source(&id, files, &src, weights.sha256()?, &device)
                     .map_err(load_err)?;
                 (m, backend, reason, largest)
             }
