@@ -222,14 +222,16 @@ const sameModel = (a, b) => a.id === b.id && a.weights_sha256 === b.weights_sha2
   && a.backend === b.backend && a.numeric === b.numeric;
 
 /**
- * How many workers fit: at most `asked`, the cores, and what half the device memory holds at ~1.6× the
- * model file per worker plus 48 MB of runtime (navigator.deviceMemory, in GiB, is rounded down and capped
- * at 8 by browsers; 4 when it is not told). Each worker holds its own copy of the weights.
+ * How many workers fit: at most `asked`, the cores, and what half the device memory holds at ~1.3× the
+ * model file per worker plus 160 MB of runtime (its wasm instance and code; measured: each worker beyond
+ * the first adds ~266 MB to the renderer for the 98 MB default GGUF, `cargo xtask bench web --suite-only`).
+ * navigator.deviceMemory, in GiB, is rounded down and capped at 8 by browsers; 4 when it is not told.
+ * Each worker holds its own copy of the weights (read from the file by range, not the file itself).
  */
 function poolSize(asked) {
   const cores = Math.max(1, Number(self.navigator?.hardwareConcurrency) || 1);
   const budget = (Number(self.navigator?.deviceMemory) || 4) * 2 ** 30 / 2;
-  const perWorker = (modelSource?.size || 0) * 1.6 + 48 * 2 ** 20;
+  const perWorker = (modelSource?.size || 0) * 1.3 + 160 * 2 ** 20;
   const byMemory = Math.max(1, Math.floor(budget / perWorker));
   return { n: Math.max(1, Math.min(asked, cores, byMemory, 16)), cores, byMemory };
 }

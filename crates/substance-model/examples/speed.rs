@@ -444,21 +444,14 @@ fn main() {
     );
     if path.is_file() {
         let t0 = Instant::now();
-        let bytes = std::fs::read(&path).expect("read the GGUF");
         let load = if args.iter().any(|a| a == "--f32") {
             substance_model::LoadOptions::f32()
         } else {
             substance_model::LoadOptions::default()
         };
-        match Model::from_gguf_bytes_with(
-            "SmolLM2-135M-Instruct.Q4_1.gguf",
-            "smollm2",
-            &bytes,
-            &device,
-            load,
-        ) {
+        // read by range, as the CLI loads it: the file is never in memory whole
+        match Model::from_gguf_file_with(&path, "smollm2", &device, load) {
             Ok(m) => {
-                drop(bytes);
                 let load_s = t0.elapsed().as_secs_f64();
                 println!("SmolLM2-135M loaded in {load_s:.1} s");
                 let vocab = m.lm().vocab_size() as u32;

@@ -9,7 +9,10 @@
 //!   unknown fields ignored), the forward pass, and a loader whose module doc is the **weight-name table**.
 //! - **Loading** from a Hugging Face folder or its files as bytes ([`HfFiles`]; the browser passes
 //!   bytes), and from GGUF ([`Model::from_gguf_bytes`]: F32/F16/BF16/Q8_0/Q4_0/Q4_1/K-quants…,
-//!   llama.cpp's Q/K row permutation undone, tokenizer and chat template taken from the metadata). On the
+//!   llama.cpp's Q/K row permutation undone, tokenizer and chat template taken from the metadata). Files
+//!   are read by range — the header, then one tensor at a time ([`Model::from_gguf_source`] over a
+//!   [`weights::ByteSource`]: a file on disk, the page's buffer or Blob; safetensors likewise) — so a load
+//!   never holds the whole file besides the model. On the
 //!   CPU the quantised matrices stay in their blocks ([`LoadOptions`], default) and run on
 //!   `substance-quant`'s kernels; [`LoadOptions::f32`] (and every GPU device) dequantises them to f32 with
 //!   `substance-gguf`, the reference path. [`ModelMeta::numeric`] names the path for receipts. Spec strings (`gguf:PATH`, `hf:DIR`, `hf:ORG/NAME`) parse into [`ModelSpec`]. Every
