@@ -242,7 +242,7 @@ fn a_gguf_file_read_by_range_equals_its_bytes_loaded_whole() {
         let p = fixtures().join(format!("tiny-llama-gguf/tiny-llama-{kind}.gguf"));
         let bytes = std::fs::read(&p).unwrap();
         for opts in [LoadOptions::default(), LoadOptions::f32()] {
-            let ranged = Model::from_gguf_file_with(&p, "t", &device, opts.clone()).unwrap();
+            let ranged = Model::from_gguf_file_with(&p, "t", &device, opts).unwrap();
             let whole = Model::from_gguf_bytes_with(
                 p.file_name().unwrap().to_str().unwrap(),
                 "t",
