@@ -102,6 +102,10 @@ pub fn hf_to_gguf(name: &str) -> String {
 /// tokenizer's vocabulary and merges).
 const FIRST_READ: u64 = 4 << 20;
 
+/// Headers larger than this are refused rather than read into memory (real ones are a few MB; the
+/// largest vocabularies, ~250k tokens with merges, stay far below).
+const MAX_HEADER: u64 = 256 << 20;
+
 /// The first bytes of a GGUF file up to its data section: its whole header (metadata and tensor
 /// table), for `Gguf::parse_prefix(&prefix, src.byte_len())`, and no tensor data (every tensor is read
 /// by range). Errors of the header are the file's ([`ModelError::Gguf`] naming `file`).
@@ -122,7 +126,17 @@ pub fn read_header(file: &str, src: &dyn ByteSource) -> Result<Vec<u8>> {
                 return Ok(prefix);
             }
             // `needed` ≤ len (checked by the parser), and each read is longer than the last
-            Err(GgufError::PrefixTooShort { needed, .. }) => n = needed.max(n * 2).min(len),
+            Err(GgufError::PrefixTooShort { needed, .. }) if needed <= MAX_HEADER => {
+                n = needed.max(n * 2).min(len).min(MAX_HEADER);
+            }
+            Err(GgufError::PrefixTooShort { needed, .. }) => {
+                return Err(ModelError::Weights {
+                    file: file.to_owned(),
+                    message: format!(
+                        "the header (metadata and tensor table) goes on past {needed} bytes; headers over {MAX_HEADER} bytes are refused"
+                    ),
+                });
+            }
             Err(e) => return Err(gguf_err(file, e)),
         }
     }

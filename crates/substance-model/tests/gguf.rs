@@ -277,3 +277,35 @@ fn a_cut_gguf_file_read_by_range_is_a_typed_error() {
         );
     }
 }
+
+/// A header that claims more than 256 MB (here a 512 MB metadata string in a 1 GB file) is refused by
+/// name before it is read into memory.
+#[test]
+fn an_oversized_gguf_header_is_refused_before_it_is_read() {
+    struct Claimed(Vec<u8>);
+    impl substance_model::weights::ByteSource for Claimed {
+        fn byte_len(&self) -> u64 {
+            1 << 30
+        }
+        fn read_at(&self, offset: u64, into: &mut [u8]) -> std::io::Result<()> {
+            assert!(into.len() <= 256 << 20, "asked for {} bytes", into.len());
+            for (i, b) in into.iter_mut().enumerate() {
+                *b = self.0.get(offset as usize + i).copied().unwrap_or(0);
+            }
+            Ok(())
+        }
+    }
+    let mut h = b"GGUF".to_vec();
+    h.extend(3u32.to_le_bytes());
+    h.extend(0u64.to_le_bytes()); // tensors
+    h.extend(1u64.to_le_bytes()); // metadata entries
+    h.extend(1u64.to_le_bytes());
+    h.push(b'k');
+    h.extend(8u32.to_le_bytes()); // a string
+    h.extend((512u64 << 20).to_le_bytes());
+    let e = substance_model::gguf::read_header("big.gguf", &Claimed(h)).unwrap_err();
+    assert!(
+        matches!(e, ModelError::Weights { ref file, ref message } if file == "big.gguf" && message.contains("refused")),
+        "{e:?}"
+    );
+}
