@@ -106,6 +106,8 @@ async function start() {
     ready = (async () => {
       await initWasm();
       S.init();
+      // for the bench drivers (scripts/perf/page_suite.mjs): this worker's wasm heap, in bytes
+      self.substanceWasmMemoryBytes = () => S.wasmMemoryBytes();
     })();
   }
   return ready;

@@ -50,12 +50,15 @@ try {
   const full = await run();
   const [dl] = await Promise.all([page.waitForEvent('download'), page.click('#run-download')]);
   const receipt = fs.readFileSync(await dl.path());
+  // each worker's wasm linear memory (its peak heap; helpers are listed when Playwright sees nested workers)
+  const heaps = await Promise.all(page.workers().map((w) => w.evaluate(() => self.substanceWasmMemoryBytes?.() ?? null).catch(() => null)));
   const n = receipt.toString('utf8').trim().split('\n').length - 2;
   out = {
     suite, workers: Number(workers), warmup_s: warm.seconds, seconds: full.seconds, items: n,
     items_per_second: n / full.seconds, status: full.status,
     receipt_sha256: crypto.createHash('sha256').update(receipt).digest('hex'),
     renderer_peak_mb: rendererPeakMb(process.pid),
+    wasm_memory_mb: heaps.filter((x) => x != null).map((x) => x / 2 ** 20),
   };
 } catch (e) {
   out = { suite, workers: Number(workers), error: String(e.message || e), renderer_peak_mb: rendererPeakMb(process.pid) };

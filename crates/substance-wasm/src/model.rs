@@ -163,6 +163,17 @@ async fn probe_webgpu() -> WebGpuStatus {
     st
 }
 
+/// Bytes of this wasm instance's linear memory — which only grows, so it is the instance's peak heap:
+/// memory diagnostics (`cargo xtask bench web` splits a renderer's memory into heap and the rest).
+#[wasm_bindgen(js_name = wasmMemoryBytes)]
+pub fn wasm_memory_bytes() -> f64 {
+    wasm_bindgen::memory()
+        .unchecked_into::<js_sys::WebAssembly::Memory>()
+        .buffer()
+        .unchecked_into::<js_sys::ArrayBuffer>()
+        .byte_length() as f64
+}
+
 /// Whether WebGPU is compiled in and the browser offers an adapter, with its limits.
 #[wasm_bindgen(js_name = webgpuStatus, unchecked_return_type = "WebGpuStatus")]
 pub async fn webgpu_status() -> Result<JsValue, JsValue> {

@@ -149,15 +149,15 @@ fn print_suites(jobs: &[(serde_json::Value, String)]) -> Result<()> {
     );
     println!();
     println!(
-        "| workers | load avg | warm-up s | suite s | items/s | speed-up | renderer peak MB | receipt sha256 |"
+        "| workers | load avg | warm-up s | suite s | items/s | speed-up | renderer peak MB | wasm heap MB | receipt sha256 |"
     );
-    println!("|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|");
     let base = jobs.first().and_then(|(j, _)| f(j, "seconds"));
     for (j, load) in jobs {
         let secs = f(j, "seconds");
         let fmt = |x: Option<f64>, d: usize| x.map_or_else(|| "-".into(), |x| format!("{x:.d$}"));
         println!(
-            "| {} | {load} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {load} | {} | {} | {} | {} | {} | {} | {} |",
             j["workers"],
             fmt(f(j, "warmup_s"), 1),
             fmt(secs, 1),
@@ -167,6 +167,16 @@ fn print_suites(jobs: &[(serde_json::Value, String)]) -> Result<()> {
                 _ => "-".into(),
             },
             fmt(f(j, "renderer_peak_mb"), 0),
+            // each worker the driver could see (the compute worker first)
+            j["wasm_memory_mb"].as_array().map_or_else(
+                || "-".into(),
+                |v| v
+                    .iter()
+                    .filter_map(serde_json::Value::as_f64)
+                    .map(|x| format!("{x:.0}"))
+                    .collect::<Vec<_>>()
+                    .join(" + ")
+            ),
             j["receipt_sha256"]
                 .as_str()
                 .map_or("-", |h| &h[..16.min(h.len())]),
