@@ -344,6 +344,9 @@ impl JsBytes {
     }
 }
 
+/// Largest slice of a Blob read at once.
+const BLOB_READ: usize = 4 << 20;
+
 impl ByteSource for JsBytes {
     fn byte_len(&self) -> u64 {
         match self {
@@ -376,20 +379,24 @@ impl ByteSource for JsBytes {
                             .unwrap_or_else(|| "the file could not be read".into()),
                     )
                 };
-                let part = b
-                    .slice_with_f64_and_f64(offset as f64, end as f64)
-                    .map_err(js)?;
-                let buf = web_sys::FileReaderSync::new()
-                    .and_then(|r| r.read_as_array_buffer(&part))
-                    .map_err(js)?;
-                let view = js_sys::Uint8Array::new(&buf);
-                if view.length() as usize != into.len() {
-                    return Err(std::io::Error::new(
-                        std::io::ErrorKind::UnexpectedEof,
-                        "the file changed while it was read",
-                    ));
+                // ≤ 4 MiB per read: each read is a new JS ArrayBuffer, garbage once copied, and a
+                // load is one long synchronous call in which V8 may not collect it
+                let reader = web_sys::FileReaderSync::new().map_err(js)?;
+                for (k, out) in into.chunks_mut(BLOB_READ).enumerate() {
+                    let at = offset + (k * BLOB_READ) as u64;
+                    let part = b
+                        .slice_with_f64_and_f64(at as f64, (at + out.len() as u64) as f64)
+                        .map_err(js)?;
+                    let buf = reader.read_as_array_buffer(&part).map_err(js)?;
+                    let view = js_sys::Uint8Array::new(&buf);
+                    if view.length() as usize != out.len() {
+                        return Err(std::io::Error::new(
+                            std::io::ErrorKind::UnexpectedEof,
+                            "the file changed while it was read",
+                        ));
+                    }
+                    view.copy_to(out);
                 }
-                view.copy_to(into);
             }
         }
         Ok(())
