@@ -12,6 +12,19 @@ use std::path::{Path, PathBuf};
 mod support;
 use support::{bin, run_ok};
 
+/// `substance run --bundle BUNDLE --model MODEL EXTRA… --bootstrap 0 --json --out OUT`, which must succeed.
+fn run_bundle(bundle: &Path, model: &str, extra: &[&str], out: &Path) -> std::process::Output {
+    run_ok(
+        bin()
+            .args(["run", "--bundle"])
+            .arg(bundle)
+            .args(["--model", model])
+            .args(extra)
+            .args(["--bootstrap", "0", "--json", "--out"])
+            .arg(out),
+    )
+}
+
 /// A tiny generate suite with three items and recorded responses (two right, one wrong).
 fn fixture(dir: &Path) -> (PathBuf, PathBuf) {
     let suite = dir.join("arith");
@@ -1079,14 +1092,11 @@ limit = 2
     )
     .unwrap();
     let out = dir.path().join("run");
-    let ran = run_ok(
-        bin()
-            .args(["run", "--bundle"])
-            .arg(&bundle)
-            .arg("--model")
-            .arg(format!("hf:{}", model.display()))
-            .args(["--limit", "4", "--bootstrap", "0", "--json", "--out"])
-            .arg(&out),
+    let ran = run_bundle(
+        &bundle,
+        &format!("hf:{}", model.display()),
+        &["--limit", "4"],
+        &out,
     );
     let run: serde_json::Value = serde_json::from_slice(&ran.stdout).unwrap();
     assert_eq!(run["suites"][0]["n_items"], 4);
@@ -1483,16 +1493,11 @@ metrics = ["exact_match"]
     )
     .unwrap();
     let out = dir.path().join("run");
-    let ran = run_ok(
-        bin()
-            .args(["run", "--bundle"])
-            .arg(&bundle)
-            .arg("--model")
-            .arg(format!("replay:{}", responses.display()))
-            .arg("--data")
-            .arg(&data)
-            .args(["--bootstrap", "0", "--json", "--out"])
-            .arg(&out),
+    let ran = run_bundle(
+        &bundle,
+        &format!("replay:{}", responses.display()),
+        &["--data", &data.display().to_string()],
+        &out,
     );
     let err = String::from_utf8_lossy(&ran.stderr);
     assert!(

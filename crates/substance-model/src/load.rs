@@ -453,24 +453,15 @@ impl ModelSpec {
     }
 }
 
-/// SHA-256 (hex) of a file, streamed in 1 MiB blocks.
+/// SHA-256 (hex) of a file, streamed ([`crate::weights::sha256_of`]).
 #[cfg(not(target_arch = "wasm32"))]
 fn sha256_file(path: &Path) -> Result<String> {
-    use std::io::Read;
     let io = |source| ModelError::Io {
         path: path.display().to_string(),
         source,
     };
-    let mut f = std::fs::File::open(path).map_err(io)?;
-    let mut h = Sha256::new();
-    let mut buf = vec![0u8; 1 << 20];
-    loop {
-        let n = f.read(&mut buf).map_err(io)?;
-        if n == 0 {
-            return Ok(hex::encode(h.finalize()));
-        }
-        h.update(&buf[..n]);
-    }
+    let f = crate::weights::FileBytes::open(path).map_err(io)?;
+    crate::weights::sha256_of(&f).map_err(io)
 }
 
 #[cfg(not(target_arch = "wasm32"))]
@@ -637,7 +628,11 @@ impl Model {
             path: path.display().to_string(),
             source,
         })?;
-        let weights_sha256 = sha256_file(path)?;
+        let weights_sha256 =
+            crate::weights::sha256_of(&bytes).map_err(|source| ModelError::Io {
+                path: path.display().to_string(),
+                source,
+            })?;
         let name = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())

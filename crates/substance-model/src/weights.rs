@@ -140,6 +140,24 @@ pub trait ByteSource {
     fn read_at(&self, offset: u64, into: &mut [u8]) -> std::io::Result<()>;
 }
 
+/// SHA-256 (hex) of all of a source's bytes, read 4 MiB at a time (the weights hash of a file that is
+/// never held whole: on disk, or the page's buffer or Blob).
+pub fn sha256_of(src: &dyn ByteSource) -> std::io::Result<String> {
+    use sha2::{Digest, Sha256};
+    const STEP: u64 = 4 << 20;
+    let len = src.byte_len();
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; STEP.min(len) as usize];
+    let mut off = 0u64;
+    while off < len {
+        let n = STEP.min(len - off) as usize;
+        src.read_at(off, &mut buf[..n])?;
+        h.update(&buf[..n]);
+        off += n as u64;
+    }
+    Ok(hex::encode(h.finalize()))
+}
+
 /// A file on disk as a [`ByteSource`].
 pub struct FileBytes {
     handle: std::sync::Mutex<std::fs::File>,

@@ -325,22 +325,10 @@ impl JsBytes {
         v.is_instance_of::<js_sys::Uint8Array>() || v.is_instance_of::<web_sys::Blob>()
     }
 
-    /// SHA-256 (hex) of the bytes, read 4 MiB at a time.
+    /// SHA-256 (hex) of the bytes, streamed.
     fn sha256(&self) -> Result<String, JsValue> {
-        use sha2::{Digest, Sha256};
-        const STEP: u64 = 4 << 20;
-        let len = self.byte_len();
-        let mut h = Sha256::new();
-        let mut buf = vec![0u8; STEP.min(len) as usize];
-        let mut off = 0u64;
-        while off < len {
-            let n = STEP.min(len - off) as usize;
-            self.read_at(off, &mut buf[..n])
-                .map_err(|e| js_error("ModelError", format!("cannot read the model file: {e}")))?;
-            h.update(&buf[..n]);
-            off += n as u64;
-        }
-        Ok(hex::encode(h.finalize()))
+        substance_model::weights::sha256_of(self)
+            .map_err(|e| js_error("ModelError", format!("cannot read the model file: {e}")))
     }
 }
 
